@@ -1,0 +1,44 @@
+"""The one Faust app: ``create_app`` wires settings and ports into the stages of architecture.md.
+
+Production (``hub worker``), ``hub demo`` and the integration tests all build the app here; only
+the ports differ (the outbound adapter, the clock).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faust
+
+from agents import episodes, ingest, normalize, outreach
+from agents.topics import Topics
+from hub.adapters.outbound import Outbound
+from hub.clock import Clock, SystemClock
+from hub.config import Settings
+
+
+def create_app(settings: Settings, *, outbound: Outbound | None = None,
+               clock: Clock | None = None) -> faust.App:
+    clock = clock or SystemClock()
+    extra = ({} if settings.rebalance_timeout is None
+             else {"broker_rebalance_timeout": settings.rebalance_timeout})
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store=settings.store,
+        datadir=str(Path(settings.data_dir)),
+        topic_partitions=settings.partitions,
+        topic_allow_declare=True,
+        producer_acks=-1,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_in_thread=False,
+        autodiscover=False,
+        **extra,
+    )
+    topics = Topics.declare(app, settings.partitions)
+    ingest.register(app, settings, clock)
+    normalize.register(app, topics, settings)
+    episodes.register(app, topics, settings, clock)
+    outreach.register(app, topics, settings, clock, outbound)
+    return app

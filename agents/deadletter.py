@@ -1,0 +1,26 @@
+"""One way to dead-letter a record: the stage, a code, a message a person can act on, the HL7
+location, and the raw bytes, so it can be fixed and replayed with ``hub replay``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.topics import Topics
+
+
+async def dead_letter(topics: Topics, stage: str, record: dict[str, Any], *, code: str,
+                      message: str, location: str | None = None) -> None:
+    letter = {
+        "stage": stage,
+        "code": code,
+        "message": message,
+        "location": location,
+        "control_id": record.get("control_id"),
+        "sending_facility": record.get("sending_facility"),
+        "received_at": record.get("received_at"),
+        "sha256": record.get("sha256"),
+        "raw_b64": record.get("raw_b64"),
+        "record": None if "raw_b64" in record else record,
+    }
+    key = record.get("sending_facility") or "unknown"
+    await topics.deadletter.send(key=key, value=letter)

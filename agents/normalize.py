@@ -1,0 +1,56 @@
+"""Stage **normalize**: ``hl7.adt.raw`` -> ``AdtEvent`` on ``adt.events``; failures to
+``adt.deadletter`` with the raw bytes, and the stream goes on (no head-of-line blocking)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from agents.deadletter import dead_letter
+from agents.topics import Topics
+from hub import dedupe
+from hub.config import Settings
+from hub.errors import Hl7Error
+from hub.hl7.extract import normalize as normalize_hl7
+from hub.intake import raw_bytes
+from hub.logs import get_logger
+
+log = get_logger("agents.normalize")
+
+
+def register(app: faust.App, topics: Topics, settings: Settings) -> None:
+    seen = app.Table("adt-seen", key_type=str, partitions=settings.partitions)
+
+    @app.agent(topics.raw, name="normalize")
+    async def normalize_stage(stream: faust.StreamT[Any]) -> None:
+        async for record in stream:
+            try:
+                await _normalize_one(record)
+            except Exception as exc:  # the stream must never die on one message
+                log.exception("normalize.internal_error", control_id=record.get("control_id"))
+                await dead_letter(topics, "normalize", record, code="internal_error",
+                                  message=f"{type(exc).__name__} while normalizing")
+
+    async def _normalize_one(record: dict[str, Any]) -> None:
+        key = dedupe.dedupe_key(record)
+        verdict = dedupe.classify(seen.get(key) if key else None, record["sha256"])
+        if verdict is dedupe.Seen.DUPLICATE:
+            log.info("normalize.duplicate", control_id=record.get("control_id"))
+            return
+        try:
+            event = normalize_hl7(raw_bytes(record), zone_for=settings.zone_for,
+                                  phone_region=settings.phone_region)
+        except Hl7Error as error:
+            log.info("normalize.rejected", control_id=record.get("control_id"), code=error.code,
+                     location=error.location)
+            await dead_letter(topics, "normalize", record, code=error.code, message=error.message,
+                              location=error.location)
+        else:
+            if verdict is dedupe.Seen.CONTROL_ID_REUSED:
+                event["warnings"].append("MSH-10 control id reused for different content")
+            await topics.events.send(key=event["patient"]["key"], value=event)
+            log.info("normalize.event", control_id=event["control_id"],
+                     event_type=event["event_type"])
+        if key:
+            seen[key] = record["sha256"]

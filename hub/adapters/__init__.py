@@ -1,0 +1,1 @@
+"""Adapters at the edge: each port has a real implementation and an in-memory fake."""

@@ -1,0 +1,67 @@
+"""The ``hub`` command: ``worker``, ``demo``, ``send``.
+
+Each subcommand is a small function; configuration comes from the environment (``hub.config``),
+read once here at start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hub.errors import ConfigError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hub", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    worker = sub.add_parser("worker", help="run a worker: Faust stages, MLLP listener, web server")
+    worker.add_argument("--loglevel", default="info", choices=["debug", "info", "warn", "error"])
+
+    demo = sub.add_parser("demo", help="run the whole hub on an embedded broker, sending nothing")
+    demo.add_argument("--keep", action="store_true", help="keep the demo's working directory")
+
+    send = sub.add_parser("send", help="send HL7 files over MLLP and print each ACK")
+    send.add_argument("files", nargs="+", type=Path)
+    send.add_argument("--host", default="127.0.0.1")
+    send.add_argument("--port", type=int, default=2575)
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "worker":
+            return _worker(args.loglevel)
+        if args.command == "demo":
+            from hub.demo import run_demo
+            return run_demo(keep=args.keep)
+        if args.command == "send":
+            from hub.sendfiles import send_files
+            return asyncio.run(send_files(args.files, args.host, args.port, out=sys.stdout))
+    except ConfigError as exc:
+        print(f"hub: configuration error: {exc}", file=sys.stderr)
+        return 2
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _worker(loglevel: str) -> int:
+    import faust
+
+    from agents.app import create_app
+    from hub import logs
+    from hub.config import Settings
+
+    settings = Settings.from_env()
+    settings.require_sender()
+    logs.configure(loglevel)
+    app = create_app(settings)
+    worker = faust.Worker(app, loglevel=loglevel.upper() if loglevel != "warn" else "WARNING")
+    worker.execute_from_commandline()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

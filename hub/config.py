@@ -1,0 +1,143 @@
+"""Settings, read once from the environment at start-up.
+
+Every variable is documented in README.md (Configuration). ``Settings.from_env`` validates what it
+reads and raises ``ConfigError`` with the variable's name, so a bad deployment fails before it
+accepts its first message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hub.errors import ConfigError
+
+
+def _zone(name: str, variable: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{variable}: unknown IANA time zone {name!r}") from exc
+
+
+def _int(env: Mapping[str, str], variable: str, default: int) -> int:
+    raw = env.get(variable)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{variable}: expected a whole number, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], variable: str, default: float) -> float:
+    raw = env.get(variable)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{variable}: expected a number of seconds, got {raw!r}") from exc
+
+
+def _facility_zones(raw: str, variable: str) -> dict[str, ZoneInfo]:
+    """``FAC1=America/Chicago,FAC2=America/Denver`` -> {facility: zone}."""
+    zones: dict[str, ZoneInfo] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        facility, sep, name = item.partition("=")
+        if not sep or not facility.strip():
+            raise ConfigError(f"{variable}: expected FACILITY=Zone pairs, got {item!r}")
+        zones[facility.strip()] = _zone(name.strip(), variable)
+    return zones
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    account_sid: str
+    auth_token: str
+    from_number: str | None
+    messaging_service_sid: str | None
+    api_url: str | None  # set only to point the client at a contract mock or a proxy
+    public_url: str | None  # where Twilio reaches our webhooks (status callbacks, inbound SMS)
+
+    def missing(self) -> list[str]:
+        gaps = []
+        if not self.account_sid:
+            gaps.append("TWILIO_ACCOUNT_SID")
+        if not self.auth_token:
+            gaps.append("TWILIO_AUTH_TOKEN")
+        if not (self.from_number or self.messaging_service_sid):
+            gaps.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        return gaps
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    app_id: str = "tcm-hub"
+    partitions: int = 8
+    mllp_host: str = "0.0.0.0"
+    mllp_port: int = 2575
+    mllp_max_frame: int = 1 << 20
+    web_host: str = "0.0.0.0"
+    web_port: int = 6066
+    data_dir: str = "./hub-data"
+    store: str = "rocksdb://"
+    default_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
+    facility_zones: dict[str, ZoneInfo] = field(default_factory=dict)
+    phone_region: str = "US"
+    practice_name: str = "Your care team"
+    callback_number: str = ""
+    twilio: TwilioSettings = field(
+        default_factory=lambda: TwilioSettings("", "", None, None, None, None))
+    sender: str = "twilio"  # "twilio" or "record" (the demo's stand-in that sends nothing)
+    tick_interval: float = 30.0
+    rebalance_timeout: float | None = None  # seconds; small values speed up a one-worker demo
+
+    def zone_for(self, facility: str) -> ZoneInfo:
+        return self.facility_zones.get(facility, self.default_zone)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        twilio = TwilioSettings(
+            account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+            auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+            from_number=env.get("TWILIO_FROM_NUMBER") or None,
+            messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+            api_url=env.get("TWILIO_API_URL") or None,
+            public_url=env.get("HUB_PUBLIC_URL") or None,
+        )
+        sender = env.get("HUB_SENDER", "twilio")
+        if sender not in ("twilio", "record"):
+            raise ConfigError(f"HUB_SENDER: expected 'twilio' or 'record', got {sender!r}")
+        return cls(
+            kafka_bootstrap=env.get("KAFKA_BOOTSTRAP_SERVERS", cls.kafka_bootstrap),
+            app_id=env.get("HUB_APP_ID", cls.app_id),
+            partitions=_int(env, "HUB_PARTITIONS", cls.partitions),
+            mllp_host=env.get("MLLP_HOST", cls.mllp_host),
+            mllp_port=_int(env, "MLLP_PORT", cls.mllp_port),
+            mllp_max_frame=_int(env, "MLLP_MAX_FRAME_BYTES", cls.mllp_max_frame),
+            web_host=env.get("HUB_WEB_HOST", cls.web_host),
+            web_port=_int(env, "HUB_WEB_PORT", cls.web_port),
+            data_dir=env.get("HUB_DATA_DIR", cls.data_dir),
+            store=env.get("HUB_STORE", cls.store),
+            default_zone=_zone(env.get("HUB_FACILITY_TZ", "America/New_York"), "HUB_FACILITY_TZ"),
+            facility_zones=_facility_zones(env.get("HUB_FACILITY_ZONES", ""), "HUB_FACILITY_ZONES"),
+            phone_region=env.get("HUB_PHONE_REGION", cls.phone_region),
+            practice_name=env.get("HUB_PRACTICE_NAME", cls.practice_name),
+            callback_number=env.get("HUB_CALLBACK_NUMBER", cls.callback_number),
+            twilio=twilio,
+            sender=sender,
+            tick_interval=_float(env, "HUB_TICK_SECONDS", cls.tick_interval),
+            rebalance_timeout=(_float(env, "HUB_REBALANCE_TIMEOUT", 0.0) or None),
+        )
+
+    def require_sender(self) -> None:
+        """A worker that would text patients must have working Twilio settings before it starts."""
+        if self.sender == "twilio" and (gaps := self.twilio.missing()):
+            raise ConfigError(
+                "Twilio is not configured: set " + ", ".join(gaps)
+                + " (or HUB_SENDER=record to run without sending anything)")

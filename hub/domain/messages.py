@@ -1,0 +1,73 @@
+"""Records that cross stage boundaries: what episodes asks outreach to do, and what it tells the care team.
+
+Plain dataclasses with ``to_dict``/``from_dict`` so agents can put them on Kafka as JSON; the JSON
+Schemas in ``schemas/`` describe exactly these dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Channel = Literal["sms", "voice"]
+
+
+@dataclass(frozen=True)
+class OutreachCommand:
+    """One planned message to one phone. ``command_id`` is ``"<episode_id>:<step>"``: deterministic,
+    so a replayed ADT or tick produces the same id and the send ledger refuses the second send."""
+
+    command_id: str
+    episode_id: str
+    patient_key: str
+    step: str
+    channel: Channel
+    to: str  # E.164
+    template: str
+    language: str
+    body: str  # rendered text (SMS) or the words a call says (voice); PHI-minimal by MSG-4
+    not_before: datetime  # aware; the earliest moment the plan wants it sent
+    expires_at: datetime  # aware; after this it is pointless (e.g. window end), never sent
+    zone: str  # IANA zone of the patient, for quiet hours (MSG-3)
+    facility: str
+    action: Literal["send", "cancel"] = "send"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["not_before"] = self.not_before.isoformat()
+        data["expires_at"] = self.expires_at.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OutreachCommand:
+        values = dict(data)
+        values["not_before"] = datetime.fromisoformat(values["not_before"])
+        values["expires_at"] = datetime.fromisoformat(values["expires_at"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class CareAlert:
+    """Something the care team must see. ``alert_id`` is ``"<episode_id>:<kind>"``: one alert per
+    (episode, kind) until it clears."""
+
+    alert_id: str
+    kind: str  # episode_opened, contact_due_today, contact_missed, urgent_reply, readmission, ...
+    episode_id: str
+    patient_key: str
+    facility: str
+    severity: Literal["info", "warning", "urgent"]
+    at: datetime  # aware
+    detail: dict[str, Any] = field(default_factory=dict)  # ids and facts, never message bodies
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["at"] = self.at.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CareAlert:
+        values = dict(data)
+        values["at"] = datetime.fromisoformat(values["at"])
+        return cls(**values)

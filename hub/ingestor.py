@@ -1,0 +1,111 @@
+"""The ingest service: triage, keep, acknowledge. Shared by MLLP, the HTTP endpoint and replay.
+
+The ACK is sent only after the broker acknowledged the write (ADT-9): AA for a kept message, AE for
+content the sender must fix (kept in ``hl7.adt.rejected``), AR when the broker did not take it or
+MSH-9/12 is unsupported (the sender resends unchanged).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from hub.clock import Clock
+from hub.errors import BrokerUnavailable, Hl7Error
+from hub.hl7.ack import build_ack
+from hub.hl7.header import MessageHeader, read_header
+from hub.hl7.mllp import FramingProblem
+from hub.intake import Received, Triage, raw_record, triage
+from hub.logs import get_logger
+
+log = get_logger("hub.ingest")
+
+RAW_TOPIC = "hl7.adt.raw"
+REJECTED_TOPIC = "hl7.adt.rejected"
+
+
+class RawSink(Protocol):
+    async def write(self, topic: str, key: str, value: dict[str, Any]) -> None:
+        """Return once the broker has the record (acks=all); raise BrokerUnavailable otherwise."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    ack: bytes
+    ack_code: str
+    topic: str | None  # where the message was kept; None when the broker did not take it
+
+
+class Ingestor:
+    def __init__(self, sink: RawSink, clock: Clock):
+        self._sink = sink
+        self._clock = clock
+        self._ack_ids = itertools.count(1)
+
+    async def ingest(self, raw: bytes, *, transport: str, peer: str | None) -> IngestResult:
+        now = self._clock.now()
+        received = Received(raw, transport, peer, now)
+        decision = triage(raw)
+        topic = RAW_TOPIC if decision.accepted else REJECTED_TOPIC
+        try:
+            await self._sink.write(topic, decision.key, raw_record(received, decision))
+        except BrokerUnavailable as exc:
+            log.warning("ingest.broker_unavailable", control_id=_control_id(decision),
+                        error=str(exc))
+            error = Hl7Error("the hub could not store the message; resend it unchanged",
+                             code="broker_unavailable", ack_code="AR")
+            return self._ack(decision.header, "AR", error, None)
+        if decision.error is not None:
+            log.info("ingest.rejected", control_id=_control_id(decision),
+                     code=decision.error.code, location=decision.error.location)
+            return self._ack(decision.header, decision.error.ack_code, decision.error, topic)
+        log.debug("ingest.accepted", control_id=_control_id(decision))
+        return self._ack(decision.header, "AA", None, topic)
+
+    async def ingest_problem(self, problem: FramingProblem, *, transport: str, peer: str | None
+                             ) -> IngestResult | None:
+        """Keep bytes that did not frame as a message. An oversized frame is still answered (AE),
+        so the sender learns why; garbage between frames or a frame cut off by a closed
+        connection has nobody to answer."""
+        error = Hl7Error(f"MLLP framing problem ({problem.kind}): {problem.detail}",
+                         code=f"mllp_{problem.kind}", ack_code="AE")
+        try:
+            header: MessageHeader | None = read_header(problem.data)
+        except Hl7Error:
+            header = None
+        decision = Triage(header, error)
+        received = Received(problem.data, transport, peer, self._clock.now())
+        try:
+            await self._sink.write(REJECTED_TOPIC, decision.key, raw_record(received, decision))
+        except BrokerUnavailable:
+            log.warning("ingest.framing_problem_lost", kind=problem.kind)
+            return self._ack(header, "AR", error, None) if problem.kind == "oversized" else None
+        log.info("ingest.framing_problem", kind=problem.kind, size=len(problem.data))
+        if problem.kind != "oversized":
+            return None
+        return self._ack(header, "AE", error, REJECTED_TOPIC)
+
+    def _ack(self, header: Any, code: str, error: Hl7Error | None, topic: str | None
+             ) -> IngestResult:
+        now = self._clock.now()
+        control_id = f"TCMHUB{now:%Y%m%d%H%M%S}{next(self._ack_ids):06d}"
+        ack = build_ack(header, code, now=now, control_id=control_id, error=error)
+        return IngestResult(ack, code, topic)
+
+
+def _control_id(decision: Any) -> str | None:
+    return decision.header.control_id if decision.header is not None else None
+
+
+@dataclass
+class MemorySink:
+    """In-memory fake of the broker: keeps what was written, or fails like a broker that is down."""
+
+    records: list[tuple[str, str, dict[str, Any]]]
+    down: bool = False
+
+    async def write(self, topic: str, key: str, value: dict[str, Any]) -> None:
+        if self.down:
+            raise BrokerUnavailable("broker is down (fake)")
+        self.records.append((topic, key, value))

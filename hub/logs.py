@@ -1,0 +1,62 @@
+"""Structured logs that never carry PHI.
+
+``redact_phi`` is a structlog processor: a pure function from event dict to event dict. Logs carry
+ids (episode id, MSH-10 control id, Twilio SID) to trace a case end to end; values under keys that
+can hold patient data are replaced, and phone numbers or HL7 segments that slip into free text are
+masked.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+PHI_KEYS = frozenset({
+    "name", "given_name", "family_name", "patient_name", "phone", "to", "from", "from_",
+    "e164", "mrn", "birth_date", "dob", "body", "text", "message_body", "raw", "address",
+    "email", "reply", "caregiver",
+})
+REDACTED = "[redacted]"
+_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+_SEGMENT = re.compile(r"(?:MSH|PID|NK1|PV1|PD1|EVN|MRG)\|[^\s]*")
+
+
+def redact_phi(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+               ) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if key.lower() in PHI_KEYS:
+            event_dict[key] = REDACTED
+        elif isinstance(event_dict[key], str) and key != "event":
+            event_dict[key] = _scrub(event_dict[key])
+    if isinstance(event_dict.get("event"), str):
+        event_dict["event"] = _scrub(event_dict["event"])
+    return event_dict
+
+
+def _scrub(text: str) -> str:
+    return _PHONE.sub(REDACTED, _SEGMENT.sub(REDACTED, text))
+
+
+def configure(level: str = "info", json: bool = False) -> None:
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_phi,
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False),
+    ]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
+    return structlog.get_logger(name)  # type: ignore[no-any-return]
