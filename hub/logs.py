@@ -22,7 +22,7 @@ PHI_KEYS = frozenset({
     "email", "reply", "caregiver",
 })
 REDACTED = "[redacted]"
-_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+_PHONE = re.compile(r"(?<![A-Za-z0-9])\+?\(?\d[\d\s().-]{7,}\d(?![A-Za-z0-9])")
 _SEGMENT = re.compile(r"(?:MSH|PID|NK1|PV1|PD1|EVN|MRG)\|[^\s]*")
 
 
@@ -46,8 +46,8 @@ def configure(level: str = "info", json: bool = False) -> None:
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
+        redact_phi,  # before the timestamp, which would look like a number to the phone mask
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        redact_phi,
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False),
     ]
     structlog.configure(
