@@ -13,13 +13,14 @@ import faust
 from agents import episodes, ingest, normalize, outreach
 from agents.topics import Topics
 from hub.adapters.outbound import Outbound
-from hub.clock import Clock, SystemClock
+from hub.clock import Clock, OffsetClock, SystemClock
 from hub.config import Settings
 
 
 def create_app(settings: Settings, *, outbound: Outbound | None = None,
                clock: Clock | None = None) -> faust.App:
-    clock = clock or SystemClock()
+    if clock is None:
+        clock = OffsetClock(settings.clock_start) if settings.clock_start else SystemClock()
     extra = ({} if settings.rebalance_timeout is None
              else {"broker_rebalance_timeout": settings.rebalance_timeout})
     app = faust.App(

@@ -1,11 +1,13 @@
-"""Stage **ingest**: the MLLP listener runs inside the worker and writes to ``hl7.adt.raw`` with
-its own idempotent ``acks=all`` producer, so an ACK AA always means "on the broker"."""
+"""Stage **ingest**: the MLLP listener and the HTTP POST endpoint run inside the worker and write
+to ``hl7.adt.raw`` with their own idempotent ``acks=all`` producer, so an ACK AA always means "on
+the broker"."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import faust
+from faust.web import Request, Response, View
 from mode import Service
 
 from hub.adapters.kafka_sink import KafkaSink
@@ -14,20 +16,47 @@ from hub.clock import Clock
 from hub.config import Settings
 from hub.ingestor import Ingestor
 
+HTTP_STATUS = {"AA": 200, "CA": 200, "AE": 422, "CE": 422, "AR": 503, "CR": 503}
+
 
 def register(app: faust.App, settings: Settings, clock: Clock) -> None:
+    running: dict[str, Ingestor] = {}
+
     class MllpIngest(Service):
         def __init__(self, *args: Any, **kwargs: Any):
             super().__init__(*args, **kwargs)
             self.sink = KafkaSink(settings.kafka_bootstrap)
-            self.server = MllpServer(Ingestor(self.sink, clock), max_frame=settings.mllp_max_frame)
+            self.ingestor = Ingestor(self.sink, clock)
+            self.server = MllpServer(self.ingestor, max_frame=settings.mllp_max_frame)
 
         async def on_start(self) -> None:
             await self.sink.start()
+            running["ingestor"] = self.ingestor
             await self.server.start(settings.mllp_host, settings.mllp_port)
 
         async def on_stop(self) -> None:
+            running.pop("ingestor", None)
             await self.server.stop()
             await self.sink.stop()
 
     app.service(MllpIngest)
+
+    @app.page("/hl7")
+    class HttpIngest(View):
+        """POST one HL7 message (any content type); the answer is the HL7 ACK, with an HTTP status
+        that says the same thing: 200 kept (AA), 422 content error (AE), 503 resend (AR)."""
+
+        async def post(self, request: Request) -> Response:
+            ingestor = running.get("ingestor")
+            if ingestor is None:
+                return self.json({"error": "ingest is not running yet; resend"}, status=503)
+            length = request.content_length
+            if length is not None and length > settings.mllp_max_frame:
+                return self.json({"error": f"message of {length} bytes is over the "
+                                  f"{settings.mllp_max_frame}-byte limit"}, status=413)
+            raw = await request.read()
+            if len(raw) > settings.mllp_max_frame:
+                return self.json({"error": "message over the size limit"}, status=413)
+            result = await ingestor.ingest(raw, transport="http", peer=request.remote)
+            return self.bytes(result.ack, content_type="application/hl7-v2",
+                              status=HTTP_STATUS.get(result.ack_code, 500))

@@ -1,7 +1,7 @@
 """Every topic of architecture.md, declared in one place with its key and partitioning.
 
 Topics that one agent reads together (``adt.events`` + ``outreach.events`` + ``episodes.ticks``;
-``outreach.commands`` + ``outreach.ticks``) are co-partitioned: the same count and the same key, so
+``outreach.commands`` + ``outreach.ticks`` + ``outreach.inbound``) are co-partitioned: the same count and the same key, so
 one patient's (or one phone's) records meet in one partition and one table shard.
 """
 
@@ -17,12 +17,13 @@ EVENTS = "adt.events"
 DEADLETTER = "adt.deadletter"
 OUTREACH_COMMANDS = "outreach.commands"
 OUTREACH_TICKS = "outreach.ticks"
+OUTREACH_INBOUND = "outreach.inbound"
 OUTREACH_EVENTS = "outreach.events"
 EPISODE_TICKS = "episodes.ticks"
 ALERTS = "care.alerts"
 
-ALL = (RAW, REJECTED, EVENTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_EVENTS,
-       EPISODE_TICKS, ALERTS)
+ALL = (RAW, REJECTED, EVENTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND,
+       OUTREACH_EVENTS, EPISODE_TICKS, ALERTS)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Topics:
     deadletter: faust.TopicT
     outreach_commands: faust.TopicT
     outreach_ticks: faust.TopicT
+    outreach_inbound: faust.TopicT
     outreach_events: faust.TopicT
     episode_ticks: faust.TopicT
     alerts: faust.TopicT

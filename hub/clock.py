@@ -23,3 +23,15 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.at
+
+
+class OffsetClock:
+    """Real time, shifted so that it read ``start`` when it was made: a worker under test (or a
+    rehearsal against a recorded feed) lives at a chosen moment and still moves forward."""
+
+    def __init__(self, start: datetime, base: Clock | None = None):
+        self._base = base or SystemClock()
+        self._offset = start - self._base.now()
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset

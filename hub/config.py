@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.errors import ConfigError
@@ -40,6 +41,19 @@ def _float(env: Mapping[str, str], variable: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise ConfigError(f"{variable}: expected a number of seconds, got {raw!r}") from exc
+
+
+def _instant(env: Mapping[str, str], variable: str) -> datetime | None:
+    raw = env.get(variable)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{variable}: expected an ISO 8601 time with offset, got {raw!r}") from exc
+    if value.tzinfo is None:
+        raise ConfigError(f"{variable}: the time needs an offset, e.g. 2026-11-23T10:00:00-05:00")
+    return value
 
 
 def _facility_zones(raw: str, variable: str) -> dict[str, ZoneInfo]:
@@ -95,6 +109,7 @@ class Settings:
     sender: str = "twilio"  # "twilio" or "record" (the demo's stand-in that sends nothing)
     tick_interval: float = 30.0
     rebalance_timeout: float | None = None  # seconds; small values speed up a one-worker demo
+    clock_start: datetime | None = None  # run the worker's clock from this instant (rehearsals, tests)
 
     def zone_for(self, facility: str) -> ZoneInfo:
         return self.facility_zones.get(facility, self.default_zone)
@@ -133,6 +148,7 @@ class Settings:
             sender=sender,
             tick_interval=_float(env, "HUB_TICK_SECONDS", cls.tick_interval),
             rebalance_timeout=(_float(env, "HUB_REBALANCE_TIMEOUT", 0.0) or None),
+            clock_start=_instant(env, "HUB_CLOCK_START"),
         )
 
     def require_sender(self) -> None:

@@ -71,3 +71,38 @@ class CareAlert:
         values = dict(data)
         values["at"] = datetime.fromisoformat(values["at"])
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class OutreachEvent:
+    """What happened to a message or what a patient said, on ``outreach.events`` (keyed by patient,
+    back into episodes). ``kind``: ``send_result`` (sent / deferred / suppressed / failed),
+    ``status`` (a provider status callback), ``reply`` (inbound SMS or call keypress)."""
+
+    kind: Literal["send_result", "status", "reply"]
+    patient_key: str
+    episode_id: str | None
+    command_id: str | None
+    channel: Channel
+    status: str  # sent, deferred, suppressed, failed, delivered, undelivered, received, ...
+    at: datetime
+    reason: str | None = None  # why deferred / suppressed / failed (never PHI)
+    provider_sid: str | None = None
+    error_code: int | None = None
+    deferred_until: datetime | None = None
+    intent: str | None = None  # for replies: urgent, doing_well, opt_out, ...
+    reply_text: str | None = None  # for replies: the care team reads it (never logged)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["at"] = self.at.isoformat()
+        data["deferred_until"] = self.deferred_until.isoformat() if self.deferred_until else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OutreachEvent:
+        values = dict(data)
+        values["at"] = datetime.fromisoformat(values["at"])
+        if values.get("deferred_until"):
+            values["deferred_until"] = datetime.fromisoformat(values["deferred_until"])
+        return cls(**values)

@@ -1,0 +1,69 @@
+"""Stage **episodes**: per patient key, the TCM state machine over ADT events, outreach results
+and due-work ticks. Decode -> ``hub.domain`` -> write the table -> emit commands and alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from agents.deadletter import dead_letter
+from agents.due import DueIndex
+from agents.topics import EPISODE_TICKS, EVENTS, OUTREACH_EVENTS, Topics
+from hub.clock import Clock
+from hub.config import Settings
+from hub.domain import episode as engine
+from hub.domain.rules import rules_for_settings
+from hub.errors import HubError
+from hub.logs import get_logger
+
+log = get_logger("agents.episodes")
+
+
+def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> None:
+    table = app.Table("episodes", key_type=str, partitions=settings.partitions)
+    source = app.topic(EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, key_type=str,
+                       value_serializer="json", partitions=settings.partitions, internal=True)
+    rules = rules_for_settings(settings)
+    due = DueIndex()
+
+    @app.agent(source, name="episodes")
+    async def episodes_stage(stream: faust.StreamT[Any]) -> None:
+        async for event in stream.events():
+            key, value, topic = event.key, event.value, event.message.topic
+            try:
+                await _handle(key, value, topic)
+            except HubError as exc:
+                log.warning("episodes.refused", code=exc.code, topic=topic)
+                await dead_letter(topics, "episodes", value, code=exc.code, message=exc.message)
+            except Exception as exc:  # the stream must never die on one record
+                log.exception("episodes.internal_error", topic=topic)
+                await dead_letter(topics, "episodes", value, code="internal_error",
+                                  message=f"{type(exc).__name__} in the episodes stage")
+
+    async def _handle(key: str, value: dict[str, Any], topic: str) -> None:
+        now = clock.now()
+        stored = table.get(key)
+        record = engine.PatientRecord.from_dict(stored) if stored is not None else None
+        if topic == EVENTS:
+            outcome = engine.apply_adt(record, value, now=now, rules=rules(value))
+        elif topic == OUTREACH_EVENTS:
+            outcome = engine.apply_outreach_event(record, value, now=now, rules=rules(None))
+        else:
+            if record is None:
+                return
+            outcome = engine.apply_tick(record, now=now, rules=rules(None))
+        table[key] = outcome.record.to_dict()
+        due.set(key, engine.next_due(outcome.record))
+        for command in outcome.commands:
+            await topics.outreach_commands.send(key=command.to, value=command.to_dict())
+        for alert in outcome.alerts:
+            await topics.alerts.send(key=alert.patient_key, value=alert.to_dict())
+
+    @app.timer(settings.tick_interval)
+    async def episode_ticks() -> None:
+        """Timers never write tables: find due patients in this worker's partitions and send a
+        tick through Kafka to the agent that owns them."""
+        due.track(app, table, lambda stored: engine.next_due(engine.PatientRecord.from_dict(stored)))
+        for key in due.pop_due(clock.now()):
+            await topics.episode_ticks.send(key=key, value={"tick": "due"})

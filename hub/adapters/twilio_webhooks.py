@@ -1,0 +1,54 @@
+"""Twilio webhooks at the edge: signature checks and turning form posts into plain records.
+
+``X-Twilio-Signature`` is base64 HMAC-SHA1 with the auth token over the full public URL plus the
+POST parameters sorted by name (MSG-6); ``RequestValidator`` computes it and compares in constant
+time. The URL must be the one Twilio called, so behind a proxy the hub rebuilds it from
+``HUB_PUBLIC_URL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from twilio.request_validator import RequestValidator
+
+
+class SignatureChecker:
+    def __init__(self, auth_token: str, public_url: str | None):
+        self._validator = RequestValidator(auth_token)
+        self._public_url = public_url.rstrip("/") if public_url else None
+
+    def url_for(self, path_qs: str, request_url: str) -> str:
+        return f"{self._public_url}{path_qs}" if self._public_url else request_url
+
+    def valid(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
+        if not signature:
+            return False
+        return bool(self._validator.validate(url, dict(params), signature))
+
+    def sign(self, url: str, params: Mapping[str, str]) -> str:
+        """What Twilio would send; used by the demo's simulated replies and by tests."""
+        return str(self._validator.compute_signature(url, dict(params)))
+
+
+def inbound_sms(form: Mapping[str, str]) -> dict[str, Any]:
+    """An inbound SMS as the ``outreach.inbound`` record (keyed by the patient's phone)."""
+    return {"kind": "sms_reply", "phone": form.get("From", ""), "body": form.get("Body", ""),
+            "opt_out_type": form.get("OptOutType") or None, "provider_sid": form.get("MessageSid")}
+
+
+def status_callback(form: Mapping[str, str]) -> dict[str, Any]:
+    """A message or call status callback (they may arrive out of order, MSG-6)."""
+    code = form.get("ErrorCode")
+    return {"kind": "status", "phone": form.get("To", ""),
+            "provider_sid": form.get("MessageSid") or form.get("CallSid"),
+            "status": form.get("MessageStatus") or form.get("CallStatus") or "",
+            "error_code": int(code) if code and code.isdigit() else None,
+            "answered_by": form.get("AnsweredBy")}
+
+
+def gather_result(form: Mapping[str, str]) -> dict[str, Any]:
+    """The keypress a patient gave on an outreach call (``<Gather>`` action)."""
+    return {"kind": "call_reply", "phone": form.get("To", ""), "digits": form.get("Digits", ""),
+            "provider_sid": form.get("CallSid")}

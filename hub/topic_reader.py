@@ -1,0 +1,41 @@
+"""Read what the hub wrote: a consumer of the hub's output topics from the beginning, used by
+``hub demo`` and by the integration tests to wait for results on the broker itself (no sleeps)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+
+class TopicReader:
+    def __init__(self, bootstrap: str, topics: list[str]):
+        self._consumer = AIOKafkaConsumer(
+            *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+            enable_auto_commit=False, group_id=None, metadata_max_age_ms=1000)
+        self.records: dict[str, list[dict[str, Any]]] = {topic: [] for topic in topics}
+
+    async def start(self) -> None:
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+    async def wait_until(self, done: Callable[[dict[str, list[dict[str, Any]]]], bool],
+                         timeout: float) -> bool:
+        """Consume until ``done(records)`` holds; False if ``timeout`` seconds pass first."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not done(self.records):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            batches = await self._consumer.getmany(timeout_ms=int(min(remaining, 1.0) * 1000))
+            for partition, messages in batches.items():
+                for message in messages:
+                    if message.value is not None:
+                        self.records[partition.topic].append(json.loads(message.value))
+        return True

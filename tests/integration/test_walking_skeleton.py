@@ -1,0 +1,91 @@
+"""One discharge end to end on the real parts: MLLP socket -> Apache Kafka -> Faust stages ->
+Twilio's contract (Prism) -> care.alerts, with the episode in the changelog-backed table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hub.adapters.mllp_client import MllpClient
+from hub.feed import Person, adt
+from hub.sendfiles import ack_summary
+from hub.topic_reader import TopicReader
+from tests.integration import servers
+from tests.integration.worker import Worker, start_worker
+
+NY = ZoneInfo("America/New_York")
+# A Monday morning: inside quiet hours' allowed window, so the welcome text goes at once (MSG-3).
+CLOCK_START = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
+PATIENT = Person("558812", "RIVERA", "ANA", "19600214", "F", "(617) 555-0188")
+APP_ID = "tcm-hub-skeleton"
+
+
+@pytest.fixture(scope="module")
+def worker(kafka: servers.Kafka, prism: servers.Prism, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[Worker]:
+    running = start_worker(kafka, prism, Path(tmp_path_factory.mktemp("worker")),
+                           clock_start=CLOCK_START.isoformat(), app_id=APP_ID)
+    yield running
+    running.stop()
+
+
+async def test_discharge_over_mllp_opens_an_episode_and_texts_the_patient(
+        kafka: servers.Kafka, worker: Worker) -> None:
+    """TCM-1/TCM-3/ADT-9: an A03 is ACKed AA after Kafka has it, opens an episode with its
+    deadlines, and its welcome SMS is a valid Twilio request (Prism) with an episode_opened alert."""
+    discharged = datetime(2026, 11, 23, 9, 30, tzinfo=NY)
+    message = adt("A03", PATIENT, control_id="SKEL0001", at=discharged, disposition="01",
+                  discharged_to="HOME", admit_at=datetime(2026, 11, 20, 8, 0, tzinfo=NY),
+                  discharge_at=discharged)
+    client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
+    try:
+        ack = ack_summary(await client.send(message))
+    finally:
+        await client.close()
+    assert ack.startswith("AA SKEL0001"), ack
+
+    key = "GENHOSP|558812"
+    changelog = f"{APP_ID}-episodes-changelog"
+    reader = TopicReader(kafka.bootstrap, ["hl7.adt.raw", "adt.events", "care.alerts",
+                                           "outreach.commands", "outreach.events", changelog])
+    await reader.start()
+
+    def finished(records: dict[str, list[dict]]) -> bool:
+        return (any(a["patient_key"] == key and a["kind"] == "episode_opened"
+                    for a in records["care.alerts"])
+                and any(e["patient_key"] == key and e["kind"] == "send_result"
+                        for e in records["outreach.events"])
+                and bool(records[changelog]))
+
+    try:
+        assert await reader.wait_until(finished, timeout=90), worker.log_tail()
+    finally:
+        await reader.stop()
+    records = reader.records
+
+    assert [r["control_id"] for r in records["hl7.adt.raw"]] == ["SKEL0001"]
+    [event] = records["adt.events"]
+    assert event["event_type"] == "A03" and event["patient"]["key"] == key
+
+    [alert] = [a for a in records["care.alerts"] if a["kind"] == "episode_opened"]
+    # TCM-3: Monday discharge -> contact due at the end of Wednesday, facility time.
+    contact_due = datetime.fromisoformat(alert["detail"]["contact_due"]).astimezone(NY)
+    assert contact_due.date().isoformat() == "2026-11-25"
+    assert alert["detail"]["window_end"] == "2026-12-22"  # TCM-1: day 1 + 29
+
+    [command] = [c for c in records["outreach.commands"] if c["step"] == "welcome_sms"]
+    assert command["to"] == "+16175550188" and command["channel"] == "sms"
+    assert "STOP" in command["body"] and len(command["body"]) <= 160  # MSG-1
+
+    [result] = [e for e in records["outreach.events"] if e["kind"] == "send_result"]
+    assert result["command_id"] == command["command_id"]
+    assert result["status"] == "sent", result  # Prism accepted the Messages.json request
+    assert result["provider_sid"].startswith("SM")
+
+    table_state = json.dumps(records[changelog][-1])
+    assert "open" in table_state and command["episode_id"] in table_state
