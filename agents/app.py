@@ -10,7 +10,7 @@ from pathlib import Path
 
 import faust
 
-from agents import episodes, ingest, normalize, outreach
+from agents import episodes, ingest, normalize, outreach, webhooks
 from agents.topics import Topics
 from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
@@ -42,4 +42,5 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     normalize.register(app, topics, settings)
     episodes.register(app, topics, settings, clock)
     outreach.register(app, topics, settings, clock, outbound)
+    webhooks.register(app, topics, settings)
     return app

@@ -3,6 +3,7 @@ and due-work ticks. Decode -> ``hub.domain`` -> write the table -> emit commands
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import faust
@@ -12,12 +13,14 @@ from agents.due import DueIndex
 from agents.topics import EPISODE_TICKS, EVENTS, OUTREACH_EVENTS, Topics
 from hub.clock import Clock
 from hub.config import Settings
-from hub.domain import episode as engine
+from hub.domain import transitions as engine
+from hub.domain.episode import PatientRecord
 from hub.domain.rules import rules_for_settings
 from hub.errors import HubError
 from hub.logs import get_logger
 
 log = get_logger("agents.episodes")
+RETICK = timedelta(seconds=30)
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> None:
@@ -44,17 +47,22 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
     async def _handle(key: str, value: dict[str, Any], topic: str) -> None:
         now = clock.now()
         stored = table.get(key)
-        record = engine.PatientRecord.from_dict(stored) if stored is not None else None
+        record = PatientRecord.from_dict(stored) if stored is not None else None
         if topic == EVENTS:
-            outcome = engine.apply_adt(record, value, now=now, rules=rules(value))
+            outcome = engine.apply_adt(record, value, now=now,
+                                       rules=rules(value["sending_facility"]))
+        elif record is None:
+            log.warning("episodes.no_record", topic=topic)
+            return
         elif topic == OUTREACH_EVENTS:
-            outcome = engine.apply_outreach_event(record, value, now=now, rules=rules(None))
+            outcome = engine.apply_outreach_event(record, value, now=now,
+                                                  rules=rules(record.facility))
         else:
-            if record is None:
-                return
-            outcome = engine.apply_tick(record, now=now, rules=rules(None))
+            outcome = engine.apply_tick(record, now=now, rules=rules(record.facility))
         table[key] = outcome.record.to_dict()
-        due.set(key, engine.next_due(outcome.record))
+        at = engine.next_due(outcome.record)
+        # a tick that changed nothing must not fire again at once
+        due.set(key, max(at, now + RETICK) if at is not None else None)
         for command in outcome.commands:
             await topics.outreach_commands.send(key=command.to, value=command.to_dict())
         for alert in outcome.alerts:
@@ -64,6 +72,6 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
     async def episode_ticks() -> None:
         """Timers never write tables: find due patients in this worker's partitions and send a
         tick through Kafka to the agent that owns them."""
-        due.track(app, table, lambda stored: engine.next_due(engine.PatientRecord.from_dict(stored)))
+        due.track(app, table, lambda stored: engine.next_due(PatientRecord.from_dict(stored)))
         for key in due.pop_due(clock.now()):
             await topics.episode_ticks.send(key=key, value={"tick": "due"})

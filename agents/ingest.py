@@ -25,7 +25,8 @@ def register(app: faust.App, settings: Settings, clock: Clock) -> None:
     class MllpIngest(Service):
         def __init__(self, *args: Any, **kwargs: Any):
             super().__init__(*args, **kwargs)
-            self.sink = KafkaSink(settings.kafka_bootstrap)
+            self.sink = KafkaSink(settings.kafka_bootstrap,
+                                  idempotent=settings.kafka_idempotence)
             self.ingestor = Ingestor(self.sink, clock)
             self.server = MllpServer(self.ingestor, max_frame=settings.mllp_max_frame)
 

@@ -13,9 +13,10 @@ from hub.errors import BrokerUnavailable
 
 
 class KafkaSink:
-    def __init__(self, bootstrap: str, *, request_timeout_ms: int = 10_000):
+    def __init__(self, bootstrap: str, *, idempotent: bool = True, request_timeout_ms: int = 10_000):
+        # idempotent=False only for brokers without InitProducerId (the demo's embedded Tansu)
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+            bootstrap_servers=bootstrap, acks="all", enable_idempotence=idempotent,
             request_timeout_ms=request_timeout_ms, linger_ms=0,
             max_request_size=8 << 20, compression_type=None)
 

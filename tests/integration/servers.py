@@ -4,6 +4,7 @@ on free loopback ports, waited for by probing its socket, and stopped by its own
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -134,9 +135,12 @@ def start_kafka(workdir: Path) -> Kafka:
 
 
 def _cluster_id() -> str:
-    # Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
-    import base64
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """16 random bytes in URL-safe base64 without padding (Kafka's Uuid form); never starting
+    with '-', which the storage tool would read as an option."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
 
 
 # --- Prism serving Twilio's contract ----------------------------------------------------------

@@ -1,0 +1,124 @@
+"""Stage **outreach**: keyed by E.164 phone, so every decision about one phone is made in one
+place. Commands, ticks and inbound webhooks -> ``hub.sending`` / ``hub.domain`` -> provider ->
+``outreach.events`` (re-keyed to the patient)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import faust
+
+from agents.deadletter import dead_letter
+from agents.due import DueIndex
+from agents.inbound import handle_inbound
+from agents.topics import OUTREACH_COMMANDS, OUTREACH_INBOUND, OUTREACH_TICKS, Topics
+from hub.adapters.outbound import Outbound, RecordingOutbound
+from hub.clock import Clock
+from hub.config import Settings
+from hub.domain.contact_policy import ContactPolicy
+from hub.domain.messages import OutreachCommand
+from hub.domain.phone_state import LedgerEntry, PhoneState
+from hub.logs import get_logger
+from hub.sending import Sender
+from hub.voice import voice_twiml
+
+log = get_logger("agents.outreach")
+
+
+def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
+             outbound: Outbound | None) -> None:
+    phones = app.Table("phones", key_type=str, partitions=settings.partitions)
+    source = app.topic(OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND, key_type=str,
+                       value_serializer="json", partitions=settings.partitions, internal=True)
+    policy = ContactPolicy()
+    practice = {"practice": settings.practice_name, "callback": settings.callback_number}
+    public = settings.twilio.public_url.rstrip("/") if settings.twilio.public_url else None
+    port: dict[str, Outbound] = {}
+    due = DueIndex()
+
+    def provider() -> Outbound:
+        # Created inside the running loop (aiohttp sessions must be), once per worker.
+        if "outbound" not in port:
+            if outbound is not None:
+                port["outbound"] = outbound
+            elif settings.sender == "record":
+                port["outbound"] = RecordingOutbound()
+            else:
+                from hub.adapters.twilio_outbound import TwilioOutbound
+                port["outbound"] = TwilioOutbound(settings.twilio)
+        return port["outbound"]
+
+    def sender() -> Sender:
+        return Sender(provider(), policy,
+                      status_callback=f"{public}/twilio/status" if public else None,
+                      voice_twiml=lambda c: voice_twiml(c, public))
+
+    @app.agent(source, name="outreach")
+    async def outreach_stage(stream: faust.StreamT[Any]) -> None:
+        async for event in stream.events():
+            key, value, topic = event.key, event.value, event.message.topic
+            try:
+                if topic == OUTREACH_INBOUND:
+                    await handle_inbound(phones, topics, key, value, clock.now(), sender(),
+                                         practice)
+                else:
+                    await _command(key, value, topic)
+            except Exception as exc:  # the stream must never die on one record
+                log.exception("outreach.internal_error", topic=topic)
+                await dead_letter(topics, "outreach", value, code="internal_error",
+                                  message=f"{type(exc).__name__} in the outreach stage")
+
+    async def _command(key: str, value: dict[str, Any], topic: str) -> None:
+        stored = phones.get(key)
+        state = PhoneState.from_dict(stored) if stored is not None else None
+        if topic == OUTREACH_TICKS:
+            entry = state.entry(value["command_id"]) if state else None
+            if entry is None or entry.status != "deferred" or entry.command is None:
+                return  # already handled, cancelled or superseded
+            command = OutreachCommand.from_dict(entry.command)
+        else:
+            command = OutreachCommand.from_dict(value)
+
+        async def save(new_state: PhoneState) -> None:
+            phones[key] = new_state.to_dict()
+            await app.producer.flush()  # the "sending" entry is on Kafka before Twilio is called
+
+        if state is not None and topic == OUTREACH_TICKS:
+            state = state.with_entry(command.command_id, _undefer(state, command.command_id))
+        outcome = await sender().handle(state, command, now=clock.now(), save=save)
+        phones[key] = outcome.state.to_dict()
+        if outcome.retry_at is not None:
+            due.set(f"{key}\x00{command.command_id}", outcome.retry_at)
+        for result in outcome.events:
+            await topics.outreach_events.send(key=result.patient_key, value=result.to_dict())
+
+    @app.timer(settings.tick_interval)
+    async def outreach_ticks() -> None:
+        due.track(app, _DeferredSends(phones), lambda at: at)
+        for item in due.pop_due(clock.now()):
+            phone, command_id = item.split("\x00", 1)
+            await topics.outreach_ticks.send(key=phone, value={"command_id": command_id})
+
+
+def _undefer(state: PhoneState, command_id: str) -> LedgerEntry:
+    """A deferred command whose time came is decided afresh (hours and caps may have moved)."""
+    entry = state.entry(command_id)
+    assert entry is not None
+    return replace(entry, status="planned")
+
+
+class _DeferredSends:
+    """The phones table seen as (phone + command id, deferred until) pairs for the due index."""
+
+    def __init__(self, phones: Any):
+        self._phones = phones
+
+    def items(self) -> Iterator[tuple[str, datetime]]:
+        for phone, stored in self._phones.items():
+            for command_id, entry in stored["ledger"].items():
+                if entry["status"] == "deferred" and entry.get("deferred_until"):
+                    yield (f"{phone}\x00{command_id}",
+                           datetime.fromisoformat(entry["deferred_until"]))

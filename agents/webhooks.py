@@ -1,0 +1,70 @@
+"""Stage **webhooks**: Twilio status callbacks, inbound SMS and ``<Gather>`` results as Faust web
+views. Every request's ``X-Twilio-Signature`` is checked; a bad one gets 403 and is counted."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import faust
+from faust.web import Request, Response, View
+
+from agents.topics import Topics
+from hub.adapters.twilio_webhooks import (
+    SignatureChecker, gather_result, inbound_sms, status_callback)
+from hub.config import Settings
+from hub.logs import get_logger
+
+log = get_logger("agents.webhooks")
+MAX_FORM_BYTES = 64 * 1024
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+THANKS_TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. Goodbye.'
+                "</Say></Response>")
+
+
+def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]:
+    checker = SignatureChecker(settings.twilio.auth_token, settings.twilio.public_url)
+    refused: Counter[str] = Counter()
+
+    async def verified_form(view: View, request: Request) -> dict[str, str] | Response:
+        if (request.content_length or 0) > MAX_FORM_BYTES:
+            return view.json({"error": "payload too large"}, status=413)
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        url = checker.url_for(request.path_qs, str(request.url))
+        if not checker.valid(url, form, request.headers.get("X-Twilio-Signature")):
+            refused[request.path] += 1
+            log.warning("webhook.bad_signature", path=request.path, refused=refused[request.path])
+            return view.json({"error": "invalid X-Twilio-Signature"}, status=403)
+        return form
+
+    async def publish(record: dict[str, Any]) -> None:
+        await topics.outreach_inbound.send(key=record["phone"], value=record)
+
+    @app.page("/twilio/sms")
+    class InboundSms(View):
+        async def post(self, request: Request) -> Response:
+            form = await verified_form(self, request)
+            if isinstance(form, Response):
+                return form
+            await publish(inbound_sms(form))
+            return self.text(EMPTY_TWIML, content_type="application/xml")
+
+    @app.page("/twilio/status")
+    class StatusCallback(View):
+        async def post(self, request: Request) -> Response:
+            form = await verified_form(self, request)
+            if isinstance(form, Response):
+                return form
+            await publish(status_callback(form))
+            return self.text("", status=204)
+
+    @app.page("/twilio/gather")
+    class GatherResult(View):
+        async def post(self, request: Request) -> Response:
+            form = await verified_form(self, request)
+            if isinstance(form, Response):
+                return form
+            await publish(gather_result(form))
+            return self.text(THANKS_TWIML, content_type="application/xml")
+
+    return refused

@@ -1,0 +1,100 @@
+"""``hub demo``: the whole hub on the embedded default, no Docker, no Twilio account.
+
+It starts the embedded broker and one ``hub worker`` process (with the recording Twilio stand-in),
+sends a scripted discharge feed over MLLP, waits on the broker for what the hub wrote, prints a
+readable summary, and stops everything it started by PID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hub.adapters.embedded_broker import EmbeddedBroker, free_port, stop_process, wait_for_port
+from hub.adapters.mllp_client import MllpClient
+from hub.demo_script import Scenario, build_scenario
+from hub.sendfiles import ack_summary
+from hub.summary import render_summary
+from hub.topic_reader import TopicReader
+
+ZONE = "America/New_York"
+OUTPUT_TOPICS = ["care.alerts", "outreach.commands", "outreach.events", "adt.deadletter",
+                 "hl7.adt.rejected"]
+
+
+def run_demo(*, keep: bool = False, out: Any = None) -> int:
+    out = out or sys.stdout
+    workdir = Path(tempfile.mkdtemp(prefix="tcm-hub-demo-"))
+    broker = worker = None
+    try:
+        print("Starting the embedded broker (Tansu, memory storage) ...", file=out, flush=True)
+        broker = EmbeddedBroker.start(workdir / "broker.log")
+        mllp_port, web_port = free_port(), free_port()
+        print("Starting a hub worker (Twilio stand-in: nothing is really sent) ...", file=out,
+              flush=True)
+        worker = _start_worker(broker.bootstrap, mllp_port, web_port, workdir)
+        wait_for_port(mllp_port, worker, 120, "the hub worker")
+        now = datetime.now(UTC)
+        scenario = build_scenario(now, ZoneInfo(ZONE))
+        ok, acks, records = asyncio.run(_drive(scenario, broker.bootstrap, mllp_port))
+        print(render_summary(scenario, acks, records, zone=ZoneInfo(ZONE), complete=ok), file=out)
+        if not ok:
+            print(f"The hub did not finish the script in time; worker log: {workdir / 'worker.log'}",
+                  file=out)
+            keep = True
+        return 0 if ok else 1
+    finally:
+        if worker is not None:
+            stop_process(worker)
+        if broker is not None:
+            broker.stop()
+        if keep:
+            print(f"Demo files kept in {workdir}", file=out)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _start_worker(bootstrap: str, mllp_port: int, web_port: int, workdir: Path
+                  ) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "MLLP_HOST": "127.0.0.1", "MLLP_PORT": str(mllp_port),
+        "HUB_WEB_HOST": "127.0.0.1", "HUB_WEB_PORT": str(web_port),
+        "HUB_SENDER": "record", "HUB_STORE": "memory://",
+        "HUB_DATA_DIR": str(workdir / "data"), "HUB_PARTITIONS": "1",
+        "HUB_FACILITY_TZ": ZONE, "HUB_REBALANCE_TIMEOUT": "3", "HUB_TICK_SECONDS": "1",
+        "HUB_PRACTICE_NAME": "Riverside Primary Care", "HUB_CALLBACK_NUMBER": "+16175550100",
+        "HUB_APP_ID": "tcm-hub-demo", "HUB_KAFKA_IDEMPOTENCE": "false",
+    }
+    with (workdir / "worker.log").open("wb") as log:
+        return subprocess.Popen([sys.executable, "-m", "hub", "worker", "--loglevel", "warn"],
+                                env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+async def _drive(scenario: Scenario, bootstrap: str, mllp_port: int
+                 ) -> tuple[bool, list[tuple[str, str]], dict[str, list[dict[str, Any]]]]:
+    client = await MllpClient.connect("127.0.0.1", mllp_port)
+    acks = []
+    try:
+        for step in scenario.messages:
+            acks.append((step.label, ack_summary(await client.send(step.raw))))
+    finally:
+        await client.close()
+    reader = TopicReader(bootstrap, OUTPUT_TOPICS)
+    await reader.start()
+    try:
+        ok = await reader.wait_until(scenario.done, timeout=90)
+    finally:
+        await reader.stop()
+    return ok, acks, reader.records
+

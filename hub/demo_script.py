@@ -1,0 +1,73 @@
+"""The demo's discharge feed: invented patients at one facility, in the order a hospital would
+send them, and what the hub must have written before the demo can print its summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hub.feed import Person, adt
+
+FACILITY = "GENHOSP"
+MARIA = Person("100234", "GARCIA", "MARIA", "19580301", "F", "(617) 555-0123", "es")
+JAMES = Person("100235", "WILSON", "JAMES", "19470712", "M", "(617) 555-0145")
+LINDA = Person("100236", "CHEN", "LINDA", "19620915", "F", "(617) 555-0167")
+
+
+def key(person: Person) -> str:
+    return f"{FACILITY}|{person.mrn}"
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Scenario:
+    messages: list[Step]
+    done: Callable[[dict[str, list[dict[str, Any]]]], bool]
+    patients: dict[str, str]  # patient key -> a label for the summary
+
+
+def build_scenario(now: datetime, zone: ZoneInfo) -> Scenario:
+    local = now.astimezone(zone).replace(microsecond=0)
+    admitted = local - timedelta(days=3)
+    discharged = local - timedelta(minutes=30)
+
+    def a03(person: Person, control_id: str, disposition: str, to: str) -> bytes:
+        return adt("A03", person, control_id=control_id, at=discharged, disposition=disposition,
+                   discharged_to=to, admit_at=admitted, discharge_at=discharged)
+
+    maria_a03 = a03(MARIA, "DEMO0001", "01", "HOME")
+    messages = [
+        Step("A03 discharge home (Spanish speaker)", maria_a03),
+        Step("A03 discharge to a skilled nursing facility", a03(JAMES, "DEMO0002", "03", "SNF")),
+        Step("A03 discharge home with home health", a03(LINDA, "DEMO0003", "06", "HOME")),
+        Step("the first A03 resent unchanged (duplicate)", maria_a03),
+        Step("A01 readmission inside the 30-day window",
+             adt("A01", LINDA, control_id="DEMO0004", at=local, admit_at=local)),
+        Step("an ADT without a PID segment (cannot be normalized)",
+             b"MSH|^~\\&|EPICADT|GENHOSP|TCMHUB|TCMHUB|" + local.strftime("%Y%m%d%H%M%S").encode()
+             + b"||ADT^A03^ADT_A03|DEMO0005|P|2.5\rEVN|A03\r"),
+        Step("a lab result sent to the ADT port (wrong message type)",
+             b"MSH|^~\\&|LAB|GENHOSP|TCMHUB|TCMHUB|20260101||ORU^R01|DEMO0006|P|2.5\r"),
+    ]
+
+    def done(records: dict[str, list[dict[str, Any]]]) -> bool:
+        alerts = {(a["patient_key"], a["kind"]) for a in records["care.alerts"]}
+        results = {e["command_id"] for e in records["outreach.events"] if e["kind"] == "send_result"}
+        welcome = {c["command_id"] for c in records["outreach.commands"]
+                   if c["step"] == "welcome_sms" and c["action"] == "send"}
+        welcome_done = len(welcome) >= 2 and welcome <= results
+        return ({(key(MARIA), "episode_opened"), (key(LINDA), "episode_opened"),
+                 (key(LINDA), "readmission")} <= alerts
+                and welcome_done and len(records["adt.deadletter"]) >= 1
+                and len(records["hl7.adt.rejected"]) >= 1)
+
+    return Scenario(messages, done, {key(MARIA): "Maria G.", key(JAMES): "James W.",
+                                     key(LINDA): "Linda C."})

@@ -1,0 +1,70 @@
+"""The demo's closing summary: what the hub did with the feed, as a care coordinator would read it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hub.demo_script import Scenario
+
+
+def _local(value: str | None, zone: ZoneInfo) -> str:
+    if not value:
+        return "-"
+    return datetime.fromisoformat(value).astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
+                   records: dict[str, list[dict[str, Any]]], *, zone: ZoneInfo,
+                   complete: bool) -> str:
+    who = scenario.patients
+    lines = ["", "=" * 78, "tcm-hub demo summary" + ("" if complete else " (INCOMPLETE)"),
+             "=" * 78, "", f"Feed sent over MLLP ({len(acks)} messages), and the hub's ACKs:"]
+    for label, summary in acks:
+        code, _, rest = summary.partition(" ")
+        control, _, error = rest.partition("  ")
+        lines.append(f"  {code} {control:<10} {label}")
+        if error:
+            lines.append(f"      {error}")
+
+    alerts = records["care.alerts"]
+    opened = [a for a in alerts if a["kind"] == "episode_opened"]
+    lines += ["", f"Transitional-care episodes opened: {len(opened)}"]
+    for alert in opened:
+        d = alert["detail"]
+        lines.append(f"  {who.get(alert['patient_key'], alert['patient_key'])}: "
+                     f"contact due {_local(d.get('contact_due'), zone)}, "
+                     f"visit by {d.get('visit_due_99496', '-')} (99496) / "
+                     f"{d.get('visit_due_99495', '-')} (99495), window ends {d.get('window_end', '-')}")
+    other = [a for a in alerts if a["kind"] != "episode_opened"]
+    lines += ["", f"Alerts for the care team: {len(other)}"]
+    lines += [f"  [{a['severity']}] {a['kind']}: {who.get(a['patient_key'], a['patient_key'])}"
+              + (f" ({a['detail'].get('reason')})" if a["detail"].get("reason") else "")
+              for a in other]
+
+    results = {e["command_id"]: e for e in records["outreach.events"]
+               if e["kind"] == "send_result" and e["status"] != "cancelled"}
+    commands = [c for c in records["outreach.commands"] if c["action"] == "send"]
+    lines += ["", f"Messages planned: {len(commands)} (Twilio stand-in: nothing was really sent)"]
+    for command in commands:
+        result = results.get(command["command_id"])
+        status = result["status"] if result else "pending"
+        when = (f" until {_local(result.get('deferred_until'), zone)}"
+                if result and result.get("deferred_until") else "")
+        reason = f" ({result['reason']})" if result and result.get("reason") else ""
+        lines.append(f"  {command['step']:<14} {command['channel']:<5} "
+                     f"{_local(command['not_before'], zone)}  {status}{when}{reason}")
+        if command["step"] == "welcome_sms":
+            lines.append(f"      \"{command['body']}\"")
+
+    lines += ["", f"Dead letters (accepted, then could not be normalized): "
+                  f"{len(records['adt.deadletter'])}"]
+    lines += [f"  {d['control_id']}: {d['code']} at {d['location'] or '-'}: {d['message']}"
+              for d in records["adt.deadletter"]]
+    lines += ["", f"Rejected at the door (kept in hl7.adt.rejected): "
+                  f"{len(records['hl7.adt.rejected'])}"]
+    lines += [f"  {r['control_id']}: {r['error']['code']}: {r['error']['message']}"
+              for r in records["hl7.adt.rejected"] if r.get("error")]
+    lines.append("")
+    return "\n".join(lines)
