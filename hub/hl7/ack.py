@@ -14,7 +14,7 @@ ENHANCED = {"AA": "CA", "AE": "CE", "AR": "CR"}
 # HL7 table 0357 codes for the hub's error codes
 ERROR_CODES = {"missing_segment": "100", "bad_segment_id": "100", "duplicate_msh": "100",
                "missing_field": "101", "bad_timestamp": "102", "bad_encoding_chars": "102",
-               "undecodable_bytes": "102", "unsupported_message_type": "200",
+               "undecodable_bytes": "102", "bad_segment_separator": "100", "unsupported_message_type": "200",
                "unsupported_event": "201", "unsupported_version": "203", "no_msh": "100"}
 
 

@@ -14,6 +14,7 @@ from hub.errors import Hl7Error
 
 _SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{2}$")
 _SPLIT_LINES = re.compile(r"\r\n|\r|\n")
+_SPACE_JOINED = re.compile(r" (?:EVN|PID|PV1|PD1|NK1|MRG)\|")
 CHARSETS = {"": "utf-8", "ASCII": "ascii", "UNICODE UTF-8": "utf-8", "UTF-8": "utf-8",
             "8859/1": "iso-8859-1", "8859/15": "iso-8859-15", "UNICODE": "utf-8"}
 
@@ -178,6 +179,10 @@ def parse(raw: bytes) -> Message:
             raise Hl7Error("a second MSH segment inside one message", code="duplicate_msh",
                            location=f"segment {len(segments) + 1}")
         segments.append(Segment(name, fields, encoding))
+    if len(segments) == 1 and _SPACE_JOINED.search(text):
+        raise Hl7Error("segments are separated by spaces instead of carriage returns (the message "
+                       "was probably copied through a text tool)", code="bad_segment_separator",
+                       location="MSH")
     return Message(segments, encoding)
 
 

@@ -1,0 +1,61 @@
+"""MLLP framing (ADT-8): bytes in, frames out, fed in chunks of every size."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.hl7.mllp import END, START, Frame, FramingProblem, MllpDecoder, frame
+
+A = b"MSH|^~\\&|A|B|C|D|20260101||ADT^A03|1|P|2.5\rPID|1||7^^^H^MR\r"
+B = b"MSH|^~\\&|A|B|C|D|20260101||ADT^A01|2|P|2.5\r"
+
+
+def feed_in_chunks(decoder: MllpDecoder, data: bytes, size: int) -> list[Frame | FramingProblem]:
+    out: list[Frame | FramingProblem] = []
+    for i in range(0, len(data), size):
+        out += decoder.feed(data[i:i + size])
+    return out
+
+
+@pytest.mark.parametrize("size", range(1, len(A) + len(B) + 8))
+def test_frames_split_and_joined_across_reads(size: int) -> None:
+    """ADT-8: two frames arrive whatever the read boundaries (down to one byte at a time)."""
+    out = feed_in_chunks(MllpDecoder(), frame(A) + frame(B), size)
+    assert out == [Frame(A), Frame(B)]
+
+
+def test_garbage_before_a_start_block_is_reported_with_its_bytes() -> None:
+    """ADT-8: bytes outside a frame are kept for a person, and the next frame still decodes."""
+    out = MllpDecoder().feed(b"hello" + frame(A))
+    assert out == [FramingProblem("garbage_before_start", "5 bytes outside an MLLP frame",
+                                  b"hello"), Frame(A)]
+
+
+def test_line_endings_between_frames_are_not_garbage() -> None:
+    """ADT-8: a CR/LF some senders put between frames is tolerated silently."""
+    assert MllpDecoder().feed(frame(A) + b"\r\n" + frame(B)) == [Frame(A), Frame(B)]
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096])
+def test_oversized_frame_is_reported_and_the_connection_resynchronizes(size: int) -> None:
+    """ADT-8: a frame over the limit becomes one problem with its first bytes; the next frame works."""
+    big = b"MSH|^~\\&|" + b"X" * 500
+    out = feed_in_chunks(MllpDecoder(max_frame=100), frame(big) + frame(B), size)
+    assert len(out) == 2
+    problem, after = out
+    assert isinstance(problem, FramingProblem) and problem.kind == "oversized"
+    assert problem.data == big[:100]
+    assert after == Frame(B)
+
+
+def test_a_frame_cut_off_by_the_connection_closing_is_kept() -> None:
+    """ADT-8: a message with no end block before close is reported with the bytes received."""
+    decoder = MllpDecoder()
+    assert decoder.feed(START + A[:20]) == []
+    [problem] = decoder.close()
+    assert problem.kind == "unterminated" and problem.data == A[:20]
+
+
+def test_frame_wraps_payload_in_start_and_end_blocks() -> None:
+    """ADT-8: frame = 0x0B + message + 0x1C 0x0D."""
+    assert frame(b"x") == b"\x0bx\x1c\x0d" and START == b"\x0b" and END == b"\x1c\x0d"
