@@ -1,0 +1,53 @@
+"""Every topic record the hub writes matches its JSON Schema in schemas/."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jsonschema
+
+from hub.clock import FixedClock
+from hub.domain.messages import CareAlert, OutreachCommand, OutreachEvent
+from hub.ingestor import Ingestor, MemorySink
+from tests.conftest import REPO
+
+AT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def schema(name: str) -> dict[str, Any]:
+    return json.loads((REPO / "schemas" / f"{name}.schema.json").read_text())
+
+
+def test_outreach_command_alert_and_event_records_match_their_schemas() -> None:
+    """Wire contracts: the dicts agents put on Kafka validate, and a broken one does not."""
+    command = OutreachCommand("E1:welcome_sms", "E1", "G|7", "welcome_sms", "sms", "+16175550188",
+                              "welcome_sms", "en", "Hi", AT, AT + timedelta(days=29),
+                              "America/New_York", "G")
+    jsonschema.validate(command.to_dict(), schema("outreach_command"))
+    alert = CareAlert("E1:readmission", "readmission", "E1", "G|7", "G", "urgent", AT, {})
+    jsonschema.validate(alert.to_dict(), schema("care_alert"))
+    event = OutreachEvent("send_result", "G|7", "E1", "E1:welcome_sms", "sms", "deferred", AT,
+                          reason="quiet_hours", deferred_until=AT)
+    jsonschema.validate(event.to_dict(), schema("outreach_event"))
+    broken = {**command.to_dict(), "to": "617-555-0188"}
+    assert list(jsonschema.Draft202012Validator(schema("outreach_command")).iter_errors(broken))
+
+
+async def test_raw_and_rejected_records_match_their_schema() -> None:
+    """Wire contracts: hl7.adt.raw and hl7.adt.rejected records validate."""
+    sink = MemorySink([])
+    ingestor = Ingestor(sink, FixedClock(AT))
+    await ingestor.ingest(b"MSH|^~\\&|A|B|C|D|1||ADT^A03|X|P|2.5\rPID|1||7^^^G^MR\r",
+                          transport="mllp", peer=None)
+    await ingestor.ingest(b"junk", transport="http", peer="127.0.0.1:1")
+    for _topic, _key, record in sink.records:
+        jsonschema.validate(record, schema("raw_message"))
+
+
+def test_outreach_records_round_trip() -> None:
+    """Wire contracts: from_dict(to_dict(x)) == x for the records agents exchange."""
+    event = OutreachEvent("reply", "G|7", "E1", None, "sms", "received", AT, intent="urgent",
+                          reply_text="1")
+    assert OutreachEvent.from_dict(json.loads(json.dumps(event.to_dict()))) == event
