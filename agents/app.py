@@ -21,8 +21,11 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
                clock: Clock | None = None) -> faust.App:
     if clock is None:
         clock = OffsetClock(settings.clock_start) if settings.clock_start else SystemClock()
-    extra = ({} if settings.rebalance_timeout is None
-             else {"broker_rebalance_timeout": settings.rebalance_timeout})
+    # A short rebalance for a one-worker demo: the group join waits for the session timeout too.
+    extra = ({} if settings.rebalance_timeout is None else {
+        "broker_rebalance_timeout": settings.rebalance_timeout,
+        "broker_session_timeout": max(6.0, 2 * settings.rebalance_timeout),
+        "broker_heartbeat_interval": 1.0})
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",

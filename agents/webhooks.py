@@ -26,16 +26,18 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]
     checker = SignatureChecker(settings.twilio.auth_token, settings.twilio.public_url)
     refused: Counter[str] = Counter()
 
-    async def verified_form(view: View, request: Request) -> dict[str, str] | Response:
+    async def verified_form(view: View, request: Request
+                            ) -> tuple[dict[str, str], None] | tuple[None, Response]:
+        """The form when Twilio signed it; otherwise the refusal to send back (never both)."""
         if (request.content_length or 0) > MAX_FORM_BYTES:
-            return view.json({"error": "payload too large"}, status=413)
+            return None, view.json({"error": "payload too large"}, status=413)
         form = {k: str(v) for k, v in (await request.post()).items()}
         url = checker.url_for(request.path_qs, str(request.url))
         if not checker.valid(url, form, request.headers.get("X-Twilio-Signature")):
             refused[request.path] += 1
             log.warning("webhook.bad_signature", path=request.path, refused=refused[request.path])
-            return view.json({"error": "invalid X-Twilio-Signature"}, status=403)
-        return form
+            return None, view.json({"error": "invalid X-Twilio-Signature"}, status=403)
+        return form, None
 
     async def publish(record: dict[str, Any]) -> None:
         await topics.outreach_inbound.send(key=record["phone"], value=record)
@@ -43,27 +45,27 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]
     @app.page("/twilio/sms")
     class InboundSms(View):
         async def post(self, request: Request) -> Response:
-            form = await verified_form(self, request)
-            if isinstance(form, Response):
-                return form
+            form, refusal = await verified_form(self, request)
+            if form is None:
+                return refusal
             await publish(inbound_sms(form))
             return self.text(EMPTY_TWIML, content_type="application/xml")
 
     @app.page("/twilio/status")
     class StatusCallback(View):
         async def post(self, request: Request) -> Response:
-            form = await verified_form(self, request)
-            if isinstance(form, Response):
-                return form
+            form, refusal = await verified_form(self, request)
+            if form is None:
+                return refusal
             await publish(status_callback(form))
             return self.text("", status=204)
 
     @app.page("/twilio/gather")
     class GatherResult(View):
         async def post(self, request: Request) -> Response:
-            form = await verified_form(self, request)
-            if isinstance(form, Response):
-                return form
+            form, refusal = await verified_form(self, request)
+            if form is None:
+                return refusal
             await publish(gather_result(form))
             return self.text(THANKS_TWIML, content_type="application/xml")
 

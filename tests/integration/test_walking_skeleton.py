@@ -89,3 +89,79 @@ async def test_discharge_over_mllp_opens_an_episode_and_texts_the_patient(
 
     table_state = json.dumps(records[changelog][-1])
     assert "open" in table_state and command["episode_id"] in table_state
+
+
+async def test_hub_send_prints_each_ack(worker: Worker, tmp_path: Path) -> None:
+    """ADT-9: `hub send` sends a file's messages in order and prints each ACK; a refusal exits 1."""
+    import subprocess
+    import sys
+
+    good = adt("A08", PATIENT, control_id="SEND0001", at=CLOCK_START)
+    bad = b"MSH|^~\\&|LAB|GENHOSP|HUB|HUB|20260101||ORU^R01|SEND0002|P|2.5\r"
+    feed = tmp_path / "feed.hl7"
+    feed.write_bytes(good + b"\n" + bad)
+    done = subprocess.run([sys.executable, "-m", "hub", "send", str(feed), "--port",
+                           str(worker.mllp_port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "feed.hl7#1: AA SEND0001"
+    assert lines[1].startswith("feed.hl7#2: AR SEND0002") and "unsupported_message_type" in lines[1]
+
+
+async def test_unnormalizable_message_is_acked_then_dead_lettered_with_its_bytes(
+        kafka: servers.Kafka, worker: Worker) -> None:
+    """Bad input: an ADT without PID is kept (AA: it is on Kafka) and dead-lettered with the raw
+    bytes and a reason a person can act on; the stream goes on."""
+    import base64
+
+    import jsonschema
+
+    raw = b"MSH|^~\\&|EPIC|GENHOSP|HUB|HUB|20261123100000||ADT^A03^ADT_A03|DEAD0001|P|2.5\rEVN|A03\r"
+    client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
+    try:
+        assert ack_summary(await client.send(raw)).startswith("AA DEAD0001")
+    finally:
+        await client.close()
+    reader = TopicReader(kafka.bootstrap, ["adt.deadletter"])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: any(
+            d["control_id"] == "DEAD0001" for d in r["adt.deadletter"]), timeout=60)
+    finally:
+        await reader.stop()
+    [letter] = [d for d in reader.records["adt.deadletter"] if d["control_id"] == "DEAD0001"]
+    assert (letter["stage"], letter["code"], letter["location"]) == ("normalize",
+                                                                      "missing_segment", "PID")
+    assert base64.b64decode(letter["raw_b64"]) == raw
+    schema = json.loads((servers.REPO / "schemas" / "deadletter.schema.json").read_text())
+    jsonschema.validate(letter, schema)
+
+
+async def test_signed_reply_escalates_and_forged_webhook_is_refused(
+        kafka: servers.Kafka, worker: Worker) -> None:
+    """MSG-6: a reply '1' signed with the auth token becomes an urgent_reply alert; an unsigned or
+    forged request gets 403 and changes nothing."""
+    import aiohttp
+
+    from hub.adapters.twilio_webhooks import SignatureChecker
+    from tests.integration.worker import AUTH_TOKEN
+
+    url = f"http://127.0.0.1:{worker.web_port}/twilio/sms"
+    form = {"From": "+16175550188", "To": "+16175550100", "Body": "1",
+            "MessageSid": "SM" + "7" * 32}
+    async with aiohttp.ClientSession() as session:
+        forged = await session.post(url, data=form, headers={"X-Twilio-Signature": "Zm9yZ2Vk"})
+        assert forged.status == 403 and "X-Twilio-Signature" in await forged.text()
+        signature = SignatureChecker(AUTH_TOKEN, None).sign(url, form)
+        good = await session.post(url, data=form, headers={"X-Twilio-Signature": signature})
+        assert good.status == 200
+    reader = TopicReader(kafka.bootstrap, ["care.alerts"])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: any(
+            a["kind"] == "urgent_reply" for a in r["care.alerts"]), timeout=60), worker.log_tail()
+    finally:
+        await reader.stop()
+    [alert] = [a for a in reader.records["care.alerts"] if a["kind"] == "urgent_reply"]
+    assert alert["patient_key"] == "GENHOSP|558812" and alert["severity"] == "urgent"
+    assert alert["detail"]["reply_text"] == "1"

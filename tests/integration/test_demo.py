@@ -1,0 +1,23 @@
+"""``hub demo`` on its embedded default: no Docker, no Twilio account, exits 0 with a summary."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.integration.servers import REPO
+
+
+def test_hub_demo_runs_the_feed_end_to_end_and_summarizes() -> None:
+    """The README's first command: the demo opens episodes, texts, alerts, and stops what it started."""
+    done = subprocess.run([sys.executable, "-m", "hub", "demo"], cwd=REPO, capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "Transitional-care episodes opened: 2" in out
+    assert "[urgent] readmission: Linda C." in out
+    assert "disposition_not_eligible:03" in out
+    assert "Hola Maria" in out  # MSG-5: the Spanish speaker gets the Spanish text
+    assert "DEMO0005: missing_segment at PID" in out
+    assert "AR DEMO0006" in out
+    assert "Demo files kept" not in out  # it cleaned up after itself
