@@ -51,3 +51,24 @@ def test_outreach_records_round_trip() -> None:
     event = OutreachEvent("reply", "G|7", "E1", None, "sms", "received", AT, intent="urgent",
                           reply_text="1")
     assert OutreachEvent.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+def test_webhook_records_match_the_inbound_schema() -> None:
+    """Wire contracts: outreach.inbound records made from Twilio forms validate."""
+    from hub.adapters.twilio_webhooks import gather_result, inbound_sms, status_callback
+
+    inbound = schema("outreach_inbound")
+    for record in (inbound_sms({"From": "+16175550188", "Body": "1", "MessageSid": "SM1"}),
+                   gather_result({"To": "+16175550188", "Digits": "1", "CallSid": "CA1"}),
+                   status_callback({"To": "+16175550188", "MessageSid": "SM1",
+                                    "MessageStatus": "delivered"})):
+        jsonschema.validate(record, inbound)
+    jsonschema.validate({"tick": "due"}, schema("tick"))
+    jsonschema.validate({"command_id": "E1:welcome_sms"}, schema("tick"))
+
+
+def test_every_topic_has_a_schema() -> None:
+    """Wire contracts: schemas/ holds a contract for every record kind the hub writes."""
+    names = {p.name.removesuffix(".schema.json") for p in (REPO / "schemas").glob("*.schema.json")}
+    assert names == {"raw_message", "adt_event", "deadletter", "outreach_command",
+                     "outreach_inbound", "outreach_event", "care_alert", "tick"}
