@@ -4,6 +4,7 @@ views. Every request's ``X-Twilio-Signature`` is checked; a bad one gets 403 and
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -39,34 +40,24 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]
             return None, view.json({"error": "invalid X-Twilio-Signature"}, status=403)
         return form, None
 
-    async def publish(record: dict[str, Any]) -> None:
-        await topics.outreach_inbound.send(key=record["phone"], value=record)
+    def webhook(path: str, to_record: Callable[[dict[str, str]], dict[str, Any]],
+                reply: Callable[[View], Response]) -> None:
+        """A signed Twilio form post -> one ``outreach.inbound`` record -> Twilio's answer."""
 
-    @app.page("/twilio/sms")
-    class InboundSms(View):
-        async def post(self, request: Request) -> Response:
-            form, refusal = await verified_form(self, request)
-            if form is None:
-                return refusal
-            await publish(inbound_sms(form))
-            return self.text(EMPTY_TWIML, content_type="application/xml")
+        class TwilioWebhook(View):
+            async def post(self, request: Request) -> Response:
+                form, refusal = await verified_form(self, request)
+                if form is None:
+                    return refusal
+                record = to_record(form)
+                await topics.outreach_inbound.send(key=record["phone"], value=record)
+                return reply(self)
 
-    @app.page("/twilio/status")
-    class StatusCallback(View):
-        async def post(self, request: Request) -> Response:
-            form, refusal = await verified_form(self, request)
-            if form is None:
-                return refusal
-            await publish(status_callback(form))
-            return self.text("", status=204)
+        app.page(path, name=path)(TwilioWebhook)
 
-    @app.page("/twilio/gather")
-    class GatherResult(View):
-        async def post(self, request: Request) -> Response:
-            form, refusal = await verified_form(self, request)
-            if form is None:
-                return refusal
-            await publish(gather_result(form))
-            return self.text(THANKS_TWIML, content_type="application/xml")
+    xml = "application/xml"
+    webhook("/twilio/sms", inbound_sms, lambda v: v.text(EMPTY_TWIML, content_type=xml))
+    webhook("/twilio/status", status_callback, lambda v: v.text("", status=204))
+    webhook("/twilio/gather", gather_result, lambda v: v.text(THANKS_TWIML, content_type=xml))
 
     return refused

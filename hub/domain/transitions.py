@@ -110,14 +110,19 @@ def _open_on_discharge(outcome: Outcome, event: dict[str, Any], now: datetime, r
     _release_due(outcome, now, rules)
 
 
+def _stop_outreach(outcome: Outcome, episode: Episode) -> Episode:
+    """Cancel every planned and released step of the episode (the cancels go to outreach)."""
+    episode, cancels = cancel_released(episode, outcome.record.contactable)
+    outcome.commands += cancels
+    return episode
+
+
 def _cancel_discharge(outcome: Outcome, event: dict[str, Any], now: datetime, rules: TcmRules,
                       cause: str) -> None:
     episode = outcome.record.open_episode
     if episode is None:
         return
-    episode, cancels = cancel_released(episode, outcome.record.contactable)
-    outcome.commands += cancels
-    episode = replace(episode, status=VOIDED).noted(now, "voided", cause)
+    episode = replace(_stop_outreach(outcome, episode), status=VOIDED).noted(now, "voided", cause)
     episode = _alert(outcome, episode, "episode_voided", "info", now)
     outcome.record = outcome.record.with_episode(episode)
 
@@ -127,9 +132,7 @@ def _readmission(outcome: Outcome, event: dict[str, Any], now: datetime, rules: 
     episode = outcome.record.open_episode
     if episode is None:
         return
-    episode, cancels = cancel_released(episode, outcome.record.contactable)
-    outcome.commands += cancels
-    episode = replace(episode, readmitted_by=event["control_id"]).noted(now, "readmitted", cause)
+    episode = replace(_stop_outreach(outcome, episode), readmitted_by=event["control_id"]).noted(now, "readmitted", cause)
     # TCM-9, §4: a readmission inside the window escalates the same day
     episode = _alert(outcome, episode, "readmission", "urgent", now,
                      event_type=event["event_type"], admit_at=event["visit"].get("admit_at"))
@@ -155,9 +158,7 @@ def _update_only(outcome: Outcome, event: dict[str, Any], now: datetime, rules: 
 
 def _stop_for_death(outcome: Outcome, episode: Episode, now: datetime, cause: str) -> None:
     """TCM-10: outreach stops at once and the care team is told."""
-    episode, cancels = cancel_released(episode, outcome.record.contactable)
-    outcome.commands += cancels
-    episode = replace(episode, status=STOPPED, reason="patient_deceased").noted(
+    episode = replace(_stop_outreach(outcome, episode), status=STOPPED, reason="patient_deceased").noted(
         now, "stopped_deceased", cause)
     episode = _alert(outcome, episode, "patient_deceased", "urgent", now)
     outcome.record = outcome.record.with_episode(episode)
