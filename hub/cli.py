@@ -1,4 +1,4 @@
-"""The ``hub`` command: ``worker``, ``demo``, ``send``.
+"""The ``hub`` command: ``worker``, ``demo``, ``send``, ``hl7 parse``.
 
 Each subcommand is a small function; configuration comes from the environment (``hub.config``),
 read once here at start-up.
@@ -30,6 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     send.add_argument("--host", default="127.0.0.1")
     send.add_argument("--port", type=int, default=2575)
 
+    hl7 = sub.add_parser("hl7", help="HL7 tools for integration analysts")
+    hl7_sub = hl7.add_subparsers(dest="hl7_command", required=True)
+    parse = hl7_sub.add_parser("parse", help="print the AdtEvent (or the refusal) of each message")
+    parse.add_argument("files", nargs="+", type=Path)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "worker":
@@ -37,6 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from hub.demo import run_demo
             return run_demo(keep=args.keep)
+        if args.command == "hl7":
+            from hub.config import Settings
+            from hub.hl7.inspect import parse_files
+            settings = Settings.from_env()
+            return parse_files(args.files, zone_for=settings.zone_for,
+                               phone_region=settings.phone_region, out=sys.stdout)
         if args.command == "send":
             from hub.sendfiles import send_files
             return asyncio.run(send_files(args.files, args.host, args.port, out=sys.stdout))

@@ -1,0 +1,32 @@
+"""``hub hl7 parse``: what the hub makes of each message in a sample feed, as one JSON object per
+message (the AdtEvent, or an error with code, message and location), for an integration analyst."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from hub.errors import Hl7Error
+from hub.hl7.extract import normalize
+from hub.hl7.parse import split_messages
+
+
+def parse_files(paths: list[Path], *, zone_for: Callable[[str], ZoneInfo], phone_region: str,
+                out: TextIO) -> int:
+    """Print one JSON line per message; return 1 when any message was rejected, else 0."""
+    rejected = 0
+    for path in paths:
+        for index, message in enumerate(split_messages(path.read_bytes()), start=1):
+            where: dict[str, Any] = {"file": path.name, "message": index}
+            try:
+                result: dict[str, Any] = {**where, "ok": True, "event": normalize(
+                    message, zone_for=zone_for, phone_region=phone_region)}
+            except Hl7Error as error:
+                rejected += 1
+                result = {**where, "ok": False, "error": {**error.to_dict(),
+                                                          "ack": error.ack_code}}
+            print(json.dumps(result, ensure_ascii=False), file=out)
+    return 1 if rejected else 0
