@@ -50,21 +50,34 @@ class Segment:
 
     def component(self, n: int, c: int = 1, *, rep: int = 0, sub: int = 0) -> str:
         """Field n, component c (1-based), of repetition ``rep``, decoded; '' when absent."""
-        reps = self.repetitions(n)
-        if rep >= len(reps):
+        value = self.raw(n)
+        if not value:
             return ""
-        return split_component(reps[rep], c, self.encoding, sub=sub)
+        encoding = self.encoding
+        if encoding.repetition in value:
+            reps = value.split(encoding.repetition)
+            if rep >= len(reps):
+                return ""
+            value = reps[rep]
+        elif rep:
+            return ""
+        return split_component(value, c, encoding, sub=sub)
 
 
 def split_component(value: str, c: int, encoding: Encoding, *, sub: int = 0) -> str:
-    parts = value.split(encoding.component)
-    if c > len(parts):
-        return ""
-    part = parts[c - 1]
+    if c == 1 and encoding.component not in value:
+        part = value
+    else:
+        parts = value.split(encoding.component)
+        if c > len(parts):
+            return ""
+        part = parts[c - 1]
     if sub:
         subs = part.split(encoding.subcomponent)
         part = subs[sub - 1] if sub <= len(subs) else ""
-    return unescape(part, encoding).strip()
+    if encoding.escape in part:
+        part = unescape(part, encoding)
+    return part.strip()
 
 
 def unescape(value: str, encoding: Encoding) -> str:
@@ -166,13 +179,12 @@ def parse(raw: bytes) -> Message:
     text = decode(clean(raw))
     encoding = read_encoding(text)
     segments: list[Segment] = []
-    for line in _SPLIT_LINES.split(text):
-        line = line.strip("\x0b\x1c")
-        if not line.strip():
+    for line in text.replace("\r\n", "\r").replace("\n", "\r").split("\r"):
+        if not line or line.isspace():
             continue
         fields = line.split(encoding.field)
-        name = fields[0].strip()
-        if not _SEGMENT_ID.match(name):
+        name = fields[0].strip("\x0b\x1c \t")
+        if not (len(name) == 3 and name.isalnum() and name.isupper() and name[0].isalpha()):
             raise Hl7Error(f"segment {len(segments) + 1} has an invalid segment id",
                            code="bad_segment_id", location=f"segment {len(segments) + 1}")
         if name == "MSH" and segments:

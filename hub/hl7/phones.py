@@ -7,6 +7,7 @@ component 1. A number that does not parse is reported (without its digits), neve
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -51,6 +52,7 @@ def _number_text(comp: Any) -> str:
     return comp(12) or comp(1)
 
 
+@lru_cache(maxsize=65536)  # a patient's numbers recur in every message about them
 def to_e164(text: str, region: str) -> tuple[str | None, str | None]:
     try:
         number = phonenumbers.parse(text, region)

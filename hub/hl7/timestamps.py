@@ -4,6 +4,7 @@ in the facility's zone (ADT-2), so DST is the zone's business, not ours."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ class BadTimestamp(ValueError):
     pass
 
 
+@lru_cache(maxsize=16384)  # MSH-7, EVN-2 and PV1 times repeat within and across messages
 def parse_timestamp(value: str, zone: ZoneInfo) -> datetime | None:
     """An aware datetime, or None for an empty value; BadTimestamp for anything else."""
     value = value.strip().split("^")[0]
