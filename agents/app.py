@@ -10,7 +10,7 @@ from pathlib import Path
 
 import faust
 
-from agents import episodes, ingest, normalize, outreach, webhooks
+from agents import api, episodes, ingest, normalize, outreach, webhooks
 from agents.topics import Topics
 from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
@@ -43,7 +43,8 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     topics = Topics.declare(app, settings.partitions)
     ingest.register(app, settings, clock)
     normalize.register(app, topics, settings)
-    episodes.register(app, topics, settings, clock)
+    episodes_table = episodes.register(app, topics, settings, clock)
     outreach.register(app, topics, settings, clock, outbound)
     webhooks.register(app, topics, settings)
+    api.register(app, topics, settings, episodes_table)
     return app

@@ -10,10 +10,11 @@ import faust
 
 from agents.deadletter import dead_letter
 from agents.due import DueIndex
-from agents.topics import EPISODE_TICKS, EVENTS, OUTREACH_EVENTS, Topics
+from agents.topics import EPISODE_ACTIONS, EPISODE_TICKS, EVENTS, OUTREACH_EVENTS, Topics
 from hub.clock import Clock
 from hub.config import Settings
 from hub.domain import transitions as engine
+from hub.domain.actions import apply_action
 from hub.domain.episode import PatientRecord
 from hub.domain.rules import rules_for_settings
 from hub.errors import HubError
@@ -23,9 +24,9 @@ log = get_logger("agents.episodes")
 RETICK = timedelta(seconds=30)
 
 
-def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> None:
+def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> faust.Table:
     table = app.Table("episodes", key_type=str, partitions=settings.partitions)
-    source = app.topic(EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, key_type=str,
+    source = app.topic(EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, key_type=str,
                        value_serializer="json", partitions=settings.partitions, internal=True)
     rules = rules_for_settings(settings)
     due = DueIndex()
@@ -57,6 +58,9 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         elif topic == OUTREACH_EVENTS:
             outcome = engine.apply_outreach_event(record, value, now=now,
                                                   rules=rules(record.facility))
+        elif topic == EPISODE_ACTIONS:
+            updated, _episode = apply_action(record, value, now=now, rules=rules(record.facility))
+            outcome = engine.Outcome(updated)
         else:
             outcome = engine.apply_tick(record, now=now, rules=rules(record.facility))
         table[key] = outcome.record.to_dict()
@@ -75,3 +79,5 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         due.track(app, table, lambda stored: engine.next_due(PatientRecord.from_dict(stored)))
         for key in due.pop_due(clock.now()):
             await topics.episode_ticks.send(key=key, value={"tick": "due"})
+
+    return table

@@ -20,10 +20,11 @@ OUTREACH_TICKS = "outreach.ticks"
 OUTREACH_INBOUND = "outreach.inbound"
 OUTREACH_EVENTS = "outreach.events"
 EPISODE_TICKS = "episodes.ticks"
+EPISODE_ACTIONS = "episodes.actions"
 ALERTS = "care.alerts"
 
 ALL = (RAW, REJECTED, EVENTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND,
-       OUTREACH_EVENTS, EPISODE_TICKS, ALERTS)
+       OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, ALERTS)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Topics:
     outreach_inbound: faust.TopicT
     outreach_events: faust.TopicT
     episode_ticks: faust.TopicT
+    episode_actions: faust.TopicT
     alerts: faust.TopicT
 
     @classmethod

@@ -109,6 +109,7 @@ class Settings:
     sender: str = "twilio"  # "twilio" or "record" (the demo's stand-in that sends nothing)
     tick_interval: float = 30.0
     rebalance_timeout: float | None = None  # seconds; small values speed up a one-worker demo
+    api_token: str = ""  # bearer token for the care-team API; empty = API refuses every call
     kafka_idempotence: bool = True  # the embedded demo broker has no idempotent producers
     clock_start: datetime | None = None  # run the worker's clock from this instant (rehearsals, tests)
 
@@ -150,6 +151,7 @@ class Settings:
             tick_interval=_float(env, "HUB_TICK_SECONDS", cls.tick_interval),
             rebalance_timeout=(_float(env, "HUB_REBALANCE_TIMEOUT", 0.0) or None),
             clock_start=_instant(env, "HUB_CLOCK_START"),
+            api_token=env.get("HUB_API_TOKEN", ""),
             kafka_idempotence=env.get("HUB_KAFKA_IDEMPOTENCE", "true").lower() not in (
                 "false", "0", "no"),
         )

@@ -165,3 +165,44 @@ async def test_signed_reply_escalates_and_forged_webhook_is_refused(
     [alert] = [a for a in reader.records["care.alerts"] if a["kind"] == "urgent_reply"]
     assert alert["patient_key"] == "GENHOSP|558812" and alert["severity"] == "urgent"
     assert alert["detail"]["reply_text"] == "1"
+
+
+async def test_care_team_records_contact_through_the_api(kafka: servers.Kafka,
+                                                         worker: Worker) -> None:
+    """TCM-3: a person records the interactive contact through the API (bearer token); the rules
+    refuse a bad action with a reason; the recorded contact is in the episode read back."""
+    from urllib.parse import quote
+
+    import aiohttp
+
+    from tests.integration.worker import API_TOKEN
+
+    base = f"http://127.0.0.1:{worker.web_port}/episodes/{quote('GENHOSP|558812', safe='')}"
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    contact = {"kind": "contact", "by": "rn.lee", "at": "2026-11-24T11:00:00-05:00",
+               "channel": "phone", "note": "reviewed discharge instructions"}
+    async with aiohttp.ClientSession() as session:
+        anonymous = await session.get(base)
+        assert anonymous.status == 401
+        wrong = await session.get(base, headers={"Authorization": "Bearer nope"})
+        assert wrong.status == 403
+        refused = await session.post(f"{base}/actions", headers=auth,
+                                     json={**contact, "channel": "chatbot"})
+        assert refused.status == 422 and (await refused.json())["code"] == "bad_channel"
+        accepted = await session.post(f"{base}/actions", headers=auth, json=contact)
+        assert accepted.status == 202, await accepted.text()
+
+        changelog = f"{APP_ID}-episodes-changelog"
+        reader = TopicReader(kafka.bootstrap, [changelog])
+        await reader.start()
+        try:
+            assert await reader.wait_until(lambda r: any(
+                "rn.lee" in json.dumps(v) for v in r[changelog]), timeout=60), worker.log_tail()
+        finally:
+            await reader.stop()
+        read = await session.get(base, headers=auth)
+        assert read.status == 200
+        body = await read.json()
+    [episode] = [e for e in body["episodes"] if e["status"] == "open"]
+    assert episode["contact"]["by"] == "rn.lee" and episode["contact"]["channel"] == "phone"
+    assert "face-to-face visit" in episode["billing"]["missing"]

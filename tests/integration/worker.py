@@ -12,6 +12,7 @@ from tests.integration import servers
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "integration-test-token"
+API_TOKEN = "care-team-test-token"
 
 
 @dataclass
@@ -52,7 +53,7 @@ def start_worker(kafka: servers.Kafka, prism: servers.Prism, workdir: Path, *,
         "HUB_CLOCK_START": clock_start, "HUB_TICK_SECONDS": "1",
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": "+16175550100", "TWILIO_API_URL": prism.url,
-        "HUB_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
+        "HUB_PUBLIC_URL": f"http://127.0.0.1:{web_port}", "HUB_API_TOKEN": API_TOKEN,
         "NO_PROXY": "127.0.0.1,localhost",
         **(extra_env or {}),
     }
