@@ -13,6 +13,7 @@ from agents.due import DueIndex
 from agents.topics import EPISODE_ACTIONS, EPISODE_TICKS, EVENTS, OUTREACH_EVENTS, Topics
 from hub.clock import Clock
 from hub.config import Settings
+from hub.domain import merge
 from hub.domain import transitions as engine
 from hub.domain.actions import apply_action
 from hub.domain.episode import PatientRecord
@@ -49,9 +50,14 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         now = clock.now()
         stored = table.get(key)
         record = PatientRecord.from_dict(stored) if stored is not None else None
+        if topic == EPISODE_TICKS and ("merge_out" in value or "merge_in" in value):
+            await _merge_step(key, record, value, now)
+            return
         if topic == EVENTS:
             outcome = engine.apply_adt(record, value, now=now,
                                        rules=rules(value["sending_facility"]))
+            if (request := merge.merge_out_request(value)) is not None:
+                await topics.episode_ticks.send(key=request[0], value=request[1])
         elif record is None:
             log.warning("episodes.no_record", topic=topic)
             return
@@ -71,6 +77,20 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
             await topics.outreach_commands.send(key=command.to, value=command.to_dict())
         for alert in outcome.alerts:
             await topics.alerts.send(key=alert.patient_key, value=alert.to_dict())
+
+    async def _merge_step(key: str, record: PatientRecord | None, value: dict[str, Any],
+                          now: Any) -> None:
+        """§2 A40 across partitions: hand the prior record over, or fold it in (hub.domain.merge)."""
+        if "merge_out" in value:
+            emptied, handed = merge.hand_over(record, value["merge_out"], now)
+            if emptied is not None:
+                table[key] = emptied.to_dict()
+            if handed is not None:
+                await topics.episode_ticks.send(key=value["merge_out"], value=handed)
+        else:
+            merged = merge.fold_in(record, value["merge_in"], key, now)
+            table[key] = merged.to_dict()
+            due.set(key, engine.next_due(merged))
 
     @app.timer(settings.tick_interval)
     async def episode_ticks() -> None:

@@ -164,8 +164,25 @@ def _stop_for_death(outcome: Outcome, episode: Episode, now: datetime, cause: st
     outcome.record = outcome.record.with_episode(episode)
 
 
+def _cancel_admit(outcome: Outcome, event: dict[str, Any], now: datetime, rules: TcmRules,
+                  cause: str) -> None:
+    """§2 A11: retract the readmission flag an A01 raised; steps still ahead are planned again."""
+    episode = outcome.record.open_episode
+    if episode is None or not episode.readmitted_by:
+        return _update_only(outcome, event, now, rules, cause)
+    plan = tuple(replace(s, status="planned")
+                 if s.status == "cancelled" and datetime.fromisoformat(s.not_before) > now else s
+                 for s in episode.plan)
+    episode = replace(episode, readmitted_by=None, plan=plan,
+                      alerts_raised=tuple(k for k in episode.alerts_raised if k != "readmission"))
+    episode = _alert(outcome, episode.noted(now, "readmission_retracted", cause),
+                     "readmission_retracted", "info", now)
+    outcome.record = outcome.record.with_episode(episode)
+    return None
+
+
 _HANDLERS = {"A03": _open_on_discharge, "A13": _cancel_discharge, "A01": _readmission,
-             "A06": _readmission, "A04": _ed_return}
+             "A06": _readmission, "A04": _ed_return, "A11": _cancel_admit}
 
 
 def _release_due(outcome: Outcome, now: datetime, rules: TcmRules) -> None:

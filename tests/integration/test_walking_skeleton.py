@@ -206,3 +206,43 @@ async def test_care_team_records_contact_through_the_api(kafka: servers.Kafka,
     [episode] = [e for e in body["episodes"] if e["status"] == "open"]
     assert episode["contact"]["by"] == "rn.lee" and episode["contact"]["channel"] == "phone"
     assert "face-to-face visit" in episode["billing"]["missing"]
+
+
+async def test_merge_moves_the_episode_to_the_surviving_patient(kafka: servers.Kafka,
+                                                                 worker: Worker) -> None:
+    """§2 A40: an episode opened under a prior MRN is found under the surviving one after the
+    merge, which crosses partitions through Kafka."""
+    from urllib.parse import quote
+
+    import aiohttp
+
+    from tests.integration.worker import API_TOKEN
+
+    prior = Person("990001", "PARK", "MIN", "19500101", "F", "(617) 555-0177")
+    surviving = Person("990002", "PARK", "MIN", "19500101", "F", "(617) 555-0177")
+    discharged = datetime(2026, 11, 23, 9, 45, tzinfo=NY)
+    a03 = adt("A03", prior, control_id="MRG0001", at=discharged, disposition="01",
+              discharged_to="HOME", discharge_at=discharged)
+    a40 = adt("A40", surviving, control_id="MRG0002", at=CLOCK_START,
+              structure="ADT_A39") + b"MRG|990001^^^GENHOSP^MR\r"
+    client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
+    try:
+        assert ack_summary(await client.send(a03)).startswith("AA")
+        assert ack_summary(await client.send(a40)).startswith("AA")
+    finally:
+        await client.close()
+    changelog = f"{APP_ID}-episodes-changelog"
+    reader = TopicReader(kafka.bootstrap, [changelog])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: any(
+            "merged_from" in json.dumps(v) for v in r[changelog]), timeout=60), worker.log_tail()
+    finally:
+        await reader.stop()
+    url = f"http://127.0.0.1:{worker.web_port}/episodes/{quote('GENHOSP|990002', safe='')}"
+    async with aiohttp.ClientSession() as session:
+        response = await session.get(url, headers={"Authorization": f"Bearer {API_TOKEN}"})
+        body = await response.json()
+    [episode] = body["episodes"]
+    assert episode["status"] == "open" and episode["discharge_date"] == "2026-11-23"
+    assert episode["patient_key"] == "GENHOSP|990002"
