@@ -1,4 +1,4 @@
-"""The ``hub`` command: ``worker``, ``demo``, ``send``, ``hl7 parse``.
+"""The ``hub`` command: ``worker``, ``demo``, ``send``, ``hl7 parse``, ``simulate``, ``tcm preview``.
 
 Each subcommand is a small function; configuration comes from the environment (``hub.config``),
 read once here at start-up.
@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from hub.errors import ConfigError
@@ -35,6 +36,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parse = hl7_sub.add_parser("parse", help="print the AdtEvent (or the refusal) of each message")
     parse.add_argument("files", nargs="+", type=Path)
 
+    simulate = sub.add_parser("simulate", help="dry-run the TCM rules over a feed, no servers")
+    simulate.add_argument("feeds", nargs="+", type=Path)
+    simulate.add_argument("--replies", type=Path, help="JSON lines: {at, from, text}")
+    simulate.add_argument("--days", type=int, default=30)
+    simulate.add_argument("--start", type=datetime.fromisoformat)
+
+    tcm = sub.add_parser("tcm", help="TCM tools")
+    tcm_sub = tcm.add_subparsers(dest="tcm_command", required=True)
+    preview = tcm_sub.add_parser("preview", help="eligibility, deadlines and plan per discharge")
+    preview.add_argument("files", nargs="+", type=Path)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "worker":
@@ -48,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = Settings.from_env()
             return parse_files(args.files, zone_for=settings.zone_for,
                                phone_region=settings.phone_region, out=sys.stdout)
+        if args.command in ("simulate", "tcm"):
+            return _dry_run(args)
         if args.command == "send":
             from hub.sendfiles import send_files
             return asyncio.run(send_files(args.files, args.host, args.port, out=sys.stdout))
@@ -56,6 +70,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    import json
+
+    from hub.config import Settings
+    from hub.domain.rules import rules_for_settings
+    from hub.simulate import preview, print_json_lines, simulate
+
+    settings = Settings.from_env()
+    rules_for = rules_for_settings(settings)
+    if args.command == "tcm":
+        print_json_lines(preview(args.files, rules_for=rules_for, zone_for=settings.zone_for,
+                                 phone_region=settings.phone_region), sys.stdout)
+        return 0
+    replies = ([json.loads(line) for line in args.replies.read_text().splitlines() if line.strip()]
+               if args.replies else None)
+    print_json_lines(simulate(args.feeds, rules_for=rules_for, zone_for=settings.zone_for,
+                              phone_region=settings.phone_region, days=args.days,
+                              start=args.start, replies=replies), sys.stdout)
+    return 0
 
 
 def _worker(loglevel: str) -> int:

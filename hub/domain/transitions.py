@@ -192,6 +192,10 @@ def _release_due(outcome: Outcome, now: datetime, rules: TcmRules) -> None:
     for step in episode.plan:
         if step.status == "planned" and datetime.fromisoformat(step.not_before) <= now:
             if step.step == "bd1_call" and (episode.contact or _replied(episode)):
+                # §5: the call is only for patients nobody has heard from; never due again
+                skipped = replace(step, status="skipped")
+                episode = replace(episode, plan=tuple(skipped if s.step == step.step else s
+                                                      for s in episode.plan))
                 continue
             episode, command = release(episode, step, outcome.record.contactable, rules)
             if command is not None:

@@ -155,6 +155,8 @@ def test_a_reply_skips_the_call_and_an_urgent_reply_escalates() -> None:
     assert [a.kind for a in outcome.alerts] == ["urgent_reply"]
     tick = apply_tick(outcome.record, now=datetime(2026, 11, 24, 10, 0, tzinfo=NY), rules=RULES)
     assert tick.commands == []
+    # the skipped call is done with: the next due moment moves past it
+    assert next_due(tick.record) > datetime(2026, 11, 24, 10, 0, tzinfo=NY)  # type: ignore[operator]
 
 
 def test_window_end_closes_the_episode_as_expired_without_evidence() -> None:

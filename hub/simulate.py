@@ -1,0 +1,192 @@
+"""``hub simulate`` and ``hub tcm preview``: the hub's core over a feed with a simulated clock and
+no servers. The same functions the agents call decide every step; the clock jumps from one due
+moment to the next, so 30 days of a feed run in a blink. The dry run a hospital does before going
+live, and the easiest place to check the rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hub.domain import outreach as policy_core
+from hub.domain.contact_policy import ContactPolicy
+from hub.domain.episode import PatientRecord
+from hub.domain.messages import OutreachCommand, OutreachEvent
+from hub.domain.phone_state import PhoneState
+from hub.domain.replies import classify_reply
+from hub.domain.rules import TcmRules
+from hub.domain.transitions import Outcome, apply_adt, apply_outreach_event, apply_tick, next_due
+from hub.errors import Hl7Error
+from hub.hl7.extract import normalize
+from hub.hl7.parse import split_messages
+
+
+@dataclass
+class Simulation:
+    rules_for: Callable[[str], TcmRules]
+    policy: ContactPolicy = field(default_factory=ContactPolicy)
+    records: dict[str, PatientRecord] = field(default_factory=dict)
+    phones: dict[str, PhoneState] = field(default_factory=dict)
+    pending: list[OutreachCommand] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+
+    def adt(self, event: dict[str, Any], at: datetime) -> None:
+        key = event["patient"]["key"]
+        self._absorb(apply_adt(self.records.get(key), event, now=at,
+                               rules=self.rules_for(event["sending_facility"])), at)
+
+    def reply(self, phone: str, text: str, at: datetime) -> None:
+        state = self.phones.get(phone) or PhoneState(phone)
+        intent = classify_reply(text, opted_out=state.opted_out)
+        if intent.intent == "opt_out":
+            self.phones[phone] = policy_core.opt_out(state, at)
+        self._emit(at, "reply", state.patient_key or "unknown", to=phone, text=text,
+                   intent=intent.intent)
+        record = self.records.get(state.patient_key or "")
+        if record is not None:
+            event = OutreachEvent("reply", record.patient_key, state.episode_id, None, "sms",
+                                  "received", at, intent=intent.intent, reply_text=text)
+            self._absorb(apply_outreach_event(record, event.to_dict(), now=at,
+                                              rules=self.rules_for(record.facility)), at)
+
+    def advance(self, until: datetime) -> None:
+        """Run every due tick and send up to ``until``, in time order."""
+        while (moment := self._next_moment()) is not None and moment <= until:
+            self._tick(moment)
+
+    def _next_moment(self) -> datetime | None:
+        moments = [m for r in self.records.values() if (m := next_due(r)) is not None]
+        moments += [self._send_time(c) for c in self.pending]
+        return min(moments) if moments else None
+
+    def _send_time(self, command: OutreachCommand) -> datetime:
+        entry = self.phones.get(command.to, PhoneState(command.to)).entry(command.command_id)
+        if entry is not None and entry.deferred_until:
+            return datetime.fromisoformat(entry.deferred_until)
+        return command.not_before
+
+    def _tick(self, at: datetime) -> None:
+        for key, record in list(self.records.items()):
+            due = next_due(record)
+            if due is not None and due <= at:
+                self._absorb(apply_tick(record, now=at, rules=self.rules_for(record.facility)), at)
+        for command in [c for c in self.pending if self._send_time(c) <= at]:
+            self.pending.remove(command)
+            self._send(command, at)
+
+    def _send(self, command: OutreachCommand, at: datetime) -> None:
+        state, decision = policy_core.decide(self.phones.get(command.to), command, now=at,
+                                             policy=self.policy)
+        if isinstance(decision, policy_core.Defer):
+            self.phones[command.to] = state
+            self.pending.append(command)
+            return
+        if isinstance(decision, policy_core.SendNow):
+            state = policy_core.mark_sending(state, command, at)
+            state = policy_core.mark_sent(state, command.command_id, f"SIM{len(self.actions)}",
+                                          "queued", at)
+            self._emit(at, command.channel if command.channel == "sms" else "call",
+                       command.patient_key, to=command.to, channel=command.channel,
+                       template=command.template, text=command.body, step=command.step)
+        elif command.action == "send":
+            self._emit(at, "suppressed", command.patient_key, step=command.step,
+                       reason=decision.reason)  # type: ignore[union-attr]
+        self.phones[command.to] = state
+
+    def _absorb(self, outcome: Outcome, at: datetime) -> None:
+        record = outcome.record
+        self.records[record.patient_key] = record
+        for command in outcome.commands:
+            if command.action == "cancel":
+                self.pending = [c for c in self.pending if c.command_id != command.command_id]
+                state, _ = policy_core.decide(self.phones.get(command.to), command, now=at,
+                                              policy=self.policy)
+                self.phones[command.to] = state
+            else:
+                self.phones.setdefault(command.to, PhoneState(command.to))
+                self._send(command, at)
+        for alert in outcome.alerts:
+            kind = {"episode_opened": "episode_opened", "episode_voided": "episode_voided",
+                    "episode_closed": "episode_closed"}.get(alert.kind)
+            if kind:
+                self._emit(at, kind, alert.patient_key, episode_id=alert.episode_id,
+                           **alert.detail)
+            else:
+                self._emit(at, "alert", alert.patient_key, kind=alert.kind,
+                           severity=alert.severity, episode_id=alert.episode_id, **alert.detail)
+
+    def _emit(self, at: datetime, action: str, patient: str, **fields: Any) -> None:
+        self.actions.append({"at": at.isoformat(), "action": action, "patient": patient,
+                             **fields})
+
+
+def feed_events(paths: list[Any], zone_for: Callable[[str], ZoneInfo], phone_region: str
+                ) -> Iterator[tuple[datetime, dict[str, Any] | None, dict[str, Any] | None]]:
+    """(time, event, error) per message; the time is when the hospital recorded it."""
+    for path in paths:
+        for raw in split_messages(path.read_bytes()):
+            try:
+                event = normalize(raw, zone_for=zone_for, phone_region=phone_region)
+            except Hl7Error as error:
+                yield datetime.min.replace(tzinfo=ZoneInfo("UTC")), None, error.to_dict()
+                continue
+            stamp = event["recorded_at"] or event["visit"]["discharge_at"]
+            yield datetime.fromisoformat(stamp) if stamp else datetime.min.replace(
+                tzinfo=ZoneInfo("UTC")), event, None
+
+
+def simulate(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
+             zone_for: Callable[[str], ZoneInfo], phone_region: str = "US", days: int = 30,
+             start: datetime | None = None, replies: list[dict[str, str]] | None = None
+             ) -> list[dict[str, Any]]:
+    simulation = Simulation(rules_for)
+    items = sorted(feed_events(paths, zone_for, phone_region), key=lambda item: item[0])
+    errors = [{"at": None, "action": "rejected", "patient": None, **e} for _, _, e in items if e]
+    inputs: list[tuple[datetime, str, Any]] = [(at, "adt", ev) for at, ev, _ in items if ev]
+    inputs += [(datetime.fromisoformat(r["at"]), "reply", r) for r in replies or []]
+    inputs.sort(key=lambda item: item[0])
+    if not inputs:
+        return errors
+    begin = start or inputs[0][0]
+    for at, kind, value in inputs:
+        simulation.advance(at)
+        if kind == "adt":
+            simulation.adt(value, max(at, begin))
+        else:
+            simulation.reply(value["from"], value["text"], at)
+    simulation.advance(begin + timedelta(days=days))
+    return errors + sorted(simulation.actions, key=lambda a: a["at"])
+
+
+def preview(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
+            zone_for: Callable[[str], ZoneInfo], phone_region: str = "US"
+            ) -> list[dict[str, Any]]:
+    """For each discharge: eligibility, deadlines and the outreach plan."""
+    out = []
+    for at, event, error in feed_events(paths, zone_for, phone_region):
+        if event is None or event["event_type"] != "A03":
+            if error:
+                out.append({"eligible": False, "reason": f"rejected: {error['code']}",
+                            "error": error})
+            continue
+        record = apply_adt(None, event, now=at, rules=rules_for(event["sending_facility"])).record
+        episode = record.episodes[-1]
+        out.append({
+            "patient": record.patient_key, "control_id": event["control_id"],
+            "eligible": episode.status == "open", "reason": episode.reason,
+            "discharge_date": episode.discharge_date, "window_end": episode.window_end,
+            "contact_due": episode.contact_due, "visit_due_99496": episode.visit_due_99496,
+            "visit_due_99495": episode.visit_due_99495,
+            "outreach": [{"at": s.not_before, "channel": s.channel, "template": s.template,
+                          "step": s.step} for s in episode.plan],
+        })
+    return out
+
+
+def print_json_lines(items: list[dict[str, Any]], out: Any) -> None:
+    for item in items:
+        print(json.dumps(item, ensure_ascii=False, default=str), file=out)
