@@ -5,7 +5,6 @@ place. Commands, ticks and inbound webhooks -> ``hub.sending`` / ``hub.domain`` 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
-from hub.domain.phone_state import LedgerEntry, PhoneState
+from hub.domain.phone_state import PhoneState
 from hub.logs import get_logger
 from hub.sending import Sender
 from hub.voice import voice_twiml
@@ -86,8 +85,6 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             phones[key] = new_state.to_dict()
             await app.producer.flush()  # the "sending" entry is on Kafka before Twilio is called
 
-        if state is not None and topic == OUTREACH_TICKS:
-            state = state.with_entry(command.command_id, _undefer(state, command.command_id))
         outcome = await sender().handle(state, command, now=clock.now(), save=save)
         phones[key] = outcome.state.to_dict()
         if outcome.retry_at is not None:
@@ -101,13 +98,6 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
         for item in due.pop_due(clock.now()):
             phone, command_id = item.split("\x00", 1)
             await topics.outreach_ticks.send(key=phone, value={"command_id": command_id})
-
-
-def _undefer(state: PhoneState, command_id: str) -> LedgerEntry:
-    """A deferred command whose time came is decided afresh (hours and caps may have moved)."""
-    entry = state.entry(command_id)
-    assert entry is not None
-    return replace(entry, status="planned")
 
 
 class _DeferredSends:

@@ -71,7 +71,8 @@ class Sender:
                                                           status_callback=self._status_callback)
         except ProviderError as error:
             code = error.provider_code or (429 if error.http_status == 429 else None)
-            state, failure = policy_core.mark_failed(state, command.command_id, code, now)
+            state, failure = policy_core.mark_failed(state, command.command_id, code, now,
+                                                     http_status=error.http_status)
             log.warning("outreach.provider_error", command_id=command.command_id,
                         provider_code=error.provider_code, http_status=error.http_status,
                         retriable=error.retriable)

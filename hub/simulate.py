@@ -66,7 +66,7 @@ class Simulation:
     def _send_time(self, command: OutreachCommand) -> datetime:
         entry = self.phones.get(command.to, PhoneState(command.to)).entry(command.command_id)
         if entry is not None and entry.deferred_until:
-            return datetime.fromisoformat(entry.deferred_until)
+            return entry.deferred_until
         return command.not_before
 
     def _tick(self, at: datetime) -> None:
@@ -89,7 +89,8 @@ class Simulation:
             state = policy_core.mark_sending(state, command, at)
             state = policy_core.mark_sent(state, command.command_id, f"SIM{len(self.actions)}",
                                           "queued", at)
-            self._emit(at, command.channel if command.channel == "sms" else "call",
+            self._emit(at.astimezone(ZoneInfo(command.zone)),
+                       command.channel if command.channel == "sms" else "call",
                        command.patient_key, to=command.to, channel=command.channel,
                        template=command.template, text=command.body, step=command.step)
         elif command.action == "send":

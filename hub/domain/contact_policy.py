@@ -1,33 +1,104 @@
-"""When a patient may be contacted: quiet hours (MSG-3) and frequency caps (MSG-1).
+"""When a patient may be contacted: quiet hours (MSG-3), frequency caps and message size (MSG-1).
 
-Quiet hours are read in the patient's zone; a message due outside them is deferred to the next
-allowed minute, never dropped. "Day" is the patient's local calendar day; "week" is the rolling
-7 local days ending today (the stricter reading of "3 a week").
+Everything is read on the patient's local wall clock (the command's IANA zone), so a Honolulu
+patient is never texted at 5 a.m. because the hospital is in New York. Defaults follow
+tcm-rules; every value is a setting (§5).
+
+- Quiet hours: a message may go when the local wall time is in ``[start, end)``; one due outside
+  is deferred to the next allowed minute, never dropped (MSG-3).
+- "Day" is the patient's local calendar day. "Week" is, by default, the **rolling** 7 local days
+  ending on the day of the send: the stricter reading of "3 a week" (any 7 consecutive days hold at
+  most 3, so every calendar week does too). ``week="calendar"`` counts per calendar week instead,
+  starting on ``week_starts`` (0 = Monday ... 6 = Sunday).
+- Caps count texts and calls together, per phone (the outreach stage is keyed by phone).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
+
+from hub.errors import ConfigError
+
+WeekRule = Literal["rolling", "calendar"]
+CapReason = Literal["quiet_hours", "frequency_cap"]
+
+
+def as_utc(at: datetime) -> datetime:
+    """Aware datetimes only; kept in UTC inside the core because Python compares two datetimes
+    of the *same* zone by wall time and ignores ``fold`` (wrong in the repeated 01:xx hour)."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("the outreach core needs aware datetimes")
+    return at.astimezone(UTC)
 
 
 @dataclass(frozen=True)
 class QuietHours:
-    start: time = time(8, 0)  # first allowed minute
+    start: time = time(8, 0)  # first allowed minute, patient's wall clock
     end: time = time(21, 0)  # first disallowed minute
 
+    def __post_init__(self) -> None:
+        for value in (self.start, self.end):
+            if value.tzinfo is not None or value.second or value.microsecond:
+                raise ConfigError("quiet hours are whole local minutes, without a zone")
+        if not self.start < self.end:
+            raise ConfigError("quiet hours: start must be before end (no overnight windows)")
+
     def allows(self, at: datetime, zone: ZoneInfo) -> bool:
-        local = at.astimezone(zone).time()
-        return self.start <= local < self.end
+        return self.start <= at.astimezone(zone).time() < self.end
 
     def next_allowed(self, at: datetime, zone: ZoneInfo) -> datetime:
-        """``at`` itself when allowed, else the next allowed minute in the patient's zone."""
+        """``at`` (in ``zone``) when allowed, else the first later allowed minute. Across DST:
+        on a fall-back day the first of the two ``start`` times; when ``start`` falls in a
+        spring-forward gap, the moment the clock jumps past it."""
         if self.allows(at, zone):
-            return at
-        local = at.astimezone(zone)
-        day = local.date() if local.time() < self.start else local.date() + timedelta(days=1)
-        return datetime.combine(day, self.start, tzinfo=zone)
+            return at.astimezone(zone)
+        after = as_utc(at)
+        return min(c for c in self._candidates(at.astimezone(zone).date(), zone)
+                   if c > after and self.allows(c, zone)).astimezone(zone)
+
+    def opening(self, day: date, zone: ZoneInfo) -> datetime:
+        """The first allowed instant of the local ``day`` (or of the next day that has one)."""
+        return min(c for c in self._candidates(day, zone)
+                   if c.astimezone(zone).date() >= day and self.allows(c, zone)).astimezone(zone)
+
+    def _candidates(self, first_day: date, zone: ZoneInfo) -> list[datetime]:
+        """Where "not allowed" can turn into "allowed": the clock reaching ``start``, or the
+        clock jumping (a DST change). Four days always hold one for a valid window."""
+        days = [first_day + timedelta(days=k) for k in range(4)]
+        found = [i for d in days for i in _wall_instants(d, self.start, zone)]
+        begin = as_utc(datetime.combine(first_day, time(0), tzinfo=zone)) - timedelta(days=1)
+        return found + _transitions(begin, begin + timedelta(days=6), zone)
+
+
+def _wall_instants(day: date, wall: time, zone: ZoneInfo) -> list[datetime]:
+    """The UTC instants at which the local clock of ``day`` reads ``wall``: none in a gap,
+    two in a repeated hour."""
+    local = datetime.combine(day, wall)
+    instants = {as_utc(local.replace(tzinfo=zone, fold=fold)) for fold in (0, 1)}
+    return sorted(i for i in instants if i.astimezone(zone).replace(tzinfo=None) == local)
+
+
+def _transitions(begin: datetime, end: datetime, zone: ZoneInfo) -> list[datetime]:
+    """UTC instants (to the minute) in ``[begin, end)`` where the zone's offset changes."""
+    found = []
+    hour = timedelta(hours=1)
+    at = begin
+    while at < end:
+        if at.astimezone(zone).utcoffset() != (at + hour).astimezone(zone).utcoffset():
+            low, high = at, at + hour
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) // 2
+                if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset():
+                    low = middle
+                else:
+                    high = middle
+            found.append(high)
+        at += hour
+    return found
 
 
 @dataclass(frozen=True)
@@ -35,19 +106,61 @@ class ContactPolicy:
     quiet_hours: QuietHours = QuietHours()
     max_per_day: int = 1
     max_per_week: int = 3
+    week: WeekRule = "rolling"
+    week_starts: int = 6  # calendar weeks only: US calendars start on Sunday
     sms_max_chars: int = 160
     voice_max_seconds: int = 60
+    voice_words_per_minute: int = 150  # a slow, clear text-to-speech pace
 
-    def next_slot(self, at: datetime, zone: ZoneInfo, sent: list[datetime]) -> datetime:
-        """The first moment at or after ``at`` that respects hours and both caps."""
+    def __post_init__(self) -> None:
+        if self.max_per_day < 1 or self.max_per_week < self.max_per_day:
+            raise ConfigError("caps: need 1 <= max_per_day <= max_per_week")
+        if self.week not in ("rolling", "calendar") or not 0 <= self.week_starts <= 6:
+            raise ConfigError("week: 'rolling' or 'calendar' with week_starts 0..6")
+        if min(self.sms_max_chars, self.voice_max_seconds, self.voice_words_per_minute) < 1:
+            raise ConfigError("message limits must be positive")
+
+    def content_problem(self, channel: str, body: str) -> str | None:
+        """MSG-1: an SMS over 160 characters or a call script over a minute never goes."""
+        if channel == "sms" and len(body) > self.sms_max_chars:
+            return "sms_too_long"
+        if channel == "voice" and self.voice_seconds(body) > self.voice_max_seconds:
+            return "voice_too_long"
+        return None
+
+    def voice_seconds(self, body: str) -> float:
+        return len(body.split()) * 60 / self.voice_words_per_minute
+
+    def blocked_by(self, at: datetime, zone: ZoneInfo, sent: Iterable[datetime]
+                   ) -> CapReason | None:
+        if not self.quiet_hours.allows(at, zone):
+            return "quiet_hours"
+        if self.cap_reached(at.astimezone(zone).date(), zone, sent):
+            return "frequency_cap"
+        return None
+
+    def cap_reached(self, day: date, zone: ZoneInfo, sent: Iterable[datetime]) -> bool:
+        """Would one more message on the local ``day`` break a cap? (MSG-1)"""
+        days = [s.astimezone(zone).date() for s in sent]
+        if days.count(day) >= self.max_per_day:
+            return True
+        if self.week == "calendar":
+            first = day - timedelta(days=(day.weekday() - self.week_starts) % 7)
+            return sum(first <= d <= first + timedelta(days=6) for d in days) >= self.max_per_week
+        # every rolling window that would hold ``day``, not only the one ending on it, so a send
+        # recorded later than ``day`` (replays, a clock step) still counts
+        ends = (day + timedelta(days=k) for k in range(7))
+        return any(sum(end - timedelta(days=6) <= d <= end for d in days) >= self.max_per_week
+                   for end in ends)
+
+    def next_slot(self, at: datetime, zone: ZoneInfo, sent: Iterable[datetime]) -> datetime:
+        """The first moment at or after ``at`` inside quiet hours and under both caps, in
+        ``zone``."""
+        history = list(sent)
         candidate = self.quiet_hours.next_allowed(at, zone)
-        for _ in range(14):  # caps free a slot within a week; a bounded search keeps it total
+        for _ in range(8 + 7 * len(history)):  # each send blocks a week at most
             day = candidate.astimezone(zone).date()
-            today = sum(1 for s in sent if s.astimezone(zone).date() == day)
-            week = sum(1 for s in sent if 0 <= (day - s.astimezone(zone).date()).days < 7)
-            if today < self.max_per_day and week < self.max_per_week:
+            if not self.cap_reached(day, zone, history):
                 return candidate
-            next_day = datetime.combine(day + timedelta(days=1), self.quiet_hours.start,
-                                        tzinfo=zone)
-            candidate = self.quiet_hours.next_allowed(next_day, zone)
-        return candidate
+            candidate = self.quiet_hours.opening(day + timedelta(days=1), zone)
+        raise AssertionError("caps never free a slot")  # unreachable: see the bound

@@ -1,21 +1,40 @@
-"""The outreach decisions for one phone, as pure functions: send now, defer, or suppress; and the
-ledger transitions around a provider call (MSG-1, MSG-2, MSG-3, MSG-6)."""
+"""The outreach decisions for one phone, as pure functions over ``PhoneState``: send now, defer
+or suppress a command (MSG-1, MSG-2, MSG-3), and the send-ledger transitions around a provider
+call (MSG-6). Each returns a new state; none reads the clock.
+
+The stage's protocol, which makes "never texted twice for one command" hold across crashes:
+``decide`` -> on ``SendNow``: ``mark_sending``, save, call the provider -> ``mark_sent`` or
+``mark_failed``. An entry left in "sending" (crash mid-call) is listed by ``in_doubt`` and
+``reconcile``d with the provider before anything is resent.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from enum import StrEnum
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.domain.contact_policy import ContactPolicy
+from hub.domain.contact_policy import ContactPolicy, as_utc
 from hub.domain.messages import OutreachCommand
-from hub.domain.phone_state import ORDER, LedgerEntry, PhoneState
+from hub.domain.phone_state import (
+    IN_FLIGHT,
+    PROVIDER_RANK,
+    PROVIDER_TO_LEDGER,
+    WAITING,
+    LedgerEntry,
+    LedgerStatus,
+    OptOutVia,
+    PhoneState,
+)
+from hub.errors import HubError
 
-DONE = ("sending", "queued", "accepted", "scheduled", "sent", "delivered", "read", "undelivered",
-        "in_doubt")
-OPTED_OUT_CODES = frozenset({21610})
-FINAL_CODES = frozenset({21211, 21612, 21614, 30003, 30006, 21408, 21606})
-HISTORY = timedelta(days=8)  # enough send history for the weekly cap
+DEFER_REASONS = frozenset({"quiet_hours", "frequency_cap", "not_yet_due", "retry_backoff"})
+HISTORY = timedelta(days=9)  # covers any 7 local days, whatever the DST shifts
+SETTLED_REASON = {"sending": "duplicate", "sent": "duplicate", "delivered": "duplicate",
+                  "undelivered": "duplicate", "in_doubt": "in_doubt", "failed": "already_failed",
+                  "cancelled": "cancelled"}
 
 
 @dataclass(frozen=True)
@@ -25,132 +44,280 @@ class SendNow:
 
 @dataclass(frozen=True)
 class Defer:
-    until: datetime
-    reason: str
+    until: datetime  # in the patient's zone
+    reason: str  # quiet_hours, frequency_cap, not_yet_due, retry_backoff
 
 
 @dataclass(frozen=True)
 class Suppress:
-    reason: str
+    reason: str  # opted_out, expired, duplicate, in_doubt, already_failed, cancelled, ...
 
 
 Decision = SendNow | Defer | Suppress
 
 
-@dataclass(frozen=True)
-class Failure:
-    reason: str
-    final: bool
-    retry_at: datetime | None
-    voice_fallback: bool = False
+class LedgerError(HubError):
+    """A ledger transition the send protocol forbids (a bug in the caller, never retried)."""
+
+    code = "ledger_error"
 
 
 def decide(state: PhoneState | None, command: OutreachCommand, *, now: datetime,
            policy: ContactPolicy) -> tuple[PhoneState, Decision]:
+    """What to do with ``command`` now; the returned state's ledger records the decision."""
+    now = as_utc(now)
     state = state or PhoneState(command.to)
+    if state.phone != command.to:
+        raise LedgerError("a command for another phone", code="wrong_phone")
     state = replace(state, patient_key=command.patient_key, episode_id=command.episode_id)
     entry = state.entry(command.command_id)
-    stamp = now.isoformat()
     if command.action == "cancel":
-        if entry is None or entry.status in ("planned", "deferred"):
-            state = state.with_entry(command.command_id, LedgerEntry(
-                "cancelled", command.channel, stamp))
-        return state, Suppress("cancelled")
-    if entry is not None and (entry.status in DONE or entry.status == "cancelled"):
-        return state, Suppress("duplicate" if entry.status != "cancelled" else "cancelled")
+        return _cancel(state, command, entry, now)
+    if entry is not None and entry.status in SETTLED_REASON:
+        return state, Suppress(SETTLED_REASON[entry.status])
+    zone = _zone(command.zone)
 
-    def suppressed(reason: str) -> tuple[PhoneState, Decision]:
+    def record(status: Literal["planned", "deferred", "suppressed"], reason: str | None,
+               until: datetime | None = None) -> PhoneState:
+        kept = command.to_dict() if status != "suppressed" else None
         return state.with_entry(command.command_id, LedgerEntry(
-            "suppressed", command.channel, stamp)), Suppress(reason)
+            status, command.channel, now, attempts=entry.attempts if entry else 0,
+            last_error_code=entry.last_error_code if entry else None, deferred_until=until,
+            reason=reason, command=kept))
 
-    if state.opted_out:
-        return suppressed("opted_out")  # MSG-2: honoured immediately
-    if now > command.expires_at:
-        return suppressed("expired")
-    if command.channel == "sms" and len(command.body) > policy.sms_max_chars:
-        return suppressed("sms_too_long")  # MSG-1
-    wanted = max(now, command.not_before)
-    slot = policy.next_slot(wanted, ZoneInfo(command.zone), state.sent_times())
-    if slot > now:
-        if slot > command.expires_at:
-            return suppressed("no_allowed_slot_before_expiry")
-        zone = ZoneInfo(command.zone)
-        reason = ("not_yet_due" if slot == wanted
-                  else "quiet_hours" if not policy.quiet_hours.allows(wanted, zone)
-                  else "frequency_cap")
-        state = state.with_entry(command.command_id, LedgerEntry(
-            "deferred", command.channel, stamp, deferred_until=slot.isoformat(),
-            command=command.to_dict()))
-        return state, Defer(slot, reason)
-    return state, SendNow()
+    problem = ("opted_out" if state.opted_out  # MSG-2: honoured at once, for calls too
+               else "expired" if now > as_utc(command.expires_at)
+               else policy.content_problem(command.channel, command.body))  # MSG-1
+    if problem:
+        return record("suppressed", problem), Suppress(problem)
+    held = entry.deferred_until if entry is not None and entry.status in WAITING else None
+    wanted = max(now, as_utc(command.not_before), *([as_utc(held)] if held else []))
+    history = state.cap_history()
+    slot = as_utc(policy.next_slot(wanted, zone, history))
+    if slot <= now:
+        return record("planned", None), SendNow()
+    if slot > as_utc(command.expires_at):
+        return record("suppressed", "no_slot_before_expiry"), Suppress("no_slot_before_expiry")
+    reason = policy.blocked_by(wanted, zone, history) or _still_waiting(entry, held, wanted)
+    return record("deferred", reason, slot), Defer(slot.astimezone(zone), reason)
 
 
-def mark_sending(state: PhoneState, command: OutreachCommand, now: datetime) -> PhoneState:
-    """Written and made durable before the provider is called (architecture: send ledger)."""
-    previous = state.entry(command.command_id)
-    attempts = previous.attempts + 1 if previous else 1
+def _still_waiting(entry: LedgerEntry | None, held: datetime | None, wanted: datetime) -> str:
+    """Why a command that breaks neither the hours nor the caps still waits: its earlier
+    deferral (a redelivery gets the same answer), a retry backoff, or it is not due yet."""
+    if entry is None or held is None or wanted != as_utc(held):
+        return "not_yet_due"
+    if entry.reason in DEFER_REASONS:
+        return entry.reason
+    return "retry_backoff" if entry.attempts > 0 else "not_yet_due"
+
+
+def _cancel(state: PhoneState, command: OutreachCommand, entry: LedgerEntry | None,
+            now: datetime) -> tuple[PhoneState, Decision]:
+    """A13 / episode closed: a waiting message never goes; one already with Twilio stays sent."""
+    if entry is not None and entry.status not in (*WAITING, "suppressed"):
+        return state, Suppress("cancelled" if entry.status == "cancelled" else "cancel_too_late")
     return state.with_entry(command.command_id, LedgerEntry(
-        "sending", command.channel, now.isoformat(), attempts=attempts,
-        command=command.to_dict()))
+        "cancelled", command.channel, now, attempts=entry.attempts if entry else 0,
+        reason="cancelled")), Suppress("cancelled")
 
 
-def mark_sent(state: PhoneState, command_id: str, provider_sid: str, status: str, now: datetime
-              ) -> PhoneState:
+def mark_sending(state: PhoneState, command: OutreachCommand | str, now: datetime) -> PhoneState:
+    """Recorded, and made durable by the stage, *before* the provider is called.
+
+    Takes the command id; the command itself is accepted too (then a missing entry is created).
+    """
+    command_id = command if isinstance(command, str) else command.command_id
     entry = state.entry(command_id)
-    assert entry is not None
-    recent = tuple(s for s in state.sent_at if now - datetime.fromisoformat(s) < HISTORY)
-    state = replace(state, sent_at=(*recent, now.isoformat()))
-    return state.with_entry(command_id, replace(entry, status="sent" if status in (
-        "queued", "accepted", "scheduled", "sending", "") else status, provider_sid=provider_sid,
-        updated_at=now.isoformat()))
-
-
-def mark_failed(state: PhoneState, command_id: str, error_code: int | None, now: datetime,
-                *, jitter: float = 0.0) -> tuple[PhoneState, Failure]:
-    entry = state.entry(command_id)
-    assert entry is not None
-    stamp = now.isoformat()
-    if error_code in OPTED_OUT_CODES:
-        state = replace(state, opted_out=True, opted_out_at=stamp)
-        failure = Failure("recipient_opted_out", True, None)
-    elif error_code in FINAL_CODES:
-        failure = Failure(f"provider_error_{error_code}", True, None,
-                          voice_fallback=error_code in (21614, 30006))
-    else:
-        retry_at = now + backoff(entry.attempts, jitter)
-        failure = Failure(f"retriable_error_{error_code}", False, retry_at)
-    status = "failed" if failure.final else "deferred"
+    if entry is None and isinstance(command, OutreachCommand):
+        entry = LedgerEntry("planned", command.channel, now, command=command.to_dict())
+    if entry is None:
+        raise LedgerError("mark_sending for a command never decided", code="unknown_command")
+    if entry.status not in WAITING:
+        raise LedgerError(f"mark_sending on a {entry.status} entry", code="duplicate_send")
     return state.with_entry(command_id, replace(
-        entry, status=status, last_error_code=error_code, updated_at=stamp,
-        deferred_until=failure.retry_at.isoformat() if failure.retry_at else None)), failure
+        entry, status="sending", updated_at=as_utc(now), attempts=entry.attempts + 1,
+        deferred_until=None, reason=None))
 
 
-def backoff(attempt: int, jitter: float = 0.0) -> timedelta:
-    """Exponential backoff, capped at 30 minutes; ``jitter`` in [0, 1) comes from the caller."""
-    seconds = min(30 * 2 ** max(attempt - 1, 0), 1800)
-    return timedelta(seconds=seconds * (1 + jitter))
+def mark_sent(state: PhoneState, command_id: str, provider_sid: str, status: str,
+              now: datetime) -> PhoneState:
+    """The provider took the message: its SID and first status. A replay changes nothing."""
+    entry = _require(state, command_id)
+    if entry.provider_sid == provider_sid:
+        return state
+    if entry.status not in IN_FLIGHT or entry.provider_sid is not None:
+        raise LedgerError(f"mark_sent on a {entry.status} entry", code="duplicate_send")
+    return _handed_off(state, command_id, entry, provider_sid, status, as_utc(now), as_utc(now))
 
 
-def apply_status(state: PhoneState, provider_sid: str, status: str, now: datetime) -> PhoneState:
-    """Status callbacks arrive out of order (MSG-6): a ledger entry never moves backwards."""
-    for command_id, entry in state.ledger.items():
-        if entry.provider_sid == provider_sid:
-            if ORDER.get(status, 0) > ORDER.get(entry.status, 0):
-                return state.with_entry(command_id, replace(entry, status=status,
-                                                            updated_at=now.isoformat()))
+def _handed_off(state: PhoneState, command_id: str, entry: LedgerEntry, sid: str, status: str,
+                at: datetime, now: datetime) -> PhoneState:
+    recent = tuple(s for s in state.sent_at if now - s < HISTORY)
+    known = status if status in PROVIDER_RANK else None
+    state = replace(state, sent_at=(*recent, at))
+    return state.with_entry(command_id, replace(
+        entry, status=PROVIDER_TO_LEDGER.get(status, "sent"), provider_sid=sid,
+        provider_status=known, updated_at=now, reason=None, command=None))
+
+
+class FailureKind(StrEnum):
+    OPTED_OUT = "opted_out"  # 21610: blocked until START
+    INVALID_NUMBER = "invalid_number"  # 21211
+    NOT_SMS_CAPABLE = "not_sms_capable"  # 21614: a landline, a call may reach it
+    UNROUTABLE = "unroutable"  # 21612
+    UNREACHABLE = "unreachable"  # 30003 handset off / 30006 landline: final for SMS
+    REJECTED = "rejected"  # any other refusal from the provider: final
+    RETRIABLE = "retriable"  # 20429, HTTP 429, HTTP 5xx: back off and retry
+    RETRIES_EXHAUSTED = "retries_exhausted"
+    UNKNOWN = "unknown"  # no code and no HTTP answer: the provider may have it (in doubt)
+
+
+FINAL_CODES = {21211: FailureKind.INVALID_NUMBER, 21614: FailureKind.NOT_SMS_CAPABLE,
+               21612: FailureKind.UNROUTABLE, 30003: FailureKind.UNREACHABLE,
+               30006: FailureKind.UNREACHABLE, 21610: FailureKind.OPTED_OUT}
+VOICE_FALLBACK = frozenset({FailureKind.NOT_SMS_CAPABLE, FailureKind.UNREACHABLE})
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: FailureKind
+    reason: str  # kind and code, for the outreach event (never PHI)
+    final: bool  # this command will not be tried again
+    retry_at: datetime | None = None
+    voice_fallback: bool = False  # an SMS the number cannot take: a call may still reach it
+
+
+def classify_failure(error_code: int | None, http_status: int | None = None) -> FailureKind:
+    """MSG-6: which provider errors are final, which are worth a retry."""
+    if error_code in FINAL_CODES:
+        return FINAL_CODES[error_code]
+    if error_code in (20429, 429) or http_status == 429 or (http_status or 0) >= 500:
+        return FailureKind.RETRIABLE
+    if error_code is None and http_status is None:
+        return FailureKind.UNKNOWN
+    return FailureKind.REJECTED
+
+
+def backoff(attempt: int, jitter: float = 0.0, *, base: timedelta = timedelta(seconds=30),
+            cap: timedelta = timedelta(minutes=30)) -> timedelta:
+    """Exponential from ``base``, never above ``cap``; ``jitter`` in [0, 1] comes from the
+    caller (random in production, fixed in tests) and stretches the delay by up to 100 %."""
+    if not 0.0 <= jitter <= 1.0:
+        raise ValueError("jitter is a fraction in [0, 1]")
+    doublings = min(max(attempt - 1, 0), 30)  # bounded: timedelta overflows long before 2**64
+    delay: timedelta = base * (1 << doublings) * (1 + jitter)
+    return min(delay, cap)
+
+
+def mark_failed(state: PhoneState, command_id: str, error_code: int | None, now: datetime, *,
+                http_status: int | None = None, jitter: float = 0.0, max_attempts: int = 5
+                ) -> tuple[PhoneState, Failure]:
+    """The provider refused the message (MSG-6). Retriable errors come back as a deferred entry
+    (the stage re-decides it then, so hours and caps still hold); final ones never go."""
+    entry = _require(state, command_id)
+    if entry.status != "sending":
+        raise LedgerError(f"mark_failed on a {entry.status} entry", code="not_sending")
+    now = as_utc(now)
+    kind = classify_failure(error_code, http_status)
+    if kind is FailureKind.RETRIABLE and entry.attempts >= max_attempts:
+        kind = FailureKind.RETRIES_EXHAUSTED
+    code = error_code or http_status
+    reason = f"{kind}_{code}" if code else str(kind)
+    retry_at = now + backoff(entry.attempts, jitter) if kind is FailureKind.RETRIABLE else None
+    if kind is FailureKind.OPTED_OUT:
+        state = opt_out(state, now, via="provider_21610")
+    status: LedgerStatus = ("deferred" if retry_at else "in_doubt" if kind is FailureKind.UNKNOWN
+              else "failed")
+    state = state.with_entry(command_id, replace(
+        entry, status=status, updated_at=now, last_error_code=error_code, deferred_until=retry_at,
+        reason=reason, command=entry.command if status != "failed" else None))
+    return state, Failure(kind, reason, final=status == "failed", retry_at=retry_at,
+                          voice_fallback=kind in VOICE_FALLBACK and entry.channel == "sms")
+
+
+def apply_status(state: PhoneState, provider_sid: str, status: str, now: datetime, *,
+                 error_code: int | None = None, command_id: str | None = None) -> PhoneState:
+    """A Twilio status callback. They arrive out of order (MSG-6): an entry only moves forward,
+    so a late "sent" after "delivered" is ignored. ``command_id`` (when the callback URL carries
+    it) ties a callback to a send whose SID was never recorded (crash mid-call)."""
+    rank = PROVIDER_RANK.get(status)
+    found = state.command_for_sid(provider_sid) if provider_sid else None
+    if rank is None or (found is None and command_id is None):
+        return state
+    now = as_utc(now)
+    if found is None and command_id is not None:
+        adopted = state.entry(command_id)
+        if adopted is None or adopted.status not in IN_FLIGHT or adopted.provider_sid is not None:
             return state
-    return state
+        state = _handed_off(state, command_id, adopted, provider_sid, status, adopted.updated_at,
+                            now)
+        found = command_id
+    assert found is not None
+    entry = _require(state, found)
+    if error_code == 21610:
+        state = opt_out(state, now, via="provider_21610")
+    if entry.provider_status is not None and PROVIDER_RANK[entry.provider_status] >= rank:
+        return state
+    return state.with_entry(found, replace(
+        entry, status=PROVIDER_TO_LEDGER[status], provider_status=status, updated_at=now,
+        last_error_code=error_code if error_code is not None else entry.last_error_code))
 
 
 def in_doubt(state: PhoneState, now: datetime, grace: timedelta) -> list[str]:
-    """Entries stuck in "sending": a crash between the provider call and the ledger write."""
-    return [cid for cid, entry in state.ledger.items()
-            if entry.status == "sending" and now - datetime.fromisoformat(entry.updated_at) > grace]
+    """Sends the provider may or may not have: stuck in "sending" longer than ``grace`` (a crash
+    between the provider call and the ledger write) or failed without any answer."""
+    now = as_utc(now)
+    return sorted(cid for cid, e in state.ledger.items()
+                  if e.status == "in_doubt" or (e.status == "sending"
+                                                and now - as_utc(e.updated_at) > grace))
 
 
-def opt_out(state: PhoneState, now: datetime) -> PhoneState:
-    return replace(state, opted_out=True, opted_out_at=now.isoformat())
+def reconcile(state: PhoneState, command_id: str, *, provider_sid: str | None,
+              provider_status: str | None, now: datetime) -> PhoneState:
+    """What the provider said about an in-doubt send: it has it (record the SID; it counts for
+    the caps from when it was sent) or it never got it (deferred to now: decided afresh)."""
+    entry = _require(state, command_id)
+    if entry.status not in IN_FLIGHT:
+        return state
+    if provider_sid is not None:
+        return _handed_off(state, command_id, entry, provider_sid, provider_status or "sent",
+                           entry.updated_at, as_utc(now))
+    return state.with_entry(command_id, replace(
+        entry, status="deferred", updated_at=as_utc(now), deferred_until=as_utc(now),
+        reason="reconciled_not_sent"))
+
+
+def opt_out(state: PhoneState, now: datetime, via: OptOutVia = "keyword") -> PhoneState:
+    """MSG-2: honoured at once; the first revocation's time and channel are kept."""
+    if state.opted_out:
+        return state
+    return replace(state, opted_out=True, opted_out_at=as_utc(now), opted_out_via=via,
+                   opt_out_confirmed=False)
+
+
+def confirm_opt_out(state: PhoneState) -> tuple[PhoneState, bool]:
+    """MSG-2: one confirmation text per revocation. True: send it now (and it is recorded)."""
+    if not state.opted_out or state.opt_out_confirmed:
+        return state, False
+    return replace(state, opt_out_confirmed=True), True
 
 
 def opt_in(state: PhoneState) -> PhoneState:
-    return replace(state, opted_out=False, opted_out_at=None, opt_out_confirmed=False)
+    """START / YES (when opted out) / UNSTOP (MSG-2)."""
+    return replace(state, opted_out=False, opted_out_at=None, opted_out_via=None,
+                   opt_out_confirmed=False)
+
+
+def _require(state: PhoneState, command_id: str) -> LedgerEntry:
+    entry = state.entry(command_id)
+    if entry is None:
+        raise LedgerError("no ledger entry for this command", code="unknown_command")
+    return entry
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise HubError("the command's time zone is unknown", code="unknown_zone") from exc

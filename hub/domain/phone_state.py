@@ -1,38 +1,87 @@
-"""Everything decided about one phone number, in one place: opt-out, the send ledger, the send
-history for the caps, and which patient the number belongs to (for routing replies)."""
+"""Everything known about one phone number (E.164), kept in one place by the outreach stage:
+opt-out (MSG-2, MSG-6), the send ledger (command id -> what became of it), the send history the
+caps count (MSG-1), and the patient and episode the number belongs to (to route replies).
+
+It lives as JSON in a Kafka-backed table, so ``to_dict``/``from_dict`` round-trip exactly.
+Datetimes are stored in UTC: the JSON is canonical and no comparison trips over a DST fold.
+Nothing here is ever mutated; every change is a copy (``hub.domain.outreach`` makes them).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-FINAL = ("delivered", "undelivered", "failed", "read", "canceled")
-ORDER = {"planned": 0, "deferred": 1, "sending": 2, "queued": 3, "accepted": 3, "scheduled": 3,
-         "sent": 4, "delivered": 5, "read": 6, "undelivered": 5, "failed": 5, "canceled": 5,
-         "suppressed": 9, "cancelled": 9, "in_doubt": 2}
+LedgerStatus = Literal["planned", "deferred", "sending", "sent", "delivered", "undelivered",
+                       "failed", "suppressed", "cancelled", "in_doubt"]
+OptOutVia = Literal["keyword", "opt_out_type", "provider_21610", "voice_key", "api"]
+
+WAITING = frozenset({"planned", "deferred"})  # decided but not yet handed to the provider
+IN_FLIGHT = frozenset({"sending", "in_doubt"})  # the provider may have it: never resend blindly
+
+# Twilio message and call statuses in the order they can happen (MSG-6). Callbacks arrive out of
+# order, so an entry only moves to a higher rank: whatever the order, the highest one wins.
+# Finals are ranked too (a delivery receipt beats an earlier "undelivered") so the end is unique.
+PROVIDER_RANK: dict[str, int] = {
+    "scheduled": 10, "accepted": 20, "queued": 30, "initiated": 35, "sending": 40,
+    "ringing": 45, "sent": 50, "in-progress": 55, "canceled": 60, "failed": 70, "busy": 72,
+    "no-answer": 74, "undelivered": 80, "completed": 85, "delivered": 90, "read": 100,
+}
+# Provider vocabulary -> ledger vocabulary. A completed call reached a person or a voicemail.
+PROVIDER_TO_LEDGER: dict[str, LedgerStatus] = {
+    "scheduled": "sent", "accepted": "sent", "queued": "sent", "initiated": "sent",
+    "sending": "sent", "ringing": "sent", "sent": "sent", "in-progress": "sent",
+    "canceled": "cancelled", "failed": "failed", "busy": "undelivered",
+    "no-answer": "undelivered", "undelivered": "undelivered", "completed": "delivered",
+    "delivered": "delivered", "read": "delivered",
+}
 
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    status: str
+    status: LedgerStatus
     channel: str
-    updated_at: str
+    updated_at: datetime
     provider_sid: str | None = None
-    attempts: int = 0
+    provider_status: str | None = None  # Twilio's own word, the highest seen so far
+    attempts: int = 0  # provider calls made for this command
     last_error_code: int | None = None
-    deferred_until: str | None = None
-    command: dict[str, Any] | None = None  # kept while deferred, to re-decide on a tick
+    deferred_until: datetime | None = None
+    reason: str | None = None  # why deferred / suppressed / failed (never PHI)
+    # The command as ``OutreachCommand.to_dict()``, kept while it may still go out (deferred, or
+    # in flight and possibly to be re-sent after reconciliation); dropped once settled.
+    command: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "channel": self.channel,
+                "updated_at": self.updated_at.isoformat(), "provider_sid": self.provider_sid,
+                "provider_status": self.provider_status, "attempts": self.attempts,
+                "last_error_code": self.last_error_code,
+                "deferred_until": _iso(self.deferred_until), "reason": self.reason,
+                "command": self.command}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LedgerEntry:
+        return cls(status=data["status"], channel=data["channel"],
+                   updated_at=datetime.fromisoformat(data["updated_at"]),
+                   provider_sid=data.get("provider_sid"),
+                   provider_status=data.get("provider_status"),
+                   attempts=data.get("attempts", 0),
+                   last_error_code=data.get("last_error_code"),
+                   deferred_until=_parse(data.get("deferred_until")),
+                   reason=data.get("reason"), command=data.get("command"))
 
 
 @dataclass(frozen=True)
 class PhoneState:
-    phone: str
+    phone: str  # E.164, the table key
     opted_out: bool = False
-    opted_out_at: str | None = None
-    opt_out_confirmed: bool = False
+    opted_out_at: datetime | None = None
+    opted_out_via: OptOutVia | None = None
+    opt_out_confirmed: bool = False  # MSG-2: one confirmation text per revocation
     ledger: dict[str, LedgerEntry] = field(default_factory=dict)
-    sent_at: tuple[str, ...] = ()  # messages handed to the provider, for the caps
+    sent_at: tuple[datetime, ...] = ()  # messages handed to the provider, for the caps
     patient_key: str | None = None
     episode_id: str | None = None
 
@@ -42,13 +91,39 @@ class PhoneState:
     def with_entry(self, command_id: str, entry: LedgerEntry) -> PhoneState:
         return replace(self, ledger={**self.ledger, command_id: entry})
 
-    def sent_times(self) -> list[datetime]:
-        return [datetime.fromisoformat(s) for s in self.sent_at]
+    def command_for_sid(self, provider_sid: str) -> str | None:
+        return next((cid for cid, e in self.ledger.items() if e.provider_sid == provider_sid),
+                    None)
+
+    def cap_history(self) -> list[datetime]:
+        """What the caps count: every hand-off, plus sends in flight (they may have gone out)."""
+        return [*self.sent_at, *(e.updated_at for e in self.ledger.values()
+                                 if e.status in IN_FLIGHT)]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"phone": self.phone, "opted_out": self.opted_out,
+                "opted_out_at": _iso(self.opted_out_at), "opted_out_via": self.opted_out_via,
+                "opt_out_confirmed": self.opt_out_confirmed,
+                "ledger": {cid: e.to_dict() for cid, e in self.ledger.items()},
+                "sent_at": [s.isoformat() for s in self.sent_at],
+                "patient_key": self.patient_key, "episode_id": self.episode_id}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PhoneState:
-        ledger = {k: LedgerEntry(**v) for k, v in data["ledger"].items()}
-        return cls(**{**data, "ledger": ledger, "sent_at": tuple(data["sent_at"])})
+        # .get() with defaults: states written by an older hub still load
+        return cls(phone=data["phone"], opted_out=data.get("opted_out", False),
+                   opted_out_at=_parse(data.get("opted_out_at")),
+                   opted_out_via=data.get("opted_out_via"),
+                   opt_out_confirmed=data.get("opt_out_confirmed", False),
+                   ledger={cid: LedgerEntry.from_dict(e)
+                           for cid, e in data.get("ledger", {}).items()},
+                   sent_at=tuple(datetime.fromisoformat(s) for s in data.get("sent_at", ())),
+                   patient_key=data.get("patient_key"), episode_id=data.get("episode_id"))
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

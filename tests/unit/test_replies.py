@@ -1,48 +1,150 @@
-"""Reply intents (§5, MSG-2, MSG-6)."""
+"""Reply intents (§5, MSG-2, MSG-6): opt-out by any wording, cries for help first, doubt to a
+person."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hub.domain.replies import classify_reply, voice_digits
+from hub.domain.replies import OPT_OUT_WORDS, classify_reply, normalize, voice_digits
+
+INTENTS = {"opt_out", "opt_in", "help_keyword", "urgent", "doing_well", "unclassified"}
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("STOP", "opt_out"), ("stop", "opt_out"), ("Unsubscribe", "opt_out"), ("quit", "opt_out"),
-    ("please stop texting me", "opt_out"), ("Don't text me anymore", "opt_out"),
-    ("opt out", "opt_out"), ("No más mensajes", "opt_out"), ("ALTO", "opt_out"),
-    ("START", "opt_in"), ("unstop", "opt_in"),
-    ("HELP", "help_keyword"), ("info", "help_keyword"),
-    ("1", "urgent"), ("help me", "urgent"), ("I fell in the bathroom", "urgent"),
-    ("chest pain since last night", "urgent"), ("can't breathe", "urgent"),
-    ("tengo dolor", "urgent"), ("me siento mal", "urgent"), ("yes", "urgent"),
-    ("2", "doing_well"), ("Good thanks!", "doing_well"), ("estoy bien", "doing_well"),
-    ("what time is my appointment?", "unclassified"), ("", "unclassified"),
+@pytest.mark.parametrize("text", [
+    "STOP", "stop", "Stop.", "  STOP!! ", "STOPALL", "Unsubscribe", "END", "quit", "REVOKE",
+    "optout", "opt-out", "Opt out", "CANCEL", "stop please", "STOP ALL", "quit texting me",
+    "please stop texting me", "Don't text me anymore", "do not call me", "Unsubscribe me",
+    "Remove me from this list", "leave me alone", "I do not want any more messages",
+    "no more", "wrong number",
+    # Spanish
+    "ALTO", "parar", "Basta", "No más mensajes", "no me escriban", "dejen de llamarme",
+    "dejen de escribir", "no quiero recibir mensajes", "número equivocado",
 ])
-def test_reply_intents(text: str, intent: str) -> None:
-    """§5 / MSG-2: opt-out by any reasonable wording; cries for help are urgent."""
-    assert classify_reply(text).intent == intent
+def test_revocation_by_any_reasonable_wording(text: str) -> None:
+    """MSG-2: stop, quit, end, revoke, opt out, cancel, unsubscribe or plain words to that
+    effect, in English and Spanish, revoke consent."""
+    assert classify_reply(text).intent == "opt_out"
 
 
-def test_yes_opts_back_in_only_when_opted_out() -> None:
-    """MSG-2: YES re-subscribes an opted-out phone; otherwise it is the §5 'yes, call me'."""
-    assert classify_reply("yes", opted_out=True).intent == "opt_in"
-    assert classify_reply("yes", opted_out=False).intent == "urgent"
+@pytest.mark.parametrize("text", [
+    "1", "1.", "yes", "Yes!", "sí", "help me", "HELP ME PLEASE", "I fell in the bathroom",
+    "no, I fell", "no I fell", "chest pain since last night", "can't breathe",
+    "I'm short of breath", "bleeding from the incision", "feeling dizzy", "he seems confused",
+    "emergency", "call me", "Please call me back", "I feel worse", "not good", "not doing well",
+    "I am not feeling well", "fine yesterday. today pain in my leg", "I fell but I'm ok",
+    # Spanish
+    "tengo dolor", "me duele el pecho", "me siento mal", "no puedo respirar", "me caí",
+    "estoy mareada", "tengo fiebre", "está sangrando", "ayuda", "ayúdenme", "no estoy bien",
+    "llámenme por favor",
+])
+def test_cries_for_help_are_urgent_even_among_other_words(text: str) -> None:
+    """§5: 1, yes, help me, and words such as pain, breath, fall, bleeding -> urgent."""
+    result = classify_reply(text)
+    assert result.intent == "urgent", result
 
 
-def test_twilio_opt_out_type_wins() -> None:
-    """MSG-6: Twilio's OptOutType field decides over the words."""
-    assert classify_reply("whatever", "STOP").intent == "opt_out"
-    assert classify_reply("whatever", "START").intent == "opt_in"
+@pytest.mark.parametrize("text", [
+    "2", "2.", "Good", "good thanks!", "fine", "ok", "I'm doing much better, thank you",
+    "doing well, no pain", "No I'm fine", "no, I'm fine", "all good", "great",
+    "bien", "estoy bien gracias", "mucho mejor", "I walked 2 miles today and feel great",
+])
+def test_doing_well(text: str) -> None:
+    """§5: 2, good, fine -> logged as a patient response."""
+    assert classify_reply(text).intent == "doing_well"
 
 
-def test_stop_with_a_cry_for_help_is_urgent() -> None:
-    """§5: 'stop the pain' is a patient in trouble, not an opt-out."""
-    assert classify_reply("stop the pain").intent == "urgent"
+@pytest.mark.parametrize("text", [
+    "what time is my appointment?", "fine, but is it ok to shower?", "Fine but I need a refill",
+    "no pain", "no me duele", "no más dolor", "I take 1 pill a day", "cancel my appointment",
+    "who is this", "Thank you", "👍", "", "   ", "when should I call?",
+])
+def test_anything_else_goes_to_a_person(text: str) -> None:
+    """§5: neither urgent nor plainly well -> routed to the care team as unclassified (a
+    question is never filed as "doing well", and a negated symptom is not an alarm)."""
+    assert classify_reply(text).intent == "unclassified"
 
 
-@pytest.mark.parametrize("digits, intent", [("1", "urgent"), ("2", "doing_well"),
-                                            ("9", "opt_out"), ("5", "unclassified")])
+@pytest.mark.parametrize("text, opted_out, intent", [
+    ("START", False, "opt_in"), ("start", True, "opt_in"), ("UNSTOP", True, "opt_in"),
+    ("yes", True, "opt_in"), ("YES", False, "urgent"), ("si", True, "opt_in"),
+    ("yes I fell", True, "urgent"), ("HELP", False, "help_keyword"),
+    ("info", True, "help_keyword"), ("Help!", False, "help_keyword"),
+    ("help me", True, "urgent"),
+])
+def test_opt_in_help_and_the_two_meanings_of_yes(text: str, opted_out: bool,
+                                                 intent: str) -> None:
+    """MSG-2: START/YES/UNSTOP opt back in, HELP/INFO alone asks for program info; §5: YES from
+    a phone that is not opted out is "yes, call me" (urgent)."""
+    assert classify_reply(text, opted_out=opted_out).intent == intent
+
+
+@pytest.mark.parametrize("text, opt_out_type, opted_out, intent", [
+    ("whatever", "STOP", False, "opt_out"), ("I fell", "STOP", False, "opt_out"),
+    ("START", "START", True, "opt_in"), ("whatever", "START", False, "opt_in"),
+    ("yes", "START", True, "opt_in"), ("yes", "START", False, "urgent"),
+    ("INFO", "HELP", False, "help_keyword"), ("stop", "", False, "opt_out"),
+])
+def test_twilio_opt_out_type(text: str, opt_out_type: str, opted_out: bool,
+                             intent: str) -> None:
+    """MSG-6: Twilio's OptOutType STOP wins; its START for a subscribed phone's YES stays the
+    §5 "yes, call me"."""
+    assert classify_reply(text, opt_out_type, opted_out=opted_out).intent == intent
+
+
+def test_stop_with_a_cry_for_help_escalates_and_opts_out() -> None:
+    """§5 / MSG-2: "stop texting me, my chest hurts": urgent first, and the revocation holds."""
+    result = classify_reply("stop texting me, my chest hurts")
+    assert (result.intent, result.also_opt_out) == ("urgent", True)
+    assert classify_reply("stop the pain").also_opt_out is False
+
+
+def test_the_reason_names_what_matched_not_the_text() -> None:
+    """§5: the care team sees why (the keyword), never a copy of the message."""
+    assert classify_reply("I think I fell yesterday").reason == "word 'fell'"
+    assert classify_reply("STOP").reason == "keyword stop"
+
+
+def test_normalization_folds_case_accents_apostrophes_and_splits_clauses() -> None:
+    """§5: "Ayúdenme" and "ayudenme" read alike; "don't" is "dont"; punctuation ends a clause."""
+    assert normalize("  Ayúdenme!! Don't  wait, NO  MÁS ") == \
+        [["ayudenme"], ["dont", "wait"], ["no", "mas"]]
+
+
+@pytest.mark.parametrize("digits, intent", [
+    ("1", "urgent"), ("2", "doing_well"), ("9", "opt_out"), ("5", "unclassified"),
+    ("", "unclassified"), (" 1 ", "urgent"),
+])
 def test_call_keys(digits: str, intent: str) -> None:
-    """MSG-1: the call's keys: 1 nurse call, 2 doing well, 9 stop calls."""
+    """MSG-1 / §5: the call's keys as its script announces them: 1 nurse call, 2 doing well,
+    9 stop calls; no key (timeout) goes to a person."""
     assert voice_digits(digits).intent == intent
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_any_text_gets_one_intent_and_a_reason(text: str) -> None:
+    """§5 property: every reply, however odd, is classified without error."""
+    result = classify_reply(text)
+    assert result.intent in INTENTS and result.reason
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(sorted(OPT_OUT_WORDS)), st.sampled_from(["", " ", "  ", "\n"]),
+       st.sampled_from(["", ".", "!", "!!", " please"]), st.booleans())
+def test_opt_out_keywords_survive_case_spacing_and_punctuation(word: str, pad: str, tail: str,
+                                                               upper: bool) -> None:
+    """MSG-2 / MSG-6 property: a keyword is a keyword in any case, spacing or punctuation."""
+    text = f"{pad}{word.upper() if upper else word.capitalize()}{tail}{pad}"
+    assert classify_reply(text).intent == "opt_out"
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(["2", "good", "fine thanks", "STOP", "no pain", "what time?", "bien",
+                        "yes", "no", "ok"]),
+       st.sampled_from(["I fell.", "my chest hurts", "bleeding", "me duele mucho", "1"]))
+def test_a_cry_for_help_after_anything_is_urgent(before: str, cry: str) -> None:
+    """§5 property: a new sentence with a cry for help makes the reply urgent, whatever came
+    first."""
+    assert classify_reply(f"{before}. {cry}").intent == "urgent"
