@@ -47,6 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     preview = tcm_sub.add_parser("preview", help="eligibility, deadlines and plan per discharge")
     preview.add_argument("files", nargs="+", type=Path)
 
+    bench = sub.add_parser("bench", help="benchmarks: figures against a baseline of the same run")
+    bench.add_argument("--corpus", type=Path, default=Path("../shared/corpus/hl7"))
+    bench.add_argument("--seconds", type=float, default=3.0)
+    bench.add_argument("--episodes", type=int, default=100_000)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "worker":
@@ -60,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = Settings.from_env()
             return parse_files(args.files, zone_for=settings.zone_for,
                                phone_region=settings.phone_region, out=sys.stdout)
+        if args.command == "bench":
+            from hub.bench import run_bench
+            return run_bench(args.corpus, seconds=args.seconds, episodes=args.episodes,
+                             out=sys.stdout)
         if args.command in ("simulate", "tcm"):
             return _dry_run(args)
         if args.command == "send":
