@@ -52,6 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--seconds", type=float, default=3.0)
     bench.add_argument("--episodes", type=int, default=100_000)
 
+    replay = sub.add_parser("replay", help="ingest HL7 files into Kafka (same path as MLLP)")
+    replay.add_argument("files", nargs="+", type=Path)
+    dead = sub.add_parser("deadletters", help="dead letters")
+    dead_sub = dead.add_subparsers(dest="dead_command", required=True)
+    export = dead_sub.add_parser("export", help="write each dead letter's bytes and reason")
+    export.add_argument("directory", type=Path)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "worker":
@@ -65,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = Settings.from_env()
             return parse_files(args.files, zone_for=settings.zone_for,
                                phone_region=settings.phone_region, out=sys.stdout)
+        if args.command in ("replay", "deadletters"):
+            return asyncio.run(_replay(args))
         if args.command == "bench":
             from hub.bench import run_bench
             return run_bench(args.corpus, seconds=args.seconds, episodes=args.episodes,
@@ -79,6 +88,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+async def _replay(args: argparse.Namespace) -> int:
+    from hub.config import Settings
+    from hub.replay import export_dead_letters, replay_files
+
+    settings = Settings.from_env()
+    if args.command == "replay":
+        return await replay_files(args.files, settings.kafka_bootstrap,
+                                  idempotent=settings.kafka_idempotence, out=sys.stdout)
+    return await export_dead_letters(settings.kafka_bootstrap, args.directory, out=sys.stdout)
 
 
 def _dry_run(args: argparse.Namespace) -> int:

@@ -39,3 +39,27 @@ class TopicReader:
                     if message.value is not None:
                         self.records[partition.topic].append(json.loads(message.value))
         return True
+
+    async def read_to_end(self, timeout: float = 30.0) -> dict[str, list[dict[str, Any]]]:
+        """Everything on the topics up to their end offsets as of now."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self._consumer.assignment():
+            if loop.time() > deadline:
+                raise TimeoutError("no partitions were assigned in time")
+            await self._drain(0.2)
+        ends = await self._consumer.end_offsets(list(self._consumer.assignment()))
+        while True:
+            positions = [await self._consumer.position(tp) for tp in ends]
+            if all(pos >= ends[tp] for pos, tp in zip(positions, ends, strict=True)):
+                return self.records
+            if loop.time() > deadline:
+                raise TimeoutError("the topics were not read to their end in time")
+            await self._drain(0.5)
+
+    async def _drain(self, seconds: float) -> None:
+        batches = await self._consumer.getmany(timeout_ms=int(seconds * 1000))
+        for partition, messages in batches.items():
+            for message in messages:
+                if message.value is not None:
+                    self.records[partition.topic].append(json.loads(message.value))

@@ -250,3 +250,46 @@ async def test_merge_moves_the_episode_to_the_surviving_patient(kafka: servers.K
     [episode] = body["episodes"]
     assert episode["status"] == "open" and episode["discharge_date"] == "2026-11-23"
     assert episode["patient_key"] == "GENHOSP|990002"
+
+
+async def test_a_dead_letter_is_exported_fixed_and_replayed(kafka: servers.Kafka,
+                                                             worker: Worker, tmp_path: Path) -> None:
+    """Nothing is lost: `hub deadletters export` writes the refused bytes and the reason; once
+    fixed, `hub replay` sends them through the same ingest path and they normalize."""
+    import subprocess
+    import sys
+
+    raw = b"MSH|^~\\&|EPIC|GENHOSP|HUB|HUB|20261123100000||ADT^A08^ADT_A01|FIX0001|P|2.5\rEVN|A08\r"
+    client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
+    try:
+        assert ack_summary(await client.send(raw)).startswith("AA FIX0001")
+    finally:
+        await client.close()
+    reader = TopicReader(kafka.bootstrap, ["adt.deadletter"])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: any(
+            d["control_id"] == "FIX0001" for d in r["adt.deadletter"]), timeout=60)
+    finally:
+        await reader.stop()
+
+    env = {**worker.env}
+    out = tmp_path / "dead"
+    done = subprocess.run([sys.executable, "-m", "hub", "deadletters", "export", str(out)],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    [exported] = list(out.glob("*-FIX0001.hl7"))
+    assert exported.read_bytes() == raw
+    assert json.loads(exported.with_suffix(".json").read_text())["code"] == "missing_segment"
+
+    exported.write_bytes(raw.replace(b"|FIX0001|", b"|FIX0002|") + b"PID|1||558812^^^GENHOSP^MR\r")
+    done = subprocess.run([sys.executable, "-m", "hub", "replay", str(exported)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "AA FIX0002" in done.stdout, done.stdout + done.stderr
+    reader = TopicReader(kafka.bootstrap, ["adt.events"])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: any(
+            e["control_id"] == "FIX0002" for e in r["adt.events"]), timeout=60)
+    finally:
+        await reader.stop()
