@@ -12,6 +12,7 @@ from mode import Service
 
 from hub.adapters.kafka_sink import KafkaSink
 from hub.adapters.mllp_server import MllpServer
+from hub.adapters.tls import server_context
 from hub.clock import Clock
 from hub.config import Settings
 from hub.ingestor import Ingestor
@@ -28,7 +29,11 @@ def register(app: faust.App, settings: Settings, clock: Clock) -> None:
             self.sink = KafkaSink(settings.kafka_bootstrap,
                                   idempotent=settings.kafka_idempotence)
             self.ingestor = Ingestor(self.sink, clock)
-            self.server = MllpServer(self.ingestor, max_frame=settings.mllp_max_frame)
+            tls = (server_context(settings.mllp_tls_cert, settings.mllp_tls_key,
+                                  settings.mllp_tls_client_ca)
+                   if settings.mllp_tls_cert and settings.mllp_tls_key else None)
+            self.server = MllpServer(self.ingestor, max_frame=settings.mllp_max_frame,
+                                     idle_timeout=settings.mllp_idle_timeout, ssl=tls)
 
         async def on_start(self) -> None:
             await self.sink.start()

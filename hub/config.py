@@ -95,6 +95,10 @@ class Settings:
     mllp_host: str = "0.0.0.0"
     mllp_port: int = 2575
     mllp_max_frame: int = 1 << 20
+    mllp_idle_timeout: float = 300.0
+    mllp_tls_cert: str | None = None  # with a key: the listener speaks TLS
+    mllp_tls_key: str | None = None
+    mllp_tls_client_ca: str | None = None  # set: client certificates are required
     web_host: str = "0.0.0.0"
     web_port: int = 6066
     data_dir: str = "./hub-data"
@@ -137,6 +141,10 @@ class Settings:
             mllp_host=env.get("MLLP_HOST", cls.mllp_host),
             mllp_port=_int(env, "MLLP_PORT", cls.mllp_port),
             mllp_max_frame=_int(env, "MLLP_MAX_FRAME_BYTES", cls.mllp_max_frame),
+            mllp_idle_timeout=_float(env, "MLLP_IDLE_TIMEOUT", cls.mllp_idle_timeout),
+            mllp_tls_cert=env.get("MLLP_TLS_CERT") or None,
+            mllp_tls_key=env.get("MLLP_TLS_KEY") or None,
+            mllp_tls_client_ca=env.get("MLLP_TLS_CLIENT_CA") or None,
             web_host=env.get("HUB_WEB_HOST", cls.web_host),
             web_port=_int(env, "HUB_WEB_PORT", cls.web_port),
             data_dir=env.get("HUB_DATA_DIR", cls.data_dir),

@@ -1,0 +1,119 @@
+"""The MLLP listener on real sockets (plain and TLS), with the in-memory broker port: many
+connections, pipelined messages, split writes, idle timeout, mutual TLS (ADT-8, ADT-9)."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hub.adapters.mllp_client import MllpClient
+from hub.adapters.mllp_server import MllpServer
+from hub.adapters.tls import client_context, server_context
+from hub.clock import FixedClock
+from hub.hl7.mllp import frame
+from hub.ingestor import Ingestor, MemorySink
+from hub.sendfiles import ack_summary
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def message(n: int) -> bytes:
+    return (f"MSH|^~\\&|EPIC|GEN|HUB|HUB|20261123||ADT^A08^ADT_A01|M{n}|P|2.5\r"
+            f"PID|1||{n}^^^GEN^MR\r").encode()
+
+
+async def serve(**kwargs: object) -> tuple[MllpServer, MemorySink]:
+    sink = MemorySink([])
+    server = MllpServer(Ingestor(sink, FixedClock(NOW)), **kwargs)  # type: ignore[arg-type]
+    await server.start("127.0.0.1", 0)
+    return server, sink
+
+
+async def test_many_connections_each_get_their_own_acks_in_order() -> None:
+    """ADT-9: 8 concurrent connections x 25 pipelined messages; every ACK matches its message."""
+    server, sink = await serve()
+
+    async def one_connection(c: int) -> list[str]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"".join(frame(message(c * 100 + i)) for i in range(25)))  # pipelined
+        await writer.drain()
+        client = MllpClient(reader, writer)
+        acks = [ack_summary(await client._next_frame()) for _ in range(25)]
+        await client.close()
+        return acks
+
+    try:
+        results = await asyncio.gather(*(one_connection(c) for c in range(8)))
+    finally:
+        await server.stop()
+    for c, acks in enumerate(results):
+        assert acks == [f"AA M{c * 100 + i}" for i in range(25)]
+    assert len(sink.records) == 200
+
+
+async def test_a_frame_written_one_byte_at_a_time_is_acked() -> None:
+    """ADT-8: a frame split across many TCP writes is reassembled."""
+    server, _sink = await serve()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        for byte in frame(message(1)):
+            writer.write(bytes([byte]))
+            await writer.drain()
+        assert ack_summary(await MllpClient(reader, writer)._next_frame()) == "AA M1"
+        writer.close()
+    finally:
+        await server.stop()
+
+
+async def test_idle_connection_is_closed_by_the_listener() -> None:
+    """ADT-8: a connection silent past the idle timeout is closed (EOF for the sender)."""
+    server, _sink = await serve(idle_timeout=0.3)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        assert await asyncio.wait_for(reader.read(), timeout=10) == b""
+        writer.close()
+    finally:
+        await server.stop()
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A throwaway CA, a server certificate for 127.0.0.1 and a client certificate (openssl)."""
+    d = tmp_path_factory.mktemp("pki")
+
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=tcm-hub test CA")
+    for name, extra in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "")):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
+            f"{name}.csr", "-subj", f"/CN={name}")
+        (d / f"{name}.ext").write_text(extra + "\n")
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
+    return d
+
+
+async def test_mutual_tls_accepts_a_client_certificate_and_refuses_none(pki: Path) -> None:
+    """ADT-9 over TLS: with a client CA configured, a client with a certificate gets its AA;
+    one without a certificate never gets to send."""
+    tls = server_context(str(pki / "server.pem"), str(pki / "server.key"), str(pki / "ca.pem"))
+    server, sink = await serve(ssl=tls)
+    try:
+        good = await MllpClient.connect("127.0.0.1", server.port, ssl=client_context(
+            str(pki / "ca.pem"), str(pki / "client.pem"), str(pki / "client.key")))
+        assert ack_summary(await good.send(message(7))) == "AA M7"
+        await good.close()
+        with pytest.raises((ssl.SSLError, ConnectionError, asyncio.IncompleteReadError)):
+            anonymous = await MllpClient.connect("127.0.0.1", server.port,
+                                                 ssl=client_context(str(pki / "ca.pem")))
+            await anonymous.send(message(8), timeout=10)
+    finally:
+        await server.stop()
+    assert [r[2]["transport"] for r in sink.records] == ["mllp+tls"]
