@@ -51,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--corpus", type=Path, default=Path("../shared/corpus/hl7"))
     bench.add_argument("--seconds", type=float, default=3.0)
     bench.add_argument("--episodes", type=int, default=100_000)
+    bench.add_argument("--ingest", action="store_true",
+                       help="also measure MLLP ingest into Kafka (needs KAFKA_BOOTSTRAP_SERVERS)")
+    bench.add_argument("--messages", type=int, default=4000)
 
     replay = sub.add_parser("replay", help="ingest HL7 files into Kafka (same path as MLLP)")
     replay.add_argument("files", nargs="+", type=Path)
@@ -60,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("directory", type=Path)
 
     args = parser.parse_args(argv)
+    if args.command != "worker":
+        from hub import logs
+        logs.configure("warning")  # tools print their results; logs only for problems
     try:
         if args.command == "worker":
             return _worker(args.loglevel)
@@ -76,8 +82,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_replay(args))
         if args.command == "bench":
             from hub.bench import run_bench
-            return run_bench(args.corpus, seconds=args.seconds, episodes=args.episodes,
-                             out=sys.stdout)
+            status = run_bench(args.corpus, seconds=args.seconds, episodes=args.episodes,
+                               out=sys.stdout)
+            if args.ingest:
+                from hub.bench_ingest import bench_ingest
+                from hub.config import Settings
+                status |= asyncio.run(bench_ingest(Settings.from_env().kafka_bootstrap,
+                                                   messages=args.messages, connections=8,
+                                                   out=sys.stdout))
+            return status
         if args.command in ("simulate", "tcm"):
             return _dry_run(args)
         if args.command == "send":

@@ -1,0 +1,74 @@
+"""``hub bench ingest``: MLLP ingest into Kafka with acks=all, as the sender sees it (message sent
+to ACK received), against a baseline of the same run: the bare producer writing the same records.
+Needs a Kafka broker (``KAFKA_BOOTSTRAP_SERVERS``)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from typing import TextIO
+
+from hub.adapters.kafka_sink import KafkaSink
+from hub.adapters.mllp_client import MllpClient
+from hub.adapters.mllp_server import MllpServer
+from hub.clock import SystemClock
+from hub.ingestor import Ingestor
+
+
+def _message(n: int) -> bytes:
+    return (f"MSH|^~\\&|BENCH|GEN|HUB|HUB|20261123||ADT^A08^ADT_A01|B{n}|P|2.5\r"
+            f"PID|1||{n % 5000}^^^GEN^MR||DOE^ANA\r").encode()
+
+
+async def _sender(port: int, count: int, start: int, latencies: list[float],
+                  interval: float | None) -> None:
+    client = await MllpClient.connect("127.0.0.1", port)
+    try:
+        for i in range(count):
+            began = time.perf_counter()
+            await client.send(_message(start + i))
+            latencies.append(time.perf_counter() - began)
+            if interval is not None:
+                await asyncio.sleep(max(interval - (time.perf_counter() - began), 0))  # pacing
+    finally:
+        await client.close()
+
+
+async def bench_ingest(bootstrap: str, *, messages: int, connections: int, out: TextIO) -> int:
+    sink = KafkaSink(bootstrap)
+    await sink.start()
+    server = MllpServer(Ingestor(sink, SystemClock()))
+    await server.start("127.0.0.1", 0)
+    assert server.port is not None
+    try:
+        per = messages // connections
+        baseline_start = time.perf_counter()
+        await asyncio.gather(*(_producer_only(sink, per, c * per) for c in range(connections)))
+        baseline = per * connections / (time.perf_counter() - baseline_start)
+
+        latencies: list[float] = []
+        start = time.perf_counter()
+        await asyncio.gather(*(_sender(server.port, per, c * per, latencies, None)
+                               for c in range(connections)))
+        throughput = len(latencies) / (time.perf_counter() - start)
+
+        paced: list[float] = []  # 500 msg/s spread over the connections
+        await asyncio.gather(*(_sender(server.port, min(per, 250), 10**6 + c * per, paced,
+                                       connections / 500) for c in range(connections)))
+        p99 = statistics.quantiles(paced, n=100)[98] * 1000
+    finally:
+        await server.stop()
+        await sink.stop()
+    print(f"MLLP ingest into Kafka (acks=all, {connections} connections, {messages} messages):",
+          file=out)
+    print(f"  ACKed throughput        {throughput:>9,.0f} msg/s   (target 2,000)", file=out)
+    print(f"  bare producer baseline  {baseline:>9,.0f} msg/s   (ratio {throughput / baseline:.2f})",
+          file=out)
+    print(f"  p99 ACK latency at 500 msg/s {p99:>6.1f} ms   (target 50 ms)", file=out)
+    return 0
+
+
+async def _producer_only(sink: KafkaSink, count: int, start: int) -> None:
+    for i in range(count):
+        await sink.write("hl7.adt.bench", str(i % 5000), {"n": start + i})
