@@ -29,20 +29,26 @@ class Encoding:
 
 
 class Segment:
-    __slots__ = ("_fields", "encoding", "name")
+    """One segment; its fields are split on first use, since most segments are never read."""
 
-    def __init__(self, name: str, fields: list[str], encoding: Encoding):
+    __slots__ = ("_fields", "_line", "encoding", "name")
+
+    def __init__(self, name: str, fields: list[str] | str, encoding: Encoding):
         self.name = name
-        self._fields = fields
+        self._line = fields if isinstance(fields, str) else None
+        self._fields: list[str] | None = None if isinstance(fields, str) else fields
         self.encoding = encoding
 
     def raw(self, n: int) -> str:
         """Field n exactly as sent (repetitions, components and escapes undecoded)."""
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = (self._line or "").split(self.encoding.field)
         if self.name == "MSH":
             if n == 1:
                 return self.encoding.field
             n -= 1
-        return self._fields[n] if n < len(self._fields) else ""
+        return fields[n] if n < len(fields) else ""
 
     def repetitions(self, n: int) -> list[str]:
         value = self.raw(n)
@@ -182,15 +188,14 @@ def parse(raw: bytes) -> Message:
     for line in text.replace("\r\n", "\r").replace("\n", "\r").split("\r"):
         if not line or line.isspace():
             continue
-        fields = line.split(encoding.field)
-        name = fields[0].strip("\x0b\x1c \t")
+        name = line.partition(encoding.field)[0].strip("\x0b\x1c \t")
         if not (len(name) == 3 and name.isalnum() and name.isupper() and name[0].isalpha()):
             raise Hl7Error(f"segment {len(segments) + 1} has an invalid segment id",
                            code="bad_segment_id", location=f"segment {len(segments) + 1}")
         if name == "MSH" and segments:
             raise Hl7Error("a second MSH segment inside one message", code="duplicate_msh",
                            location=f"segment {len(segments) + 1}")
-        segments.append(Segment(name, fields, encoding))
+        segments.append(Segment(name, line, encoding))
     if len(segments) == 1 and _SPACE_JOINED.search(text):
         raise Hl7Error("segments are separated by spaces instead of carriage returns (the message "
                        "was probably copied through a text tool)", code="bad_segment_separator",
