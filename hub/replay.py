@@ -11,7 +11,7 @@ from typing import TextIO
 
 from hub.adapters.kafka_sink import KafkaSink
 from hub.clock import SystemClock
-from hub.hl7.parse import split_messages
+from hub.hl7.parse import batch_problems, split_messages
 from hub.ingestor import Ingestor
 from hub.sendfiles import ack_summary
 from hub.topic_reader import TopicReader
@@ -24,6 +24,8 @@ async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, o
     try:
         ingestor = Ingestor(sink, SystemClock())
         for path in files:
+            for problem in batch_problems(path.read_bytes()):
+                print(f"{path.name}: warning: {problem}", file=out)
             for index, message in enumerate(split_messages(path.read_bytes()), start=1):
                 result = await ingestor.ingest(message, transport="replay", peer=None)
                 summary = ack_summary(result.ack)

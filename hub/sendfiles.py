@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from hub.adapters.mllp_client import MllpClient
-from hub.hl7.parse import split_messages
+from hub.hl7.parse import batch_problems, split_messages
 
 
 def ack_summary(ack: bytes) -> str:
@@ -29,6 +29,8 @@ async def send_files(files: list[Path], host: str, port: int, *, out: TextIO) ->
     rejected = 0
     try:
         for path in files:
+            for problem in batch_problems(path.read_bytes()):
+                print(f"{path.name}: warning: {problem}", file=out)
             for index, message in enumerate(split_messages(path.read_bytes()), start=1):
                 ack = await client.send(message)
                 summary = ack_summary(ack)

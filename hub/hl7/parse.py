@@ -220,3 +220,21 @@ def split_messages(raw: bytes) -> list[bytes]:
     if current:
         messages.append(b"\r".join(current) + b"\r")
     return messages
+
+
+def batch_problems(raw: bytes) -> list[str]:
+    """Envelope checks for a batch file: a BTS-1 / FTS-1 count that disagrees with what is there."""
+    lines = [line.lstrip(b"\x0b\x1c") for line in re.split(rb"\r\n|\r|\n", clean(raw))]
+    messages = sum(1 for line in lines if line[:3] == b"MSH")
+    batches = sum(1 for line in lines if line[:3] == b"BHS")
+    problems = []
+    for line in lines:
+        head, sep = line[:3], line[3:4]
+        if head in (b"BTS", b"FTS") and sep:
+            declared = line.split(sep)[1].strip() if len(line.split(sep)) > 1 else b""
+            actual = messages if head == b"BTS" else batches
+            if declared.isdigit() and int(declared) != actual:
+                problems.append(f"{head.decode()}-1 declares {int(declared)} "
+                                f"{'messages' if head == b'BTS' else 'batches'} but "
+                                f"{actual} are present")
+    return problems

@@ -293,3 +293,27 @@ async def test_a_dead_letter_is_exported_fixed_and_replayed(kafka: servers.Kafka
             e["control_id"] == "FIX0002" for e in r["adt.events"]), timeout=60)
     finally:
         await reader.stop()
+
+
+async def test_http_post_uses_the_same_ingest_path(kafka: servers.Kafka, worker: Worker) -> None:
+    """ADT-9 over HTTP: POST /hl7 answers with the ACK and a matching status (200 AA, 503 AR)."""
+    import aiohttp
+
+    url = f"http://127.0.0.1:{worker.web_port}/hl7"
+    good = adt("A08", PATIENT, control_id="HTTP0001", at=CLOCK_START)
+    oru = b"MSH|^~\\&|LAB|GENHOSP|HUB|HUB|20260101||ORU^R01|HTTP0002|P|2.5\r"
+    async with aiohttp.ClientSession() as session:
+        ok = await session.post(url, data=good)
+        assert ok.status == 200 and b"MSA|AA|HTTP0001" in await ok.read()
+        refused = await session.post(url, data=oru)
+        assert refused.status == 503 and b"MSA|AR|HTTP0002" in await refused.read()
+        huge = await session.post(url, data=b"MSH|" + b"x" * (2 << 20))
+        assert huge.status == 413
+    reader = TopicReader(kafka.bootstrap, ["hl7.adt.raw"])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: any(
+            x["control_id"] == "HTTP0001" and x["transport"] == "http" for x in r["hl7.adt.raw"]),
+            timeout=60)
+    finally:
+        await reader.stop()

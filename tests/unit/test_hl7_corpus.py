@@ -121,3 +121,12 @@ def test_corpus_message_normalizes_or_is_refused_specifically(corpus_dir: Path, 
     assert got == expected
     for event in events:
         jsonschema.validate(event, SCHEMA)
+
+
+def test_batch_envelope_counts_are_checked(corpus_dir: Path) -> None:
+    """ADT-1 batches: a BTS-1 count that disagrees with the messages present is reported."""
+    from hub.hl7.parse import batch_problems
+
+    assert batch_problems((corpus_dir / "BATCH_cosyte_1.hl7").read_bytes()) == []
+    assert batch_problems((corpus_dir / "BATCH_cosyte_3.hl7").read_bytes()) == [
+        "BTS-1 declares 3 messages but 2 are present"]
