@@ -1,12 +1,25 @@
-"""The MSH header, read cheaply and never failing on a readable MSH: the listener needs it to key
-the Kafka record and to address the ACK even when the rest of the message is bad."""
+"""The MSH header, read cheaply and never failing on a readable MSH (ADT-1, ADT-9).
+
+The listener needs it to key the Kafka record and to address the ACK even when the rest of the
+message is bad, so only the MSH line and the PID line are decoded, leniently. ``no_msh`` (AE) is
+the one refusal: the message does not start with MSH and a usable field separator. An invalid
+MSH-2 is read with the default delimiters (and the ACK written with them) instead of failing;
+``normalize`` is what refuses it.
+
+Application and facility names (MSH-3..6) are the HD's namespace id, or its universal id when the
+namespace is empty: what an analyst configures facility zones by, and what the dedupe key
+(MSH-3, MSH-4, MSH-10) compares.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from hub.errors import Hl7Error
-from hub.hl7.parse import Encoding, Segment, clean, read_encoding, split_component
+from hub.hl7.charset import CODECS, declared_charset
+from hub.hl7.encoding import Encoding, lenient_encoding
+from hub.hl7.identity import hd_name, patient_identity
+from hub.hl7.parse import MshSegment, Segment, strip_envelope
 
 
 @dataclass(frozen=True)
@@ -16,7 +29,7 @@ class MessageHeader:
     sending_facility: str
     receiving_application: str
     receiving_facility: str
-    message_time: str
+    message_time: str  # MSH-7 as sent
     message_code: str
     trigger: str
     structure: str
@@ -29,6 +42,10 @@ class MessageHeader:
     patient_key: str | None
 
     @property
+    def field_sep(self) -> str:
+        return self.encoding.field
+
+    @property
     def message_type(self) -> str:
         return "^".join(part for part in (self.message_code, self.trigger) if part)
 
@@ -39,31 +56,39 @@ class MessageHeader:
 
 
 def read_header(raw: bytes) -> MessageHeader:
-    text = clean(raw).decode("latin-1")  # ASCII-compatible: enough for MSH and ids
-    lines = text.replace("\r\n", "\r").replace("\n", "\r").split("\r")
-    encoding = read_encoding(lines[0] if lines else "")
-    msh = Segment("MSH", lines[0].split(encoding.field), encoding)
-
-    def comp(n: int, c: int = 1) -> str:
-        return split_component(msh.raw(n), c, encoding)
-
-    facility = comp(4)
+    body, _ = strip_envelope(raw)
+    end = _line_end(body, 0)
+    declared = declared_charset(body) if body.startswith(b"MSH") else ""
+    codec = CODECS.get(declared, "utf-8") if declared else "utf-8"
+    msh_line = body[:end].decode(codec, "replace")
+    encoding = lenient_encoding(msh_line)  # raises no_msh, nothing else
+    msh = MshSegment("MSH", msh_line, encoding, codec)
+    application, facility = hd_name(msh, 3), hd_name(msh, 4)
     return MessageHeader(
-        encoding=encoding, sending_application=comp(3), sending_facility=facility,
-        receiving_application=comp(5), receiving_facility=comp(6), message_time=comp(7),
-        message_code=comp(9, 1).upper(), trigger=comp(9, 2).upper(), structure=comp(9, 3).upper(),
-        control_id=comp(10), processing_id=comp(11), version=comp(12), accept_ack_type=comp(15),
-        app_ack_type=comp(16), charset=comp(18),
-        patient_key=_patient_key(lines, encoding, facility))
+        encoding=encoding, sending_application=application, sending_facility=facility,
+        receiving_application=hd_name(msh, 5), receiving_facility=hd_name(msh, 6),
+        message_time=msh.field(7), message_code=msh.field(9, 1).upper(),
+        trigger=msh.field(9, 2).upper(), structure=msh.field(9, 3).upper(),
+        control_id=msh.field(10), processing_id=msh.field(11), version=msh.field(12),
+        accept_ack_type=msh.field(15).upper(), app_ack_type=msh.field(16).upper(),
+        charset=declared, patient_key=_patient_key(body, encoding, codec, facility, application))
 
 
-def _patient_key(lines: list[str], encoding: Encoding, facility: str) -> str | None:
-    for line in lines[1:]:
-        if line[:3] == "PID" and line[3:4] == encoding.field:
-            from hub.hl7.identity import patient_key_from_pid3
-            pid = Segment("PID", line.split(encoding.field), encoding)
+def _line_end(body: bytes, start: int) -> int:
+    ends = [p for p in (body.find(b"\r", start), body.find(b"\n", start)) if p >= 0]
+    return min(ends) if ends else len(body)
+
+
+def _patient_key(body: bytes, encoding: Encoding, codec: str, facility: str, application: str
+                 ) -> str | None:
+    marker = ("PID" + encoding.field).encode("latin-1", "replace")
+    for newline in (b"\r", b"\n"):
+        start = body.find(newline + marker)
+        if start >= 0:
+            line = body[start + 1:_line_end(body, start + 1)].decode(codec, "replace")
             try:
-                return patient_key_from_pid3(pid, facility)[0]
+                return patient_identity(Segment("PID", line, encoding, codec), facility,
+                                        application).key
             except Hl7Error:
                 return None
     return None

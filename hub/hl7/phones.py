@@ -1,59 +1,81 @@
 """ADT-4: XTN phone repetitions -> E.164 with their use and equipment codes.
 
 Component 2 is the use code (PRN, ORN, WPN, NET ...), 3 the equipment (PH, CP, FX, Internet ...),
-4 an email, 5 country, 6 area, 7 local, 12 unformatted; older senders put the whole number in
-component 1. A number that does not parse is reported (without its digits), never guessed.
+4 an email, 5 country, 6 area, 7 local, 8 extension, 12 unformatted; older senders (the TN type of
+v2.1/2.2) put the whole number in component 1. Country/area/local win over component 12, which wins
+over component 1. An extension has no place in E.164 and is left out. A number that does not parse
+or is not valid for the region is reported by its use and equipment only, never guessed.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import phonenumbers
 
-from hub.hl7.parse import Encoding, split_component
+from hub.hl7.parse import Segment, split_component
+
+_TN_TEXT = re.compile(r"[^A-Za-z@]*")  # TN: the number ends where X(ext), B(beeper), C(comment) start
 
 
-def phones_of(fields: list[list[str]], encoding: Encoding, region: str
-              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
-    phones: list[dict[str, Any]] = []
-    invalid: list[dict[str, Any]] = []
+@dataclass
+class Phones:
+    phones: list[dict[str, Any]] = field(default_factory=list)
+    invalid: list[dict[str, Any]] = field(default_factory=list)
     email: str | None = None
-    seen: set[str] = set()
-    for reps in fields:
-        for rep in reps:
-            def comp(c: int, rep: str = rep) -> str:
-                return split_component(rep, c, encoding)
 
-            use, equipment = comp(2).upper() or None, comp(3) or None
-            if comp(4) and "@" in comp(4):
-                email = email or comp(4)
-            if equipment and equipment.upper() == "INTERNET" or use == "NET":
-                continue
-            text = _number_text(comp)
+
+def phones_of(segment: Segment, fields: tuple[int, ...], region: str) -> Phones:
+    found = Phones()
+    seen: set[str] = set()
+    encoding, codec = segment.encoding, segment.codec
+    for n in fields:
+        for rep in segment.repetitions(n):
+            parts = rep.split(encoding.component)
+
+            def comp(c: int, parts: list[str] = parts) -> str:
+                return split_component(parts[c - 1], 1, encoding, 0, codec) \
+                    if c <= len(parts) else ""
+
+            email = comp(4)
+            if found.email is None and "@" in email:
+                found.email = email
+            text = number_text(comp(1), comp(5), comp(6), comp(7), comp(12))
             if not text:
-                continue
+                continue  # a pure email (or an empty repetition)
+            use, equipment = comp(2).upper() or None, comp(3) or None
             e164, reason = to_e164(text, region)
             if e164 is None:
-                invalid.append({"use": use, "equipment": equipment, "reason": reason})
+                found.invalid.append({"use": use, "equipment": equipment, "reason": reason})
             elif e164 not in seen:
                 seen.add(e164)
-                phones.append({"e164": e164, "use": use, "equipment": equipment})
-    return phones, invalid, email
+                found.phones.append({"e164": e164, "use": use, "equipment": equipment})
+    return found
 
 
-def _number_text(comp: Any) -> str:
-    if comp(7):
-        country = comp(5).lstrip("+")
-        prefix = f"+{country} " if country else ""
-        return f"{prefix}{comp(6)} {comp(7)} {comp(8)}".strip() if comp(8) else \
-            f"{prefix}{comp(6)} {comp(7)}".strip()
-    return comp(12) or comp(1)
+def number_text(whole: str, country: str, area: str, local: str, unformatted: str) -> str:
+    """The text to parse, from the XTN components a sender filled in."""
+    if local:
+        country = country.lstrip("+")
+        return f"+{country} {area} {local}" if country else f"{area} {local}".strip()
+    if unformatted:
+        return unformatted
+    if "@" in whole:
+        return ""  # an email where a v2.1 number would be
+    match = _TN_TEXT.match(whole)
+    text = match.group(0).strip() if match else ""
+    if not any(c.isdigit() for c in text):
+        # No TN-shaped prefix: let phonenumbers judge the whole text, so digits are never lost.
+        return whole if any(c.isdigit() for c in whole) else ""
+    return text
 
 
 @lru_cache(maxsize=65536)  # a patient's numbers recur in every message about them
 def to_e164(text: str, region: str) -> tuple[str | None, str | None]:
+    """(E.164, None) or (None, reason); the reason never repeats the digits."""
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

@@ -12,7 +12,8 @@ from hl7apy.consts import VALIDATION_LEVEL
 from hl7apy.core import Segment
 from hl7apy.parser import parse_message
 
-from hub.hl7.parse import clean, decode
+from hub.hl7.charset import decode
+from hub.hl7.parse import clean
 from hub.hl7.timestamps import parse_timestamp
 
 FIELDS = ("event_type", "control_id", "sending_application", "sending_facility", "hl7_version",
@@ -41,15 +42,27 @@ def _value(segment: Segment | None, field: int, component: int = 1, rep: int = 0
     return value
 
 
+def _legal_name(pid: Segment | None, sub: str) -> tuple[str | None, str | None]:
+    """PID-5's legal-name repetition (XPN-7 = L), else the first; family is FN's surname."""
+    rep = 0
+    for index in range(8):
+        if _value(pid, 5, 7, index).upper() == "L":
+            rep = index
+            break
+    family = _value(pid, 5, 1, rep).split(sub)[0].strip()
+    return family or None, _value(pid, 5, 2, rep) or None
+
+
 def reference_fields(raw: bytes, *, zone_for: Callable[[str], ZoneInfo]) -> dict[str, Any]:
-    text = decode(clean(raw)).replace("\r\n", "\r").replace("\n", "\r")
+    text = decode(clean(raw)).text.replace("\r\n", "\r").replace("\n", "\r")
     message = parse_message(text, find_groups=False, validation_level=VALIDATION_LEVEL.TOLERANT)
     by_name: dict[str, Segment] = {}
     for child in message.children:
         if child.name:  # hl7apy leaves unknown (Z) segments unnamed
             by_name.setdefault(child.name, child)
     msh, pid, pv1 = by_name.get("MSH"), by_name.get("PID"), by_name.get("PV1")
-    facility = _value(msh, 4)
+    facility = _value(msh, 4) or _value(msh, 4, 2)
+    application = _value(msh, 3) or _value(msh, 3, 2)
     zone = zone_for(facility)
 
     def when(segment: Segment | None, field: int) -> str | None:
@@ -69,17 +82,18 @@ def reference_fields(raw: bytes, *, zone_for: Callable[[str], ZoneInfo]) -> dict
                     break
         if mrn:
             break
+    family, given = _legal_name(pid, sub)
     evn = by_name.get("EVN")
     discharge_at = when(pv1, 45)
     if discharge_at is None and _value(msh, 9, 2).upper() == "A03":
         discharge_at = when(evn, 6) or when(evn, 2)  # ADT-2 fallbacks
     return {
         "event_type": _value(msh, 9, 2).upper(), "control_id": _value(msh, 10),
-        "sending_application": _value(msh, 3), "sending_facility": facility,
+        "sending_application": application, "sending_facility": facility,
         "hl7_version": _value(msh, 12),
-        "patient.key": f"{authority or facility or 'UNKNOWN'}|{mrn}", "patient.mrn": mrn,
-        "patient.family_name": _value(pid, 5, 1) or None,
-        "patient.given_name": _value(pid, 5, 2) or None, "patient.sex": _value(pid, 8) or None,
+        "patient.key": f"{authority or facility or application or 'UNKNOWN'}|{mrn}",
+        "patient.mrn": mrn, "patient.family_name": family, "patient.given_name": given,
+        "patient.sex": _value(pid, 8) or None,
         "visit.patient_class": _value(pv1, 2).upper() or None,
         "visit.discharge_disposition": _value(pv1, 36) or None,
         "visit.admit_at": when(pv1, 44), "visit.discharge_at": discharge_at,

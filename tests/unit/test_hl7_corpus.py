@@ -32,7 +32,7 @@ EXPECTED: dict[str, Any] = {
     "A01_emap_1.hl7": [("A01", "31644", "MRENTR|40800000", None)],
     "A01_gcpdh_1.hl7": [("A01", "7", "SIMULATOR MRN|1419055458", "2011-03-09T13:01:56-05:00")],
     "A01_hapi_1.hl7": [("A01", "22139243", "W|2216506", None)],
-    "A01_hl7insp_1.hl7": [("A01", "1", "UNKNOWN|4711", None)],  # PID-3 empty, id in PID-4
+    "A01_hl7insp_1.hl7": [("A01", "1", "ADT-HIS|4711", None)],  # PID-3 empty, id in PID-4; no MSH-4
     "A01_lfh_1.hl7": "bad_encoding_chars",  # MSH-2 '^~\\&' (5 characters)
     "A01_mirth_1.hl7": [("A01", "603262", "AccMgr|999945612", None)],
     "A01_mirth_2.hl7": [("A01", "6032615", "AccMgr|500097867", None)],
@@ -43,7 +43,7 @@ EXPECTED: dict[str, Any] = {
     "A01_ohiecr_1.hl7": [("A01", "NIST-20141104174451", "2.16.840.1.113883.3.72.5.9.1|RJ-438",
                           None)],
     "A01_ohiecr_2.hl7": [("A01", "TEST-CR-02-10", "2.16.840.1.113883.3.72.5.9.1|RJ-438", None)],
-    "A02_hl7insp_1.hl7": [("A02", "1", "UNKNOWN|4711", None)],
+    "A02_hl7insp_1.hl7": [("A02", "1", "ADT-HIS|4711", None)],
     "A02_msfhir_1.hl7": [("A02", "MSG00001", "test1|PATID1234", None)],
     "A03_emap_1.hl7": [("A03", "eh", "MRENTR|40800000", "2013-02-11T10:00:00-05:00")],
     "A03_emap_3.hl7": [("A03", "eh", "MRENTR|40800000", "2013-02-11T10:00:00-05:00")],
@@ -53,8 +53,8 @@ EXPECTED: dict[str, Any] = {
     "A03_msfhir_1.hl7": [("A03", "MSG00001", "test1|PATID1234", "2015-02-09T11:34:19+01:10")],
     "A03_nhapi_1.hl7": "bad_encoding_chars",  # fuzzer output
     "A04_emap_1.hl7": [("A04", "31644", "MRENTR|40800000", None)],
-    "A04_gcpdh_1.hl7": "unsupported_version",  # MSH-12 2.1
-    "A04_mirth_2.hl7": "no_msh",  # literal '[SOM]' before MSH
+    "A04_gcpdh_1.hl7": [("A04", "IHS-20180301010000.00120", "UNV|19050114293307.1082", None)],  # 2.1
+    "A04_mirth_2.hl7": [("A04", "603266", "AccMgr|999965423", None)],  # '[SOM]' stripped
     "A04_mirth_3.hl7": [("A04", "934576120110613083617", "SENDING_FACILITY|135769", None)],
     "A04_msfhir_2.hl7": [("A04", "Q123456789T123456789X123456", "NINTENDO|123456789", None)],
     "A04_msfhir_4.hl7": [("A04", "1270326314", "MR|0000000001", None)],
@@ -69,7 +69,7 @@ EXPECTED: dict[str, Any] = {
     "A13_emap_2.hl7": [("A13", "100000", "MRENTR|40800000", "2013-02-11T10:00:00-05:00")],
     "A13_msfhir_1.hl7": [("A13", "MSG00001", "test1|PATID1234", None)],
     "A24_nhapi_1.hl7": "unsupported_event",  # A24 link: not a TCM event
-    "A31_hl7insp_1.hl7": "unsupported_version",  # MSH-12 2.2
+    "A31_hl7insp_1.hl7": [("A31", "094875189N147583097O", "A|00012315", None)],  # 2.2, '`' subs
     "A40_dcm4che_1.hl7": [("A40", "1002122", "ADT1|NEW_PID_1", None)],
     "A40_emap_1.hl7": [("A40", "PPPPP111111111111111", "MRENTR|40800001", None)],
     "A40_mirth_1.hl7": [("A40", "1965403220110613122406637", "SENDING_FACILITY|1765431", None)],
@@ -82,7 +82,7 @@ EXPECTED: dict[str, Any] = {
                            ("A01", "MSGA0002", "HOSP|FAKEMSGA0002", None)],
     "BATCH_cosyte_3.hl7": [("A01", "MSGC0001", "HOSP|FAKEMSGC0001", None),
                            ("A01", "MSGC0002", "HOSP|FAKEMSGC0002", None)],
-    "O01_efferent_1.hl7": "unsupported_event",  # 'ADT^O01' is not an ADT trigger
+    "O01_efferent_1.hl7": "unsupported_message_type",  # 'ADT^O01': not an ADT trigger (AR)
     "STREAM_cosyte_2.hl7": [("A01", "STREAM0001", "HOSP|FAKESTREAM0001", None),
                             ("A03", "STREAM0002", "HOSP|FAKESTREAM0002",
                              "2026-01-01T12:00:00-05:00")],

@@ -24,7 +24,9 @@ def test_events_and_refusals_one_json_line_each(corpus_dir: Path) -> None:
         ("A01_cosyte_5.hl7", 1, False)]
     assert lines[1]["event"]["event_type"] == "A03"
     assert lines[2]["error"] == {"code": "bad_segment_id", "ack": "AE", "location": "segment 3",
-                                 "message": "segment 3 has an invalid segment id"}
+                                 "message": "segment 3 has an invalid segment id 'pid' (ids are "
+                                            "upper case): ids are three upper-case letters or "
+                                            "digits followed by the field separator"}
 
 
 def test_all_good_exits_zero(corpus_dir: Path) -> None:

@@ -27,8 +27,8 @@ def test_frames_split_and_joined_across_reads(size: int) -> None:
 def test_garbage_before_a_start_block_is_reported_with_its_bytes() -> None:
     """ADT-8: bytes outside a frame are kept for a person, and the next frame still decodes."""
     out = MllpDecoder().feed(b"hello" + frame(A))
-    assert out == [FramingProblem("garbage_before_start", "5 bytes outside an MLLP frame",
-                                  b"hello"), Frame(A)]
+    assert out == [FramingProblem("garbage_before_start",
+                                  "5 bytes outside an MLLP frame before a start block", b"hello"), Frame(A)]
 
 
 def test_line_endings_between_frames_are_not_garbage() -> None:
