@@ -65,8 +65,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
             outcome = engine.apply_outreach_event(record, value, now=now,
                                                   rules=rules(record.facility))
         elif topic == EPISODE_ACTIONS:
-            updated, _episode = apply_action(record, value, now=now, rules=rules(record.facility))
-            outcome = engine.Outcome(updated)
+            outcome = apply_action(record, value, now=now, rules=rules(record.facility))
         else:
             outcome = engine.apply_tick(record, now=now, rules=rules(record.facility))
         table[key] = outcome.record.to_dict()

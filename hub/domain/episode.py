@@ -1,29 +1,46 @@
 """Per-patient TCM state, stored as JSON in the ``episodes`` table.
 
-A ``PatientRecord`` holds the patient's episodes (at most one open, TCM-8) and the ADT control
-ids already applied, so replaying an event changes nothing. Every change is in the episode's
-timeline with its cause (an ADT control id, a person, a tick) for the auditor.
+A ``PatientRecord`` (one per patient key) holds the patient's episodes (at most one open, TCM-8),
+what outreach may use to reach them (``Contactable``), and the ids of the events and actions
+already applied, so a replay changes nothing. Every change to an episode is in its timeline with
+its cause (an ADT control id, a person, a tick) for the auditor. Opt-out is not here: it belongs
+to the phone number and lives in the outreach stage.
+
+Times are stored as ISO 8601 strings with their offset and dates as ``YYYY-MM-DD``: the record
+is JSON as it is, and ``from_dict(to_dict(r)) == r``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-OPEN, VOIDED, COMPLETED, EXPIRED, INELIGIBLE, STOPPED = (
-    "open", "voided", "closed_completed", "closed_expired", "ineligible", "stopped")
-MAX_REMEMBERED_IDS = 500
+from hub.domain.calendar import end_of_day
+
+OPEN, VOIDED, INELIGIBLE = "open", "voided", "ineligible"
+COMPLETED, EXPIRED, DECEASED, CLOSED_BY_CARE_TEAM = (
+    "closed_completed", "closed_expired", "closed_deceased", "closed_by_care_team")
+MAX_REMEMBERED_IDS = 500  # event/action ids kept for idempotence; redeliveries come soon after
 
 
 @dataclass(frozen=True)
 class PlannedStep:
+    """One step of the §5 plan. ``stop_when`` names the facts that make it pointless
+    (``contact``, ``reply``, ``visit``); ``to`` is the phone it was released to, so a cancel
+    reaches the same outreach partition."""
+
     step: str
     channel: str
     template: str
-    not_before: str  # ISO 8601 with offset
+    not_before: str
     expires_at: str
-    status: str = "planned"  # planned, released, cancelled, skipped
+    purpose: str = "follow_up"  # or "reminder" (ADT-5 restrictions)
+    stop_when: tuple[str, ...] = ()
+    status: str = "planned"  # planned, released, cancelled, skipped, expired
+    to: str | None = None
+    reason: str | None = None  # why cancelled or skipped
 
 
 @dataclass(frozen=True)
@@ -31,38 +48,66 @@ class Episode:
     episode_id: str
     patient_key: str
     facility: str
-    zone: str
+    zone: str  # IANA zone of the facility: deadlines and plan times are local to it
     status: str
     reason: str
     discharge_at: str
     discharge_date: str
-    window_end: str
-    contact_due: str
-    visit_due_99496: str
+    window_end: str  # TCM-1: discharge date + 29 days (day 30)
+    contact_due: str  # TCM-3: end of business day 2
+    contact_escalation_at: str  # §5: start of business day 2, when contact_due_today is raised
+    visit_due_99496: str  # TCM-4
     visit_due_99495: str
-    med_rec_due: str
+    med_rec_due: str  # TCM-5: no later than the visit; the 99496 date is the earliest it can be
+    visit_numbers: tuple[str, ...] = ()  # PV1-19 of the opening discharge and any attached one
     flags: tuple[str, ...] = ()
     plan: tuple[PlannedStep, ...] = ()
+    paused_by: str | None = None  # the control id that paused outreach (readmission)
     contact: dict[str, Any] | None = None
     attempts: tuple[dict[str, Any], ...] = ()
     visit: dict[str, Any] | None = None
     med_rec: dict[str, Any] | None = None
-    readmitted_by: str | None = None
-    alerts_raised: tuple[str, ...] = ()
+    readmissions: tuple[dict[str, Any], ...] = ()
+    alerts_raised: tuple[str, ...] = ()  # kinds raised and not cleared: one per (episode, kind)
     timeline: tuple[dict[str, Any], ...] = ()
 
     @property
     def is_open(self) -> bool:
         return self.status == OPEN
 
+    @property
+    def readmitted(self) -> bool:
+        """TCM-9: a readmission inside the window that no A11 retracted."""
+        return any(not r.get("retracted_by") for r in self.readmissions)
+
+    @property
+    def window_close(self) -> datetime:
+        return end_of_day(date.fromisoformat(self.window_end), ZoneInfo(self.zone))
+
     def noted(self, at: datetime, what: str, cause: str, **facts: Any) -> Episode:
-        entry = {"at": at.isoformat(), "what": what, "cause": cause, **facts}
+        entry = {"at": at.isoformat(), "what": what, "cause": cause,
+                 **{k: plain(v) for k, v in facts.items()}}
         return replace(self, timeline=(*self.timeline, entry))
+
+    def with_plan(self, plan: tuple[PlannedStep, ...]) -> Episode:
+        return replace(self, plan=plan)
+
+    def with_step(self, step: PlannedStep) -> Episode:
+        return replace(self, plan=tuple(step if s.step == step.step else s for s in self.plan))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Episode:
+        values = _tuples(cls, data)
+        values["plan"] = tuple(PlannedStep(**_tuples(PlannedStep, s)) for s in data["plan"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
 class Contactable:
-    """What outreach may use: first name, phones, language, restrictions (ADT-4/5, MSG-5)."""
+    """What outreach may use: first name, phones, language, restrictions (ADT-4/5/6, MSG-5)."""
 
     given_name: str | None = None
     phones: tuple[dict[str, Any], ...] = ()
@@ -70,6 +115,8 @@ class Contactable:
     publicity_code: str | None = None
     protection: bool | None = None
     deceased: bool = False
+    caregivers: tuple[dict[str, Any], ...] = ()  # relationship and phones only (ADT-6)
+    invalid_phones: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,30 +125,56 @@ class PatientRecord:
     facility: str
     contactable: Contactable = field(default_factory=Contactable)
     episodes: tuple[Episode, ...] = ()
-    applied: tuple[str, ...] = ()  # control ids already applied (idempotence)
-    merged_into: str | None = None
+    applied: tuple[str, ...] = ()  # ADT dedupe keys and action ids already applied
+    merged_into: str | None = None  # A40: this key was merged away into that one
 
     @property
     def open_episode(self) -> Episode | None:
         return next((e for e in reversed(self.episodes) if e.is_open), None)
 
+    @property
+    def latest_episode(self) -> Episode | None:
+        return self.episodes[-1] if self.episodes else None
+
+    def episode(self, episode_id: str | None) -> Episode | None:
+        return next((e for e in self.episodes if e.episode_id == episode_id), None)
+
     def with_episode(self, episode: Episode) -> PatientRecord:
-        others = tuple(e for e in self.episodes if e.episode_id != episode.episode_id)
-        return replace(self, episodes=(*others, episode))
+        """Replace the episode with the same id in place, or append a new one."""
+        if self.episode(episode.episode_id) is None:
+            return replace(self, episodes=(*self.episodes, episode))
+        return replace(self, episodes=tuple(episode if e.episode_id == episode.episode_id else e
+                                            for e in self.episodes))
+
+    def remembering(self, applied_id: str) -> PatientRecord:
+        return replace(self, applied=(*self.applied, applied_id)[-MAX_REMEMBERED_IDS:])
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PatientRecord:
-        episodes = tuple(
-            Episode(**{**e, "flags": tuple(e["flags"]),
-                       "plan": tuple(PlannedStep(**s) for s in e["plan"]),
-                       "attempts": tuple(e["attempts"]), "alerts_raised": tuple(e["alerts_raised"]),
-                       "timeline": tuple(e["timeline"])})
-            for e in data["episodes"])
-        contactable = Contactable(**{**data["contactable"],
-                                     "phones": tuple(data["contactable"]["phones"])})
         return cls(patient_key=data["patient_key"], facility=data["facility"],
-                   contactable=contactable, episodes=episodes, applied=tuple(data["applied"]),
-                   merged_into=data.get("merged_into"))
+                   contactable=Contactable(**_tuples(Contactable, data["contactable"])),
+                   episodes=tuple(Episode.from_dict(e) for e in data["episodes"]),
+                   applied=tuple(data["applied"]), merged_into=data.get("merged_into"))
+
+
+def _tuples(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """JSON gives lists where the dataclass holds tuples; only the top-level fields change
+    (values inside dicts are kept as lists on both sides, see ``plain``)."""
+    names = {f.name: str(f.type) for f in fields(cls)}
+    return {key: tuple(value) if names.get(key, "").startswith("tuple") and value is not None
+            else value for key, value in data.items() if key in names}
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe copy: tuples become lists and times become ISO strings, so what goes in a
+    timeline entry or an attempt is exactly what comes back from the table."""
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value

@@ -1,18 +1,31 @@
-"""§2 A40 (A34/A39/A47): merge a prior patient id into the surviving one.
+"""§2 A40 (A34/A39 older): merge a prior patient id into the surviving one.
 
 The two records can live on different partitions, so the merge is two steps through Kafka:
-the surviving key's agent asks the prior key's agent to hand its record over (``merge_out``),
-that agent marks its record merged and sends it back (``merge_in``), and the surviving agent
-folds it in. TCM-8 holds after the merge: at most one open episode, the earlier one kept.
+
+1. the A40 reaches the surviving key: ``apply_adt`` updates its demographics, and
+   ``merge_out_request`` says what to send to the prior key (``{"merge_out": surviving}``);
+2. the prior key's agent calls ``hand_over``: its record is marked ``merged_into`` and emptied,
+   and the record as it was goes to the surviving key (``{"merge_in": record, "at": ...}``);
+3. the surviving key's agent calls ``merge_records`` (or ``fold_in`` for just the record).
+
+Every step is idempotent: a repeated ``merge_out`` finds the record already merged and sends
+nothing; a repeated ``merge_in`` finds its episodes already there. TCM-8 holds afterwards: at
+most one open episode, the earlier discharge kept open, the later one voided as a duplicate
+with its evidence carried over. Opt-outs need no merge: they belong to phone numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
-from hub.domain.episode import OPEN, VOIDED, PatientRecord
+from hub.domain.episode import OPEN, VOIDED, Contactable, Episode, PatientRecord
+from hub.domain.lifecycle import stop_outreach
+from hub.domain.outcome import Outcome, raise_alert
+from hub.domain.rules import TcmRules
+
+EVIDENCE = ("contact", "visit", "med_rec")
 
 
 def merge_out_request(event: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -34,18 +47,60 @@ def hand_over(record: PatientRecord | None, surviving_key: str, now: datetime
                                                                       "at": now.isoformat()}
 
 
+def merge_records(surviving: PatientRecord | None, prior: PatientRecord | None,
+                  surviving_key: str, *, now: datetime, rules: TcmRules) -> Outcome:
+    """The surviving key's side: take over the prior episodes (ids unchanged, so commands already
+    sent keep matching), one open episode at most, cancels for the duplicate's pending steps."""
+    survivor = surviving or PatientRecord(surviving_key, prior.facility if prior else "")
+    outcome = Outcome(survivor)
+    if prior is None:
+        outcome.notes.append("nothing to merge")
+        return outcome
+    known = {e.episode_id for e in survivor.episodes}
+    incoming = [replace(e, patient_key=surviving_key).noted(now, "merged_from", prior.patient_key)
+                for e in prior.episodes if e.episode_id not in known]
+    episodes = sorted((*survivor.episodes, *incoming), key=lambda e: e.discharge_at)
+    outcome.record = replace(
+        survivor, episodes=tuple(episodes),
+        contactable=_contactable(survivor.contactable, prior.contactable),
+        applied=tuple(dict.fromkeys(survivor.applied + prior.applied)))
+    open_ones = [e for e in episodes if e.status == OPEN]
+    if len(open_ones) > 1:
+        _keep_earliest_open(outcome, open_ones, prior.patient_key, rules, now)
+    elif incoming and open_ones:
+        outcome.save(raise_alert(outcome, open_ones[0], "episodes_merged", "info", now,
+                                 prior_key=prior.patient_key))
+    return outcome
+
+
 def fold_in(survivor: PatientRecord | None, prior: dict[str, Any], surviving_key: str,
-            now: datetime) -> PatientRecord:
-    """The surviving key's side: take over the prior episodes; keep one open (the earlier)."""
-    incoming = PatientRecord.from_dict(prior)
-    survivor = survivor or replace(incoming, patient_key=surviving_key, episodes=(), applied=())
-    episodes = list(survivor.episodes) + [
-        replace(e, patient_key=surviving_key).noted(now, "merged_from", incoming.patient_key)
-        for e in incoming.episodes]
-    open_ones = sorted((e for e in episodes if e.status == OPEN), key=lambda e: e.discharge_at)
+            now: datetime, rules: TcmRules | None = None) -> PatientRecord:
+    """``merge_records`` for a handed-over dict, keeping only the record (older agent API)."""
+    return merge_records(survivor, PatientRecord.from_dict(prior), surviving_key, now=now,
+                         rules=rules or TcmRules()).record
+
+
+def _keep_earliest_open(outcome: Outcome, open_ones: list[Episode], prior_key: str,
+                        rules: TcmRules, now: datetime) -> None:
+    kept = open_ones[0]
+    cause = f"merge of {prior_key}"
     for extra in open_ones[1:]:
-        index = episodes.index(extra)
-        episodes[index] = replace(extra, status=VOIDED, reason="merged_duplicate").noted(
-            now, "voided", f"merge of {incoming.patient_key}")
-    return replace(survivor, episodes=tuple(episodes),
-                   applied=tuple(dict.fromkeys(survivor.applied + incoming.applied)))
+        carried = {k: getattr(extra, k) for k in EVIDENCE
+                   if getattr(kept, k) is None and getattr(extra, k) is not None}
+        kept = replace(kept, **carried, attempts=(*kept.attempts, *extra.attempts),
+                       visit_numbers=tuple(dict.fromkeys(kept.visit_numbers
+                                                         + extra.visit_numbers)))
+        kept = kept.noted(now, "merged_duplicate_attached", cause, episode_id=extra.episode_id,
+                          evidence=sorted(carried))
+        extra = stop_outreach(outcome, extra, rules, "merged_duplicate")
+        outcome.save(replace(extra, status=VOIDED, reason="merged_duplicate").noted(
+            now, "voided", cause, kept=kept.episode_id))
+    outcome.save(raise_alert(outcome, kept, "episodes_merged", "info", now, prior_key=prior_key))
+
+
+def _contactable(survivor: Contactable, prior: Contactable) -> Contactable:
+    """The survivor's values where it has them (the A40 carried the current PID), else the
+    prior's; death on either side holds."""
+    values = {f.name: getattr(survivor, f.name) or getattr(prior, f.name)
+              for f in fields(Contactable)}
+    return Contactable(**values)

@@ -1,99 +1,89 @@
-"""The outreach plan of tcm-rules §5 as data, and the commands it releases.
+"""The outreach plan of tcm-rules §5 as data.
 
-Steps are planned when the episode opens and released by ticks when due, so a step that is no
-longer needed (contact recorded, readmission, death) is simply never released. Quiet hours and
-frequency caps are not decided here: the outreach stage enforces them for every message.
+The whole plan is written into the episode when it opens; ticks release each step as an
+``OutreachCommand`` when it is due (``hub.domain.release``). A step that is no longer needed
+(contact recorded, a reply, a visit, readmission, death) is simply never released, so outreach
+only ever holds commands that are due. Quiet hours and frequency caps are not decided here: the
+outreach stage enforces them for every message (MSG-1, MSG-3).
+
+| step            | channel | when (facility-local)                          | stops when       |
+|-----------------|---------|------------------------------------------------|------------------|
+| welcome_sms     | sms     | the discharge time                             | contact          |
+| bd1_call        | voice   | business day 1, ``schedule.call_at``           | contact or reply |
+| visit_reminder  | sms     | days 3-5: first business day after the call     | visit            |
+| checkin_d7..d28 | sms     | days 7, 14, 21, 28 (inside the window)         | window end       |
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from hub.domain.calendar import end_of_day, local_moment
 from hub.domain.episode import Contactable, Episode, PlannedStep
 from hub.domain.messages import OutreachCommand
+from hub.domain.release import command_for, target_for
+from hub.domain.restrictions import FOLLOW_UP, REMINDER, restrictions_for
 from hub.domain.rules import TcmRules
-from hub.domain.templates import language_for, render
-
-CHECKIN_DAYS = (7, 14, 21, 28)
 
 
-def plan_steps(discharge_at: datetime, window_end: date, rules: TcmRules,
-               contactable: Contactable) -> tuple[PlannedStep, ...]:
-    zone = rules.zone
-    local_day = discharge_at.astimezone(zone).date()
-    expires = datetime.combine(window_end, time(21, 0), tzinfo=zone).isoformat()
+def plan_steps(episode: Episode, rules: TcmRules) -> tuple[PlannedStep, ...]:
+    """Every §5 step of ``episode`` with its not-before and expiry, in order."""
+    zone, schedule = ZoneInfo(episode.zone), rules.schedule
+    day0 = date.fromisoformat(episode.discharge_date)
+    window_close = episode.window_close
+    contact_due = datetime.fromisoformat(episode.contact_due)
 
-    def at(day: date, clock: time) -> str:
-        return datetime.combine(day, clock, tzinfo=zone).isoformat()
-
-    no_reminders = contactable.publicity_code == "01"  # ADT-5: no reminder/recall
-    no_calls = contactable.publicity_code == "03"  # ADT-5: no calls
-    steps = [PlannedStep("welcome_sms", "sms", "welcome_sms", discharge_at.isoformat(), expires)]
-    if not no_calls:
-        bd1 = rules.calendar.add_business_days(local_day, 1)
-        steps.append(PlannedStep("bd1_call", "voice", "voice_call", at(bd1, rules.call_at),
-                                 at(rules.calendar.add_business_days(local_day, 2), time(21, 0))))
-    if not no_reminders:
-        steps.append(PlannedStep("visit_reminder", "sms", "visit_reminder",
-                                 at(local_day + timedelta(days=3), rules.reminder_at), expires))
-        steps += [PlannedStep(f"checkin_d{d}", "sms", "checkin",
-                              at(local_day + timedelta(days=d), rules.reminder_at), expires)
-                  for d in CHECKIN_DAYS if local_day + timedelta(days=d) <= window_end]
+    bd1 = rules.calendar.add_business_days(day0, 1)
+    steps = [
+        PlannedStep("welcome_sms", "sms", "welcome_sms", episode.discharge_at,
+                    contact_due.isoformat(), FOLLOW_UP, ("contact",)),
+        PlannedStep("bd1_call", "voice", "voice_call",
+                    local_moment(bd1, schedule.call_at, zone).isoformat(),
+                    contact_due.isoformat(), FOLLOW_UP, ("contact", "reply")),
+    ]
+    # days 3-5: after the call's day (one message a day is the cap anyway, MSG-1) and on a
+    # business day when there is one, since the text asks the patient to call and book
+    low, high = schedule.reminder_days
+    after_call = [d for d in range(low, high + 1) if day0 + timedelta(days=d) > bd1]
+    open_days = [d for d in after_call
+                 if rules.calendar.is_business_day(day0 + timedelta(days=d))]
+    offset = (open_days or after_call or [high])[0]
+    visit_close = end_of_day(date.fromisoformat(episode.visit_due_99496), zone)
+    steps.append(PlannedStep(
+        "visit_reminder", "sms", "visit_reminder",
+        local_moment(day0 + timedelta(days=offset), schedule.reminder_at, zone).isoformat(),
+        min(visit_close, window_close).isoformat(), REMINDER, ("visit",)))
+    for days in schedule.checkin_days:
+        day = day0 + timedelta(days=days)
+        if day > date.fromisoformat(episode.window_end):
+            continue
+        stale = end_of_day(day + timedelta(days=2), zone)  # a check-in a week late is noise
+        steps.append(PlannedStep(f"checkin_d{days}", "sms", "checkin",
+                                 local_moment(day, schedule.checkin_at, zone).isoformat(),
+                                 min(stale, window_close).isoformat(), REMINDER))
     return tuple(steps)
 
 
-def sms_target(contactable: Contactable) -> str | None:
-    """ADT-4: a mobile (CP) is the preferred SMS target; else the first valid number."""
-    phones = contactable.phones
-    mobile = next((p for p in phones if (p.get("equipment") or "").upper() == "CP"), None)
-    chosen = mobile or (phones[0] if phones else None)
-    return chosen["e164"] if chosen else None
+def restricted_plan(steps: tuple[PlannedStep, ...], contactable: Contactable,
+                    rules: TcmRules) -> tuple[PlannedStep, ...]:
+    """ADT-5: steps the patient's restrictions forbid stay in the plan, marked skipped with the
+    reason, so the care team sees what was not sent and why."""
+    restrictions = restrictions_for(contactable.publicity_code, contactable.protection, rules)
+    reason = ",".join(restrictions.flags)
+    return tuple(s if restrictions.allows(s.channel, s.purpose)
+                 else replace(s, status="skipped", reason=reason)
+                 for s in steps)
 
 
-def release(episode: Episode, step: PlannedStep, contactable: Contactable, rules: TcmRules
-            ) -> tuple[Episode, OutreachCommand | None]:
-    """Turn a due step into a command (or skip it when there is no one to reach)."""
-    to = sms_target(contactable)
-    released = replace(step, status="released" if to else "skipped")
-    episode = replace(episode, plan=tuple(released if s.step == step.step else s
-                                          for s in episode.plan))
-    if to is None:
-        return episode, None
-    language = language_for(contactable.language)
-    values = {"name": (contactable.given_name or "").title(), "practice": rules.practice_name,
-              "callback": rules.callback_number, "visit_due": _short(episode.visit_due_99495)}
-    body = render(step.template, language, values)
-    command = OutreachCommand(
-        command_id=f"{episode.episode_id}:{step.step}", episode_id=episode.episode_id,
-        patient_key=episode.patient_key, step=step.step, channel=step.channel,  # type: ignore[arg-type]
-        to=to, template=step.template, language=language, body=body,
-        not_before=datetime.fromisoformat(step.not_before),
-        expires_at=datetime.fromisoformat(step.expires_at), zone=episode.zone,
-        facility=episode.facility)
-    return episode, command
-
-
-def cancel_released(episode: Episode, contactable: Contactable) -> tuple[Episode, list[Any]]:
-    """Stop every step: planned ones are cancelled here, released ones get a cancel command so
-    the outreach ledger drops them if they are still waiting for allowed hours."""
-    to = sms_target(contactable)
-    cancels = []
-    for step in episode.plan:
-        if step.status == "released" and to:
-            cancels.append(OutreachCommand(
-                command_id=f"{episode.episode_id}:{step.step}", episode_id=episode.episode_id,
-                patient_key=episode.patient_key, step=step.step, channel=step.channel,  # type: ignore[arg-type]
-                to=to, template=step.template, language="en", body="",
-                not_before=datetime.fromisoformat(step.not_before),
-                expires_at=datetime.fromisoformat(step.expires_at), zone=episode.zone,
-                facility=episode.facility, action="cancel"))
-    plan = tuple(replace(s, status="cancelled") if s.status in ("planned", "released") else s
-                 for s in episode.plan)
-    return replace(episode, plan=plan), cancels
-
-
-def _short(iso_date: str) -> str:
-    return date.fromisoformat(iso_date).strftime("%m/%d")
-
+def plan_outreach(episode: Episode, contactable: Contactable,
+                  rules: TcmRules) -> list[OutreachCommand]:
+    """The episode's whole plan as the commands it would release (for the worklist and tests):
+    ``command_id = "<episode_id>:<step>"``, restrictions applied, no commands without a phone."""
+    commands = []
+    for step in restricted_plan(plan_steps(episode, rules), contactable, rules):
+        target = target_for(step.channel, contactable, rules)
+        if step.status == "planned" and target is not None:
+            commands.append(command_for(episode, step, contactable, rules, target))
+    return commands

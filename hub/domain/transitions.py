@@ -1,289 +1,125 @@
-"""The TCM state machine: ADT events, ticks and outreach results in, a new record plus commands
-and alerts out. Pure: no I/O, no clock (``now`` is a parameter), idempotent per control id."""
+"""The TCM state machine for ADT events (tcm-rules §2): an ``AdtEvent`` dict in, a new record plus
+commands and alerts out. Pure (``now`` is a parameter) and idempotent: an event already applied,
+by its ADT-1 key (MSH-3, MSH-4, MSH-10), changes nothing and emits nothing.
+
+| event    | inside an open episode                         | otherwise                       |
+|----------|------------------------------------------------|---------------------------------|
+| A03      | same visit: re-assessed; later one: attached    | open (eligible) or record why   |
+| A13      | void, cancel pending (or detach a later visit) | void a recorded ineligible one  |
+| A01, A06 | readmission: pause outreach, urgent alert      | nothing (not a readmission)     |
+| A11      | retract that readmission, resume outreach      | nothing                         |
+| A04 (E)  | ed_return alert                                | nothing                         |
+| A08      | demographics; a new PV1-36 re-assesses          | demographics                    |
+| death    | stop outreach, patient_deceased alert (TCM-10) | recorded on the patient         |
+| others   | demographics only (A02, A12, A07, A28, A31, A40 — merges: ``hub.domain.merge``) |
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from hub.domain.calendar import contact_due, end_of_day
-from hub.domain.eligibility import assess_discharge
-from hub.domain.episode import (
-    COMPLETED, EXPIRED, INELIGIBLE, MAX_REMEMBERED_IDS, OPEN, STOPPED, VOIDED, Contactable, Episode,
-    PatientRecord)
-from hub.domain.messages import CareAlert, OutreachCommand
-from hub.domain.plan import cancel_released, plan_steps, release
+from hub.domain.contactable import reachability_changed, updated_contactable
+from hub.domain.discharge import discharge, reassess_if_same_discharge
+from hub.domain.episode import INELIGIBLE, VOIDED, PatientRecord
+from hub.domain.lifecycle import close_if_window_over, stop_for_death, stop_outreach
+from hub.domain.outcome import Outcome, clear_alerts, raise_alert
+
+# re-exported: the episodes agent imports the engine from here
+from hub.domain.outreach_results import apply_outreach_event
+from hub.domain.readmission import cancel_admit, readmission
 from hub.domain.rules import TcmRules
+from hub.domain.ticks import apply_tick, next_due
+
+Handler = Callable[[Outcome, dict[str, Any], TcmRules, datetime, str], None]
 
 
-@dataclass
-class Outcome:
-    record: PatientRecord
-    commands: list[OutreachCommand] = field(default_factory=list)
-    alerts: list[CareAlert] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def _alert(outcome: Outcome, episode: Episode, kind: str, severity: str, now: datetime,
-           **detail: Any) -> Episode:
-    """One alert per (episode, kind) until it clears."""
-    if kind in episode.alerts_raised:
-        return episode
-    outcome.alerts.append(CareAlert(f"{episode.episode_id}:{kind}", kind, episode.episode_id,
-                                    episode.patient_key, episode.facility, severity,  # type: ignore[arg-type]
-                                    now, detail))
-    return replace(episode, alerts_raised=(*episode.alerts_raised, kind))
-
-
-def contactable_from(event: dict[str, Any]) -> Contactable:
-    patient = event["patient"]
-    return Contactable(given_name=patient.get("given_name"), phones=tuple(patient["phones"]),
-                       language=patient.get("language"),
-                       publicity_code=patient.get("publicity_code"),
-                       protection=patient.get("protection"), deceased=bool(patient.get("deceased")))
+def adt_key(event: dict[str, Any]) -> str:
+    """ADT-1: (MSH-3, MSH-4, MSH-10) identifies a message."""
+    return "adt:" + "|".join((event.get("sending_application") or "",
+                              event.get("sending_facility") or "", str(event["control_id"])))
 
 
 def apply_adt(record: PatientRecord | None, event: dict[str, Any], *, now: datetime,
               rules: TcmRules) -> Outcome:
-    key = event["patient"]["key"]
-    record = record or PatientRecord(key, event["sending_facility"])
-    applied_id = f"{event['control_id']}:{event['event_type']}"
-    if applied_id in record.applied:
-        return Outcome(record, notes=["already applied"])
-    record = replace(record, contactable=contactable_from(event),
-                     applied=(*record.applied, applied_id)[-MAX_REMEMBERED_IDS:])
-    outcome = Outcome(record)
+    record = record or PatientRecord(event["patient"]["key"], event.get("sending_facility") or "")
+    key = adt_key(event)
+    if key in record.applied:
+        return Outcome(record, notes=[f"already applied: {key}"])
+    before = record.contactable
+    outcome = Outcome(replace(record.remembering(key),
+                              contactable=updated_contactable(before, event)))
+    if record.merged_into:
+        outcome.notes.append(f"event for a key merged into {record.merged_into}")
     cause = f"ADT {event['event_type']} {event['control_id']}"
-    handler = _HANDLERS.get(event["event_type"], _update_only)
-    handler(outcome, event, now, rules, cause)
+    close_if_window_over(outcome, rules, now)
+    was_open = outcome.record.open_episode
+    HANDLERS.get(event["event_type"], _demographics_only)(outcome, event, rules, now, cause)
+    still_open = outcome.record.open_episode
+    if was_open is not None and still_open is not None and \
+            still_open.episode_id == was_open.episode_id:
+        reachability_changed(outcome, before, rules, now, cause)
     episode = outcome.record.open_episode
     if episode is not None and outcome.record.contactable.deceased:
-        _stop_for_death(outcome, episode, now, cause)
+        stop_for_death(outcome, episode, rules, now, cause)
     return outcome
 
 
-def _open_on_discharge(outcome: Outcome, event: dict[str, Any], now: datetime, rules: TcmRules,
-                       cause: str) -> None:
-    record = outcome.record
-    discharge_at = datetime.fromisoformat(event["visit"]["discharge_at"]) \
-        if event["visit"].get("discharge_at") else None
-    current = record.open_episode
-    if current is not None and discharge_at is not None and \
-            discharge_at.astimezone(rules.zone).date() <= date.fromisoformat(current.window_end):
-        # TCM-8: never two open episodes; a later discharge inside the window attaches
-        outcome.record = record.with_episode(current.noted(now, "discharge_attached", cause))
-        return
-    verdict = assess_discharge(event, rules)
-    local_day = (discharge_at or now).astimezone(rules.zone).date()
-    episode_id = f"{record.patient_key}|{local_day.isoformat()}"
-    days = (6, 13) if rules.strict_visit_days else (7, 14)
-    visit_96 = local_day + timedelta(days=days[0])
-    episode = Episode(
-        episode_id=episode_id, patient_key=record.patient_key, facility=record.facility,
-        zone=rules.zone.key, status=OPEN if verdict.eligible else INELIGIBLE,
-        reason=verdict.reason, discharge_at=(discharge_at or now).isoformat(),
-        discharge_date=local_day.isoformat(),
-        window_end=(local_day + timedelta(days=29)).isoformat(),  # TCM-1
-        contact_due=contact_due(discharge_at or now, rules.zone, rules.calendar).isoformat(),  # TCM-3
-        visit_due_99496=visit_96.isoformat(),  # TCM-4
-        visit_due_99495=(local_day + timedelta(days=days[1])).isoformat(),
-        med_rec_due=visit_96.isoformat(),  # TCM-5: no later than the visit
-        flags=verdict.flags).noted(now, "discharge_assessed", cause, eligible=verdict.eligible,
-                                   reason=verdict.reason)
-    if not verdict.eligible:
-        episode = _alert(outcome, episode, "discharge_not_eligible", "info", now,
-                         reason=verdict.reason)
-        outcome.record = record.with_episode(episode)
-        return
-    episode = replace(episode, plan=plan_steps(discharge_at or now, date.fromisoformat(
-        episode.window_end), rules, record.contactable))
-    episode = _alert(outcome, episode, "episode_opened", "info", now,
-                     contact_due=episode.contact_due, visit_due_99496=episode.visit_due_99496,
-                     visit_due_99495=episode.visit_due_99495, window_end=episode.window_end,
-                     flags=list(episode.flags))
-    if not record.contactable.phones:
-        episode = _alert(outcome, episode, "no_reachable_phone", "warning", now,
-                         invalid_phones=len(event["patient"].get("invalid_phones", [])))
-    outcome.record = record.with_episode(episode)
-    _release_due(outcome, now, rules)
-
-
-def _stop_outreach(outcome: Outcome, episode: Episode) -> Episode:
-    """Cancel every planned and released step of the episode (the cancels go to outreach)."""
-    episode, cancels = cancel_released(episode, outcome.record.contactable)
-    outcome.commands += cancels
-    return episode
-
-
-def _cancel_discharge(outcome: Outcome, event: dict[str, Any], now: datetime, rules: TcmRules,
+def _cancel_discharge(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: datetime,
                       cause: str) -> None:
-    episode = outcome.record.open_episode
+    """§2 A13: void the episode the cancelled discharge opened and cancel every pending message;
+    the cancel of a later, attached discharge only detaches that visit (TCM-8)."""
+    latest = outcome.record.latest_episode
+    episode = outcome.record.open_episode or (
+        latest if latest is not None and latest.status == INELIGIBLE else None)
     if episode is None:
+        outcome.notes.append("A13 with no discharge to cancel")
         return
-    episode = replace(_stop_outreach(outcome, episode), status=VOIDED).noted(now, "voided", cause)
-    episode = _alert(outcome, episode, "episode_voided", "info", now)
-    outcome.record = outcome.record.with_episode(episode)
-
-
-def _readmission(outcome: Outcome, event: dict[str, Any], now: datetime, rules: TcmRules,
-                 cause: str) -> None:
-    episode = outcome.record.open_episode
-    if episode is None:
+    visit_number = event["visit"].get("visit_number")
+    if visit_number and visit_number in episode.visit_numbers[1:]:
+        numbers = tuple(n for n in episode.visit_numbers if n != visit_number)
+        outcome.save(replace(episode, visit_numbers=numbers).noted(
+            now, "attached_discharge_cancelled", cause, visit_number=visit_number))
         return
-    episode = replace(_stop_outreach(outcome, episode), readmitted_by=event["control_id"]).noted(now, "readmitted", cause)
-    # TCM-9, §4: a readmission inside the window escalates the same day
-    episode = _alert(outcome, episode, "readmission", "urgent", now,
-                     event_type=event["event_type"], admit_at=event["visit"].get("admit_at"))
-    outcome.record = outcome.record.with_episode(episode)
-
-
-def _ed_return(outcome: Outcome, event: dict[str, Any], now: datetime, rules: TcmRules,
-               cause: str) -> None:
-    episode = outcome.record.open_episode
-    if episode is None or event["visit"].get("patient_class") != "E":
-        return _update_only(outcome, event, now, rules, cause)
-    episode = _alert(outcome, episode.noted(now, "ed_return", cause), "ed_return", "warning", now)
-    outcome.record = outcome.record.with_episode(episode)
-    return None
-
-
-def _update_only(outcome: Outcome, event: dict[str, Any], now: datetime, rules: TcmRules,
-                 cause: str) -> None:
-    episode = outcome.record.open_episode
-    if episode is not None:
-        outcome.record = outcome.record.with_episode(episode.noted(now, "updated", cause))
-
-
-def _stop_for_death(outcome: Outcome, episode: Episode, now: datetime, cause: str) -> None:
-    """TCM-10: outreach stops at once and the care team is told."""
-    episode = replace(_stop_outreach(outcome, episode), status=STOPPED, reason="patient_deceased").noted(
-        now, "stopped_deceased", cause)
-    episode = _alert(outcome, episode, "patient_deceased", "urgent", now)
-    outcome.record = outcome.record.with_episode(episode)
-
-
-def _cancel_admit(outcome: Outcome, event: dict[str, Any], now: datetime, rules: TcmRules,
-                  cause: str) -> None:
-    """§2 A11: retract the readmission flag an A01 raised; steps still ahead are planned again."""
-    episode = outcome.record.open_episode
-    if episode is None or not episode.readmitted_by:
-        return _update_only(outcome, event, now, rules, cause)
-    plan = tuple(replace(s, status="planned")
-                 if s.status == "cancelled" and datetime.fromisoformat(s.not_before) > now else s
-                 for s in episode.plan)
-    episode = replace(episode, readmitted_by=None, plan=plan,
-                      alerts_raised=tuple(k for k in episode.alerts_raised if k != "readmission"))
-    episode = _alert(outcome, episode.noted(now, "readmission_retracted", cause),
-                     "readmission_retracted", "info", now)
-    outcome.record = outcome.record.with_episode(episode)
-    return None
-
-
-_HANDLERS = {"A03": _open_on_discharge, "A13": _cancel_discharge, "A01": _readmission,
-             "A06": _readmission, "A04": _ed_return, "A11": _cancel_admit}
-
-
-def _release_due(outcome: Outcome, now: datetime, rules: TcmRules) -> None:
-    episode = outcome.record.open_episode
-    if episode is None or episode.readmitted_by:
+    if visit_number and episode.visit_numbers and visit_number not in episode.visit_numbers:
+        outcome.notes.append("A13 for a visit this episode does not know")
         return
-    for step in episode.plan:
-        if step.status == "planned" and datetime.fromisoformat(step.not_before) <= now:
-            if step.step == "bd1_call" and (episode.contact or _replied(episode)):
-                # §5: the call is only for patients nobody has heard from; never due again
-                skipped = replace(step, status="skipped")
-                episode = replace(episode, plan=tuple(skipped if s.step == step.step else s
-                                                      for s in episode.plan))
-                continue
-            episode, command = release(episode, step, outcome.record.contactable, rules)
-            if command is not None:
-                outcome.commands.append(command)
-    outcome.record = outcome.record.with_episode(episode)
+    was_open = episode.is_open
+    episode = stop_outreach(outcome, episode, rules, "voided")
+    episode = replace(episode, status=VOIDED).noted(now, "voided", cause)
+    if was_open:
+        episode = raise_alert(outcome, episode, "episode_voided", "info", now)
+    outcome.save(episode)
 
 
-def _replied(episode: Episode) -> bool:
-    return any(entry["what"] == "patient_replied" for entry in episode.timeline)
-
-
-def apply_tick(record: PatientRecord, *, now: datetime, rules: TcmRules) -> Outcome:
-    outcome = Outcome(record)
-    episode = record.open_episode
-    if episode is None:
-        return outcome
-    _release_due(outcome, now, rules)
+def _register(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: datetime,
+              cause: str) -> None:
+    """§4: an ED registration (A04, PV1-2 = E) inside the window is an early warning."""
     episode = outcome.record.open_episode
-    assert episode is not None
-    due = datetime.fromisoformat(episode.contact_due)
-    if episode.contact is None:
-        if now > due:
-            episode = _alert(outcome, episode, "contact_missed", "urgent", now,
-                             attempts=len(episode.attempts), contact_due=episode.contact_due)
-        elif now >= _start_of(due, episode.zone):
-            # §5: start of business day 2 with no recorded contact
-            episode = _alert(outcome, episode, "contact_due_today", "warning", now,
-                             contact_due=episode.contact_due)
-    if now > _window_close(episode):
-        status = COMPLETED if episode.contact and episode.visit else EXPIRED
-        episode = replace(episode, status=status).noted(now, "closed", "window end")
-        episode = _alert(outcome, episode, "episode_closed", "info", now, status=status)
-    outcome.record = outcome.record.with_episode(episode)
-    return outcome
+    if episode is None or (event["visit"].get("patient_class") or "").upper() != "E":
+        return
+    episode = episode.noted(now, "ed_return", cause)
+    outcome.save(raise_alert(outcome, episode, "ed_return", "warning", now,
+                             event_type=event["event_type"]))
 
 
-def _start_of(moment: datetime, zone: str) -> datetime:
-    """Midnight local of that day, built in the zone (its offset may differ from the moment's)."""
-    local = ZoneInfo(zone)
-    return datetime.combine(moment.astimezone(local).date(), time(0), tzinfo=local)
+def _update(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: datetime,
+            cause: str) -> None:
+    """§2 A08: demographics (done for every event) and, when it carries a disposition for the
+    episode's own discharge, a new eligibility verdict."""
+    reassess_if_same_discharge(outcome, event, rules, now, cause)
 
 
-def _window_close(episode: Episode) -> datetime:
-    return end_of_day(date.fromisoformat(episode.window_end), ZoneInfo(episode.zone))
+def _demographics_only(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: datetime,
+                       cause: str) -> None:
+    """A02, A12, A07, A28, A31, A40 and the rest: the PID update in ``apply_adt`` is all."""
 
 
-def next_due(record: PatientRecord) -> datetime | None:
-    episode = record.open_episode
-    if episode is None:
-        return None
-    due = datetime.fromisoformat(episode.contact_due)
-    moments = [datetime.fromisoformat(s.not_before) for s in episode.plan if s.status == "planned"]
-    if episode.contact is None:
-        moments += [m for m, kind in ((_start_of(due, episode.zone), "contact_due_today"),
-                                      (due + timedelta(microseconds=1), "contact_missed"))
-                    if kind not in episode.alerts_raised]
-    moments.append(_window_close(episode) + timedelta(microseconds=1))
-    return min(moments)
+HANDLERS: dict[str, Handler] = {
+    "A03": discharge, "A13": _cancel_discharge, "A01": readmission, "A06": readmission,
+    "A11": cancel_admit, "A04": _register, "A08": _update}
 
-
-def apply_outreach_event(record: PatientRecord | None, event: dict[str, Any], *, now: datetime,
-                         rules: TcmRules) -> Outcome:
-    if record is None:
-        return Outcome(PatientRecord(event["patient_key"], ""), notes=["no record"])
-    outcome = Outcome(record)
-    episode = next((e for e in record.episodes if e.episode_id == event.get("episode_id")),
-                   record.open_episode)
-    if episode is None:
-        return outcome
-    if event["kind"] == "reply":
-        episode = episode.noted(now, "patient_replied", f"{event['channel']} reply",
-                                intent=event.get("intent"))
-        if event.get("intent") == "urgent":
-            episode = _alert(outcome, episode, "urgent_reply", "urgent", now,
-                             reply_text=event.get("reply_text"))
-        elif event.get("intent") == "opt_out":
-            episode = _alert(outcome, episode, "patient_opted_out", "warning", now)
-        elif event.get("intent") == "unclassified":
-            episode = _alert(outcome, episode, "unclassified_reply", "warning", now,
-                             reply_text=event.get("reply_text"))
-    else:
-        attempt = {"at": event["at"], "channel": event["channel"], "outcome": event["status"],
-                   "by": "hub", "command_id": event.get("command_id"),
-                   "reason": event.get("reason")}
-        episode = replace(episode, attempts=(*episode.attempts, attempt))
-    outcome.record = record.with_episode(episode)
-    return outcome
-
-
-__all__ = ["EXPIRED", "Outcome", "VOIDED", "apply_adt", "apply_outreach_event", "apply_tick",
-           "next_due"]
+__all__ = ["Outcome", "adt_key", "apply_adt", "apply_outreach_event", "apply_tick",
+           "clear_alerts", "next_due"]

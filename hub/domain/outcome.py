@@ -1,0 +1,44 @@
+"""What one engine call returns: the new record, the commands for outreach, the alerts for the
+care team, and notes for the log (ids and reasons, never PHI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from hub.domain.episode import Episode, PatientRecord, plain
+from hub.domain.messages import CareAlert, OutreachCommand
+
+Severity = Literal["info", "warning", "urgent"]
+
+
+@dataclass
+class Outcome:
+    record: PatientRecord
+    commands: list[OutreachCommand] = field(default_factory=list)
+    alerts: list[CareAlert] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def save(self, episode: Episode) -> Episode:
+        """Put ``episode`` into the record (the one place a handler writes an episode back)."""
+        self.record = self.record.with_episode(episode)
+        return episode
+
+
+def raise_alert(outcome: Outcome, episode: Episode, kind: str, severity: Severity,
+                now: datetime, **detail: Any) -> Episode:
+    """One alert per (episode, kind) until it clears: a kind already raised is not sent again."""
+    if kind in episode.alerts_raised:
+        return episode
+    outcome.alerts.append(CareAlert(
+        alert_id=f"{episode.episode_id}:{kind}", kind=kind, episode_id=episode.episode_id,
+        patient_key=episode.patient_key, facility=episode.facility, severity=severity, at=now,
+        detail=plain(detail)))
+    return replace(episode, alerts_raised=(*episode.alerts_raised, kind))
+
+
+def clear_alerts(episode: Episode, *kinds: str) -> Episode:
+    """The situation behind these kinds is resolved: the next occurrence alerts again."""
+    return replace(episode, alerts_raised=tuple(k for k in episode.alerts_raised
+                                                if k not in kinds))

@@ -1,0 +1,77 @@
+"""§2 A40 merges: two steps through Kafka, idempotent, and TCM-8 after the merge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.domain.actions import apply_action
+from hub.domain.episode import PatientRecord
+from hub.domain.merge import fold_in, hand_over, merge_out_request, merge_records
+from hub.domain.transitions import apply_adt
+from tests.unit.episode_events import KEY, NOW, RULES, adt_event, at, opened
+
+OLD = "GEN|OLD"
+
+
+def prior(discharge_at: str = "2026-11-23T09:30:00-05:00", **values: Any) -> PatientRecord:
+    return opened(key=OLD, discharge_at=discharge_at, visit_number="P1", **values)
+
+
+def test_a40_names_the_prior_key_to_ask() -> None:
+    """§2 A40: the surviving key's agent asks the prior key's agent for its record."""
+    event = adt_event("A40", "M1", prior_key=OLD)
+    assert merge_out_request(event) == (OLD, {"merge_out": KEY, "control_id": "M1"})
+    assert merge_out_request(adt_event("A40", "M1", prior_key=KEY)) is None
+    assert merge_out_request(adt_event("A08", "M1")) is None
+
+
+def test_the_prior_episode_moves_to_the_survivor_with_its_id() -> None:
+    """§2 A40: handed over, kept under the surviving key; its id (and command ids) unchanged."""
+    emptied, handed = hand_over(prior(), KEY, NOW)
+    assert emptied is not None and emptied.merged_into == KEY and emptied.episodes == ()
+    assert handed is not None
+    outcome = merge_records(None, PatientRecord.from_dict(handed["merge_in"]), KEY, now=NOW,
+                            rules=RULES)
+    [episode] = outcome.record.episodes
+    assert (episode.patient_key, episode.status) == (KEY, "open")
+    assert episode.episode_id == f"{OLD}|2026-11-23"
+    assert outcome.record.contactable.phones  # the prior's phone came along
+    assert episode.timeline[-1]["what"] == "merged_from"
+
+
+def test_two_open_episodes_become_one_the_earlier_kept() -> None:
+    """TCM-8 after A40: the later one is voided as a duplicate, its pending texts cancelled and
+    its evidence carried over."""
+    survivor = apply_adt(None, adt_event("A03", "C1", discharge_at="2026-11-25T09:30:00-05:00",
+                                         visit_number="V1"), now=at("2026-11-25 10:00"),
+                         rules=RULES).record
+    survivor = apply_action(survivor, {
+        "kind": "med_rec", "by": "rn.lee", "at": "2026-11-25T11:00:00-05:00"},
+        now=at("2026-11-25 11:05"), rules=RULES).record
+    outcome = merge_records(survivor, prior(), KEY, now=at("2026-11-25 12:00"), rules=RULES)
+    kept = outcome.record.open_episode
+    assert kept is not None and kept.discharge_date == "2026-11-23"
+    assert kept.med_rec is not None and kept.visit_numbers == ("P1", "V1")
+    assert sorted(e.status for e in outcome.record.episodes) == ["open", "voided"]
+    assert [c.action for c in outcome.commands] == ["cancel"]
+    assert [a.kind for a in outcome.alerts] == ["episodes_merged"]
+
+
+def test_merge_steps_are_idempotent() -> None:
+    """At-least-once: a repeated merge_out sends nothing; a repeated merge_in adds nothing."""
+    emptied, handed = hand_over(prior(), KEY, NOW)
+    assert hand_over(emptied, KEY, NOW)[1] is None
+    assert handed is not None
+    once = fold_in(None, handed["merge_in"], KEY, NOW)
+    assert fold_in(once, handed["merge_in"], KEY, NOW) == once
+
+
+def test_the_surviving_demographics_win_and_death_holds() -> None:
+    """§2 A40: the A40 carries the current PID; a death known on either side is kept."""
+    survivor = apply_adt(None, adt_event("A40", "M1", prior_key=OLD, given_name="ANNA",
+                                         phones=[]), now=NOW, rules=RULES).record
+    dead_prior = apply_adt(prior(), adt_event("A08", "C9", key=OLD, deceased=True), now=NOW,
+                           rules=RULES).record
+    merged = merge_records(survivor, dead_prior, KEY, now=NOW, rules=RULES).record
+    assert merged.contactable.given_name == "ANNA" and merged.contactable.deceased
+    assert merged.contactable.phones  # the survivor had none: the prior's are used
