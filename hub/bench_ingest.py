@@ -1,19 +1,23 @@
 """``hub bench ingest``: MLLP ingest into Kafka with acks=all, as the sender sees it (message sent
 to ACK received), against a baseline of the same run: the bare producer writing the same records.
-Needs a Kafka broker (``KAFKA_BOOTSTRAP_SERVERS``)."""
+Needs a Kafka broker (``KAFKA_BOOTSTRAP_SERVERS``). Everything it writes goes to ``hl7.adt.bench*``
+topics, never to ``hl7.adt.raw``: benchmark patients must not enter a live pipeline."""
 
 from __future__ import annotations
 
 import asyncio
 import statistics
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from hub.adapters.kafka_sink import KafkaSink
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.mllp_server import MllpServer
 from hub.clock import SystemClock
 from hub.ingestor import Ingestor
+from hub.intake import Received, raw_record, triage
+
+BENCH_RAW = "hl7.adt.bench.raw"
 
 
 def _message(n: int) -> bytes:
@@ -38,13 +42,15 @@ async def _sender(port: int, count: int, start: int, latencies: list[float],
 async def bench_ingest(bootstrap: str, *, messages: int, connections: int, out: TextIO) -> int:
     sink = KafkaSink(bootstrap)
     await sink.start()
-    server = MllpServer(Ingestor(sink, SystemClock()))
+    server = MllpServer(Ingestor(sink, SystemClock(), raw_topic=BENCH_RAW,
+                                 rejected_topic=BENCH_RAW + ".rejected"))
     await server.start("127.0.0.1", 0)
     assert server.port is not None
     try:
         per = messages // connections
+        batches = [_records(per, c * per) for c in range(connections)]
         baseline_start = time.perf_counter()
-        await asyncio.gather(*(_producer_only(sink, per, c * per) for c in range(connections)))
+        await asyncio.gather(*(_producer_only(sink, batch) for batch in batches))
         baseline = per * connections / (time.perf_counter() - baseline_start)
 
         latencies: list[float] = []
@@ -69,6 +75,17 @@ async def bench_ingest(bootstrap: str, *, messages: int, connections: int, out: 
     return 0
 
 
-async def _producer_only(sink: KafkaSink, count: int, start: int) -> None:
-    for i in range(count):
-        await sink.write("hl7.adt.bench", str(i % 5000), {"n": start + i})
+def _records(count: int, start: int) -> list[tuple[str, dict[str, Any]]]:
+    """The records the ingest path would write for these messages, built before timing."""
+    now = SystemClock().now()
+    records = []
+    for i in range(start, start + count):
+        decision = triage(_message(i))
+        records.append((decision.key, raw_record(Received(_message(i), "mllp", None, now),
+                                                 decision)))
+    return records
+
+
+async def _producer_only(sink: KafkaSink, records: list[tuple[str, dict[str, Any]]]) -> None:
+    for key, record in records:
+        await sink.write(BENCH_RAW + ".baseline", key, record)

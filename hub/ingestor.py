@@ -38,16 +38,21 @@ class IngestResult:
 
 
 class Ingestor:
-    def __init__(self, sink: RawSink, clock: Clock):
+    """``raw_topic``/``rejected_topic`` are the pipeline's by default; ``hub bench`` passes its own
+    so that benchmark messages never enter a live feed."""
+
+    def __init__(self, sink: RawSink, clock: Clock, *, raw_topic: str = RAW_TOPIC,
+                 rejected_topic: str = REJECTED_TOPIC):
         self._sink = sink
         self._clock = clock
+        self._raw, self._rejected = raw_topic, rejected_topic
         self._ack_ids = itertools.count(1)
 
     async def ingest(self, raw: bytes, *, transport: str, peer: str | None) -> IngestResult:
         now = self._clock.now()
         received = Received(raw, transport, peer, now)
         decision = triage(raw)
-        topic = RAW_TOPIC if decision.accepted else REJECTED_TOPIC
+        topic = self._raw if decision.accepted else self._rejected
         try:
             await self._sink.write(topic, decision.key, raw_record(received, decision))
         except BrokerUnavailable as exc:
@@ -77,14 +82,14 @@ class Ingestor:
         decision = Triage(header, error)
         received = Received(problem.data, transport, peer, self._clock.now())
         try:
-            await self._sink.write(REJECTED_TOPIC, decision.key, raw_record(received, decision))
+            await self._sink.write(self._rejected, decision.key, raw_record(received, decision))
         except BrokerUnavailable:
             log.warning("ingest.framing_problem_lost", kind=problem.kind)
             return self._ack(header, "AR", error, None) if problem.kind == "oversized" else None
         log.info("ingest.framing_problem", kind=problem.kind, size=len(problem.data))
         if problem.kind != "oversized":
             return None
-        return self._ack(header, "AE", error, REJECTED_TOPIC)
+        return self._ack(header, "AE", error, self._rejected)
 
     def _ack(self, header: Any, code: str, error: Hl7Error | None, topic: str | None
              ) -> IngestResult:

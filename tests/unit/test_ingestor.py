@@ -65,3 +65,12 @@ async def test_garbage_between_frames_is_kept_without_an_answer() -> None:
     assert await Ingestor(sink, FixedClock(NOW)).ingest_problem(
         problem, transport="mllp", peer=None) is None
     assert sink.records[0][0] == "hl7.adt.rejected"
+
+
+async def test_a_bench_ingestor_keeps_out_of_the_live_topics() -> None:
+    """``hub bench``: its own topics, so benchmark messages never reach hl7.adt.raw."""
+    sink = MemorySink([])
+    ingestor = Ingestor(sink, FixedClock(NOW), raw_topic="bench.raw", rejected_topic="bench.bad")
+    await ingestor.ingest(A03, transport="mllp", peer=None)
+    await ingestor.ingest(b"hello", transport="mllp", peer=None)
+    assert [topic for topic, _key, _record in sink.records] == ["bench.raw", "bench.bad"]
