@@ -12,8 +12,12 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hub.errors import ConfigError
+
+if TYPE_CHECKING:
+    from hub.config import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,10 +149,25 @@ def _worker(loglevel: str) -> int:
     settings = Settings.from_env()
     settings.require_sender()
     logs.configure(loglevel)
+    _prepare_topics(settings)
     app = create_app(settings)
     worker = faust.Worker(app, loglevel=loglevel.upper() if loglevel != "warn" else "WARNING")
     worker.execute_from_commandline()
     return 0
+
+
+def _prepare_topics(settings: Settings) -> None:
+    from agents.topics import ALL
+    from hub.adapters.kafka_topics import prepare_topics
+
+    # A loop of its own, never made current: Faust's worker sets up the loop it runs on.
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(prepare_topics(
+            settings.kafka_bootstrap, ALL, settings.app_id, partitions=settings.partitions,
+            replication=settings.topic_replication))
+    finally:
+        loop.close()
 
 
 if __name__ == "__main__":

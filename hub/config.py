@@ -92,6 +92,7 @@ class Settings:
     kafka_bootstrap: str = "127.0.0.1:9092"
     app_id: str = "tcm-hub"
     partitions: int = 8
+    topic_replication: int = 1  # 3 on a production cluster of three or more brokers
     mllp_host: str = "0.0.0.0"
     mllp_port: int = 2575
     mllp_max_frame: int = 1 << 20
@@ -138,6 +139,7 @@ class Settings:
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP_SERVERS", cls.kafka_bootstrap),
             app_id=env.get("HUB_APP_ID", cls.app_id),
             partitions=_int(env, "HUB_PARTITIONS", cls.partitions),
+            topic_replication=_int(env, "HUB_TOPIC_REPLICATION", cls.topic_replication),
             mllp_host=env.get("MLLP_HOST", cls.mllp_host),
             mllp_port=_int(env, "MLLP_PORT", cls.mllp_port),
             mllp_max_frame=_int(env, "MLLP_MAX_FRAME_BYTES", cls.mllp_max_frame),

@@ -1,0 +1,87 @@
+"""Start-up preparation of the hub's topics.
+
+The stages co-partition their topics and tables (``agents.topics``): one patient's events, ticks
+and table shard meet in one partition only if every topic has ``HUB_PARTITIONS`` partitions.
+Faust creates the topics its agents read and its changelogs, but not the ones the hub only
+writes (``care.alerts``, ``adt.deadletter``, ``hl7.adt.rejected``): left to the broker, those are
+auto-created with its default count on the first write, or refused where auto-creation is off
+(as it should be in production). So the worker creates every hub topic that is missing, with
+``HUB_PARTITIONS`` and ``HUB_TOPIC_REPLICATION``, and refuses to start when one exists with
+another count: Faust would otherwise fail every record with ``PartitionsMismatch``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from hub.errors import ConfigError
+from hub.logs import get_logger
+
+log = get_logger("hub.kafka_topics")
+
+
+def partition_problems(found: Mapping[str, int], topics: Iterable[str], app_id: str,
+                       expected: int) -> list[str]:
+    """``found``: partitions per existing topic. The hub's topics and the app's changelogs
+    that exist with a count other than ``expected``, as 'topic has N partitions'."""
+    wanted = set(topics)
+    changelog = f"{app_id}-"
+    return [f"{name} has {count} partition{'s' * (count != 1)}"
+            for name, count in sorted(found.items())
+            if count != expected and (name in wanted or (
+                name.startswith(changelog) and name.endswith("-changelog")))]
+
+
+async def _partitions(admin: AIOKafkaAdminClient) -> dict[str, int]:
+    topics = await admin.describe_topics()  # every topic: one metadata request
+    # a topic whose partitions the metadata does not list yet (just created) is unknown
+    return {t["topic"]: len(t["partitions"]) for t in topics if t.get("partitions")}
+
+
+async def existing_partitions(bootstrap: str, timeout_ms: int = 10_000) -> dict[str, int] | None:
+    """Partitions per topic on the cluster; None when the broker cannot be asked."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
+    try:
+        await admin.start()
+        return await _partitions(admin)
+    except KafkaError as exc:
+        log.warning("kafka_topics.unreachable", error=type(exc).__name__)
+        return None
+    finally:
+        await admin.close()
+
+
+async def prepare_topics(bootstrap: str, topics: Iterable[str], app_id: str, *,
+                         partitions: int, replication: int, timeout_ms: int = 10_000) -> None:
+    """Create the missing hub topics; ``ConfigError`` for one with another partition count.
+    A broker that cannot be reached is left to Faust, which waits for it as it always does."""
+    topics = list(topics)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
+    try:
+        await admin.start()
+        found = await _partitions(admin)
+        problems = partition_problems(found, topics, app_id, partitions)
+        if problems:
+            raise ConfigError(
+                f"HUB_PARTITIONS is {partitions} but " + "; ".join(problems) + ". The stages "
+                "need every topic co-partitioned: set HUB_PARTITIONS to the existing count, or "
+                "give those topics that many partitions (changelog topics cannot be resized: a "
+                "new HUB_APP_ID starts fresh ones)")
+        missing = [NewTopic(name, partitions, replication) for name in topics
+                   if name not in found]
+        if missing:
+            response = await admin.create_topics(missing)
+            refused = [f"{error[0]}: {error[2] if len(error) > 2 else ''} (code {error[1]})"
+                       for error in response.topic_errors
+                       if error[1] not in (0, TopicAlreadyExistsError.errno)]
+            if refused:  # e.g. a replication factor above the number of brokers
+                raise ConfigError("the broker refused to create hub topics: "
+                                  + "; ".join(refused) + " (see HUB_TOPIC_REPLICATION)")
+            log.info("kafka_topics.created", count=len(missing))
+    except KafkaError as exc:
+        log.warning("kafka_topics.unprepared", error=type(exc).__name__)
+    finally:
+        await admin.close()

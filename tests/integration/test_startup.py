@@ -1,0 +1,62 @@
+"""A worker refuses to start on a broker whose topics break its co-partitioning, and says why."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from hub.adapters.kafka_topics import existing_partitions, prepare_topics
+from hub.errors import ConfigError
+from tests.integration import servers
+from tests.integration.worker import ACCOUNT_SID, AUTH_TOKEN
+
+APP_ID = "tcm-hub-startup"
+
+
+async def listed(kafka: servers.Kafka, names: list[str]) -> list[int]:
+    """Partition counts once the broker's metadata lists every one of ``names`` (a topic just
+    created may be missing from it for a moment)."""
+    for _ in range(200):
+        found = await existing_partitions(kafka.bootstrap) or {}
+        if all(name in found for name in names):
+            return [found[name] for name in names]
+    raise AssertionError(f"{names} never all appeared in the broker's metadata")
+
+
+async def test_a_changelog_with_another_partition_count_stops_the_worker(
+        kafka: servers.Kafka, tmp_path: Path) -> None:
+    """Co-partitioning: a changelog created with 1 partition while HUB_PARTITIONS=2 is a clear
+    start-up error (exit 2) naming the topic, not a PartitionsMismatch on every record."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(f"{APP_ID}-episodes-changelog", 1, 1)])
+    finally:
+        await admin.close()
+    changelog = f"{APP_ID}-episodes-changelog"
+    assert await listed(kafka, [changelog]) == [1]
+    env = {"PATH": "/usr/bin:/bin", "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
+           "HUB_APP_ID": APP_ID, "HUB_PARTITIONS": "2", "HUB_DATA_DIR": str(tmp_path),
+           "HUB_STORE": "memory://", "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+           "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": "+16175550100"}
+    done = subprocess.run([sys.executable, "-m", "hub", "worker"], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=servers.REPO)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"{changelog} has 1 partition" in done.stderr
+    assert "HUB_PARTITIONS is 2" in done.stderr
+
+
+async def test_missing_topics_are_created_co_partitioned_and_a_mismatch_is_refused(
+        kafka: servers.Kafka) -> None:
+    """Co-partitioning: topics the hub only writes are created with HUB_PARTITIONS (not the
+    broker's default on first write); a second start changes nothing; another count is refused."""
+    names, app_id = ["startup.alerts", "startup.deadletter"], "tcm-hub-startup-fresh"
+    await prepare_topics(kafka.bootstrap, names, app_id, partitions=2, replication=1)
+    assert await listed(kafka, names) == [2, 2]
+    await prepare_topics(kafka.bootstrap, names, app_id, partitions=2, replication=1)
+    with pytest.raises(ConfigError, match=r"startup\.alerts has 2 partitions"):
+        await prepare_topics(kafka.bootstrap, names, app_id, partitions=3, replication=1)
