@@ -11,10 +11,14 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import traceback
 from collections.abc import MutableMapping
+from pathlib import Path
 from typing import Any
 
 import structlog
+
+from hub.errors import HubError
 
 PHI_KEYS = frozenset({
     "name", "given_name", "family_name", "patient_name", "phone", "to", "from", "from_",
@@ -42,10 +46,34 @@ def _scrub(text: str) -> str:
     return _PHONE.sub(REDACTED, _SEGMENT.sub(REDACTED, text))
 
 
+def safe_exception(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+                   ) -> MutableMapping[str, Any]:
+    """``log.exception`` without PHI: the exception's type and where it was raised (file, line,
+    function of the innermost frames), never its local variables (a rich traceback prints the
+    raw HL7 record being handled) and never a third-party message (a KeyError echoes the key).
+    The hub's own errors keep their message: those are written to be safe to log."""
+    exc_info = event_dict.pop("exc_info", None)
+    if not exc_info:
+        return event_dict
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    exc = exc_info if isinstance(exc_info, BaseException) else exc_info[1]
+    if exc is None:
+        return event_dict
+    frames = traceback.extract_tb(exc.__traceback__)[-6:]
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+    summary = type(exc).__name__
+    if isinstance(exc, HubError):
+        summary += f" ({exc.code}: {exc.message})"
+    event_dict["exception"] = f"{summary} at {where}" if where else summary
+    return event_dict
+
+
 def configure(level: str = "info", json: bool = False) -> None:
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
+        safe_exception,
         redact_phi,  # before the timestamp, which would look like a number to the phone mask
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False),

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+import structlog
+
+from hub import logs
+from hub.errors import Hl7Error
 from hub.logs import REDACTED, redact_phi
 
 
@@ -21,3 +27,31 @@ def test_phone_numbers_and_hl7_segments_in_free_text_are_masked() -> None:
                                      "error": "bad PID|1||123^^^H^MR||DOE^JANE"})
     assert "555" not in out["event"]
     assert "DOE" not in out["error"] and REDACTED in out["error"]
+
+
+def test_an_exception_is_logged_without_locals_or_foreign_messages() -> None:
+    """PHI never in logs: log.exception keeps the type and the frames, not the raw record in a
+    local variable nor a third-party message that echoes data; the hub's own message stays."""
+    def handle(record: dict[str, str]) -> None:
+        raise KeyError(record["patient_name"] + " has no PID-3")
+
+    out = io.StringIO()
+    saved = structlog.get_config()
+    logs.configure("info")
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(out))
+    try:
+        log = logs.get_logger("test")
+        try:
+            handle({"patient_name": "DOE^JANE", "raw": "PID|1||558812^^^H^MR||DOE^JANE"})
+        except KeyError:
+            log.exception("normalize.internal_error", control_id="MSG1")
+        try:
+            raise Hl7Error("PID-3 has no patient identifier", code="missing_field")
+        except Hl7Error:
+            log.exception("normalize.refused")
+    finally:
+        structlog.configure(**saved)
+    text = out.getvalue()
+    assert "DOE" not in text and "558812" not in text
+    assert "KeyError at test_logs.py:" in text and " handle" in text and "control_id=MSG1" in text
+    assert "Hl7Error (missing_field: PID-3 has no patient identifier)" in text
