@@ -33,8 +33,7 @@ def discharge(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: dat
     elif current is not None and current.is_open:
         _later_discharge(outcome, current, event, verdict, rules, now, cause)
     else:
-        day0 = local_date(discharge_at, rules.zone)
-        episode = new_episode(episode_id_for(outcome, day0), outcome, event, discharge_at,
+        episode = new_episode(episode_id_for(outcome, event), outcome, event, discharge_at,
                               verdict, rules)
         if verdict.eligible and now > episode.window_close:
             verdict = Eligibility(False, "window_already_over")  # a replay of an old discharge

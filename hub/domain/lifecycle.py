@@ -4,8 +4,9 @@ go through these, so a rule lives in one place."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub.domain.billing import billing_readiness
@@ -22,10 +23,19 @@ QUIET_REASONS = ("emergency_visit_only", "patient_class_not_qualifying")
 WINDOW_DAYS = 29  # TCM-1: the discharge date is day 1, so day 30 is discharge date + 29
 
 
-def episode_id_for(outcome: Outcome, discharge_date: date) -> str:
-    """Stable across replays: the patient key and the facility-local discharge date; a discharge
-    re-sent after its A13 gets ``#2`` so none of its command ids collides with the voided ones."""
-    base = f"{outcome.record.patient_key}|{discharge_date.isoformat()}"
+def adt_key(event: dict[str, Any]) -> str:
+    """ADT-1: (MSH-3, MSH-4, MSH-10) identifies a message."""
+    return "adt:" + "|".join((event.get("sending_application") or "",
+                              event.get("sending_facility") or "", str(event["control_id"])))
+
+
+def episode_id_for(outcome: Outcome, event: dict[str, Any]) -> str:
+    """Opaque and stable: a digest of the patient key and the opening message's ADT-1 key, so a
+    replay names the same episode and two patients never share one (even when a sender reuses
+    a control id), while the id, and the command and alert ids built on it, which logs carry to
+    trace a case, show neither the MRN nor a date (PHI stays out of logs)."""
+    seed = f"{outcome.record.patient_key}\n{adt_key(event)}"
+    base = "ep-" + hashlib.sha256(seed.encode()).hexdigest()[:20]
     taken = {e.episode_id for e in outcome.record.episodes}
     revision, candidate = 1, base
     while candidate in taken:

@@ -24,7 +24,7 @@ from typing import Any
 from hub.domain.contactable import reachability_changed, updated_contactable
 from hub.domain.discharge import discharge, reassess_if_same_discharge
 from hub.domain.episode import INELIGIBLE, VOIDED, PatientRecord
-from hub.domain.lifecycle import close_if_window_over, stop_for_death, stop_outreach
+from hub.domain.lifecycle import adt_key, close_if_window_over, stop_for_death, stop_outreach
 from hub.domain.outcome import Outcome, clear_alerts, raise_alert
 
 # re-exported: the episodes agent imports the engine from here
@@ -34,12 +34,6 @@ from hub.domain.rules import TcmRules
 from hub.domain.ticks import apply_tick, next_due
 
 Handler = Callable[[Outcome, dict[str, Any], TcmRules, datetime, str], None]
-
-
-def adt_key(event: dict[str, Any]) -> str:
-    """ADT-1: (MSH-3, MSH-4, MSH-10) identifies a message."""
-    return "adt:" + "|".join((event.get("sending_application") or "",
-                              event.get("sending_facility") or "", str(event["control_id"])))
 
 
 def apply_adt(record: PatientRecord | None, event: dict[str, Any], *, now: datetime,

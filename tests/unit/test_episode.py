@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -23,7 +24,7 @@ def test_a03_opens_an_episode_with_every_deadline() -> None:
     outcome = apply_adt(None, adt_event("A03", "C1", discharge_at=DISCHARGE, visit_number="V1"),
                         now=NOW, rules=RULES)
     episode = outcome.record.open_episode
-    assert episode is not None and episode.episode_id == f"{KEY}|2026-11-23"
+    assert episode is not None and re.fullmatch(r"ep-[0-9a-f]{20}", episode.episode_id)
     assert (episode.discharge_date, episode.window_end) == ("2026-11-23", "2026-12-22")
     assert episode.contact_due == "2026-11-25T23:59:59.999999-05:00"
     assert episode.contact_escalation_at == "2026-11-25T08:00:00-05:00"
@@ -36,11 +37,12 @@ def test_episode_opened_alert_and_welcome_text() -> None:
     """§5: the A03 raises episode_opened (info) and releases the welcome SMS at once."""
     outcome = apply_adt(None, adt_event("A03", "C1", discharge_at=DISCHARGE), now=NOW, rules=RULES)
     [alert] = outcome.alerts
+    episode_id = outcome.record.episodes[0].episode_id
     assert (alert.kind, alert.severity, alert.alert_id) == (
-        "episode_opened", "info", f"{KEY}|2026-11-23:episode_opened")
+        "episode_opened", "info", f"{episode_id}:episode_opened")
     assert alert.detail["contact_due"] == "2026-11-25T23:59:59.999999-05:00"
     [welcome] = outcome.commands
-    assert welcome.command_id == f"{KEY}|2026-11-23:welcome_sms"
+    assert welcome.command_id == f"{episode_id}:welcome_sms"
     assert (welcome.to, welcome.channel, welcome.action) == ("+16175550188", "sms", "send")
     assert welcome.not_before == datetime.fromisoformat(DISCHARGE)
     assert "Ana" in welcome.body and "STOP" in welcome.body
@@ -136,8 +138,21 @@ def test_a03_after_a13_opens_a_fresh_episode_id() -> None:
     again = apply_adt(voided.record, adt_event("A03", "C3", discharge_at=DISCHARGE,
                                                visit_number="V1"), now=NOW, rules=RULES)
     assert [e.status for e in again.record.episodes] == ["voided", "open"]
-    assert again.record.episodes[1].episode_id == f"{KEY}|2026-11-23#2"
-    assert again.commands[0].command_id == f"{KEY}|2026-11-23#2:welcome_sms"
+    first, second = (e.episode_id for e in again.record.episodes)
+    assert first != second and again.commands[0].command_id == f"{second}:welcome_sms"
+
+
+def test_episode_ids_are_stable_opaque_and_per_patient() -> None:
+    """PHI stays out of logs: the id (which command and alert ids, and so logs, carry) names
+    neither the MRN nor a date, is the same on a replay, and differs for another patient even
+    when a sender reuses a control id."""
+    event = adt_event("A03", "C1", discharge_at=DISCHARGE)
+    once = apply_adt(None, event, now=NOW, rules=RULES).record.episodes[0].episode_id
+    again = apply_adt(None, event, now=NOW, rules=RULES).record.episodes[0].episode_id
+    other = apply_adt(None, adt_event("A03", "C1", discharge_at=DISCHARGE, key="GEN|78"),
+                      now=NOW, rules=RULES).record.episodes[0].episode_id
+    assert once == again and once != other
+    assert "77" not in once and "2026" not in once
 
 
 def test_no_valid_phone_raises_an_alert_instead_of_texting() -> None:

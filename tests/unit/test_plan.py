@@ -83,7 +83,6 @@ def test_commands_have_deterministic_ids_and_fit() -> None:
     commands = plan_outreach(found, contactable, RULES)
     assert [c.command_id for c in commands] == [f"{found.episode_id}:{s.step}"
                                                 for s in found.plan]
-    assert found.episode_id == "GEN|77|2026-11-23"
     assert plan_outreach(found, contactable, RULES) == commands  # stable
     for command in commands:
         assert command.zone == "America/New_York" and command.facility == "GEN"

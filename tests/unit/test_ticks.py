@@ -28,7 +28,7 @@ def test_ticks_release_the_business_day_1_call_once() -> None:
     tick = apply_tick(record, now=at("2026-11-24 10:00"), rules=RULES)
     [call] = tick.commands
     assert (call.step, call.channel, call.command_id) == (
-        "bd1_call", "voice", "GEN|77|2026-11-23:bd1_call")
+        "bd1_call", "voice", f"{record.episodes[0].episode_id}:bd1_call")
     assert apply_tick(tick.record, now=at("2026-11-24 10:01"), rules=RULES).commands == []
 
 
