@@ -73,13 +73,21 @@ def number_text(whole: str, country: str, area: str, local: str, unformatted: st
     return text
 
 
+# NumberParseException.error_type is a plain int in phonenumbers 9 (it was an enum in 8)
+_PARSE_ERRORS = {phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "invalid country code",
+                 phonenumbers.NumberParseException.NOT_A_NUMBER: "not a number",
+                 phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+                 phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+                 phonenumbers.NumberParseException.TOO_LONG: "too long"}
+
+
 @lru_cache(maxsize=65536)  # a patient's numbers recur in every message about them
 def to_e164(text: str, region: str) -> tuple[str | None, str | None]:
     """(E.164, None) or (None, reason); the reason never repeats the digits."""
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        return None, f"unparseable: {exc.error_type.name.lower()}"
+        return None, f"unparseable: {_PARSE_ERRORS.get(exc.error_type, 'not a number')}"
     if not phonenumbers.is_valid_number(number):
         return None, "not a valid number"
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None

@@ -96,6 +96,20 @@ def test_invalid_phone_is_reported_without_its_digits() -> None:
     assert invalid["equipment"] == "CP" and "555" not in str(invalid)
 
 
+@pytest.mark.parametrize("xtn, reason", [
+    ("^PRN^PH^^^^1", "unparseable: not a number"),  # one digit: phonenumbers cannot parse it
+    ("^PRN^PH^^999^555^0123", "unparseable: invalid country code"),
+    ("^PRN^CP^^1^555^12", "not a valid number"),
+])
+def test_an_unparseable_phone_is_reported_and_the_message_still_normalizes(
+        xtn: str, reason: str) -> None:
+    """ADT-4: a number phonenumbers cannot even parse is reported with why, and the rest of the
+    message (an A03 that must open its episode) is unaffected."""
+    event = normalize(msg(phones=xtn), zone_for=lambda _: NY)
+    [invalid] = event["patient"]["invalid_phones"]
+    assert event["patient"]["phones"] == [] and invalid["reason"] == reason
+
+
 def test_deceased_by_disposition_and_restrictions_from_pd1() -> None:
     """ADT-5: PV1-36 of 20 means deceased; PD1-11/12 restrictions are carried."""
     raw = msg(extra="PD1|||||||||||03|Y").replace(b"|01|HOME|", b"|20|MORGUE|")
