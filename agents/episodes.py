@@ -3,7 +3,7 @@ and due-work ticks. Decode -> ``hub.domain`` -> write the table -> emit commands
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import faust
@@ -68,6 +68,9 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
             outcome = apply_action(record, value, now=now, rules=rules(record.facility))
         else:
             outcome = engine.apply_tick(record, now=now, rules=rules(record.facility))
+        await _store_and_emit(key, outcome, now)
+
+    async def _store_and_emit(key: str, outcome: engine.Outcome, now: datetime) -> None:
         table[key] = outcome.record.to_dict()
         at = engine.next_due(outcome.record)
         # a tick that changed nothing must not fire again at once
@@ -78,18 +81,19 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
             await topics.alerts.send(key=alert.patient_key, value=alert.to_dict())
 
     async def _merge_step(key: str, record: PatientRecord | None, value: dict[str, Any],
-                          now: Any) -> None:
-        """§2 A40 across partitions: hand the prior record over, or fold it in (hub.domain.merge)."""
+                          now: datetime) -> None:
+        """§2 A40 across partitions: hand the prior record over, or fold it in (hub.domain.merge);
+        folding in can void a duplicate episode, whose pending texts must be cancelled (TCM-8)."""
         if "merge_out" in value:
             emptied, handed = merge.hand_over(record, value["merge_out"], now)
             if emptied is not None:
                 table[key] = emptied.to_dict()
+                due.set(key, engine.next_due(emptied))  # its episodes moved to the survivor
             if handed is not None:
                 await topics.episode_ticks.send(key=value["merge_out"], value=handed)
         else:
-            merged = merge.fold_in(record, value["merge_in"], key, now)
-            table[key] = merged.to_dict()
-            due.set(key, engine.next_due(merged))
+            await _store_and_emit(key, merge.fold_in(record, value["merge_in"], key, now=now,
+                                                     rules_for=rules), now)
 
     @app.timer(settings.tick_interval)
     async def episode_ticks() -> None:

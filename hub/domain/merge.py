@@ -6,7 +6,8 @@ The two records can live on different partitions, so the merge is two steps thro
    ``merge_out_request`` says what to send to the prior key (``{"merge_out": surviving}``);
 2. the prior key's agent calls ``hand_over``: its record is marked ``merged_into`` and emptied,
    and the record as it was goes to the surviving key (``{"merge_in": record, "at": ...}``);
-3. the surviving key's agent calls ``merge_records`` (or ``fold_in`` for just the record).
+3. the surviving key's agent calls ``fold_in`` (``merge_records`` on the handed-over dict, with
+   the survivor's facility rules) and sends the outcome's cancels and alert like any other.
 
 Every step is idempotent: a repeated ``merge_out`` finds the record already merged and sends
 nothing; a repeated ``merge_in`` finds its episodes already there. TCM-8 holds afterwards: at
@@ -16,6 +17,7 @@ with its evidence carried over. Opt-outs need no merge: they belong to phone num
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
@@ -59,7 +61,9 @@ def merge_records(surviving: PatientRecord | None, prior: PatientRecord | None,
     known = {e.episode_id for e in survivor.episodes}
     incoming = [replace(e, patient_key=surviving_key).noted(now, "merged_from", prior.patient_key)
                 for e in prior.episodes if e.episode_id not in known]
-    episodes = sorted((*survivor.episodes, *incoming), key=lambda e: e.discharge_at)
+    # by instant, not by string: the two records may come from facilities in different zones
+    episodes = sorted((*survivor.episodes, *incoming),
+                      key=lambda e: datetime.fromisoformat(e.discharge_at))
     outcome.record = replace(
         survivor, episodes=tuple(episodes),
         contactable=_contactable(survivor.contactable, prior.contactable),
@@ -73,11 +77,14 @@ def merge_records(surviving: PatientRecord | None, prior: PatientRecord | None,
     return outcome
 
 
-def fold_in(survivor: PatientRecord | None, prior: dict[str, Any], surviving_key: str,
-            now: datetime, rules: TcmRules | None = None) -> PatientRecord:
-    """``merge_records`` for a handed-over dict, keeping only the record (older agent API)."""
-    return merge_records(survivor, PatientRecord.from_dict(prior), surviving_key, now=now,
-                         rules=rules or TcmRules()).record
+def fold_in(survivor: PatientRecord | None, handed: dict[str, Any], surviving_key: str, *,
+            now: datetime, rules_for: Callable[[str], TcmRules]) -> Outcome:
+    """Step 3 for the ``merge_in`` dict ``hand_over`` sent: the surviving facility's rules (the
+    prior's when the survivor has no record yet), so the voided duplicate's cancels reach the
+    right outreach partition and the care team hears of the merge."""
+    prior = PatientRecord.from_dict(handed)
+    facility = survivor.facility if survivor is not None else prior.facility
+    return merge_records(survivor, prior, surviving_key, now=now, rules=rules_for(facility))
 
 
 def _keep_earliest_open(outcome: Outcome, open_ones: list[Episode], prior_key: str,

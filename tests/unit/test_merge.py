@@ -64,8 +64,40 @@ def test_merge_steps_are_idempotent() -> None:
     emptied, handed = hand_over(before, KEY, NOW)
     assert hand_over(emptied, KEY, NOW)[1] is None
     assert handed is not None
-    once = fold_in(None, handed["merge_in"], KEY, NOW)
-    assert fold_in(once, handed["merge_in"], KEY, NOW) == once
+    once = fold_in(None, handed["merge_in"], KEY, now=NOW, rules_for=lambda _: RULES)
+    again = fold_in(once.record, handed["merge_in"], KEY, now=NOW, rules_for=lambda _: RULES)
+    assert again.record == once.record and again.commands == [] and again.alerts == []
+
+
+def test_folding_in_a_duplicate_cancels_its_waiting_texts_with_the_facility_rules() -> None:
+    """TCM-8 after A40: what the agent folds in voids the later episode, returns the cancel for
+    its welcome text still waiting for allowed hours and the episodes_merged alert, using the
+    surviving facility's rules."""
+    survivor = apply_adt(None, adt_event("A03", "C1", discharge_at="2026-11-25T09:30:00-05:00",
+                                         visit_number="V1"), now=at("2026-11-25 10:00"),
+                         rules=RULES).record
+    _, handed = hand_over(prior(), KEY, NOW)
+    assert handed is not None
+    asked: list[str] = []
+    outcome = fold_in(survivor, handed["merge_in"], KEY, now=at("2026-11-25 12:00"),
+                      rules_for=lambda facility: asked.append(facility) or RULES)
+    [cancel] = outcome.commands
+    voided = next(e for e in outcome.record.episodes if e.status == "voided")
+    assert (cancel.action, cancel.command_id) == ("cancel", f"{voided.episode_id}:welcome_sms")
+    assert cancel.to == "+16175550188"
+    assert [a.kind for a in outcome.alerts] == ["episodes_merged"] and asked == ["GEN"]
+
+
+def test_episodes_from_other_zones_are_ordered_by_instant() -> None:
+    """TCM-8 after A40: the earlier discharge is kept open even when its offset sorts it later
+    as text."""
+    survivor = apply_adt(None, adt_event("A03", "C1", discharge_at="2026-11-23T08:00:00-05:00",
+                                         visit_number="V1"), now=at("2026-11-23 10:00"),
+                         rules=RULES).record
+    earlier = prior(discharge_at="2026-11-23T12:30:00+00:00")  # 07:30 New York
+    outcome = merge_records(survivor, earlier, KEY, now=at("2026-11-23 12:00"), rules=RULES)
+    kept = outcome.record.open_episode
+    assert kept is not None and kept.visit_numbers == ("P1", "V1")
 
 
 def test_the_surviving_demographics_win_and_death_holds() -> None:
