@@ -36,16 +36,15 @@ def readmission(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: d
 
 def cancel_admit(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: datetime,
                  cause: str) -> None:
-    """§2 A11: retract the readmission its admission raised (by visit number when both carry
-    one, else the latest); when none is left, outreach resumes with the steps still ahead."""
+    """§2 A11: retract the readmission its admission raised; when none is left, outreach
+    resumes with the steps still ahead."""
     episode = outcome.record.open_episode
     if episode is None or not episode.readmitted:
         return
-    visit_number = event["visit"].get("visit_number")
-    active = [i for i, r in enumerate(episode.readmissions) if not r.get("retracted_by")]
-    matching = [i for i in active if visit_number and
-                episode.readmissions[i].get("visit_number") == visit_number]
-    index = (matching or active)[-1]
+    index = _retracted_by(episode.readmissions, event["visit"].get("visit_number"))
+    if index is None:
+        outcome.notes.append("A11 for a visit no readmission names: the patient stays admitted")
+        return
     readmissions = list(episode.readmissions)
     readmissions[index] = {**readmissions[index], "retracted_by": event["control_id"]}
     episode = replace(episode, readmissions=tuple(readmissions)).noted(
@@ -57,3 +56,15 @@ def cancel_admit(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: 
         episode, commands = release_due(episode, outcome.record.contactable, rules, now)
         outcome.commands += commands
     outcome.save(episode)
+
+
+def _retracted_by(readmissions: tuple[dict[str, Any], ...], visit_number: str | None
+                  ) -> int | None:
+    """The active readmission an A11 cancels: the one with its visit number; the latest only
+    when the A11 or the entry has none. A number that matches nothing retracts nothing: the
+    patient may still be an inpatient, and resuming outreach would text them there (TCM-9)."""
+    active = [i for i, r in enumerate(readmissions) if not r.get("retracted_by")]
+    if visit_number:
+        matching = [i for i in active if readmissions[i].get("visit_number") == visit_number]
+        active = matching or [i for i in active if not readmissions[i].get("visit_number")]
+    return active[-1] if active else None

@@ -1,0 +1,33 @@
+"""Corrections that arrive after the fact: an A11 for another visit (TCM-9), an A08 for a
+discharge whose window is over (TCM-1) or for a merged record while an episode is open (TCM-8)."""
+
+from __future__ import annotations
+
+from hub.domain.episode import PatientRecord
+from hub.domain.transitions import apply_adt
+from tests.unit.episode_events import RULES, adt_event, at, opened
+
+NEXT_MORNING = at("2026-11-24 09:00")
+
+
+def readmitted(visit_number: str | None = "V2") -> PatientRecord:
+    return apply_adt(opened(), adt_event("A01", "C2", visit_number=visit_number),
+                     now=NEXT_MORNING, rules=RULES).record
+
+
+def test_a11_for_a_visit_no_readmission_names_keeps_outreach_paused() -> None:
+    """TCM-9 / §2 A11: cancelling another admission leaves the readmitted patient paused."""
+    outcome = apply_adt(readmitted(), adt_event("A11", "C3", visit_number="V9"),
+                        now=at("2026-11-24 09:30"), rules=RULES)
+    episode = outcome.record.episodes[0]
+    assert episode.readmitted and episode.paused_by == "C2"
+    assert outcome.commands == [] and outcome.alerts == []
+
+
+def test_a11_falls_back_to_the_latest_only_without_a_visit_number() -> None:
+    """TCM-9 / §2 A11: no number on the A11 or on the readmission -> the latest is retracted."""
+    for record, number in ((readmitted(), None), (readmitted(None), "V9")):
+        outcome = apply_adt(record, adt_event("A11", "C3", visit_number=number),
+                            now=at("2026-11-24 09:30"), rules=RULES)
+        assert not outcome.record.episodes[0].readmitted
+        assert [a.kind for a in outcome.alerts] == ["readmission_retracted"]
