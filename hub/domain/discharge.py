@@ -35,8 +35,8 @@ def discharge(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: dat
     else:
         episode = new_episode(episode_id_for(outcome, event), outcome, event, discharge_at,
                               verdict, rules)
-        if verdict.eligible and now > episode.window_close:
-            verdict = Eligibility(False, "window_already_over")  # a replay of an old discharge
+        verdict = _inside_window(verdict, episode, now)
+        if not verdict.eligible:  # e.g. a replay of an old discharge
             episode = replace(episode, status=INELIGIBLE, reason=verdict.reason)
         episode = episode.noted(now, "discharge_assessed", cause, eligible=verdict.eligible,
                                 reason=verdict.reason, flags=verdict.flags)
@@ -70,6 +70,14 @@ def _verdict(outcome: Outcome, event: dict[str, Any], rules: TcmRules) -> Eligib
     return assess_discharge(event, rules)
 
 
+def _inside_window(verdict: Eligibility, episode: Episode, now: datetime) -> Eligibility:
+    """TCM-1: a discharge whose 30 days are over never starts outreach (a replay, a backfill),
+    whether it arrives now or a correction makes it eligible later."""
+    if verdict.eligible and now > episode.window_close:
+        return Eligibility(False, "window_already_over")
+    return verdict
+
+
 def _recorded_same_day(outcome: Outcome, discharge_at: datetime, rules: TcmRules
                        ) -> Episode | None:
     latest = outcome.record.latest_episode
@@ -94,6 +102,7 @@ def _reassess(outcome: Outcome, episode: Episode, verdict: Eligibility, rules: T
     and tells the care team (a person may know better than the correction)."""
     if verdict.reason == "patient_deceased":
         return  # death is handled for every event in apply_adt
+    verdict = _inside_window(verdict, episode, now)
     changed = (episode.reason, episode.flags) != (verdict.reason, verdict.flags)
     episode = replace(episode, reason=verdict.reason, flags=verdict.flags)
     if episode.status == INELIGIBLE and verdict.eligible:

@@ -3,9 +3,11 @@ discharge whose window is over (TCM-1) or for a merged record while an episode i
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hub.domain.episode import PatientRecord
 from hub.domain.transitions import apply_adt
-from tests.unit.episode_events import RULES, adt_event, at, opened
+from tests.unit.episode_events import DISCHARGE, NOW, RULES, adt_event, at, opened
 
 NEXT_MORNING = at("2026-11-24 09:00")
 
@@ -31,3 +33,16 @@ def test_a11_falls_back_to_the_latest_only_without_a_visit_number() -> None:
                             now=at("2026-11-24 09:30"), rules=RULES)
         assert not outcome.record.episodes[0].readmitted
         assert [a.kind for a in outcome.alerts] == ["readmission_retracted"]
+
+
+def test_a08_does_not_reopen_a_discharge_whose_window_is_over() -> None:
+    """TCM-1: a replayed old discharge stays window_already_over when an A08 corrects it."""
+    late = NOW + timedelta(days=40)
+    replayed = apply_adt(None, adt_event("A03", "C1", discharge_at=DISCHARGE, visit_number="V1",
+                                         disposition="03"), now=late, rules=RULES).record
+    outcome = apply_adt(replayed, adt_event("A08", "C2", discharge_at=DISCHARGE,
+                                            visit_number="V1", disposition="01"),
+                        now=late + timedelta(hours=1), rules=RULES)
+    [episode] = outcome.record.episodes
+    assert (episode.status, episode.reason) == ("ineligible", "window_already_over")
+    assert outcome.commands == [] and "episode_opened" not in [a.kind for a in outcome.alerts]
