@@ -9,7 +9,7 @@ from typing import Any
 
 from hub.domain.calendar import local_date
 from hub.domain.eligibility import Eligibility, assess_discharge
-from hub.domain.episode import INELIGIBLE, OPEN, Episode
+from hub.domain.episode import INELIGIBLE, OPEN, VOIDED, Episode
 from hub.domain.lifecycle import (
     episode_id_for,
     new_episode,
@@ -98,11 +98,16 @@ def _same_discharge(episode: Episode, event: dict[str, Any], discharge_at: datet
 
 def _reassess(outcome: Outcome, episode: Episode, verdict: Eligibility, rules: TcmRules,
               now: datetime, cause: str) -> None:
-    """A corrected disposition: ineligible -> open starts outreach; open -> ineligible stops it
-    and tells the care team (a person may know better than the correction)."""
+    """A corrected disposition: ineligible -> open starts outreach (unless another episode is
+    open: TCM-8); open -> ineligible stops it and tells the care team (a person may know better
+    than the correction)."""
     if verdict.reason == "patient_deceased":
         return  # death is handled for every event in apply_adt
     verdict = _inside_window(verdict, episode, now)
+    other_open = outcome.record.open_episode
+    if episode.status == INELIGIBLE and verdict.eligible and other_open is not None:
+        _attach_recorded(outcome, episode, other_open, verdict, rules, now, cause)
+        return
     changed = (episode.reason, episode.flags) != (verdict.reason, verdict.flags)
     episode = replace(episode, reason=verdict.reason, flags=verdict.flags)
     if episode.status == INELIGIBLE and verdict.eligible:
@@ -141,6 +146,23 @@ def _later_discharge(outcome: Outcome, episode: Episode, event: dict[str, Any],
         outcome.save(raise_alert(outcome, episode, "later_discharge_not_eligible", "warning",
                                  now, reason=verdict.reason))
         return
+    _attach_eligible(outcome, episode, verdict, rules, now, cause)
+
+
+def _attach_recorded(outcome: Outcome, recorded: Episode, episode: Episode, verdict: Eligibility,
+                     rules: TcmRules, now: datetime, cause: str) -> None:
+    """TCM-8: a recorded discharge that a correction makes eligible while another episode is
+    open (two records merged by A40) is a later discharge inside that window: it joins the open
+    episode and is voided like a merged duplicate, never a second open episode."""
+    numbers = tuple(dict.fromkeys(episode.visit_numbers + recorded.visit_numbers))
+    outcome.save(replace(recorded, status=VOIDED, reason="attached_to_open_episode").noted(
+        now, "reassessed_eligible_attached", cause, kept=episode.episode_id))
+    _attach_eligible(outcome, replace(episode, visit_numbers=numbers), verdict, rules, now, cause)
+
+
+def _attach_eligible(outcome: Outcome, episode: Episode, verdict: Eligibility, rules: TcmRules,
+                     now: datetime, cause: str) -> None:
+    """Home again after a readmission: outreach resumes with the steps still ahead."""
     if episode.paused_by:
         episode = resume_steps(replace(episode, paused_by=None), "readmission", now)
     episode = clear_alerts(episode, "readmission", "ed_return").noted(

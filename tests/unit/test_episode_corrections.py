@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hub.domain.episode import PatientRecord
+from hub.domain.merge import merge_records
 from hub.domain.transitions import apply_adt
-from tests.unit.episode_events import DISCHARGE, NOW, RULES, adt_event, at, opened
+from tests.unit.episode_events import DISCHARGE, KEY, NOW, RULES, adt_event, at, opened
 
+OLD = "GEN|OLD"
 NEXT_MORNING = at("2026-11-24 09:00")
 
 
@@ -46,3 +48,20 @@ def test_a08_does_not_reopen_a_discharge_whose_window_is_over() -> None:
     [episode] = outcome.record.episodes
     assert (episode.status, episode.reason) == ("ineligible", "window_already_over")
     assert outcome.commands == [] and "episode_opened" not in [a.kind for a in outcome.alerts]
+
+
+def test_a08_making_a_merged_discharge_eligible_attaches_it_to_the_open_episode() -> None:
+    """TCM-8: after an A40, a correction of the prior's ineligible discharge joins the open
+    episode instead of opening a second one."""
+    prior = apply_adt(None, adt_event("A03", "P1", key=OLD, visit_number="P2", disposition="03",
+                                      discharge_at="2026-11-24T08:00:00-05:00"),
+                      now=NEXT_MORNING, rules=RULES).record
+    merged = merge_records(opened(), prior, KEY, now=at("2026-11-24 09:30"), rules=RULES).record
+    outcome = apply_adt(merged, adt_event("A08", "C5", visit_number="P2", disposition="01",
+                                          discharge_at="2026-11-24T08:00:00-05:00"),
+                        now=at("2026-11-24 11:00"), rules=RULES)
+    statuses = [(e.status, e.reason) for e in outcome.record.episodes]
+    assert statuses == [("open", "disposition:01"), ("voided", "attached_to_open_episode")]
+    kept = outcome.record.open_episode
+    assert kept is not None and kept.visit_numbers == ("V1", "P2")
+    assert "episode_opened" not in [a.kind for a in outcome.alerts]
