@@ -106,7 +106,9 @@ class MllpDecoder:
             self._scanned = 0
             return restart + 1
         if end < 0:
-            if len(buffer) - i > self._max:
+            # a trailing 0x1C may be the first half of the end block, not payload
+            payload_so_far = len(buffer) - i - buffer.endswith(END[:1])
+            if payload_so_far > self._max:
                 self._kept = bytes(buffer[i:i + self._max])
                 self._state = _State.SKIPPING
                 return len(buffer) - 1  # the last byte may be the 0x1C of a split end block

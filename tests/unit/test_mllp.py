@@ -28,7 +28,8 @@ def test_garbage_before_a_start_block_is_reported_with_its_bytes() -> None:
     """ADT-8: bytes outside a frame are kept for a person, and the next frame still decodes."""
     out = MllpDecoder().feed(b"hello" + frame(A))
     assert out == [FramingProblem("garbage_before_start",
-                                  "5 bytes outside an MLLP frame before a start block", b"hello"), Frame(A)]
+                                  "5 bytes outside an MLLP frame before a start block", b"hello"),
+                   Frame(A)]
 
 
 def test_line_endings_between_frames_are_not_garbage() -> None:
@@ -38,7 +39,7 @@ def test_line_endings_between_frames_are_not_garbage() -> None:
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
 def test_oversized_frame_is_reported_and_the_connection_resynchronizes(size: int) -> None:
-    """ADT-8: a frame over the limit becomes one problem with its first bytes; the next frame works."""
+    """ADT-8: a frame over the limit is one problem with its first bytes; the next frame works."""
     big = b"MSH|^~\\&|" + b"X" * 500
     out = feed_in_chunks(MllpDecoder(max_frame=100), frame(big) + frame(B), size)
     assert len(out) == 2
@@ -59,3 +60,27 @@ def test_a_frame_cut_off_by_the_connection_closing_is_kept() -> None:
 def test_frame_wraps_payload_in_start_and_end_blocks() -> None:
     """ADT-8: frame = 0x0B + message + 0x1C 0x0D."""
     assert frame(b"x") == b"\x0bx\x1c\x0d" and START == b"\x0b" and END == b"\x1c\x0d"
+
+
+def splits(data: bytes) -> list[list[bytes]]:
+    """Every way of cutting ``data`` into two reads, plus one byte at a time."""
+    return [[data[:k], data[k:]] for k in range(1, len(data))] + [
+        [bytes([b]) for b in data]]
+
+
+@pytest.mark.parametrize("reads", splits(frame(b"M" * 50)))
+def test_a_frame_of_exactly_the_limit_is_a_frame_however_its_end_block_is_split(
+        reads: list[bytes]) -> None:
+    """ADT-8: a payload of exactly max_frame bytes is accepted, also when 0x1C and 0x0D arrive
+    in different reads."""
+    decoder = MllpDecoder(max_frame=50)
+    assert [item for chunk in reads for item in decoder.feed(chunk)] == [Frame(b"M" * 50)]
+
+
+@pytest.mark.parametrize("reads", splits(frame(b"M" * 51)))
+def test_one_byte_over_the_limit_is_oversized_however_it_is_split(reads: list[bytes]) -> None:
+    """ADT-8: max_frame + 1 bytes is oversized at every read boundary, its first bytes kept."""
+    decoder = MllpDecoder(max_frame=50)
+    [problem] = [item for chunk in reads for item in decoder.feed(chunk)]
+    assert isinstance(problem, FramingProblem)
+    assert (problem.kind, problem.data) == ("oversized", b"M" * 50)
