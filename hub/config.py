@@ -8,12 +8,16 @@ accepts its first message.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub.domain.calendar import BusinessCalendar
 from hub.errors import ConfigError
+
+T = TypeVar("T")
 
 
 def _zone(name: str, variable: str) -> ZoneInfo:
@@ -50,21 +54,39 @@ def _instant(env: Mapping[str, str], variable: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise ConfigError(f"{variable}: expected an ISO 8601 time with offset, got {raw!r}") from exc
+        raise ConfigError(
+            f"{variable}: expected an ISO 8601 time with offset, got {raw!r}") from exc
     if value.tzinfo is None:
         raise ConfigError(f"{variable}: the time needs an offset, e.g. 2026-11-23T10:00:00-05:00")
     return value
 
 
-def _facility_zones(raw: str, variable: str) -> dict[str, ZoneInfo]:
-    """``FAC1=America/Chicago,FAC2=America/Denver`` -> {facility: zone}."""
-    zones: dict[str, ZoneInfo] = {}
+def _per_facility(raw: str, variable: str, read: Callable[[str, str], T]) -> dict[str, T]:
+    """``FAC1=value,FAC2=value`` -> {facility: read(value, variable)}."""
+    values: dict[str, T] = {}
     for item in filter(None, (part.strip() for part in raw.split(","))):
-        facility, sep, name = item.partition("=")
+        facility, sep, value = item.partition("=")
         if not sep or not facility.strip():
-            raise ConfigError(f"{variable}: expected FACILITY=Zone pairs, got {item!r}")
-        zones[facility.strip()] = _zone(name.strip(), variable)
-    return zones
+            raise ConfigError(f"{variable}: expected FACILITY=value pairs, got {item!r}")
+        values[facility.strip()] = read(value.strip(), variable)
+    return values
+
+
+def _holidays(spec: str, variable: str) -> BusinessCalendar:
+    """TCM-3 (CONTESTED): ``US`` (federal, the default), ``US-CA``, ``none``, with ``+day`` and
+    ``-day`` exceptions (``BusinessCalendar.from_spec``)."""
+    try:
+        return BusinessCalendar.from_spec(spec)
+    except ConfigError as exc:
+        raise ConfigError(f"{variable}: {exc.message}") from exc
+
+
+def _visit_day_counting(raw: str) -> bool:
+    """TCM-4 (CONTESTED): ``calendar`` gives +7/+14, ``strict`` (discharge date = day 1) +6/+13."""
+    choice = raw.strip().lower() or "calendar"
+    if choice not in ("calendar", "strict"):
+        raise ConfigError(f"HUB_VISIT_DAY_COUNTING: expected 'calendar' or 'strict', got {raw!r}")
+    return choice == "strict"
 
 
 @dataclass(frozen=True)
@@ -106,6 +128,9 @@ class Settings:
     store: str = "rocksdb://"
     default_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
     facility_zones: dict[str, ZoneInfo] = field(default_factory=dict)
+    holidays: BusinessCalendar = field(default_factory=BusinessCalendar)  # TCM-3: US federal
+    facility_holidays: dict[str, BusinessCalendar] = field(default_factory=dict)
+    strict_visit_days: bool = False  # TCM-4: +6/+13 instead of +7/+14
     phone_region: str = "US"
     practice_name: str = "Your care team"
     callback_number: str = ""
@@ -116,10 +141,13 @@ class Settings:
     rebalance_timeout: float | None = None  # seconds; small values speed up a one-worker demo
     api_token: str = ""  # bearer token for the care-team API; empty = API refuses every call
     kafka_idempotence: bool = True  # the embedded demo broker has no idempotent producers
-    clock_start: datetime | None = None  # run the worker's clock from this instant (rehearsals, tests)
+    clock_start: datetime | None = None  # worker clock starts here (rehearsals, tests)
 
     def zone_for(self, facility: str) -> ZoneInfo:
         return self.facility_zones.get(facility, self.default_zone)
+
+    def holidays_for(self, facility: str) -> BusinessCalendar:
+        return self.facility_holidays.get(facility, self.holidays)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -152,7 +180,12 @@ class Settings:
             data_dir=env.get("HUB_DATA_DIR", cls.data_dir),
             store=env.get("HUB_STORE", cls.store),
             default_zone=_zone(env.get("HUB_FACILITY_TZ", "America/New_York"), "HUB_FACILITY_TZ"),
-            facility_zones=_facility_zones(env.get("HUB_FACILITY_ZONES", ""), "HUB_FACILITY_ZONES"),
+            facility_zones=_per_facility(env.get("HUB_FACILITY_ZONES", ""), "HUB_FACILITY_ZONES",
+                                         _zone),
+            holidays=_holidays(env.get("HUB_HOLIDAYS") or "US", "HUB_HOLIDAYS"),
+            facility_holidays=_per_facility(env.get("HUB_FACILITY_HOLIDAYS", ""),
+                                            "HUB_FACILITY_HOLIDAYS", _holidays),
+            strict_visit_days=_visit_day_counting(env.get("HUB_VISIT_DAY_COUNTING", "")),
             phone_region=env.get("HUB_PHONE_REGION", cls.phone_region),
             practice_name=env.get("HUB_PRACTICE_NAME", cls.practice_name),
             callback_number=env.get("HUB_CALLBACK_NUMBER", cls.callback_number),

@@ -23,8 +23,9 @@ END_OF_DAY = time(23, 59, 59, 999999)
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """Weekends plus a holiday set: ``country``/``subdivision`` from the ``holidays`` package,
-    then the facility's own ``extra_closed`` days, then ``extra_open`` days it works anyway."""
+    """Weekends plus a holiday set: ``country``/``subdivision`` from the ``holidays`` package
+    (``country=""``: no public holidays), then the facility's own ``extra_closed`` days, then
+    ``extra_open`` days it works anyway."""
 
     country: str = "US"
     subdivision: str | None = None
@@ -37,16 +38,36 @@ class BusinessCalendar:
                     extra_open: frozenset[date] = frozenset()) -> BusinessCalendar:
         """A checked calendar: an unknown country or subdivision fails at start-up."""
         try:
-            holiday_calendars.country_holidays(country, subdiv=subdiv, years=2026)
+            if country:
+                holiday_calendars.country_holidays(country, subdiv=subdiv, years=2026)
         except NotImplementedError as exc:
             raise ConfigError(f"no holiday calendar for {country!r}/{subdiv!r}") from exc
         return cls(country, subdiv, frozenset(extra_closed), frozenset(extra_open))
 
+    @classmethod
+    def from_spec(cls, spec: str) -> BusinessCalendar:
+        """``US``, ``US-CA`` (country-subdivision, as the ``holidays`` package names them) or
+        ``none``, then any ``+YYYY-MM-DD`` (closed as well) and ``-YYYY-MM-DD`` (open anyway),
+        separated by spaces: ``US-MA +2026-12-24 -2026-11-11``."""
+        head, *days = spec.split() or [""]
+        if not head or head[0] in "+-":
+            raise ConfigError(f"expected a country such as US or US-CA, or none, got {spec!r}")
+        extra: dict[str, set[date]] = {"+": set(), "-": set()}
+        for token in days:
+            try:
+                extra[token[0]].add(date.fromisoformat(token[1:]))
+            except (KeyError, ValueError):
+                raise ConfigError(f"expected +YYYY-MM-DD or -YYYY-MM-DD, got {token!r}") from None
+        country, _, subdivision = ("" if head.lower() == "none" else head).partition("-")
+        return cls.for_country(country.upper(), subdivision or None,
+                               extra_closed=frozenset(extra["+"]),
+                               extra_open=frozenset(extra["-"]))
+
     def is_holiday(self, day: date) -> bool:
         if day in self.extra_open:
             return False
-        return day in self.extra_closed or day in _holidays(self.country, self.subdivision,
-                                                            day.year)
+        return day in self.extra_closed or (
+            bool(self.country) and day in _holidays(self.country, self.subdivision, day.year))
 
     def is_business_day(self, day: date) -> bool:
         if day in self.extra_open:

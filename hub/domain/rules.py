@@ -110,18 +110,23 @@ class RulesBook:
 def rules_for_settings(settings: Any,
                        overrides: Mapping[str, Mapping[str, Any]] | None = None
                        ) -> Callable[[str], TcmRules]:
-    """Rules per sending facility: the facility's zone from the settings, the hub's practice name
-    and number, then any per-facility overrides. Checked once, here (ConfigError at start-up)."""
-    base = TcmRules(zone=settings.default_zone, practice_name=settings.practice_name,
-                    callback_number=settings.callback_number)
+    """Rules per sending facility: the facility's zone and holiday calendar from the settings,
+    the hub's practice name, number and TCM-4 day counting, then any per-facility overrides.
+    Checked once, here (ConfigError at start-up)."""
+    base = TcmRules(zone=settings.default_zone, calendar=settings.holidays,
+                    strict_visit_days=settings.strict_visit_days,
+                    practice_name=settings.practice_name, callback_number=settings.callback_number)
     book = RulesBook(base, overrides or {})
     cache: dict[str, TcmRules] = {}
 
     def rules(facility: str) -> TcmRules:
         if facility not in cache:
             chosen = book.for_facility(facility)
-            if "zone" not in (overrides or {}).get(facility, {}):
+            overridden = (overrides or {}).get(facility, {})
+            if "zone" not in overridden:
                 chosen = replace(chosen, zone=settings.zone_for(facility))
+            if "calendar" not in overridden:
+                chosen = replace(chosen, calendar=settings.holidays_for(facility))
             cache[facility] = chosen
         return cache[facility]
 

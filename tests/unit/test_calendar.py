@@ -149,3 +149,16 @@ def test_add_business_days_counts_exactly(day: date, count: int) -> None:
     result = US.add_business_days(day, count)
     assert US.business_days_between(day, result) == count
     assert count == 0 or US.is_business_day(result)
+
+
+def test_calendar_spec_names_a_country_or_none_with_exceptions() -> None:
+    """TCM-3 (CONTESTED holidays): ``none`` keeps only weekends; ``+day`` closes, ``-day`` opens."""
+    weekends_only = BusinessCalendar.from_spec("none")
+    assert weekends_only.is_business_day(date(2026, 11, 26))  # Thanksgiving
+    assert not weekends_only.is_business_day(date(2026, 11, 28))  # a Saturday
+    site = BusinessCalendar.from_spec("us-MA +2026-12-24 -2026-11-26")
+    assert (site.country, site.subdivision) == ("US", "MA")
+    assert site.is_holiday(date(2026, 12, 24)) and site.is_business_day(date(2026, 11, 26))
+    assert site.is_holiday(date(2026, 4, 20))  # Patriots' Day
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        BusinessCalendar.from_spec("US 24/12/2026")

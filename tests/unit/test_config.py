@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from hub.config import Settings
+from hub.domain.calendar import BusinessCalendar
+from hub.domain.rules import rules_for_settings
+from hub.domain.transitions import apply_adt
 from hub.errors import ConfigError
+from tests.unit.episode_events import NY, adt_event
 
 
 def test_defaults_without_environment() -> None:
@@ -21,8 +26,9 @@ def test_defaults_without_environment() -> None:
 
 def test_facility_zones_map_each_sending_facility() -> None:
     """ADT-2: each sending facility reads its timestamps in its own configured zone."""
-    settings = Settings.from_env({"HUB_FACILITY_TZ": "America/Chicago",
-                                  "HUB_FACILITY_ZONES": "WEST=America/Los_Angeles, HI=Pacific/Honolulu"})
+    settings = Settings.from_env({
+        "HUB_FACILITY_TZ": "America/Chicago",
+        "HUB_FACILITY_ZONES": "WEST=America/Los_Angeles, HI=Pacific/Honolulu"})
     assert settings.zone_for("WEST") == ZoneInfo("America/Los_Angeles")
     assert settings.zone_for("HI") == ZoneInfo("Pacific/Honolulu")
     assert settings.zone_for("OTHER") == ZoneInfo("America/Chicago")
@@ -52,3 +58,53 @@ def test_missing_twilio_credentials_fail_at_start_up() -> None:
 def test_recording_sender_needs_no_twilio_account() -> None:
     """HUB_SENDER=record (the demo's stand-in) starts without Twilio credentials."""
     Settings.from_env({"HUB_SENDER": "record"}).require_sender()
+
+
+def test_holiday_calendars_hub_wide_and_per_facility() -> None:
+    """TCM-3 (CONTESTED holidays): US federal by default; a hub-wide and per-facility choice."""
+    assert Settings.from_env({}).holidays_for("ANY") == BusinessCalendar("US")
+    settings = Settings.from_env({"HUB_HOLIDAYS": "US-MA +2026-12-24 -2026-11-11",
+                                  "HUB_FACILITY_HOLIDAYS": "WEST=US-CA, CLINIC=none"})
+    assert settings.holidays_for("OTHER") == BusinessCalendar(
+        "US", "MA", frozenset({date(2026, 12, 24)}), frozenset({date(2026, 11, 11)}))
+    assert settings.holidays_for("WEST") == BusinessCalendar("US", "CA")
+    assert settings.holidays_for("CLINIC") == BusinessCalendar("")
+
+
+def test_visit_day_counting_is_calendar_unless_strict() -> None:
+    """TCM-4 (CONTESTED): +7/+14 by default, the strict reading on request."""
+    assert not Settings.from_env({}).strict_visit_days
+    assert Settings.from_env({"HUB_VISIT_DAY_COUNTING": "Strict"}).strict_visit_days
+
+
+@pytest.mark.parametrize("env, variable", [
+    ({"HUB_HOLIDAYS": "XX"}, "HUB_HOLIDAYS"),
+    ({"HUB_HOLIDAYS": "US-ZZ"}, "HUB_HOLIDAYS"),
+    ({"HUB_HOLIDAYS": "US 2026-12-24"}, "HUB_HOLIDAYS"),
+    ({"HUB_HOLIDAYS": "US +2026-13-01"}, "HUB_HOLIDAYS"),
+    ({"HUB_HOLIDAYS": "+2026-12-24"}, "HUB_HOLIDAYS"),
+    ({"HUB_FACILITY_HOLIDAYS": "WEST"}, "HUB_FACILITY_HOLIDAYS"),
+    ({"HUB_FACILITY_HOLIDAYS": "WEST=XX"}, "HUB_FACILITY_HOLIDAYS"),
+    ({"HUB_VISIT_DAY_COUNTING": "loose"}, "HUB_VISIT_DAY_COUNTING"),
+])
+def test_bad_calendar_settings_name_their_variable(env: dict[str, str], variable: str) -> None:
+    """TCM-3/TCM-4: a calendar or day counting the hub cannot use stops the start-up."""
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_env(env)
+
+
+def test_calendar_settings_reach_the_deadlines() -> None:
+    """TCM-3/TCM-4: the facility's holidays move the contact deadline, strict counting the
+    visit dates. Wednesday 25 Nov 2026, the day before Thanksgiving."""
+    event = adt_event("A03", "C1", discharge_at="2026-11-25T09:30:00-05:00")  # from GEN
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=NY)
+    federal = rules_for_settings(Settings.from_env({}))("GEN")
+    episode = apply_adt(None, event, now=now, rules=federal).record.episodes[0]
+    assert episode.contact_due.startswith("2026-11-30")  # Thu 26 is a holiday: Fri, Mon
+    assert (episode.visit_due_99496, episode.visit_due_99495) == ("2026-12-02", "2026-12-09")
+    settings = Settings.from_env({"HUB_FACILITY_HOLIDAYS": "GEN=none",
+                                  "HUB_VISIT_DAY_COUNTING": "strict"})
+    episode = apply_adt(None, event, now=now,
+                        rules=rules_for_settings(settings)("GEN")).record.episodes[0]
+    assert episode.contact_due.startswith("2026-11-27")  # Thu, Fri
+    assert (episode.visit_due_99496, episode.visit_due_99495) == ("2026-12-01", "2026-12-08")
