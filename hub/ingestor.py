@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from hub.clock import Clock
 from hub.errors import BrokerUnavailable, Hl7Error
-from hub.hl7.ack import build_ack
+from hub.hl7.ack import ack_wanted, build_ack
 from hub.hl7.header import MessageHeader, read_header
 from hub.hl7.mllp import FramingProblem
 from hub.intake import Received, Triage, raw_record, triage
@@ -35,6 +35,7 @@ class IngestResult:
     ack: bytes
     ack_code: str
     topic: str | None  # where the message was kept; None when the broker did not take it
+    reply: bool = True  # False when enhanced mode's MSH-15 (NE, ER, SU) asked for no such ACK
 
 
 class Ingestor:
@@ -96,7 +97,7 @@ class Ingestor:
         now = self._clock.now()
         control_id = f"TCMHUB{now:%Y%m%d%H%M%S}{next(self._ack_ids):06d}"
         ack = build_ack(header, code, now=now, control_id=control_id, error=error)
-        return IngestResult(ack, code, topic)
+        return IngestResult(ack, code, topic, reply=ack_wanted(header, code))
 
 
 def _control_id(decision: Any) -> str | None:

@@ -67,14 +67,14 @@ class MllpServer:
         finally:
             writer.close()
 
-    async def _handle(self, item: Frame | FramingProblem, writer: asyncio.StreamWriter, transport: str,
-                      peer: str | None) -> None:
+    async def _handle(self, item: Frame | FramingProblem, writer: asyncio.StreamWriter,
+                      transport: str, peer: str | None) -> None:
         if isinstance(item, Frame):
             result: IngestResult | None = await self._ingestor.ingest(
                 item.payload, transport=transport, peer=peer)
         else:
             # garbage between frames, an oversized or unterminated frame: keep the bytes we have
             result = await self._ingestor.ingest_problem(item, transport=transport, peer=peer)
-        if result is not None:
+        if result is not None and result.reply:  # MSH-15 NE/ER/SU may ask for no answer
             writer.write(frame(result.ack))
             await writer.drain()

@@ -1,12 +1,15 @@
-"""ACK messages (ADT-9): in the sender's encoding characters and version, MSA-2 = its MSH-10,
-and an ERR segment saying where and why on AE/AR. Enhanced mode (MSH-15/16 present) answers with
-the commit codes CA/CE/CR."""
+"""ACK messages (ADT-9): in the sender's encoding characters, version and character set (MSH-18
+echoed, the bytes encoded in it), MSA-2 = its MSH-10, and an ERR segment saying where and why on
+AE/AR. Enhanced mode (MSH-15/16 present) answers with the commit codes CA/CE/CR, and only when
+MSH-15 asks for that answer (AL always, NE never, ER on an error, SU on success)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from hub.errors import Hl7Error
+from hub.hl7.charset import CODECS
 from hub.hl7.header import MessageHeader
 from hub.hl7.parse import Encoding
 
@@ -14,8 +17,23 @@ ENHANCED = {"AA": "CA", "AE": "CE", "AR": "CR"}
 # HL7 table 0357 codes for the hub's error codes
 ERROR_CODES = {"missing_segment": "100", "bad_segment_id": "100", "duplicate_msh": "100",
                "missing_field": "101", "bad_timestamp": "102", "bad_encoding_chars": "102",
-               "undecodable_bytes": "102", "bad_segment_separator": "100", "unsupported_message_type": "200",
-               "unsupported_event": "201", "unsupported_version": "203", "no_msh": "100"}
+               "undecodable_bytes": "102", "bad_segment_separator": "100",
+               "unsupported_message_type": "200", "unsupported_event": "201",
+               "unsupported_version": "203", "no_msh": "100"}
+# MSH-15 (table 0155) in enhanced mode: does an accept ACK with this original-mode code go back?
+_ACCEPT_CONDITIONS = {"NE": lambda code: False, "ER": lambda code: code != "AA",
+                      "SU": lambda code: code == "AA"}
+# A location an ERR segment can carry: segment id, optionally -field and .component.
+_LOCATION = re.compile(r"([A-Z][A-Z0-9]{2})(?:-(\d{1,3})(?:\.(\d{1,3}))?)?\Z")
+
+
+def ack_wanted(header: MessageHeader | None, code: str) -> bool:
+    """Whether the sender asked for this ACK: always in original mode; in enhanced mode per
+    MSH-15 (AL, empty or unknown values: always)."""
+    if header is None or not header.enhanced_mode:
+        return True
+    condition = _ACCEPT_CONDITIONS.get(header.accept_ack_type)
+    return condition is None or condition(code)
 
 
 def _escape(text: str, enc: Encoding) -> str:
@@ -34,9 +52,9 @@ def build_ack(header: MessageHeader | None, code: str, *, now: datetime, control
         code = ENHANCED.get(code, code)
     version = (header.version if header and header.version else "2.5")
     trigger = header.trigger if header else ""
-    chars = enc.component + enc.repetition + enc.escape + enc.subcomponent
-    msh = f.join([
-        "MSH", chars,
+    codec = CODECS.get(header.charset) if header and header.charset else None
+    fields = [
+        "MSH", enc.msh2,
         _escape(header.receiving_application, enc) if header else "TCMHUB",
         _escape(header.receiving_facility, enc) if header else "",
         _escape(header.sending_application, enc) if header else "",
@@ -44,23 +62,40 @@ def build_ack(header: MessageHeader | None, code: str, *, now: datetime, control
         now.strftime("%Y%m%d%H%M%S%z"), "",
         enc.component.join(["ACK", trigger, "ACK"]) if trigger else "ACK",
         control_id, header.processing_id if header and header.processing_id else "P", version,
-    ])
-    segments = [msh, f.join(["MSA", code, _escape(header.control_id, enc) if header else ""])]
+    ]
+    if header is not None and codec is not None:
+        fields += ["", "", "", "", "", _escape(header.charset, enc)]  # MSH-13..17, MSH-18
+    segments = [f.join(fields),
+                f.join(["MSA", code, _escape(header.control_id, enc) if header else ""])]
     if error is not None:
         segments.append(_err(error, enc, version))
-    return ("\r".join(segments) + "\r").encode("utf-8")
+    # In the sender's character set, so its own names come back as the bytes it sent; a set the
+    # hub cannot write (unknown MSH-18) is answered in UTF-8 without claiming the sender's.
+    return ("\r".join(segments) + "\r").encode(codec or "utf-8", "replace")
+
+
+def _location(error: Hl7Error) -> tuple[str, str, str]:
+    """(segment, field, component) of a well-formed location such as ``PID-3`` or ``PID-3.1``;
+    empty parts for one that is not (``segment 3``, ``MSH (segment 5)``)."""
+    match = _LOCATION.match(error.location or "")
+    if match is None:
+        return "", "", ""
+    segment, field_no, component = match.groups()
+    return segment, field_no or "", component or ""
 
 
 def _err(error: Hl7Error, enc: Encoding, version: str) -> str:
-    f, c = enc.field, enc.component
-    location = error.location or ""
-    segment, _, position = location.partition("-")
-    field_no = position.split(".")[0] if position.split(".")[0].isdigit() else ""
+    f, c, s = enc.field, enc.component, enc.subcomponent
+    segment, field_no, component = _location(error)
     hl7_code = ERROR_CODES.get(error.code, "207")
     message = _escape(f"{error.code}: {error.message}", enc)
     if version.startswith(("2.1", "2.2", "2.3", "2.4")):
-        # ERR-1 (CM: segment^sequence^field^code) for versions before 2.5
-        return f.join(["ERR", c.join([segment, "1", field_no, c.join([hl7_code, message])])])
-    location_field = c.join([segment, "1", field_no]) if segment else ""
-    return f.join(["ERR", "", location_field, c.join([hl7_code, message, "HL70357"]), "E",
-                   "", "", "", message])
+        # ERR-1 is an ELD: segment^sequence^field^code, the code a CE whose parts are
+        # subcomponents (identifier&text&coding system)
+        eld = [segment, "1" if segment else "", field_no, s.join([hl7_code, message, "HL70357"])]
+        return f.join(["ERR", c.join(eld)])
+    # ERR-2 is an ERL: segment^sequence^field^repetition^component
+    erl = [segment, "1"] + ([field_no] if field_no else []) + (["1", component] if component
+                                                               else [])
+    return f.join(["ERR", "", c.join(erl) if segment else "",
+                   c.join([hl7_code, message, "HL70357"]), "E", "", "", "", message])

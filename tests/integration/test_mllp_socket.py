@@ -117,3 +117,20 @@ async def test_mutual_tls_accepts_a_client_certificate_and_refuses_none(pki: Pat
     finally:
         await server.stop()
     assert [r[2]["transport"] for r in sink.records] == ["mllp+tls"]
+
+
+async def test_msh_15_ne_gets_no_ack_on_the_wire() -> None:
+    """ADT-9 enhanced mode: a message with MSH-15 NE is kept and answered with nothing; the next
+    message's ACK is the first frame the sender reads."""
+    server, sink = await serve()
+    quiet = message(1).replace(b"|P|2.5\r", b"|P|2.5|||NE|NE\r")
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(frame(quiet) + frame(message(2)))
+        await writer.drain()
+        client = MllpClient(reader, writer)
+        assert ack_summary(await client._next_frame()) == "AA M2"
+        await client.close()
+    finally:
+        await server.stop()
+    assert [r[2]["control_id"] for r in sink.records] == ["M1", "M2"]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from hl7apy.parser import parse_message
 
 from hub.errors import Hl7Error
-from hub.hl7.ack import build_ack
-from hub.hl7.header import read_header
+from hub.hl7.ack import ack_wanted, build_ack
+from hub.hl7.header import MessageHeader, read_header
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 ORIGINAL = b"MSH|^~\\&|EPIC|GEN|HUB|HUBFAC|20260101||ADT^A03^ADT_A03|MSG42|P|2.5\rPID|1||7^^^G^MR\r"
@@ -32,7 +32,7 @@ def test_ae_carries_an_err_segment_with_location_code_and_reason() -> None:
     raw = build_ack(read_header(ORIGINAL), "AE", now=NOW, control_id="ACK2", error=error)
     ack = parsed(raw)
     assert ack.msa.msa_1.value == "AE"
-    err = [s for s in raw.decode().split("\r") if s.startswith("ERR")][0].split("|")
+    err = _err_fields(raw)
     assert err[2] == "PID^1^3" and err[3].startswith("101^missing_field") and err[4] == "E"
 
 
@@ -58,9 +58,71 @@ def test_unreadable_message_still_gets_a_valid_ack() -> None:
     assert ack.msa.msa_1.value == "AE" and ack.msa.msa_2.value == ""
 
 
-def test_pre_25_versions_put_the_location_in_err_1() -> None:
-    """ADT-9: versions before 2.5 carry the error in ERR-1."""
+def test_pre_25_versions_put_the_error_in_err_1_as_an_eld() -> None:
+    """ADT-9: before 2.5, ERR-1 is an ELD (segment^sequence^field^code) whose code is a CE, so
+    identifier, text and coding system are subcomponents of its 4th component."""
     header = read_header(ORIGINAL.replace(b"|P|2.5\r", b"|P|2.3\r"))
-    error = Hl7Error("x", code="missing_field", location="PID-3")
-    raw = build_ack(header, "AE", now=NOW, control_id="A", error=error).decode()
-    assert "\rERR|PID^1^3^101^" in raw
+    error = Hl7Error("x & y", code="missing_field", location="PID-3")
+    raw = build_ack(header, "AE", now=NOW, control_id="A", error=error)
+    assert b"\rERR|PID^1^3^101&missing_field: x \\T\\ y&HL70357\r" in raw
+    eld = parsed(raw).err.err_1
+    assert [c.name for c in eld.children] == ["CM_ELD_1", "CM_ELD_2", "CM_ELD_3", "CM_ELD_4"]
+    assert eld.children[3].children[0].to_er7() == "101"  # CE-1 of ELD-4
+
+
+def test_a_location_that_is_not_a_field_is_not_written_as_one() -> None:
+    """ADT-9: 'segment 3' or 'MSH (segment 2)' is no segment id: ERR-2 stays empty (ERR-1's
+    location parts before 2.5), the code and reason are still there."""
+    for location in ("segment 3", "MSH (segment 2)", None):
+        error = Hl7Error("bad id", code="bad_segment_id", location=location)
+        err = _err_fields(build_ack(read_header(ORIGINAL), "AE", now=NOW, control_id="A",
+                                    error=error))
+        assert err[2] == "" and err[3].startswith("100^bad_segment_id")
+        old = read_header(ORIGINAL.replace(b"|P|2.5\r", b"|P|2.4\r"))
+        err = _err_fields(build_ack(old, "AE", now=NOW, control_id="A", error=error))
+        assert err[1].startswith("^^^100&bad_segment_id")
+
+
+def test_segment_and_component_locations_are_well_formed_erl() -> None:
+    """ADT-9: ERR-2 is segment^sequence[^field[^repetition^component]]."""
+    for location, erl in (("PV1", "PV1^1"), ("MSH-9", "MSH^1^9"), ("PID-3.1", "PID^1^3^1^1")):
+        error = Hl7Error("x", code="missing_field", location=location)
+        raw = build_ack(read_header(ORIGINAL), "AE", now=NOW, control_id="A", error=error)
+        assert _err_fields(raw)[2] == erl
+
+
+def _err_fields(ack: bytes) -> list[str]:
+    return next(s for s in ack.decode("latin-1").split("\r") if s.startswith("ERR")).split("|")
+
+
+LATIN1 = ("MSH|^~\\&|\u00c9PIC|GEN|HUB|HUBFAC|20260101||ADT^A08^ADT_A01|M1|P|2.5||||||8859/1\r"
+          "PID|1||7^^^G^MR||M\u00dcLLER\r").encode("latin-1")
+
+
+def test_ack_is_written_in_the_senders_character_set_and_echoes_msh_18() -> None:
+    """ADT-1/ADT-9: a Latin-1 sender named 'ÉPIC' gets its own bytes back, MSH-18 = 8859/1."""
+    raw = build_ack(read_header(LATIN1), "AA", now=NOW, control_id="A")
+    msh = raw.split(b"\r")[0].split(b"|")
+    assert msh[4] == "\u00c9PIC".encode("latin-1") and msh[17] == b"8859/1"
+    ack = parse_message(raw.decode("latin-1"), find_groups=False)
+    assert ack.msh.msh_5.value == "\u00c9PIC" and ack.msh.msh_18.value == "8859/1"
+
+
+def test_an_ack_without_a_declared_character_set_is_utf8_without_msh_18() -> None:
+    """ADT-1: no MSH-18, no claim: the ACK is UTF-8 and its MSH ends at MSH-12."""
+    raw = build_ack(read_header(ORIGINAL), "AA", now=NOW, control_id="A")
+    assert raw.split(b"\r")[0].endswith(b"|A|P|2.5")
+
+
+def test_enhanced_mode_accept_ack_conditions_of_msh_15() -> None:
+    """ADT-9: MSH-15 AL always answers, NE never, ER only on an error, SU only on success;
+    original mode always answers."""
+    def mode(msh15: str) -> MessageHeader:
+        return read_header(ORIGINAL.replace(b"|P|2.5\r", f"|P|2.5|||{msh15}|AL\r".encode()))
+
+    assert all(ack_wanted(read_header(ORIGINAL), code) for code in ("AA", "AE", "AR"))
+    assert all(ack_wanted(mode("AL"), code) for code in ("AA", "AE", "AR"))
+    assert not any(ack_wanted(mode("NE"), code) for code in ("AA", "AE", "AR"))
+    assert [ack_wanted(mode("ER"), code) for code in ("AA", "AE", "AR")] == [False, True, True]
+    assert [ack_wanted(mode("SU"), code) for code in ("AA", "AE", "AR")] == [True, False, False]
+    assert ack_wanted(mode(""), "AA")  # MSH-16 alone: enhanced mode, an accept ACK as for AL

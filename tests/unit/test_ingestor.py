@@ -74,3 +74,16 @@ async def test_a_bench_ingestor_keeps_out_of_the_live_topics() -> None:
     await ingestor.ingest(A03, transport="mllp", peer=None)
     await ingestor.ingest(b"hello", transport="mllp", peer=None)
     assert [topic for topic, _key, _record in sink.records] == ["bench.raw", "bench.bad"]
+
+
+async def test_enhanced_mode_answers_only_what_msh_15_asks_for() -> None:
+    """ADT-9: MSH-15 NE keeps the message but asks for no commit ACK; ER answers only errors."""
+    sink = MemorySink([])
+    ingestor = Ingestor(sink, FixedClock(NOW))
+    never = A03.replace(b"|P|2.5\r", b"|P|2.5|||NE|AL\r")
+    result = await ingestor.ingest(never, transport="mllp", peer=None)
+    assert (result.ack_code, result.topic, result.reply) == ("AA", "hl7.adt.raw", False)
+    errors_only = A03.replace(b"|P|2.5\r", b"|P|2.5|||ER|AL\r").replace(b"ADT^A03", b"ORU^R01")
+    result = await ingestor.ingest(errors_only, transport="mllp", peer=None)
+    assert result.reply and b"MSA|CR|MSG1" in result.ack
+    assert len(sink.records) == 2
