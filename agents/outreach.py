@@ -19,10 +19,10 @@ from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
-from hub.domain.phone_state import PhoneState
+from hub.domain.phone_state import IN_FLIGHT, LedgerEntry, PhoneState
 from hub.logs import get_logger
-from hub.sending import Sender
-from hub.voice import voice_twiml
+from hub.sending import Sender, awaiting_reconcile, reconcile_at
+from hub.voice import call_script
 
 log = get_logger("agents.outreach")
 
@@ -53,7 +53,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
     def sender() -> Sender:
         return Sender(provider(), policy,
                       status_callback=f"{public}/twilio/status" if public else None,
-                      voice_twiml=lambda c: voice_twiml(c, public))
+                      voice_call=lambda c: call_script(c, public))
 
     @app.agent(source, name="outreach")
     async def outreach_stage(stream: faust.StreamT[Any]) -> None:
@@ -75,7 +75,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
         state = PhoneState.from_dict(stored) if stored is not None else None
         if topic == OUTREACH_TICKS:
             entry = state.entry(value["command_id"]) if state else None
-            if entry is None or entry.status != "deferred" or entry.command is None:
+            if entry is None or entry.command is None or not (
+                    entry.status == "deferred" or awaiting_reconcile(entry)):
                 return  # already handled, cancelled or superseded
             command = OutreachCommand.from_dict(entry.command)
         else:
@@ -101,14 +102,20 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
 
 
 class _DeferredSends:
-    """The phones table seen as (phone + command id, deferred until) pairs for the due index."""
+    """The phones table seen as (phone + command id, when to look again) pairs for the due
+    index: deferred sends at their time, sends left in flight (a crash mid-call, a request
+    without an answer) when they are to be reconciled with the provider."""
 
     def __init__(self, phones: Any):
         self._phones = phones
 
     def items(self) -> Iterator[tuple[str, datetime]]:
         for phone, stored in self._phones.items():
-            for command_id, entry in stored["ledger"].items():
-                if entry["status"] == "deferred" and entry.get("deferred_until"):
+            for command_id, data in stored["ledger"].items():
+                if data["status"] == "deferred" and data.get("deferred_until"):
                     yield (f"{phone}\x00{command_id}",
-                           datetime.fromisoformat(entry["deferred_until"]))
+                           datetime.fromisoformat(data["deferred_until"]))
+                elif data["status"] in IN_FLIGHT:
+                    entry = LedgerEntry.from_dict(data)
+                    if awaiting_reconcile(entry):
+                        yield f"{phone}\x00{command_id}", reconcile_at(entry)

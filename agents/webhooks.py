@@ -1,10 +1,11 @@
-"""Stage **webhooks**: Twilio status callbacks, inbound SMS and ``<Gather>`` results as Faust web
-views. Every request's ``X-Twilio-Signature`` is checked; a bad one gets 403 and is counted."""
+"""Stage **webhooks**: Twilio status callbacks, inbound SMS, the call's TwiML and ``<Gather>``
+results as Faust web views. Every request's ``X-Twilio-Signature`` is checked; a bad one gets 403
+and is counted. Each signed form becomes one ``outreach.inbound`` record, keyed by the phone."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import faust
@@ -12,19 +13,29 @@ from faust.web import Request, Response, View
 
 from agents.topics import Topics
 from hub.adapters.twilio_webhooks import (
-    SignatureChecker, gather_result, inbound_sms, status_callback)
+    SignatureChecker,
+    gather_result,
+    inbound_sms,
+    status_callback,
+)
 from hub.config import Settings
+from hub.domain.replies import voice_digits
+from hub.domain.templates import language_for, render
 from hub.logs import get_logger
+from hub.voice import answered_twiml, say_and_hang_up
 
 log = get_logger("agents.webhooks")
 MAX_FORM_BYTES = 64 * 1024
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-THANKS_TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. Goodbye.'
-                "</Say></Response>")
+XML = "application/xml"
+
+Form = Mapping[str, str]
 
 
 def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]:
     checker = SignatureChecker(settings.twilio.auth_token, settings.twilio.public_url)
+    public = settings.twilio.public_url.rstrip("/") if settings.twilio.public_url else None
+    practice = {"practice": settings.practice_name, "callback": settings.callback_number}
     refused: Counter[str] = Counter()
 
     async def verified_form(view: View, request: Request
@@ -40,24 +51,37 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]
             return None, view.json({"error": "invalid X-Twilio-Signature"}, status=403)
         return form, None
 
-    def webhook(path: str, to_record: Callable[[dict[str, str]], dict[str, Any]],
-                reply: Callable[[View], Response]) -> None:
-        """A signed Twilio form post -> one ``outreach.inbound`` record -> Twilio's answer."""
+    def webhook(path: str, to_record: Callable[[Form, Form], dict[str, Any]] | None,
+                reply: Callable[[View, Form, Form], Response]) -> None:
+        """A signed Twilio form post -> (one ``outreach.inbound`` record) -> Twilio's answer."""
 
         class TwilioWebhook(View):
             async def post(self, request: Request) -> Response:
                 form, refusal = await verified_form(self, request)
                 if form is None:
                     return refusal
-                record = to_record(form)
-                await topics.outreach_inbound.send(key=record["phone"], value=record)
-                return reply(self)
+                query = {k: str(v) for k, v in request.query.items()}
+                if to_record is not None:
+                    record = to_record(form, query)
+                    await topics.outreach_inbound.send(key=record["phone"], value=record)
+                return reply(self, form, query)
 
         app.page(path, name=path)(TwilioWebhook)
 
-    xml = "application/xml"
-    webhook("/twilio/sms", inbound_sms, lambda v: v.text(EMPTY_TWIML, content_type=xml))
-    webhook("/twilio/status", status_callback, lambda v: v.text("", status=204))
-    webhook("/twilio/gather", gather_result, lambda v: v.text(THANKS_TWIML, content_type=xml))
+    def after_keypress(view: View, form: Form, query: Form) -> Response:
+        """The call's last words: a confirmation for 9 (MSG-2, no text after a voice opt-out
+        is needed), thanks for anything else."""
+        language = language_for(query.get("lang"))
+        template = ("call_opted_out" if voice_digits(form.get("Digits", "")).intent == "opt_out"
+                    else "call_thanks")
+        return view.text(say_and_hang_up(render(template, language, practice), language),
+                         content_type=XML)
 
+    webhook("/twilio/sms", lambda form, _query: inbound_sms(form),
+            lambda view, _form, _query: view.text(EMPTY_TWIML, content_type=XML))
+    webhook("/twilio/status", status_callback,
+            lambda view, _form, _query: view.text("", status=204))
+    webhook("/twilio/gather", gather_result, after_keypress)
+    webhook("/twilio/voice", None, lambda view, form, query: view.text(
+        answered_twiml(form.get("AnsweredBy"), query, practice, public), content_type=XML))
     return refused

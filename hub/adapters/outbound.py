@@ -1,4 +1,5 @@
-"""The outbound port: hand a text or a call to the provider.
+"""The outbound port: hand a text or a call to the provider, and ask it whether a send whose
+outcome was never recorded (a crash or a lost connection mid-call) reached it.
 
 ``RecordingOutbound`` is the in-memory fake used by unit tests and by ``hub demo`` (it sends
 nothing and records what would have gone out); ``hub.adapters.twilio_outbound.TwilioOutbound`` is
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from hub.errors import DeliveryError
@@ -33,10 +35,27 @@ class ProviderError(DeliveryError):
         self.http_status = http_status
 
 
+@dataclass(frozen=True)
+class CallScript:
+    """What a call plays. ``url``: Twilio fetches the TwiML there once answering-machine detection
+    has decided, so a person hears the menu and a machine a callback message (MSG-6); without a
+    public URL the inline ``twiml`` is all there is. ``time_limit`` holds MSG-1's one minute."""
+
+    twiml: str
+    url: str | None = None
+    time_limit: int = 60
+
+
 class Outbound(Protocol):
     async def send_sms(self, to: str, body: str, *, status_callback: str | None) -> Receipt: ...
 
-    async def place_call(self, to: str, twiml: str, *, status_callback: str | None) -> Receipt: ...
+    async def place_call(self, to: str, script: CallScript, *, status_callback: str | None
+                         ) -> Receipt: ...
+
+    async def find_sent(self, to: str, channel: str, body: str | None, since: datetime
+                        ) -> Receipt | None:
+        """A text (same body) or call to ``to`` the provider took since ``since``, if any."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -63,8 +82,15 @@ class RecordingOutbound:
     async def send_sms(self, to: str, body: str, *, status_callback: str | None) -> Receipt:
         return self._record("sms", to, body, "SM")
 
-    async def place_call(self, to: str, twiml: str, *, status_callback: str | None) -> Receipt:
-        return self._record("voice", to, twiml, "CA")
+    async def place_call(self, to: str, script: CallScript, *, status_callback: str | None
+                         ) -> Receipt:
+        return self._record("voice", to, script.twiml, "CA")
+
+    async def find_sent(self, to: str, channel: str, body: str | None, since: datetime
+                        ) -> Receipt | None:
+        match = next((s for s in self.sent if s.to == to and s.channel == channel
+                      and (body is None or s.content == body)), None)
+        return Receipt(match.sid, "sent") if match else None
 
     async def close(self) -> None:
         return None

@@ -1,25 +1,36 @@
 """The real outbound adapter: the official ``twilio`` package's async client.
 
 Twilio's errors are translated here, once, into ``ProviderError`` with the retriable flag of
-tcm-rules MSG-6 (429/20429 and 5xx retriable; 21610, 21211, 21614, 21612, ... final).
+tcm-rules MSG-6 (429/20429 and 5xx retriable; 21610, 21211, 21614, 21612, ... final). A request
+that got no answer at all (timeout, connection reset) is a ``ProviderError`` with neither code nor
+HTTP status: Twilio may have the message, so the send path holds it in doubt and asks Twilio
+(``find_sent``) before it sends again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from twilio.base.exceptions import TwilioRestException
+import aiohttp
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from hub.adapters.outbound import ProviderError, Receipt
+from hub.adapters.outbound import CallScript, ProviderError, Receipt
 from hub.config import TwilioSettings
 
-# twilio-python logs request parameters (To, Body) at INFO: that is PHI, keep it out of logs.
-logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+# twilio-python logs each request (URL, headers) at INFO; keep its loggers to warnings.
+for _name in ("twilio.http_client", "twilio.async_http_client"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+T = TypeVar("T")
+_NO_ANSWER = (aiohttp.ClientError, asyncio.TimeoutError, TwilioException)
 
 
 class _RebasedHttpClient(AsyncTwilioHttpClient):
@@ -58,25 +69,49 @@ class TwilioOutbound:
 
     async def send_sms(self, to: str, body: str, *, status_callback: str | None) -> Receipt:
         extra: dict[str, Any] = {"status_callback": status_callback} if status_callback else {}
-        try:
-            message = await self._client.messages.create_async(
-                to=to, body=body, **self._sender, **extra)
-        except TwilioRestException as exc:
-            raise _translate(exc) from exc
+        message = await _answered(self._client.messages.create_async(
+            to=to, body=body, **self._sender, **extra))
         return Receipt(str(message.sid), str(message.status))
 
-    async def place_call(self, to: str, twiml: str, *, status_callback: str | None) -> Receipt:
+    async def place_call(self, to: str, script: CallScript, *, status_callback: str | None
+                         ) -> Receipt:
         extra: dict[str, Any] = {"status_callback": status_callback} if status_callback else {}
-        try:
-            call = await self._client.calls.create_async(
-                to=to, from_=self._from_number or "", twiml=twiml,
-                machine_detection="DetectMessageEnd", **extra)
-        except TwilioRestException as exc:
-            raise _translate(exc) from exc
+        if script.url:  # Twilio asks for the TwiML once it knows whether a person answered
+            extra.update(url=script.url, machine_detection="DetectMessageEnd")
+        else:
+            extra["twiml"] = script.twiml
+        call = await _answered(self._client.calls.create_async(
+            to=to, from_=self._from_number or "", time_limit=script.time_limit, **extra))
         return Receipt(str(call.sid), str(call.status))
+
+    async def find_sent(self, to: str, channel: str, body: str | None, since: datetime
+                        ) -> Receipt | None:
+        after = since - timedelta(minutes=1)  # the provider's clock is not ours
+        if channel == "sms":
+            messages = await _answered(self._client.messages.list_async(
+                to=to, date_sent_after=after, limit=50))
+            found = next((m for m in messages if (m.body or "") == body), None)
+        else:
+            # newest first; filtered here, not with StartTime>, which the contract mock rejects
+            calls = await _answered(self._client.calls.list_async(to=to, limit=50))
+            found = next((c for c in calls
+                          if c.date_created is not None and c.date_created >= after), None)
+        return Receipt(str(found.sid), str(found.status)) if found is not None else None
 
     async def close(self) -> None:
         await self._http.close()
+
+
+async def _answered(request: Awaitable[T]) -> T:
+    """The request's result, or its failure as a ``ProviderError`` (vendor errors stop here)."""
+    try:
+        return await request
+    except TwilioRestException as exc:
+        raise _translate(exc) from exc
+    except _NO_ANSWER as exc:
+        raise ProviderError(f"no answer from Twilio ({type(exc).__name__}): it may have the "
+                            "request", provider_code=None, http_status=None,
+                            retriable=False) from exc
 
 
 def _translate(exc: TwilioRestException) -> ProviderError:

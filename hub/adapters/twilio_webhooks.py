@@ -38,17 +38,20 @@ def inbound_sms(form: Mapping[str, str]) -> dict[str, Any]:
             "opt_out_type": form.get("OptOutType") or None, "provider_sid": form.get("MessageSid")}
 
 
-def status_callback(form: Mapping[str, str]) -> dict[str, Any]:
-    """A message or call status callback (they may arrive out of order, MSG-6)."""
+def status_callback(form: Mapping[str, str], query: Mapping[str, str]) -> dict[str, Any]:
+    """A message or call status callback (they may arrive out of order, MSG-6). The hub puts
+    the command id in the callback URL, so even a send whose SID was never recorded is found."""
     code = form.get("ErrorCode")
     return {"kind": "status", "phone": form.get("To", ""),
             "provider_sid": form.get("MessageSid") or form.get("CallSid"),
+            "channel": "voice" if form.get("CallSid") and not form.get("MessageSid") else "sms",
             "status": form.get("MessageStatus") or form.get("CallStatus") or "",
             "error_code": int(code) if code and code.isdigit() else None,
-            "answered_by": form.get("AnsweredBy")}
+            "answered_by": form.get("AnsweredBy"), "command_id": query.get("command_id")}
 
 
-def gather_result(form: Mapping[str, str]) -> dict[str, Any]:
+def gather_result(form: Mapping[str, str], query: Mapping[str, str]) -> dict[str, Any]:
     """The keypress a patient gave on an outreach call (``<Gather>`` action)."""
     return {"kind": "call_reply", "phone": form.get("To", ""), "digits": form.get("Digits", ""),
-            "provider_sid": form.get("CallSid")}
+            "provider_sid": form.get("CallSid"), "command_id": query.get("command_id"),
+            "language": query.get("lang")}

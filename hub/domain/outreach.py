@@ -4,8 +4,8 @@ call (MSG-6). Each returns a new state; none reads the clock.
 
 The stage's protocol, which makes "never texted twice for one command" hold across crashes:
 ``decide`` -> on ``SendNow``: ``mark_sending``, save, call the provider -> ``mark_sent`` or
-``mark_failed``. An entry left in "sending" (crash mid-call) is listed by ``in_doubt`` and
-``reconcile``d with the provider before anything is resent.
+``mark_failed``. An entry left in flight (a crash mid-call, a request without an answer) is
+``reconcile``d with what the provider says before anything is resent (``hub.sending``).
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def decide(state: PhoneState | None, command: OutreachCommand, *, now: datetime,
     state = state or PhoneState(command.to)
     if state.phone != command.to:
         raise LedgerError("a command for another phone", code="wrong_phone")
-    state = replace(state, patient_key=command.patient_key, episode_id=command.episode_id)
+    state = replace(state, patient_key=command.patient_key, episode_id=command.episode_id,
+                    language=command.language)
     entry = state.entry(command.command_id)
     if command.action == "cancel":
         return _cancel(state, command, entry, now)
@@ -264,15 +265,6 @@ def apply_status(state: PhoneState, provider_sid: str, status: str, now: datetim
         last_error_code=error_code if error_code is not None else entry.last_error_code))
 
 
-def in_doubt(state: PhoneState, now: datetime, grace: timedelta) -> list[str]:
-    """Sends the provider may or may not have: stuck in "sending" longer than ``grace`` (a crash
-    between the provider call and the ledger write) or failed without any answer."""
-    now = as_utc(now)
-    return sorted(cid for cid, e in state.ledger.items()
-                  if e.status == "in_doubt" or (e.status == "sending"
-                                                and now - as_utc(e.updated_at) > grace))
-
-
 def reconcile(state: PhoneState, command_id: str, *, provider_sid: str | None,
               provider_status: str | None, now: datetime) -> PhoneState:
     """What the provider said about an in-doubt send: it has it (record the SID; it counts for
@@ -286,6 +278,14 @@ def reconcile(state: PhoneState, command_id: str, *, provider_sid: str | None,
     return state.with_entry(command_id, replace(
         entry, status="deferred", updated_at=as_utc(now), deferred_until=as_utc(now),
         reason="reconciled_not_sent"))
+
+
+def give_up(state: PhoneState, command_id: str, now: datetime, reason: str) -> PhoneState:
+    """An in-flight send that reconciliation could not settle after many tries: final, so
+    it is neither retried forever nor counted against the caps any longer."""
+    entry = _require(state, command_id)
+    return state.with_entry(command_id, replace(entry, status="failed", updated_at=as_utc(now),
+                                                reason=reason, command=None))
 
 
 def opt_out(state: PhoneState, now: datetime, via: OptOutVia = "keyword") -> PhoneState:

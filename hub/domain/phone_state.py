@@ -84,6 +84,7 @@ class PhoneState:
     sent_at: tuple[datetime, ...] = ()  # messages handed to the provider, for the caps
     patient_key: str | None = None
     episode_id: str | None = None
+    language: str | None = None  # of the last command: replies to the patient use it (MSG-5)
 
     def entry(self, command_id: str) -> LedgerEntry | None:
         return self.ledger.get(command_id)
@@ -106,7 +107,8 @@ class PhoneState:
                 "opt_out_confirmed": self.opt_out_confirmed,
                 "ledger": {cid: e.to_dict() for cid, e in self.ledger.items()},
                 "sent_at": [s.isoformat() for s in self.sent_at],
-                "patient_key": self.patient_key, "episode_id": self.episode_id}
+                "patient_key": self.patient_key, "episode_id": self.episode_id,
+                "language": self.language}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PhoneState:
@@ -118,7 +120,8 @@ class PhoneState:
                    ledger={cid: LedgerEntry.from_dict(e)
                            for cid, e in data.get("ledger", {}).items()},
                    sent_at=tuple(datetime.fromisoformat(s) for s in data.get("sent_at", ())),
-                   patient_key=data.get("patient_key"), episode_id=data.get("episode_id"))
+                   patient_key=data.get("patient_key"), episode_id=data.get("episode_id"),
+                   language=data.get("language"))
 
 
 def _iso(at: datetime | None) -> str | None:

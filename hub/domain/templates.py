@@ -21,7 +21,7 @@ SMS_LIMIT = 160
 VOICE_WORD_LIMIT = 110  # ~45 s at a slow 150 words a minute: room for the <Gather> pause
 SMS_TEMPLATES = frozenset({"welcome_sms", "visit_reminder", "checkin", "help",
                            "opt_out_confirmation"})
-VOICE_TEMPLATES = frozenset({"voice_call", "voicemail"})
+VOICE_TEMPLATES = frozenset({"voice_call", "voicemail", "call_thanks", "call_opted_out"})
 
 _EN: dict[str, tuple[str, ...]] = {
     "welcome_sms": (
@@ -66,6 +66,8 @@ _EN: dict[str, tuple[str, ...]] = {
         "Hello, this is {practice}. Please call us back at {callback}. Thank you.",
         "Hello, this is {practice}, calling to check on you. We will try again. Thank you.",
     ),
+    "call_thanks": ("Thank you. Goodbye.",),
+    "call_opted_out": ("You will not get more calls from {practice}. Goodbye.",),
 }
 
 _ES: dict[str, tuple[str, ...]] = {
@@ -111,6 +113,8 @@ _ES: dict[str, tuple[str, ...]] = {
         "Hola, le llama {practice}. Por favor llámenos al {callback}. Gracias.",
         "Hola, le llama {practice} para saber cómo está. Volveremos a llamar. Gracias.",
     ),
+    "call_thanks": ("Gracias. Adiós.",),
+    "call_opted_out": ("No recibirá más llamadas de {practice}. Adiós.",),
 }
 
 TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {"en": _EN, "es": _ES}

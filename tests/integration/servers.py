@@ -158,14 +158,30 @@ def prism_bin() -> Path:
     return binary
 
 
+_PAGING = ("first_page_uri", "next_page_uri", "previous_page_uri", "uri")
+
+
 def derived_twilio_spec(target: Path) -> Path:
     """Twilio's spec with form ``encoding`` added for array properties, so Prism accepts the
-    repeated form keys twilio-python sends (see shared/twilio-oai/README.md)."""
+    repeated form keys twilio-python sends (see shared/twilio-oai/README.md). List responses'
+    paging links lose ``format: uri``: Twilio's own examples give relative paths there, which
+    Prism's ``--errors`` would otherwise report as its own reply being invalid. Requests are
+    checked exactly as the spec says."""
     spec = json.loads(TWILIO_SPEC.read_text())
     for path_item in spec.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict):
                 continue
+            listed = operation.get("responses", {}).get("200", {}).get("content", {}).get(
+                "application/json", {}).get("schema", {}).get("properties", {})
+            for name in _PAGING:
+                if name in listed:
+                    listed[name].pop("format", None)
+            for parameter in operation.get("parameters", []):
+                # Calls.json says these are YYYY-MM-DD dates (and its examples are) but types
+                # them date-time; Prism then refuses every Calls list request, even without them
+                if parameter.get("name", "").startswith(("StartTime", "EndTime")):
+                    parameter.get("schema", {}).pop("format", None)
             media = operation.get("requestBody", {}).get("content", {}).get(
                 "application/x-www-form-urlencoded")
             if not media:

@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from hub.adapters.outbound import ProviderError
+from datetime import UTC, datetime
+
+from hub.adapters.outbound import CallScript, ProviderError
 from hub.adapters.twilio_outbound import TwilioOutbound
 from hub.config import TwilioSettings
 
@@ -45,16 +47,45 @@ async def test_sms_through_a_messaging_service_matches_the_contract(prism) -> No
     assert receipt.sid.startswith("SM")
 
 
-async def test_call_with_twiml_and_machine_detection_matches_the_contract(prism) -> None:
-    """MSG-6: a call with inline TwiML and answering-machine detection is a valid Calls.json request."""
+TWIML = ('<Response><Gather input="dtmf" numDigits="1" timeout="5" action="https://hub.example.org/'
+         'twilio/gather"><Say>Press 1.</Say></Gather></Response>')
+
+
+async def test_call_with_machine_detection_and_a_twiml_url_matches_the_contract(prism) -> None:
+    """MSG-6/MSG-1: a call that detects a machine, fetches its TwiML from the hub and is cut at
+    one minute is a valid Calls.json request."""
     outbound = TwilioOutbound(settings(prism.url))
-    twiml = ('<Response><Gather input="dtmf" numDigits="1" timeout="5" action="https://hub.example.org/'
-             'twilio/gather"><Say>Press 1.</Say></Gather></Response>')
+    script = CallScript(TWIML, url="https://hub.example.org/twilio/voice?command_id=ep-1%3Abd1")
     try:
-        receipt = await outbound.place_call("+16175550123", twiml, status_callback=None)
+        receipt = await outbound.place_call("+16175550123", script,
+                                            status_callback="https://hub.example.org/twilio/status")
     finally:
         await outbound.close()
     assert re.fullmatch(r"CA[0-9a-f]{32}", receipt.sid), receipt
+
+
+async def test_call_with_inline_twiml_matches_the_contract(prism) -> None:
+    """MSG-6: without a public URL the menu goes inline; still a valid Calls.json request."""
+    outbound = TwilioOutbound(settings(prism.url))
+    try:
+        receipt = await outbound.place_call("+16175550123", CallScript(TWIML), status_callback=None)
+    finally:
+        await outbound.close()
+    assert receipt.sid.startswith("CA")
+
+
+@pytest.mark.parametrize("channel, body", [("sms", "Reply STOP to opt out."), ("voice", None)])
+async def test_looking_up_an_in_doubt_send_matches_the_contract(prism, channel: str,
+                                                                body: str | None) -> None:
+    """Send ledger: asking Twilio for the texts or calls to a number since a time is a valid
+    Messages.json / Calls.json list request, and its answer is read without error."""
+    outbound = TwilioOutbound(settings(prism.url))
+    try:
+        found = await outbound.find_sent("+16175550123", channel, body,
+                                         datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+    finally:
+        await outbound.close()
+    assert found is None or found.sid[:2] in ("SM", "MM", "CA")
 
 
 async def test_a_request_the_contract_refuses_becomes_a_final_provider_error(prism) -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hub.domain.contact_policy import ContactPolicy, QuietHours
 from hub.domain.messages import OutreachCommand
 from hub.domain.outreach import (
-    Defer, SendNow, Suppress, apply_status, decide, in_doubt, mark_failed, mark_sending, mark_sent)
+    Defer, SendNow, Suppress, apply_status, decide, mark_failed, mark_sending, mark_sent)
 
 NY = ZoneInfo("America/New_York")
 POLICY = ContactPolicy()
@@ -113,15 +113,6 @@ def test_status_callbacks_never_move_backwards() -> None:
     state = apply_status(state, "SM1", "delivered", at)
     state = apply_status(state, "SM1", "sent", at)
     assert state.entry("E1:welcome_sms").status == "delivered"  # type: ignore[union-attr]
-
-
-def test_stuck_sending_entries_are_in_doubt() -> None:
-    """Send ledger: 'sending' longer than the grace period is in doubt (crash mid-send)."""
-    at = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
-    state = mark_sending(decide(None, command(not_before=at), now=at, policy=POLICY)[0],
-                         command(not_before=at), at)
-    assert in_doubt(state, at + timedelta(minutes=1), timedelta(minutes=5)) == []
-    assert in_doubt(state, at + timedelta(minutes=10), timedelta(minutes=5)) == ["E1:welcome_sms"]
 
 
 @settings(max_examples=200)

@@ -59,9 +59,13 @@ def test_webhook_records_match_the_inbound_schema() -> None:
 
     inbound = schema("outreach_inbound")
     for record in (inbound_sms({"From": "+16175550188", "Body": "1", "MessageSid": "SM1"}),
-                   gather_result({"To": "+16175550188", "Digits": "1", "CallSid": "CA1"}),
+                   gather_result({"To": "+16175550188", "Digits": "1", "CallSid": "CA1"},
+                                 {"command_id": "ep-1:bd1_call", "lang": "es"}),
                    status_callback({"To": "+16175550188", "MessageSid": "SM1",
-                                    "MessageStatus": "delivered"})):
+                                    "MessageStatus": "delivered"}, {}),
+                   status_callback({"To": "+16175550188", "CallSid": "CA1",
+                                    "CallStatus": "completed", "AnsweredBy": "human"},
+                                   {"command_id": "ep-1:bd1_call"})):
         jsonschema.validate(record, inbound)
     jsonschema.validate({"tick": "due"}, schema("tick"))
     jsonschema.validate({"command_id": "E1:welcome_sms"}, schema("tick"))

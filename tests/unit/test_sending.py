@@ -1,24 +1,34 @@
-"""The outreach send path over ports, with the recording fake of the provider."""
+"""The outreach send path over ports, with the recording fake of the provider (send ledger,
+MSG-6): 'sending' before the call, never a second text for one command, and sends left in
+flight by a crash or an unanswered request reconciled with the provider before any resend."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hub.adapters.outbound import ProviderError, RecordingOutbound
+from hub.adapters.outbound import CallScript, ProviderError, Receipt, RecordingOutbound
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
 from hub.domain.phone_state import PhoneState
-from hub.sending import Sender
+from hub.sending import RECONCILE_AFTER, Sender
 
 NY = ZoneInfo("America/New_York")
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
+CID = "E1:welcome_sms"
+NO_ANSWER = ProviderError("timeout", provider_code=None, http_status=None, retriable=False)
 
 
 def command(channel: str = "sms") -> OutreachCommand:
-    return OutreachCommand("E1:welcome_sms", "E1", "GEN|77", "welcome_sms", channel,  # type: ignore[arg-type]
+    return OutreachCommand(CID, "E1", "GEN|77", "welcome_sms", channel,  # type: ignore[arg-type]
                            "+16175550188", "welcome_sms", "en", "Hi. Reply STOP to opt out", AT,
                            AT + timedelta(days=29), "America/New_York", "GEN")
+
+
+def sender(outbound: RecordingOutbound, callback: str | None = None) -> Sender:
+    return Sender(outbound, ContactPolicy(), status_callback=callback,
+                  voice_call=lambda c: CallScript(f"<Response>{c.step}</Response>"))
 
 
 class Saves:
@@ -29,24 +39,38 @@ class Saves:
         self.states.append(state)
 
 
+class Crash(Exception):
+    """The worker dies between two lines."""
+
+
+async def in_flight_after_a_crash() -> PhoneState:
+    saves = Saves()
+
+    async def save_then_crash(state: PhoneState) -> None:
+        await saves(state)
+        raise Crash
+
+    with contextlib.suppress(Crash):
+        await sender(RecordingOutbound()).handle(None, command(), now=AT, save=save_then_crash)
+    return saves.states[-1]
+
+
 async def test_ledger_says_sending_before_the_provider_is_called() -> None:
     """Send ledger: 'sending' is saved first, then the provider, then 'sent' with the SID."""
     outbound, saves = RecordingOutbound(), Saves()
-    outcome = await Sender(outbound, ContactPolicy(), voice_twiml=lambda c: "<Response/>").handle(
-        None, command(), now=AT, save=saves)
-    assert [s.entry("E1:welcome_sms").status for s in saves.states] == ["sending"]  # type: ignore[union-attr]
+    outcome = await sender(outbound).handle(None, command(), now=AT, save=saves)
+    assert [s.entry(CID).status for s in saves.states] == ["sending"]  # type: ignore[union-attr]
     [sent] = outbound.sent
     assert (sent.to, sent.channel) == ("+16175550188", "sms")
-    assert outcome.state.entry("E1:welcome_sms").provider_sid == sent.sid  # type: ignore[union-attr]
+    assert outcome.state.entry(CID).provider_sid == sent.sid  # type: ignore[union-attr]
     assert [e.status for e in outcome.events] == ["sent"]
 
 
 async def test_the_same_command_twice_texts_once() -> None:
     """At-least-once delivery: a redelivered command never texts the patient a second time."""
     outbound, saves = RecordingOutbound(), Saves()
-    sender = Sender(outbound, ContactPolicy(), voice_twiml=lambda c: "<Response/>")
-    first = await sender.handle(None, command(), now=AT, save=saves)
-    second = await sender.handle(first.state, command(), now=AT, save=saves)
+    first = await sender(outbound).handle(None, command(), now=AT, save=saves)
+    second = await sender(outbound).handle(first.state, command(), now=AT, save=saves)
     assert len(outbound.sent) == 1
     assert [e.status for e in second.events] == ["suppressed"]
 
@@ -55,15 +79,78 @@ async def test_rate_limited_send_comes_back_later() -> None:
     """MSG-6: HTTP 429 / 20429 is retried with backoff, as a deferred send with a retry time."""
     outbound = RecordingOutbound()
     outbound.fail_next(ProviderError("429", provider_code=20429, http_status=429, retriable=True))
-    outcome = await Sender(outbound, ContactPolicy(), voice_twiml=lambda c: "<Response/>").handle(
-        None, command(), now=AT, save=Saves())
+    outcome = await sender(outbound).handle(None, command(), now=AT, save=Saves())
     assert outbound.sent == [] and outcome.retry_at == AT + timedelta(seconds=30)
-    assert outcome.state.entry("E1:welcome_sms").status == "deferred"  # type: ignore[union-attr]
+    assert outcome.state.entry(CID).status == "deferred"  # type: ignore[union-attr]
 
 
-async def test_voice_commands_place_a_call_with_twiml() -> None:
-    """§5: a voice step places a call with the script's TwiML."""
+async def test_voice_commands_place_a_call_with_its_script() -> None:
+    """§5: a voice step places a call with the script the stage built for it."""
     outbound = RecordingOutbound()
-    await Sender(outbound, ContactPolicy(), voice_twiml=lambda c: f"<Response>{c.step}</Response>"
-                 ).handle(None, command("voice"), now=AT, save=Saves())
+    await sender(outbound).handle(None, command("voice"), now=AT, save=Saves())
     assert outbound.sent[0].channel == "voice" and "welcome_sms" in outbound.sent[0].content
+
+
+async def test_the_status_callback_names_the_command() -> None:
+    """MSG-6: the callback URL carries the (PHI-free) command id, so a callback can settle a
+    send whose SID was never recorded."""
+    seen: list[str | None] = []
+
+    class Spy(RecordingOutbound):
+        async def send_sms(self, to: str, body: str, *, status_callback: str | None) -> Receipt:
+            seen.append(status_callback)
+            return await super().send_sms(to, body, status_callback=status_callback)
+
+    await sender(Spy(), "https://hub.example.org/twilio/status").handle(
+        None, command(), now=AT, save=Saves())
+    assert seen == ["https://hub.example.org/twilio/status?command_id=E1%3Awelcome_sms"]
+
+
+async def test_a_request_without_an_answer_is_held_in_doubt_not_resent() -> None:
+    """Send ledger: a timeout may have reached Twilio: the entry is in doubt and comes back
+    for reconciliation; a redelivery before then sends nothing."""
+    outbound = RecordingOutbound()
+    outbound.fail_next(NO_ANSWER)
+    first = await sender(outbound).handle(None, command(), now=AT, save=Saves())
+    assert first.state.entry(CID).status == "in_doubt"  # type: ignore[union-attr]
+    assert [e.status for e in first.events] == ["in_doubt"]
+    assert first.retry_at == AT + RECONCILE_AFTER
+    again = await sender(outbound).handle(first.state, command(), now=AT + timedelta(seconds=5),
+                                          save=Saves())
+    assert outbound.sent == [] and again.events == [] and again.retry_at == first.retry_at
+
+
+async def test_an_in_doubt_send_the_provider_has_is_recorded_not_repeated() -> None:
+    """Send ledger: the provider lists the text: its SID is adopted, nothing is sent again."""
+    state = await in_flight_after_a_crash()
+    outbound = RecordingOutbound()
+    await outbound.send_sms("+16175550188", command().body, status_callback=None)  # it got it
+    later = AT + RECONCILE_AFTER + timedelta(seconds=1)
+    outcome = await sender(outbound).handle(state, command(), now=later, save=Saves())
+    assert len(outbound.sent) == 1
+    assert outcome.state.entry(CID).provider_sid == outbound.sent[0].sid  # type: ignore[union-attr]
+    assert [(e.status, e.reason) for e in outcome.events] == [("sent", "reconciled")]
+
+
+async def test_an_in_doubt_send_the_provider_never_got_is_sent_once() -> None:
+    """Send ledger: a crash after 'sending' and before the call: after reconciliation the text
+    goes out exactly once, and a further redelivery is a duplicate."""
+    state = await in_flight_after_a_crash()
+    outbound, later = RecordingOutbound(), AT + RECONCILE_AFTER + timedelta(seconds=1)
+    outcome = await sender(outbound).handle(state, command(), now=later, save=Saves())
+    assert len(outbound.sent) == 1 and [e.status for e in outcome.events] == ["sent"]
+    again = await sender(outbound).handle(outcome.state, command(), now=later, save=Saves())
+    assert len(outbound.sent) == 1 and [e.status for e in again.events] == ["suppressed"]
+
+
+async def test_a_send_that_never_settles_is_given_up() -> None:
+    """Send ledger: unanswered again and again, the command fails instead of looping."""
+    outbound, state, now = RecordingOutbound(), None, AT
+    statuses = []
+    for _ in range(6):
+        outbound.fail_next(NO_ANSWER)
+        outcome = await sender(outbound).handle(state, command(), now=now, save=Saves())
+        state, now = outcome.state, now + RECONCILE_AFTER + timedelta(seconds=1)
+        statuses += [e.status for e in outcome.events]
+    assert outbound.sent == [] and statuses[-1] == "failed"
+    assert state.entry(CID).reason == "in_doubt_exhausted"  # type: ignore[union-attr]

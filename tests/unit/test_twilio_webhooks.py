@@ -34,6 +34,8 @@ def test_form_posts_become_inbound_records() -> None:
     """MSG-6: OptOutType is carried; a status callback keeps its error code as a number."""
     assert inbound_sms({**FORM, "OptOutType": "STOP"})["opt_out_type"] == "STOP"
     status = status_callback({"To": "+16175550123", "MessageSid": "SM1",
-                              "MessageStatus": "undelivered", "ErrorCode": "30003"})
+                              "MessageStatus": "undelivered", "ErrorCode": "30003"},
+                             {"command_id": "ep-1:welcome_sms"})
     assert status == {"kind": "status", "phone": "+16175550123", "provider_sid": "SM1",
-                      "status": "undelivered", "error_code": 30003, "answered_by": None}
+                      "channel": "sms", "status": "undelivered", "error_code": 30003,
+                      "answered_by": None, "command_id": "ep-1:welcome_sms"}
