@@ -1,11 +1,18 @@
 """One way to dead-letter a record: the stage, a code, a message a person can act on, the HL7
-location, and the raw bytes, so it can be fixed and replayed with ``hub replay``."""
+location, and the raw bytes, so it can be fixed and replayed with ``hub replay``.
+
+It is called from the agents' last line of defence, so it never raises: a dead-letter write that
+fails (the broker gone) is logged, and the record itself is still on its source topic, where its
+offset says how to find it again."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from agents.topics import Topics
+from hub.logs import get_logger
+
+log = get_logger("agents.deadletter")
 
 
 async def dead_letter(topics: Topics, stage: str, record: dict[str, Any], *, code: str,
@@ -23,4 +30,8 @@ async def dead_letter(topics: Topics, stage: str, record: dict[str, Any], *, cod
         "record": None if "raw_b64" in record else record,
     }
     key = record.get("sending_facility") or "unknown"
-    await topics.deadletter.send(key=key, value=letter)
+    try:
+        await topics.deadletter.send(key=key, value=letter)
+    except Exception as exc:  # the stream must outlive a broker hiccup
+        log.error("deadletter.not_written", stage=stage, code=code, error=type(exc).__name__,
+                  control_id=record.get("control_id"))

@@ -60,6 +60,9 @@ def _reply(outcome: Outcome, episode: Episode, event: dict[str, Any], rules: Tcm
             detail["reply_text"] = event.get("reply_text")  # the care team must read it (§5)
         episode = raise_alert(outcome, episode, kind, severity, now,  # type: ignore[arg-type]
                               **detail)
+    if event.get("reason") == "also_opt_out":  # "stop texting me, I fell": both are news
+        episode = raise_alert(outcome, episode, "patient_opted_out", "warning", now,
+                              channel=event["channel"], intent="opt_out")
     return episode
 
 
