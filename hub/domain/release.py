@@ -20,9 +20,9 @@ from hub.domain.templates import language_for, render, short_date
 from hub.errors import ConfigError
 
 # ADT-4 equipment (XTN-3): CP is the preferred SMS target; senders that leave it empty are
-# common, so unknown comes next; a PH may still be a mobile mislabelled. FX, BP, Internet: never.
-SMS_RANK = {"CP": 0, "": 1, "PH": 2}
-VOICE_RANK = {"CP": 0, "PH": 1, "": 1}  # the mobile the texts went to, else any line
+# common, so unknown comes next; a PH may still be a mobile mislabelled (and takes the call if
+# not). FX, BP, Internet: never.
+EQUIPMENT_RANK = {"CP": 0, "": 1, "PH": 2}
 # XTN-2 use: the patient's own numbers before work or emergency ones
 USE_RANK = {"PRN": 0, "ORN": 1, "VHN": 2, "": 3, "WPN": 4, "ASN": 5, "EMR": 6}
 
@@ -35,23 +35,25 @@ class Target:
 
 def target_for(channel: str, contactable: Contactable, rules: TcmRules) -> Target | None:
     """The phone for ``channel``: the patient's best number, else (where the site allows it)
-    a caregiver's; None when nobody can be reached."""
-    best = _best(contactable.phones, channel)
+    a caregiver's; None when nobody can be reached. It is the same number for every channel
+    (calls go where the texts go): the caps of MSG-1 (1 a day, 3 a week per patient) and an
+    opt-out are kept per phone by the outreach stage, so one patient must never be spread over
+    two numbers."""
+    best = _best(contactable.phones)
     if best is not None:
         return Target(best)
     if rules.caregiver_fallback:
         for caregiver in contactable.caregivers:
-            if (found := _best(caregiver.get("phones") or (), channel)) is not None:
+            if (found := _best(caregiver.get("phones") or ())) is not None:
                 return Target(found, caregiver=True)
     return None
 
 
-def _best(phones: Iterable[dict[str, Any]], channel: str) -> str | None:
-    rank = SMS_RANK if channel == "sms" else VOICE_RANK
-    usable = [(rank[(p.get("equipment") or "").upper()],
+def _best(phones: Iterable[dict[str, Any]]) -> str | None:
+    usable = [(EQUIPMENT_RANK[(p.get("equipment") or "").upper()],
                USE_RANK.get((p.get("use") or "").upper(), 9), index, p["e164"])
               for index, p in enumerate(phones)
-              if p.get("e164") and (p.get("equipment") or "").upper() in rank]
+              if p.get("e164") and (p.get("equipment") or "").upper() in EQUIPMENT_RANK]
     return min(usable)[3] if usable else None
 
 
