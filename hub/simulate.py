@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.domain import merge
 from hub.domain import outreach as policy_core
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.episode import PatientRecord
@@ -22,7 +23,11 @@ from hub.domain.rules import TcmRules
 from hub.domain.transitions import Outcome, apply_adt, apply_outreach_event, apply_tick, next_due
 from hub.errors import Hl7Error
 from hub.hl7.extract import normalize
-from hub.hl7.parse import split_messages
+from hub.hl7.header import read_header
+from hub.hl7.parse import parse, split_messages
+from hub.hl7.timestamps import BadTimestamp, parse_timestamp
+
+UNKNOWN_TIME = datetime.min.replace(tzinfo=UTC)  # a message that says nothing of when it was
 
 
 @dataclass
@@ -38,6 +43,17 @@ class Simulation:
         key = event["patient"]["key"]
         self._absorb(apply_adt(self.records.get(key), event, now=at,
                                rules=self.rules_for(event["sending_facility"])), at)
+        if (request := merge.merge_out_request(event)) is not None:
+            self._merge(request[0], request[1]["merge_out"], at)
+
+    def _merge(self, prior_key: str, surviving_key: str, at: datetime) -> None:
+        """§2 A40 by the episodes agent's two steps (``hub.domain.merge``), no Kafka between."""
+        emptied, handed = merge.hand_over(self.records.get(prior_key), surviving_key, at)
+        if emptied is not None:
+            self.records[prior_key] = emptied
+        if handed is not None:
+            self._absorb(merge.fold_in(self.records.get(surviving_key), handed["merge_in"],
+                                       surviving_key, now=at, rules_for=self.rules_for), at)
 
     def reply(self, phone: str, text: str, at: datetime) -> None:
         state = self.phones.get(phone) or PhoneState(phone)
@@ -52,6 +68,9 @@ class Simulation:
                                   "received", at, intent=intent.intent, reply_text=text)
             self._absorb(apply_outreach_event(record, event.to_dict(), now=at,
                                               rules=self.rules_for(record.facility)), at)
+
+    def refused(self, error: dict[str, Any], at: datetime) -> None:
+        self._emit(at, "rejected", None, **error)
 
     def advance(self, until: datetime) -> None:
         """Run every due tick and send up to ``until``, in time order."""
@@ -70,7 +89,7 @@ class Simulation:
         return command.not_before
 
     def _tick(self, at: datetime) -> None:
-        for key, record in list(self.records.items()):
+        for record in list(self.records.values()):
             due = next_due(record)
             if due is not None and due <= at:
                 self._absorb(apply_tick(record, now=at, rules=self.rules_for(record.facility)), at)
@@ -95,7 +114,7 @@ class Simulation:
                        template=command.template, text=command.body, step=command.step)
         elif command.action == "send":
             self._emit(at, "suppressed", command.patient_key, step=command.step,
-                       reason=decision.reason)  # type: ignore[union-attr]
+                       reason=decision.reason)
         self.phones[command.to] = state
 
     def _absorb(self, outcome: Outcome, at: datetime) -> None:
@@ -120,7 +139,7 @@ class Simulation:
                 self._emit(at, "alert", alert.patient_key, kind=alert.kind,
                            severity=alert.severity, episode_id=alert.episode_id, **alert.detail)
 
-    def _emit(self, at: datetime, action: str, patient: str, **fields: Any) -> None:
+    def _emit(self, at: datetime, action: str, patient: str | None, **fields: Any) -> None:
         self.actions.append({"at": at.isoformat(), "action": action, "patient": patient,
                              **fields})
 
@@ -133,26 +152,49 @@ def feed_events(paths: list[Any], zone_for: Callable[[str], ZoneInfo], phone_reg
             try:
                 event = normalize(raw, zone_for=zone_for, phone_region=phone_region)
             except Hl7Error as error:
-                yield datetime.min.replace(tzinfo=ZoneInfo("UTC")), None, error.to_dict()
+                yield _refused_message_time(raw, zone_for), None, error.to_dict()
                 continue
             stamp = event["recorded_at"] or event["visit"]["discharge_at"]
-            yield datetime.fromisoformat(stamp) if stamp else datetime.min.replace(
-                tzinfo=ZoneInfo("UTC")), event, None
+            yield datetime.fromisoformat(stamp) if stamp else UNKNOWN_TIME, event, None
+
+
+def _refused_message_time(raw: bytes, zone_for: Callable[[str], ZoneInfo]) -> datetime:
+    """A refused message's time read as an accepted one's (EVN-2, else MSH-7, in the facility's
+    zone), so it is reported where it was in the feed; whatever cannot be read is skipped."""
+    try:
+        header = read_header(raw)
+    except Hl7Error:
+        return UNKNOWN_TIME  # no MSH at all
+    try:
+        evn = parse(raw).segment("EVN")
+    except Hl7Error:
+        evn = None
+    for value in (evn.field(2) if evn else "", header.message_time):
+        try:
+            if (moment := parse_timestamp(value, zone_for(header.sending_facility))) is not None:
+                return moment
+        except BadTimestamp:
+            continue
+    return UNKNOWN_TIME
 
 
 def simulate(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
              zone_for: Callable[[str], ZoneInfo], phone_region: str = "US", days: int = 30,
              start: datetime | None = None, replies: list[dict[str, str]] | None = None
              ) -> list[dict[str, Any]]:
+    """Every action in time order (by instant: offsets differ between zones); a refused
+    message at its own time, else at the start of the simulation."""
     simulation = Simulation(rules_for)
-    items = sorted(feed_events(paths, zone_for, phone_region), key=lambda item: item[0])
-    errors = [{"at": None, "action": "rejected", "patient": None, **e} for _, _, e in items if e]
+    items = list(feed_events(paths, zone_for, phone_region))
     inputs: list[tuple[datetime, str, Any]] = [(at, "adt", ev) for at, ev, _ in items if ev]
     inputs += [(datetime.fromisoformat(r["at"]), "reply", r) for r in replies or []]
     inputs.sort(key=lambda item: item[0])
-    if not inputs:
-        return errors
-    begin = start or inputs[0][0]
+    refused = [(at, error) for at, _, error in items if error]
+    known = [at for at, *_ in inputs if at != UNKNOWN_TIME] or \
+        [at for at, _ in refused if at != UNKNOWN_TIME]
+    begin = start or min(known, default=UNKNOWN_TIME)
+    for at, error in refused:
+        simulation.refused(error, begin if at == UNKNOWN_TIME else at)
     for at, kind, value in inputs:
         simulation.advance(at)
         if kind == "adt":
@@ -160,7 +202,7 @@ def simulate(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
         else:
             simulation.reply(value["from"], value["text"], at)
     simulation.advance(begin + timedelta(days=days))
-    return errors + sorted(simulation.actions, key=lambda a: a["at"])
+    return sorted(simulation.actions, key=lambda action: datetime.fromisoformat(action["at"]))
 
 
 def preview(paths: list[Any], *, rules_for: Callable[[str], TcmRules],

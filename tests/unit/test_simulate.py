@@ -1,4 +1,4 @@
-"""``hub simulate`` / ``hub tcm preview``: the core over a feed with a simulated clock (TCM, MSG)."""
+"""``hub simulate`` / ``hub tcm preview``: the core over a feed, simulated clock (TCM, MSG)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hub.feed import Person, adt
 from hub.simulate import preview, simulate
 
 NY = ZoneInfo("America/New_York")
+LA = ZoneInfo("America/Los_Angeles")
 ANA = Person("1", "DOE", "ANA", "19600101", "F", "(617) 555-0188")
 
 
@@ -69,3 +70,58 @@ def test_preview_gives_eligibility_deadlines_and_plan(tmp_path: Path) -> None:
     [snf] = preview([feed(tmp_path, datetime(2026, 11, 20, 16, 0, tzinfo=NY), "03")],
                     rules_for=lambda _: TcmRules(), zone_for=lambda _: NY)
     assert not snf["eligible"] and snf["reason"] == "disposition_not_eligible:03"
+
+
+def test_a40_moves_the_episode_to_the_surviving_patient(tmp_path: Path) -> None:
+    """§2 A40 / TCM-8: the simulation merges as the agents do; outreach goes on under the
+    surviving id and the care team hears of the merge."""
+    prior = Person("9", "DOE", "ANA", "19600101", "F", "(617) 555-0188")
+    discharged = datetime(2026, 11, 20, 16, 0, tzinfo=NY)
+    path = tmp_path / "feed.hl7"
+    path.write_bytes(adt("A03", prior, control_id="S1", at=discharged, disposition="01",
+                         discharge_at=discharged)
+                     + adt("A40", ANA, control_id="M1", at=datetime(2026, 11, 21, 9, tzinfo=NY))
+                     + b"MRG|9^^^GENHOSP^MR\r")
+    actions = run(path)
+    merged = [a for a in actions if a.get("kind") == "episodes_merged"]
+    assert merged and merged[0]["patient"] == "GENHOSP|1"
+    since = datetime.fromisoformat(merged[0]["at"])
+    later = [a for a in actions if datetime.fromisoformat(a["at"]) > since]
+    assert later and {a["patient"] for a in later} == {"GENHOSP|1"}
+    assert actions[-1]["action"] == "episode_closed"
+
+
+def test_rejected_messages_are_reported_at_their_own_time(tmp_path: Path) -> None:
+    """ADT-2: a refused message gets its EVN-2/MSH-7 time, or the simulation start, and is
+    reported in time order with everything else."""
+    discharged = datetime(2026, 11, 20, 16, 0, tzinfo=NY)
+    path = feed(tmp_path, discharged)
+    path.write_bytes(path.read_bytes()
+                     + b"MSH|^~\\&|EPICADT|GENHOSP|TCMHUB|TCMHUB|20261120170000||ADT^A03^ADT_A03"
+                       b"|BAD1|P|2.5\rEVN|A03|20261120170000\r"
+                     + b"MSH|^~\\&|EPICADT|GENHOSP|TCMHUB|TCMHUB|||ADT^A08^ADT_A01|BAD2|P|2.5\r")
+    actions = run(path)
+    rejected = [a for a in actions if a["action"] == "rejected"]
+    assert [a["at"] for a in rejected] == ["2026-11-20T16:00:00-05:00",
+                                           "2026-11-20T17:00:00-05:00"]
+    assert actions.index(rejected[1]) > actions.index(
+        next(a for a in actions if a["action"] == "episode_opened"))
+
+
+def test_actions_are_ordered_by_instant_across_zones(tmp_path: Path) -> None:
+    """MSG-3: texts carry the patient's local offset; the output is in real time order."""
+    west = Person("2", "ROE", "BEA", "19600101", "F", "(415) 555-0199")
+    path = tmp_path / "feed.hl7"
+    path.write_bytes(
+        adt("A03", ANA, control_id="S1", at=datetime(2026, 11, 20, 23, 0, tzinfo=NY),
+            disposition="01", discharge_at=datetime(2026, 11, 20, 23, 0, tzinfo=NY))
+        + adt("A03", west, control_id="S2", facility="WEST",
+              at=datetime(2026, 11, 20, 20, 30, tzinfo=LA), disposition="01",
+              discharge_at=datetime(2026, 11, 20, 20, 30, tzinfo=LA)))
+    zones = {"WEST": LA}
+    actions = simulate([path], rules_for=lambda f: TcmRules(zone=zones.get(f, NY)),
+                       zone_for=lambda f: zones.get(f, NY))
+    offsets = {a["at"][-6:] for a in actions}
+    assert {"-05:00", "-08:00"} <= offsets
+    instants = [datetime.fromisoformat(a["at"]) for a in actions]
+    assert instants == sorted(instants)
