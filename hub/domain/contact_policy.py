@@ -1,8 +1,9 @@
 """When a patient may be contacted: quiet hours (MSG-3), frequency caps and message size (MSG-1).
 
-Everything is read on the patient's local wall clock (the command's IANA zone), so a Honolulu
-patient is never texted at 5 a.m. because the hospital is in New York. Defaults follow
-tcm-rules; every value is a setting (§5).
+Everything is read on local wall clocks: the command's zone (the facility's), plus any zones
+the patient's number points to (``also``: ``hub.domain.phone_zones``), so a patient with a
+Honolulu mobile is never texted at 5 a.m. Hawaii time because the hospital is in New York. Caps
+count days in the command's zone. Defaults follow tcm-rules; every value is a setting (§5).
 
 - Quiet hours: a message may go when the local wall time is in ``[start, end)``; one due outside
   is deferred to the next allowed minute, never dropped (MSG-3).
@@ -15,7 +16,7 @@ tcm-rules; every value is a setting (§5).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -24,6 +25,12 @@ from zoneinfo import ZoneInfo
 from hub.errors import ConfigError
 
 WeekRule = Literal["rolling", "calendar"]
+
+
+class NoCommonHours(ValueError):
+    """Zones so far apart that no minute is allowed in all of them."""
+
+
 CapReason = Literal["quiet_hours", "frequency_cap"]
 
 
@@ -49,6 +56,23 @@ class QuietHours:
 
     def allows(self, at: datetime, zone: ZoneInfo) -> bool:
         return self.start <= at.astimezone(zone).time() < self.end
+
+    def allows_all(self, at: datetime, zones: Sequence[ZoneInfo]) -> bool:
+        return all(self.allows(at, zone) for zone in zones)
+
+    def next_allowed_all(self, at: datetime, zones: Sequence[ZoneInfo]) -> datetime:
+        """The first instant at or after ``at`` allowed in every zone, in the first one.
+        ``NoCommonHours`` when the zones' windows never meet (over 13 hours apart)."""
+        candidate = at
+        for _ in range(8 * len(zones)):  # each pass moves to a window start; they meet fast
+            moved = False
+            for zone in zones:
+                later = self.next_allowed(candidate, zone)
+                if as_utc(later) != as_utc(candidate):
+                    candidate, moved = later, True
+            if not moved:
+                return candidate.astimezone(zones[0])
+        raise NoCommonHours("the quiet-hours windows of these zones never overlap")
 
     def next_allowed(self, at: datetime, zone: ZoneInfo) -> datetime:
         """``at`` (in ``zone``) when allowed, else the first later allowed minute. Across DST:
@@ -131,9 +155,9 @@ class ContactPolicy:
     def voice_seconds(self, body: str) -> float:
         return len(body.split()) * 60 / self.voice_words_per_minute
 
-    def blocked_by(self, at: datetime, zone: ZoneInfo, sent: Iterable[datetime]
-                   ) -> CapReason | None:
-        if not self.quiet_hours.allows(at, zone):
+    def blocked_by(self, at: datetime, zone: ZoneInfo, sent: Iterable[datetime],
+                   also: Sequence[ZoneInfo] = ()) -> CapReason | None:
+        if not self.quiet_hours.allows_all(at, (zone, *also)):
             return "quiet_hours"
         if self.cap_reached(at.astimezone(zone).date(), zone, sent):
             return "frequency_cap"
@@ -153,14 +177,16 @@ class ContactPolicy:
         return any(sum(end - timedelta(days=6) <= d <= end for d in days) >= self.max_per_week
                    for end in ends)
 
-    def next_slot(self, at: datetime, zone: ZoneInfo, sent: Iterable[datetime]) -> datetime:
-        """The first moment at or after ``at`` inside quiet hours and under both caps, in
-        ``zone``."""
-        history = list(sent)
-        candidate = self.quiet_hours.next_allowed(at, zone)
+    def next_slot(self, at: datetime, zone: ZoneInfo, sent: Iterable[datetime],
+                  also: Sequence[ZoneInfo] = ()) -> datetime:
+        """The first moment at or after ``at`` inside quiet hours (in ``zone`` and every zone
+        of ``also``) and under both caps, in ``zone``."""
+        history, zones = list(sent), (zone, *also)
+        candidate = self.quiet_hours.next_allowed_all(at, zones)
         for _ in range(8 + 7 * len(history)):  # each send blocks a week at most
             day = candidate.astimezone(zone).date()
             if not self.cap_reached(day, zone, history):
                 return candidate
-            candidate = self.quiet_hours.opening(day + timedelta(days=1), zone)
+            candidate = self.quiet_hours.next_allowed_all(
+                self.quiet_hours.opening(day + timedelta(days=1), zone), zones)
         raise AssertionError("caps never free a slot")  # unreachable: see the bound

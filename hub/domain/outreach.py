@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.domain.contact_policy import ContactPolicy, as_utc
+from hub.domain.contact_policy import ContactPolicy, NoCommonHours, as_utc
 from hub.domain.messages import OutreachCommand
 from hub.domain.phone_state import (
     IN_FLIGHT,
@@ -28,6 +28,7 @@ from hub.domain.phone_state import (
     OptOutVia,
     PhoneState,
 )
+from hub.domain.phone_zones import zones_of_number
 from hub.errors import HubError
 
 DEFER_REASONS = frozenset({"quiet_hours", "frequency_cap", "not_yet_due", "retry_backoff"})
@@ -94,12 +95,17 @@ def decide(state: PhoneState | None, command: OutreachCommand, *, now: datetime,
     held = entry.deferred_until if entry is not None and entry.status in WAITING else None
     wanted = max(now, as_utc(command.not_before), *([as_utc(held)] if held else []))
     history = state.cap_history()
-    slot = as_utc(policy.next_slot(wanted, zone, history))
+    also = _number_zones(command.to, zone)
+    try:
+        slot = as_utc(policy.next_slot(wanted, zone, history, also))
+    except NoCommonHours:  # a number from the far side of the world: the facility's hours
+        also = ()
+        slot = as_utc(policy.next_slot(wanted, zone, history))
     if slot <= now:
         return record("planned", None), SendNow()
     if slot > as_utc(command.expires_at):
         return record("suppressed", "no_slot_before_expiry"), Suppress("no_slot_before_expiry")
-    reason = policy.blocked_by(wanted, zone, history) or _still_waiting(entry, held, wanted)
+    reason = policy.blocked_by(wanted, zone, history, also) or _still_waiting(entry, held, wanted)
     return record("deferred", reason, slot), Defer(slot.astimezone(zone), reason)
 
 
@@ -314,6 +320,11 @@ def _require(state: PhoneState, command_id: str) -> LedgerEntry:
     if entry is None:
         raise LedgerError("no ledger entry for this command", code="unknown_command")
     return entry
+
+
+def _number_zones(phone: str, zone: ZoneInfo) -> tuple[ZoneInfo, ...]:
+    """MSG-3: the zones the patient's number points to, besides the command's own."""
+    return tuple(ZoneInfo(name) for name in zones_of_number(phone) if name != zone.key)
 
 
 def _zone(name: str) -> ZoneInfo:

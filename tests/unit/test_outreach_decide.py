@@ -6,7 +6,7 @@ from __future__ import annotations
 import heapq
 import json
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.domain import outreach as core
-from hub.domain.contact_policy import ContactPolicy
+from hub.domain.contact_policy import ContactPolicy, QuietHours
 from hub.domain.messages import OutreachCommand
 from hub.domain.outreach import Defer, FailureKind, LedgerError, SendNow, Suppress, decide
 from hub.domain.phone_state import PhoneState
@@ -505,3 +505,27 @@ def test_status_callbacks_in_any_order_end_the_same(paths: tuple[list[str], list
         results.append((entry.status, entry.provider_status))
     assert results[0] == results[1]
     assert results[0][1] == in_order[-1]
+
+
+def test_a_number_from_another_zone_keeps_quiet_hours_there_too() -> None:
+    """MSG-3: a New York facility's patient with a Honolulu mobile is not texted at 04:30
+    Hawaii time; the text waits for 08:00 there (13:00 in New York)."""
+    early = datetime(2026, 11, 23, 9, 30, tzinfo=NY)  # 04:30 in Honolulu
+    hawaii = replace(command(at=early), to="+18085550123")
+    _state, decision = decide(None, hawaii, now=early, policy=POLICY)
+    assert decision == Defer(datetime(2026, 11, 23, 13, 0, tzinfo=NY), "quiet_hours")
+    assert decide(None, replace(hawaii, to=PHONE), now=early, policy=POLICY)[1] == SendNow()
+
+
+def test_a_far_away_number_narrows_the_hours_or_when_they_never_meet_is_ignored() -> None:
+    """MSG-3: a Sydney number for a New York patient gets New York's evening (Sydney's
+    morning); with 09:00-17:00 windows that never meet, New York's hours alone hold rather
+    than the text never going; a toll-free number says nothing about a zone."""
+    noon = datetime(2026, 11, 23, 12, 0, tzinfo=NY)
+    sydney = replace(command(at=noon), to="+61291234567")
+    assert decide(None, sydney, now=noon, policy=POLICY)[1] == Defer(
+        datetime(2026, 11, 23, 16, 0, tzinfo=NY), "quiet_hours")
+    office = ContactPolicy(quiet_hours=QuietHours(time(9, 0), time(17, 0)))
+    assert decide(None, sydney, now=noon, policy=office)[1] == SendNow()
+    toll_free = replace(command(at=noon), to="+18005550123")
+    assert decide(None, toll_free, now=noon, policy=POLICY)[1] == SendNow()
