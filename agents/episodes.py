@@ -23,6 +23,7 @@ from hub.logs import get_logger
 
 log = get_logger("agents.episodes")
 RETICK = timedelta(seconds=30)
+MAX_MERGE_HOPS = 3  # merges chained back and forth must not bounce an event forever
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> faust.Table:
@@ -60,6 +61,14 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
                 await topics.episode_ticks.send(key=request[0], value=request[1])
         elif record is None:
             log.warning("episodes.no_record", topic=topic)
+            return
+        elif topic == OUTREACH_EVENTS and record.merged_into and not record.episodes \
+                and value.get("merge_hops", 0) < MAX_MERGE_HOPS:
+            # §2 A40: a reply to a text sent before the merge names the old key; the phone
+            # learns the survivor only with its next command, so the event follows the merge
+            await topics.outreach_events.send(key=record.merged_into, value={
+                **value, "patient_key": record.merged_into,
+                "merge_hops": value.get("merge_hops", 0) + 1})
             return
         elif topic == OUTREACH_EVENTS:
             outcome = engine.apply_outreach_event(record, value, now=now,
