@@ -104,8 +104,10 @@ class TwilioSettings:
             gaps.append("TWILIO_ACCOUNT_SID")
         if not self.auth_token:
             gaps.append("TWILIO_AUTH_TOKEN")
-        if not (self.from_number or self.messaging_service_sid):
-            gaps.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        if not self.from_number:  # calls need it: a Messaging Service sends texts only
+            gaps.append("TWILIO_FROM_NUMBER")
+        if not self.public_url:  # status callbacks, replies, keypresses, machine detection
+            gaps.append("HUB_PUBLIC_URL")
         return gaps
 
 
@@ -200,8 +202,14 @@ class Settings:
         )
 
     def require_sender(self) -> None:
-        """A worker that would text patients must have working Twilio settings before it starts."""
-        if self.sender == "twilio" and (gaps := self.twilio.missing()):
+        """A worker that would text patients must have working Twilio settings before it
+        starts, and a number patients can call back: every message names one (MSG-1)."""
+        if self.sender != "twilio":
+            return
+        gaps = self.twilio.missing()
+        if not self.callback_number:
+            gaps.append("HUB_CALLBACK_NUMBER")
+        if gaps:
             raise ConfigError(
                 "Twilio is not configured: set " + ", ".join(gaps)
                 + " (or HUB_SENDER=record to run without sending anything)")

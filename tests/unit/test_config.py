@@ -51,8 +51,19 @@ def test_missing_twilio_credentials_fail_at_start_up() -> None:
     settings = Settings.from_env({"TWILIO_ACCOUNT_SID": "AC1"})
     with pytest.raises(ConfigError) as caught:
         settings.require_sender()
-    assert "TWILIO_AUTH_TOKEN" in caught.value.message
-    assert "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID" in caught.value.message
+    for variable in ("TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "HUB_PUBLIC_URL",
+                     "HUB_CALLBACK_NUMBER"):
+        assert variable in caught.value.message
+
+
+def test_a_complete_twilio_configuration_starts() -> None:
+    """MSG-1/MSG-6: credentials, a number to call from, where Twilio calls back, and the number
+    every message gives patients; a Messaging Service may send the texts."""
+    Settings.from_env({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t",
+                       "TWILIO_FROM_NUMBER": "+16175550100",
+                       "TWILIO_MESSAGING_SERVICE_SID": "MG1",
+                       "HUB_PUBLIC_URL": "https://hub.example.org",
+                       "HUB_CALLBACK_NUMBER": "+16175550100"}).require_sender()
 
 
 def test_recording_sender_needs_no_twilio_account() -> None:
