@@ -20,7 +20,8 @@ log = get_logger("agents.normalize")
 
 
 def register(app: faust.App, topics: Topics, settings: Settings) -> None:
-    seen = app.Table("adt-seen", key_type=str, partitions=settings.partitions)
+    seen = dedupe.SeenMessages(app.Table("adt-seen", key_type=str,
+                                         partitions=settings.partitions))
 
     @app.agent(topics.raw, name="normalize")
     async def normalize_stage(stream: faust.StreamT[Any]) -> None:
@@ -33,8 +34,7 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> None:
                                   message=f"{type(exc).__name__} while normalizing")
 
     async def _normalize_one(record: dict[str, Any]) -> None:
-        key = dedupe.dedupe_key(record)
-        verdict = dedupe.classify(seen.get(key) if key else None, record["sha256"])
+        verdict = seen.classify(record)
         if verdict is dedupe.Seen.DUPLICATE:
             log.info("normalize.duplicate", control_id=record.get("control_id"))
             return
@@ -46,11 +46,10 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> None:
                      location=error.location)
             await dead_letter(topics, "normalize", record, code=error.code, message=error.message,
                               location=error.location)
-        else:
-            if verdict is dedupe.Seen.CONTROL_ID_REUSED:
-                event["warnings"].append("MSH-10 control id reused for different content")
-            await topics.events.send(key=event["patient"]["key"], value=event)
-            log.info("normalize.event", control_id=event["control_id"],
-                     event_type=event["event_type"])
-        if key:
-            seen[key] = record["sha256"]
+            return  # not remembered: replayed unchanged after a fix, it is processed again
+        if verdict is dedupe.Seen.CONTROL_ID_REUSED:
+            event["warnings"].append("MSH-10 control id reused for different content")
+        await topics.events.send(key=event["patient"]["key"], value=event)
+        log.info("normalize.event", control_id=event["control_id"],
+                 event_type=event["event_type"])
+        seen.remember(record)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.dedupe import Seen, classify, dedupe_key
+from hub.dedupe import Seen, SeenMessages, classify, dedupe_key
 
 
 def test_key_is_application_facility_and_control_id() -> None:
@@ -17,3 +17,27 @@ def test_resend_of_same_bytes_is_a_duplicate_but_reused_id_is_not() -> None:
     assert classify(None, "a") is Seen.NEW
     assert classify("a", "a") is Seen.DUPLICATE
     assert classify("a", "b") is Seen.CONTROL_ID_REUSED
+
+
+def test_only_a_normalized_message_is_remembered() -> None:
+    """ADT-1: a message classified but not remembered (it was dead-lettered) is still NEW when
+    replayed unchanged; once remembered, the same bytes are a duplicate and other bytes under
+    the same key a reused control id."""
+    record = {"sending_application": "EPIC", "sending_facility": "GEN", "control_id": "42",
+              "sha256": "a"}
+    table: dict[str, str] = {}
+    seen = SeenMessages(table)
+    assert seen.classify(record) is Seen.NEW  # normalize fails here: nothing remembered
+    assert seen.classify(record) is Seen.NEW and table == {}
+    seen.remember(record)
+    assert seen.classify(record) is Seen.DUPLICATE
+    assert seen.classify({**record, "sha256": "b"}) is Seen.CONTROL_ID_REUSED
+
+
+def test_a_message_without_control_id_is_never_a_duplicate() -> None:
+    """ADT-1: no MSH-10, no dedupe key: nothing is remembered, nothing dropped."""
+    record = {"sending_application": "EPIC", "sending_facility": "GEN", "control_id": "",
+              "sha256": "a"}
+    seen = SeenMessages({})
+    seen.remember(record)
+    assert seen.classify(record) is Seen.NEW
