@@ -1,78 +1,120 @@
 """Stage **api**: the care team's worklist over the ``episodes`` table (bearer-token auth).
 
-Reads go to the worker that owns the patient (``table_route``). Writes are checked against the
-rules right there (so the caller gets its 409/422 at once) and then go through Kafka to the
-episodes agent, because only agents change tables.
+A request about one patient is answered by the worker that owns the key; any other worker
+forwards it there, body included (``agents.api_routing``). Lists gather every worker's share.
+Writes are checked against the rules by the owner, with its clock (so the caller gets its
+409/422 at once), and then go through Kafka to the episodes agent: only agents change tables.
+Every refusal is ``{"error": reason, "code": id}``; ``/openapi.json`` describes it all.
 """
 
 from __future__ import annotations
 
-import hmac
-import uuid
+import json
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from importlib import resources
 from typing import Any
 
 import faust
 from faust.web import Request, Response, View
 
+from agents.api_routing import ROUTED, Placement, not_ready
 from agents.topics import Topics
+from hub.api import alerts, worklist
+from hub.api.care_team import checked_action, parse_action, patient_view
+from hub.api.gather import gather
+from hub.api.refusals import ApiRefusal, check_bearer, error_body
+from hub.clock import Clock
 from hub.config import Settings
-from hub.domain.actions import RuleViolation, billing_readiness, validate_action
-from hub.domain.episode import PatientRecord
+from hub.domain.actions import RuleViolation
+from hub.domain.rules import rules_for_settings
+
+MAX_BODY = 64 * 1024
+Handler = Callable[..., Awaitable[Response]]
 
 
-def register(app: faust.App, topics: Topics, settings: Settings, table: faust.Table) -> None:
-    def refusal(view: View, request: Request) -> Response | None:
-        header = request.headers.get("Authorization", "")
-        if not settings.api_token:
-            return view.json({"error": "the care-team API is off: set HUB_API_TOKEN"}, status=401)
-        if not header.startswith("Bearer "):
-            return view.json({"error": "missing bearer token"}, status=401)
-        if not hmac.compare_digest(header[7:].encode(), settings.api_token.encode()):
-            return view.json({"error": "invalid bearer token"}, status=403)
-        return None
+def openapi_document() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(
+        resources.files("hub.api").joinpath("openapi.json").read_text())
+    return document
 
-    def view_of(stored: dict[str, Any]) -> dict[str, Any]:
-        record = PatientRecord.from_dict(stored)
-        episodes = []
-        for episode in record.episodes:
-            data = PatientRecord(record.patient_key, record.facility,
-                                 episodes=(episode,)).to_dict()["episodes"][0]
-            data["billing"] = billing_readiness(episode)
-            episodes.append(data)
-        return {"patient_key": record.patient_key, "facility": record.facility,
-                "episodes": episodes}
+
+def register(app: faust.App, topics: Topics, settings: Settings, table: faust.Table,
+             clock: Clock) -> None:
+    rules = rules_for_settings(settings)  # the same per-facility rules the episodes agent uses
+    placement = Placement(app, table)
+    document = openapi_document()
+
+    def answering(handler: Handler) -> Handler:
+        """Bearer token first; every refusal as JSON with its status."""
+        @wraps(handler)
+        async def method(view: View, request: Request, **match: Any) -> Response:
+            try:
+                check_bearer(request.headers.get("Authorization"), settings.api_token)
+                return await handler(view, request, **match)
+            except (ApiRefusal, RuleViolation) as refusal:
+                return view.json(error_body(refusal), status=refusal.status)
+        return method
+
+    async def at_owner(view: View, request: Request, key: str, body: bytes | None,
+                       answer: Callable[[], Awaitable[Response]]) -> Response:
+        owner = placement.owner(key)
+        if owner is None:
+            return await answer()
+        if request.headers.get(ROUTED):
+            raise not_ready()  # the sender thinks we own it and we do not: ownership is moving
+        status, reply = await placement.call(owner, request, "owner", body)
+        return view.json(reply, status=status)
+
+    async def everywhere(request: Request, field: str, local: list[Any]) -> list[Any]:
+        if request.headers.get(ROUTED) == "local":
+            return local
+        return await gather(local, placement.peers(),
+                            lambda peer: placement.rows_from(peer, request, field))
+
+    @app.page("/episodes")
+    class WorklistView(View):
+        @answering
+        async def get(self, request: Request) -> Response:
+            filters = worklist.WorklistFilters.from_query(request.query)
+            mine = worklist.collect(placement.local_records(), filters, now=clock.now(),
+                                    rules=rules)
+            rows = worklist.ordered(await everywhere(request, "episodes", mine), filters.limit)
+            return self.json({"episodes": rows, "limit": filters.limit})
+
+    @app.page("/alerts")
+    class AlertsView(View):
+        @answering
+        async def get(self, request: Request) -> Response:
+            filters = alerts.AlertFilters.from_query(request.query)
+            mine = alerts.collect(placement.local_records(), filters)
+            rows = alerts.ordered(await everywhere(request, "alerts", mine), filters.limit)
+            return self.json({"alerts": rows, "limit": filters.limit})
 
     @app.page("/episodes/{key}")
     class EpisodeView(View):
-        @app.table_route(table=table, match_info="key")
+        @answering
         async def get(self, request: Request, key: str) -> Response:
-            if (denied := refusal(self, request)) is not None:
-                return denied
-            stored = table.get(key)
-            if stored is None:
-                return self.json({"error": f"no patient {key!r}"}, status=404)
-            return self.json(view_of(stored))
+            async def answer() -> Response:
+                return self.json(patient_view(key, table.get(key), rules))
+            return await at_owner(self, request, key, None, answer)
 
     @app.page("/episodes/{key}/actions")
     class ActionView(View):
-        @app.table_route(table=table, match_info="key")
+        @answering
         async def post(self, request: Request, key: str) -> Response:
-            if (denied := refusal(self, request)) is not None:
-                return denied
-            try:
-                action = await request.json()
-            except ValueError:
-                return self.json({"error": "the body must be a JSON object"}, status=400)
-            if not isinstance(action, dict):
-                return self.json({"error": "the body must be a JSON object"}, status=400)
-            stored = table.get(key)
-            if stored is None:
-                return self.json({"error": f"no patient {key!r}"}, status=404)
-            try:
-                validate_action(PatientRecord.from_dict(stored), action)
-            except RuleViolation as violation:
-                return self.json({"error": violation.message, "code": violation.code},
-                                 status=violation.status)
-            action_id = str(uuid.uuid4())
-            await topics.episode_actions.send(key=key, value={**action, "action_id": action_id})
-            return self.json({"accepted": action_id}, status=202)
+            if (request.content_length or 0) > MAX_BODY:
+                raise ApiRefusal("the body is too large", code="too_large", status=413)
+            body = await request.read()
+            action = parse_action(body)
+
+            async def answer() -> Response:
+                accepted = checked_action(key, table.get(key), action, now=clock.now())
+                await topics.episode_actions.send(key=key, value=accepted)
+                return self.json({"accepted": accepted["action_id"]}, status=202)
+            return await at_owner(self, request, key, body, answer)
+
+    @app.page("/openapi.json")
+    class OpenApiView(View):
+        async def get(self, request: Request) -> Response:
+            return self.json(document)

@@ -6,6 +6,7 @@ the ports differ (the outbound adapter, the clock).
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import faust
@@ -15,6 +16,13 @@ from agents.topics import Topics
 from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
 from hub.config import Settings
+
+
+def advertised_host(web_host: str) -> str:
+    """The host in Faust's canonical URL, where the other workers reach this one (routed
+    requests, gathered lists). The server binds every interface anyway; a wildcard reaches no
+    one, so advertise the host name, as Faust does by default."""
+    return socket.gethostname() if web_host in ("", "0.0.0.0", "::") else web_host
 
 
 def create_app(settings: Settings, *, outbound: Outbound | None = None,
@@ -35,7 +43,7 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
         topic_replication_factor=settings.topic_replication,
         topic_allow_declare=True,
         producer_acks=-1,
-        web_host=settings.web_host,
+        web_host=advertised_host(settings.web_host),
         web_port=settings.web_port,
         web_in_thread=False,
         autodiscover=False,
@@ -47,5 +55,5 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     episodes_table = episodes.register(app, topics, settings, clock)
     outreach.register(app, topics, settings, clock, outbound)
     webhooks.register(app, topics, settings)
-    api.register(app, topics, settings, episodes_table)
+    api.register(app, topics, settings, episodes_table, clock)
     return app

@@ -1,0 +1,86 @@
+"""Where a patient lives: which worker owns a key of the ``episodes`` table, which workers hold
+the other partitions, and HTTP between workers (Faust's own router forwards only the method and
+the headers, so a routed POST would lose its body; this one forwards the body too).
+
+A forwarded request carries ``X-Hub-Routed``: ``owner`` (answer as the owner, never forward
+again, so a rebalance cannot make a loop) or ``local`` (answer for your own partitions only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import faust
+from faust.web import Request
+from yarl import URL
+
+from hub.api.refusals import ApiRefusal
+from hub.domain.episode import PatientRecord
+
+ROUTED = "X-Hub-Routed"
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+PASSED_ON = ("Authorization", "Content-Type")
+
+
+def not_ready() -> ApiRefusal:
+    return ApiRefusal("the workers are sharing out partitions; try again in a few seconds",
+                      code="not_ready", status=503, retriable=True)
+
+
+class Placement:
+    def __init__(self, app: faust.App, table: faust.Table):
+        self.app, self.table = app, table
+
+    def _same(self, url: str | URL) -> bool:
+        theirs, mine = URL(str(url)), self.app.conf.canonical_url
+        return (theirs.host, theirs.port) == (mine.host, mine.port)
+
+    def owner(self, key: str) -> str | None:
+        """The owner's base URL, or None when this worker owns ``key``."""
+        try:
+            url = self.app.router.key_store(self.table.name, key)
+        except KeyError:
+            raise not_ready() from None
+        return None if self._same(url) else str(url)
+
+    def peers(self) -> list[str]:
+        """The other workers that hold partitions of the table."""
+        hosts = self.app.router.table_metadata(self.table.name)
+        if not any(any(topics.values()) for topics in hosts.values()):
+            raise not_ready()
+        return [url for url, topics in hosts.items() if any(topics.values())
+                and not self._same(url)]
+
+    def local_records(self) -> Iterator[PatientRecord]:
+        """Records of the partitions this worker is active for (a standby copy of another
+        worker's partition must not be counted twice)."""
+        actives = self.app.assignor.assigned_actives()
+        changelog = self.table.changelog_topic
+        name = changelog.get_topic_name()
+        for key, stored in list(self.table.items()):
+            serialized = changelog.prepare_key(key, None)[0]
+            if self.app.producer.key_partition(name, serialized) in actives:
+                yield PatientRecord.from_dict(stored)
+
+    async def call(self, base: str, request: Request, routed: str,
+                   body: bytes | None = None) -> tuple[int, Any]:
+        """The same method, path and query on another worker: (status, JSON body)."""
+        headers = {h: request.headers[h] for h in PASSED_ON if h in request.headers}
+        url = URL(base.rstrip("/") + request.raw_path, encoded=True)
+        try:
+            async with self.app.http_client.request(
+                    request.method, url, data=body, timeout=TIMEOUT,
+                    headers={**headers, ROUTED: routed}) as response:
+                return response.status, await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise ApiRefusal("the worker that holds this data did not answer; try again",
+                             code="worker_unavailable", status=503, retriable=True) from exc
+
+    async def rows_from(self, base: str, request: Request, field: str) -> list[Any]:
+        status, body = await self.call(base, request, "local")
+        if status != 200 or not isinstance(body, dict) or not isinstance(body.get(field), list):
+            raise ApiRefusal(f"a worker answered {status}", code="worker_unavailable",
+                             status=503, retriable=True)
+        return list(body[field])
