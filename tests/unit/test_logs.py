@@ -21,6 +21,16 @@ def test_phi_keys_are_redacted_and_ids_kept() -> None:
     assert out["episode_id"] == "E1" and out["control_id"] == "MSG1" and out["sid"] == event["sid"]
 
 
+def test_a_field_nobody_allowed_is_redacted_whatever_it_holds() -> None:
+    """PHI never in logs: fields are allowed by name, so a patient key (it holds the MRN), a
+    first name under a new key, a reply text or a nested record are redacted."""
+    event = {"event": "x", "patient_key": "GEN|558812", "first_name": "Maria",
+             "reply_text": "I fell", "stuff": {"family_name": "DOE"}, "control_id": ["MSG1"]}
+    out = redact_phi(None, "info", dict(event))
+    assert {k: v for k, v in out.items() if k != "event"} == dict.fromkeys(
+        ("patient_key", "first_name", "reply_text", "stuff", "control_id"), REDACTED)
+
+
 def test_phone_numbers_and_hl7_segments_in_free_text_are_masked() -> None:
     """PHI never in logs: a phone or a PID segment inside an error string is masked."""
     out = redact_phi(None, "error", {"event": "failed for (617) 555-0123",
