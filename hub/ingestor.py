@@ -8,15 +8,17 @@ MSH-9/12 is unsupported (the sender resends unchanged).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from hub.clock import Clock
 from hub.errors import BrokerUnavailable, Hl7Error
 from hub.hl7.ack import ack_wanted, build_ack
 from hub.hl7.header import MessageHeader, read_header
 from hub.hl7.mllp import FramingProblem
-from hub.intake import Received, Triage, raw_record, triage
+from hub.intake import Received, Triage, default_zone_for, raw_record, triage
 from hub.logs import get_logger
 
 log = get_logger("hub.ingest")
@@ -40,19 +42,27 @@ class IngestResult:
 
 class Ingestor:
     """``raw_topic``/``rejected_topic`` are the pipeline's by default; ``hub bench`` passes its own
-    so that benchmark messages never enter a live feed."""
+    so that benchmark messages never enter a live feed. ``zone_for`` and ``phone_region`` are the
+    normalize stage's (``Settings.zone_for``, ``Settings.phone_region``), so the listener checks
+    a message exactly as that stage will read it."""
 
     def __init__(self, sink: RawSink, clock: Clock, *, raw_topic: str = RAW_TOPIC,
-                 rejected_topic: str = REJECTED_TOPIC):
+                 rejected_topic: str = REJECTED_TOPIC,
+                 zone_for: Callable[[str], ZoneInfo] = default_zone_for,
+                 phone_region: str = "US"):
         self._sink = sink
         self._clock = clock
         self._raw, self._rejected = raw_topic, rejected_topic
+        self._zone_for, self._phone_region = zone_for, phone_region
         self._ack_ids = itertools.count(1)
 
     async def ingest(self, raw: bytes, *, transport: str, peer: str | None) -> IngestResult:
         now = self._clock.now()
         received = Received(raw, transport, peer, now)
-        decision = triage(raw)
+        decision = triage(raw, zone_for=self._zone_for, phone_region=self._phone_region)
+        if decision.check_failed is not None:
+            log.warning("ingest.check_failed", control_id=_control_id(decision),
+                        error=decision.check_failed)  # accepted: normalize dead-letters it
         topic = self._raw if decision.accepted else self._rejected
         try:
             await self._sink.write(topic, decision.key, raw_record(received, decision))

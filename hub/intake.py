@@ -3,20 +3,28 @@
 Every message the hub receives is kept: an acceptable one as a ``hl7.adt.raw`` record (ACK AA once
 the broker has it), one it can never accept as a ``hl7.adt.rejected`` record (ACK AE, or AR where
 the sender should resend). The raw bytes travel base64-encoded so a person can replay them exactly.
+Acceptable means what the normalize stage accepts: the listener runs the same check.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hub.errors import Hl7Error
+from hub.hl7.extract import normalize
 from hub.hl7.header import MessageHeader, read_header
 
-ACCEPTED_MESSAGE_CODES = frozenset({"ADT"})
+DEFAULT_ZONE = ZoneInfo("America/New_York")  # Settings' default (HUB_FACILITY_TZ unset)
+
+
+def default_zone_for(_facility: str) -> ZoneInfo:
+    return DEFAULT_ZONE
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class Triage:
 
     header: MessageHeader | None
     error: Hl7Error | None
+    check_failed: str | None = None  # exception type of a hub fault in the check, if one happened
 
     @property
     def accepted(self) -> bool:
@@ -47,16 +56,28 @@ class Triage:
         return self.header.patient_key or self.header.sending_facility or "unknown"
 
 
-def triage(raw: bytes) -> Triage:
-    """Cheap checks only (MSH, message type, version): the full parse runs in ``normalize``."""
+def triage(raw: bytes, *, zone_for: Callable[[str], ZoneInfo] = default_zone_for,
+           phone_region: str = "US") -> Triage:
+    """The MSH, read cheaply to key the record and address the ACK, then the normalize stage's
+    own fast-path check (``hub.hl7.extract.normalize``, tens of microseconds): what it would
+    refuse (undecodable bytes, MSH-9/12 out of scope, no PID, bad MSH-2, empty MSH-10...) is
+    answered AE/AR now with its reason and kept in ``hl7.adt.rejected``, not ACKed AA and
+    dead-lettered later. The zone and phone region change values, never whether a message is
+    accepted; they are passed so that the check is exactly the stage's.
+
+    An exception other than ``Hl7Error`` is a fault of the hub, not of the message: it is
+    accepted (the normalize stage dead-letters it with its bytes) and ``check_failed`` names
+    the exception type for the log, never its text (it may quote patient data)."""
     try:
         header = read_header(raw)
     except Hl7Error as error:
         return Triage(None, error)
-    if header.message_code not in ACCEPTED_MESSAGE_CODES:
-        return Triage(header, Hl7Error(
-            f"MSH-9 message type {header.message_code!r} is not accepted here: this feed takes ADT",
-            code="unsupported_message_type", location="MSH-9", ack_code="AR"))
+    try:
+        normalize(raw, zone_for=zone_for, phone_region=phone_region)
+    except Hl7Error as error:
+        return Triage(header, error)
+    except Exception as exc:  # a hub bug must not refuse, or lose, the sender's message
+        return Triage(header, None, check_failed=type(exc).__name__)
     return Triage(header, None)
 
 

@@ -1,28 +1,47 @@
 """``hub replay`` and ``hub deadletters export``: nothing is lost, and what was refused can be
-fixed and sent again through the same ingest path (ACKs printed as for ``hub send``)."""
+fixed and sent again through the same ingest path (ACKs printed as for ``hub send``).
+
+Refused messages live in two places: ``hl7.adt.rejected`` (the listener answered AE/AR, or the
+bytes did not frame) and ``adt.deadletter`` (a stage after the listener could not process a
+record it had accepted). The export writes both, each file named after its topic.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from hub.adapters.kafka_sink import KafkaSink
 from hub.clock import SystemClock
+from hub.config import Settings
 from hub.hl7.parse import batch_problems, split_messages
-from hub.ingestor import Ingestor
+from hub.ingestor import REJECTED_TOPIC, Ingestor
 from hub.sendfiles import ack_summary
 from hub.topic_reader import TopicReader
 
+DEADLETTER_TOPIC = "adt.deadletter"
+EXPORTED = ((DEADLETTER_TOPIC, "deadletter"), (REJECTED_TOPIC, "rejected"))  # topic, file prefix
 
-async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, out: TextIO) -> int:
+
+async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, out: TextIO,
+                       zone_for: Callable[[str], ZoneInfo] | None = None,
+                       phone_region: str | None = None) -> int:
+    """``zone_for``/``phone_region`` default to the environment's settings (those of the
+    worker), so a replayed message is checked as the normalize stage will read it."""
+    if zone_for is None or phone_region is None:
+        settings = Settings.from_env()
+        zone_for = zone_for or settings.zone_for
+        phone_region = phone_region or settings.phone_region
     sink = KafkaSink(bootstrap, idempotent=idempotent)
     await sink.start()
     refused = 0
     try:
-        ingestor = Ingestor(sink, SystemClock())
+        ingestor = Ingestor(sink, SystemClock(), zone_for=zone_for, phone_region=phone_region)
         for path in files:
             for problem in batch_problems(path.read_bytes()):
                 print(f"{path.name}: warning: {problem}", file=out)
@@ -37,19 +56,32 @@ async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, o
 
 
 async def export_dead_letters(bootstrap: str, directory: Path, *, out: TextIO) -> int:
-    """Each dead letter as ``<n>-<control id>.hl7`` (the exact bytes) and ``.json`` (why)."""
-    reader = TopicReader(bootstrap, ["adt.deadletter"])
+    """Each dead letter and each refused message as ``<kind>-<n>-<control id>.hl7`` (the exact
+    bytes) and ``.json`` (why: code, message, location, and the topic it came from)."""
+    reader = TopicReader(bootstrap, [topic for topic, _kind in EXPORTED])
     await reader.start()
     try:
-        letters = (await reader.read_to_end())["adt.deadletter"]
+        found = await reader.read_to_end()
     finally:
         await reader.stop()
     directory.mkdir(parents=True, exist_ok=True)
-    for number, letter in enumerate(letters, start=1):
-        stem = f"{number:05d}-{re.sub(r'[^A-Za-z0-9_.-]', '_', letter.get('control_id') or 'x')}"
-        if letter.get("raw_b64"):
-            (directory / f"{stem}.hl7").write_bytes(base64.b64decode(letter["raw_b64"]))
-        reason = {k: v for k, v in letter.items() if k != "raw_b64"}
-        (directory / f"{stem}.json").write_text(json.dumps(reason, indent=2))
-    print(f"{len(letters)} dead letters written to {directory}", file=out)
+    for topic, kind in EXPORTED:
+        for number, record in enumerate(found[topic], start=1):
+            control_id = re.sub(r"[^A-Za-z0-9_.-]", "_", record.get("control_id") or "x")
+            stem = f"{kind}-{number:05d}-{control_id}"
+            if record.get("raw_b64"):
+                (directory / f"{stem}.hl7").write_bytes(base64.b64decode(record["raw_b64"]))
+            (directory / f"{stem}.json").write_text(json.dumps(reason(topic, record), indent=2))
+    print(f"{len(found[DEADLETTER_TOPIC])} dead letters ({DEADLETTER_TOPIC}) and "
+          f"{len(found[REJECTED_TOPIC])} refused messages ({REJECTED_TOPIC}) written to "
+          f"{directory}", file=out)
     return 0
+
+
+def reason(topic: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Why a record was refused, in one shape for both topics: ``topic``, ``code``, ``message``
+    and ``location`` first, then the record's other fields (its bytes are the .hl7 file)."""
+    rest = {k: v for k, v in record.items() if k not in ("raw_b64", "error")}
+    error = record.get("error") or {}
+    return {"topic": topic, "code": error.get("code"), "message": error.get("message"),
+            "location": error.get("location"), **rest}

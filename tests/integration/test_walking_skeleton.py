@@ -13,6 +13,7 @@ import pytest
 
 from hub.adapters.mllp_client import MllpClient
 from hub.feed import Person, adt
+from hub.hl7.header import read_header
 from hub.sendfiles import ack_summary
 from hub.topic_reader import TopicReader
 from tests.integration import servers
@@ -112,33 +113,80 @@ async def test_hub_send_prints_each_ack(worker: Worker, tmp_path: Path) -> None:
     assert lines[1].startswith("feed.hl7#2: AR SEND0002") and "unsupported_message_type" in lines[1]
 
 
-async def test_unnormalizable_message_is_acked_then_dead_lettered_with_its_bytes(
+async def test_unnormalizable_message_is_refused_ae_and_kept_with_its_bytes(
         kafka: servers.Kafka, worker: Worker) -> None:
-    """Bad input: an ADT without PID is kept (AA: it is on Kafka) and dead-lettered with the raw
-    bytes and a reason a person can act on; the stream goes on."""
+    """ADT-9 bad input: an ADT without PID is answered AE with an ERR naming the reason (the
+    listener runs normalize's check) and its exact bytes are kept in hl7.adt.rejected."""
     import base64
 
     import jsonschema
 
-    raw = b"MSH|^~\\&|EPIC|GENHOSP|HUB|HUB|20261123100000||ADT^A03^ADT_A03|DEAD0001|P|2.5\rEVN|A03\r"
+    raw = (b"MSH|^~\\&|EPIC|GENHOSP|HUB|HUB|20261123100000||ADT^A03^ADT_A03|DEAD0001|P|2.5\r"
+           b"EVN|A03\r")
     client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
     try:
-        assert ack_summary(await client.send(raw)).startswith("AA DEAD0001")
+        ack = ack_summary(await client.send(raw))
     finally:
         await client.close()
-    reader = TopicReader(kafka.bootstrap, ["adt.deadletter"])
-    await reader.start()
-    try:
-        assert await reader.wait_until(lambda r: any(
-            d["control_id"] == "DEAD0001" for d in r["adt.deadletter"]), timeout=60)
-    finally:
-        await reader.stop()
-    [letter] = [d for d in reader.records["adt.deadletter"] if d["control_id"] == "DEAD0001"]
+    assert ack.startswith("AE DEAD0001") and "missing_segment" in ack, ack
+    records = await read_until(kafka, "hl7.adt.rejected", "DEAD0001")
+    [kept] = [r for r in records if r["control_id"] == "DEAD0001"]
+    assert (kept["error"]["code"], kept["error"]["location"]) == ("missing_segment", "PID")
+    assert base64.b64decode(kept["raw_b64"]) == raw
+    schema = json.loads((servers.REPO / "schemas" / "raw_message.schema.json").read_text())
+    jsonschema.validate(kept, schema)
+
+
+async def test_the_normalize_stage_dead_letters_what_got_past_the_listener(
+        kafka: servers.Kafka, worker: Worker) -> None:
+    """Bad input past the listener (a raw record written to hl7.adt.raw without its check) is
+    dead-lettered by the normalize stage with its bytes and a reason; the stream goes on. The
+    same record twice gives two dead letters: a failure is not remembered for dedupe (ADT-1)."""
+    import base64
+
+    import jsonschema
+
+    raw = (b"MSH|^~\\&|EPIC|GENHOSP|HUB|HUB|20261123100000||ADT^A08^ADT_A01|DEAD0002|P|2.5\r"
+           b"EVN|A08\r")
+    await write_unchecked(kafka, raw)
+    await write_unchecked(kafka, raw)
+    letters = [d for d in await read_until(kafka, "adt.deadletter", "DEAD0002", count=2)
+               if d["control_id"] == "DEAD0002"]
+    assert len(letters) == 2
+    letter = letters[0]
     assert (letter["stage"], letter["code"], letter["location"]) == ("normalize",
                                                                       "missing_segment", "PID")
     assert base64.b64decode(letter["raw_b64"]) == raw
     schema = json.loads((servers.REPO / "schemas" / "deadletter.schema.json").read_text())
     jsonschema.validate(letter, schema)
+
+
+async def write_unchecked(kafka: servers.Kafka, raw: bytes) -> None:
+    """Put a message on hl7.adt.raw as the listener would, but without the listener's check."""
+    from hub.adapters.kafka_sink import KafkaSink
+    from hub.intake import Received, Triage, raw_record
+
+    sink = KafkaSink(kafka.bootstrap)
+    await sink.start()
+    try:
+        header = read_header(raw)
+        record = raw_record(Received(raw, "replay", None, CLOCK_START), Triage(header, None))
+        await sink.write("hl7.adt.raw", header.sending_facility, record)
+    finally:
+        await sink.stop()
+
+
+async def read_until(kafka: servers.Kafka, topic: str, control_id: str, *, count: int = 1,
+                     timeout: float = 60) -> list[dict]:
+    """The records of ``topic`` once ``count`` of them carry ``control_id``."""
+    reader = TopicReader(kafka.bootstrap, [topic])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: sum(
+            x.get("control_id") == control_id for x in r[topic]) >= count, timeout=timeout)
+    finally:
+        await reader.stop()
+    return reader.records[topic]
 
 
 async def test_signed_reply_escalates_and_forged_webhook_is_refused(
@@ -252,47 +300,47 @@ async def test_merge_moves_the_episode_to_the_surviving_patient(kafka: servers.K
     assert episode["patient_key"] == "GENHOSP|990002"
 
 
-async def test_a_dead_letter_is_exported_fixed_and_replayed(kafka: servers.Kafka,
-                                                             worker: Worker, tmp_path: Path) -> None:
-    """Nothing is lost: `hub deadletters export` writes the refused bytes and the reason; once
-    fixed, `hub replay` sends them through the same ingest path and they normalize."""
+async def test_refused_messages_and_dead_letters_are_exported_fixed_and_replayed(
+        kafka: servers.Kafka, worker: Worker, tmp_path: Path) -> None:
+    """Nothing is lost: `hub deadletters export` writes the bytes and the reason of both a message
+    the listener refused (hl7.adt.rejected) and a dead letter (adt.deadletter), saying which
+    topic; once fixed, `hub replay` sends the refused one through the same ingest path and it
+    normalizes (adt.events)."""
     import subprocess
     import sys
 
     raw = b"MSH|^~\\&|EPIC|GENHOSP|HUB|HUB|20261123100000||ADT^A08^ADT_A01|FIX0001|P|2.5\rEVN|A08\r"
     client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
     try:
-        assert ack_summary(await client.send(raw)).startswith("AA FIX0001")
+        assert ack_summary(await client.send(raw)).startswith("AE FIX0001")
     finally:
         await client.close()
-    reader = TopicReader(kafka.bootstrap, ["adt.deadletter"])
-    await reader.start()
-    try:
-        assert await reader.wait_until(lambda r: any(
-            d["control_id"] == "FIX0001" for d in r["adt.deadletter"]), timeout=60)
-    finally:
-        await reader.stop()
+    unchecked = raw.replace(b"|FIX0001|", b"|FIX0003|")
+    await write_unchecked(kafka, unchecked)
+    await read_until(kafka, "hl7.adt.rejected", "FIX0001")
+    await read_until(kafka, "adt.deadletter", "FIX0003")
 
     env = {**worker.env}
     out = tmp_path / "dead"
     done = subprocess.run([sys.executable, "-m", "hub", "deadletters", "export", str(out)],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    [exported] = list(out.glob("*-FIX0001.hl7"))
+    [exported] = list(out.glob("rejected-*-FIX0001.hl7"))
     assert exported.read_bytes() == raw
-    assert json.loads(exported.with_suffix(".json").read_text())["code"] == "missing_segment"
+    why = json.loads(exported.with_suffix(".json").read_text())
+    assert (why["topic"], why["code"], why["location"]) == ("hl7.adt.rejected",
+                                                             "missing_segment", "PID")
+    [letter] = list(out.glob("deadletter-*-FIX0003.hl7"))
+    assert letter.read_bytes() == unchecked
+    why = json.loads(letter.with_suffix(".json").read_text())
+    assert (why["topic"], why["code"], why["stage"]) == ("adt.deadletter", "missing_segment",
+                                                          "normalize")
 
     exported.write_bytes(raw.replace(b"|FIX0001|", b"|FIX0002|") + b"PID|1||558812^^^GENHOSP^MR\r")
     done = subprocess.run([sys.executable, "-m", "hub", "replay", str(exported)], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "AA FIX0002" in done.stdout, done.stdout + done.stderr
-    reader = TopicReader(kafka.bootstrap, ["adt.events"])
-    await reader.start()
-    try:
-        assert await reader.wait_until(lambda r: any(
-            e["control_id"] == "FIX0002" for e in r["adt.events"]), timeout=60)
-    finally:
-        await reader.stop()
+    await read_until(kafka, "adt.events", "FIX0002")
 
 
 async def test_http_post_uses_the_same_ingest_path(kafka: servers.Kafka, worker: Worker) -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 
+import pytest
+import structlog
+
 from hub.clock import FixedClock
 from hub.hl7.mllp import FramingProblem
 from hub.ingestor import Ingestor, MemorySink
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-A03 = b"MSH|^~\\&|EPIC|GEN|HUB|HUB|20260101||ADT^A03^ADT_A03|MSG1|P|2.5\rPID|1||7^^^G^MR\r"
+PV1 = ["PV1", "1", "I", *[""] * 33, "01", "HOME", *[""] * 6, "20261120080000", "20261123093000"]
+A03 = "\r".join(["MSH|^~\\&|EPIC|GEN|HUB|HUB|20260101||ADT^A03^ADT_A03|MSG1|P|2.5", "EVN|A03",
+                 "PID|1||7^^^G^MR||DOE^ANA", "|".join(PV1), ""]).encode()
 
 
 async def test_accepted_message_is_on_the_raw_topic_before_aa() -> None:
@@ -87,3 +92,43 @@ async def test_enhanced_mode_answers_only_what_msh_15_asks_for() -> None:
     result = await ingestor.ingest(errors_only, transport="mllp", peer=None)
     assert result.reply and b"MSA|CR|MSG1" in result.ack
     assert len(sink.records) == 2
+
+
+@pytest.mark.parametrize("raw, ack_code, code", [
+    (A03.replace(b"|2.5\r", b"|2.5||||||UNICODE UTF-8\r").replace(b"DOE", b"DO\xc9"),
+     "AE", "undecodable_bytes"),  # a Latin-1 byte under a declared UTF-8
+    (A03.replace(b"|2.5\r", b"|2.9\r"), "AR", "unsupported_version"),
+    (A03.replace(b"ADT^A03^ADT_A03", b"ADT^A99"), "AE", "unsupported_event"),
+    (A03.split(b"PID|")[0], "AE", "missing_segment"),
+    (A03.replace(b"MSH|^~\\&|", b"MSH|^^\\&|"), "AE", "bad_encoding_chars"),
+    (A03.replace(b"|MSG1|", b"||"), "AE", "missing_field"),
+], ids=["undecodable-under-msh-18", "version-2.9", "trigger-a99", "no-pid", "bad-msh-2",
+        "empty-msh-10"])
+async def test_content_the_normalize_stage_would_refuse_is_refused_at_the_listener(
+        raw: bytes, ack_code: str, code: str) -> None:
+    """ADT-9: the listener runs normalize's check: AE (content) or AR (MSH-9/12) with an ERR
+    naming the reason, and the exact bytes kept in hl7.adt.rejected; never AA."""
+    sink = MemorySink([])
+    result = await Ingestor(sink, FixedClock(NOW)).ingest(raw, transport="mllp", peer=None)
+    assert (result.ack_code, result.topic) == (ack_code, "hl7.adt.rejected")
+    assert f"|{code}: ".encode() in next(s for s in result.ack.split(b"\r")
+                                         if s.startswith(b"ERR"))
+    [(topic, _key, record)] = sink.records
+    assert topic == "hl7.adt.rejected" and record["error"]["code"] == code
+    assert base64.b64decode(record["raw_b64"]) == raw
+
+
+async def test_a_hub_fault_in_the_check_accepts_the_message_and_logs_only_its_type() -> None:
+    """Nothing is lost: an unexpected exception while checking (here a zone lookup that fails)
+    is the hub's fault, so the message is ACKed AA onto hl7.adt.raw for normalize to
+    dead-letter; the log names the exception type, never its text."""
+    def broken_zones(facility: str) -> object:
+        raise KeyError(f"no zone for DOE^ANA at {facility}")
+
+    sink = MemorySink([])
+    ingestor = Ingestor(sink, FixedClock(NOW), zone_for=broken_zones)  # type: ignore[arg-type]
+    with structlog.testing.capture_logs() as logged:
+        result = await ingestor.ingest(A03, transport="mllp", peer=None)
+    assert (result.ack_code, result.topic) == ("AA", "hl7.adt.raw")
+    [warning] = [e for e in logged if e["event"] == "ingest.check_failed"]
+    assert warning["error"] == "KeyError" and "DOE" not in repr(warning)

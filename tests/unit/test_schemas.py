@@ -39,9 +39,10 @@ async def test_raw_and_rejected_records_match_their_schema() -> None:
     """Wire contracts: hl7.adt.raw and hl7.adt.rejected records validate."""
     sink = MemorySink([])
     ingestor = Ingestor(sink, FixedClock(AT))
-    await ingestor.ingest(b"MSH|^~\\&|A|B|C|D|1||ADT^A03|X|P|2.5\rPID|1||7^^^G^MR\r",
+    await ingestor.ingest(b"MSH|^~\\&|A|B|C|D|1||ADT^A08|X|P|2.5\rPID|1||7^^^G^MR\r",
                           transport="mllp", peer=None)
     await ingestor.ingest(b"junk", transport="http", peer="127.0.0.1:1")
+    assert [topic for topic, _key, _record in sink.records] == ["hl7.adt.raw", "hl7.adt.rejected"]
     for _topic, _key, record in sink.records:
         jsonschema.validate(record, schema("raw_message"))
 
