@@ -57,15 +57,21 @@ class MllpServer:
                 except TimeoutError:
                     log.info("mllp.idle_timeout", peer=peer)
                     break
-                items = decoder.feed(chunk) if chunk else decoder.close()
-                for item in items:
-                    await self._handle(item, writer, transport, peer)
                 if not chunk:
                     break
+                for item in decoder.feed(chunk):
+                    await self._handle(item, writer, transport, peer)
         except (ConnectionError, ssl_module.SSLError) as exc:
             log.info("mllp.connection_lost", peer=peer, error=type(exc).__name__)
         finally:
-            writer.close()
+            # End of stream, idle timeout or reset: a frame the sender started and never ended
+            # (and garbage after the last frame) is kept; it was never acknowledged, and there
+            # is nobody left to answer.
+            try:
+                for problem in decoder.close():
+                    await self._ingestor.ingest_problem(problem, transport=transport, peer=peer)
+            finally:
+                writer.close()
 
     async def _handle(self, item: Frame | FramingProblem, writer: asyncio.StreamWriter,
                       transport: str, peer: str | None) -> None:

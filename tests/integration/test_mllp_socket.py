@@ -4,7 +4,10 @@ connections, pipelined messages, split writes, idle timeout, mutual TLS (ADT-8, 
 from __future__ import annotations
 
 import asyncio
+import base64
+import socket
 import ssl
+import struct
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +18,7 @@ from hub.adapters.mllp_client import MllpClient
 from hub.adapters.mllp_server import MllpServer
 from hub.adapters.tls import client_context, server_context
 from hub.clock import FixedClock
-from hub.hl7.mllp import frame
+from hub.hl7.mllp import START, frame
 from hub.ingestor import Ingestor, MemorySink
 from hub.sendfiles import ack_summary
 
@@ -79,6 +82,60 @@ async def test_idle_connection_is_closed_by_the_listener() -> None:
         writer.close()
     finally:
         await server.stop()
+
+
+async def test_a_frame_cut_off_by_the_idle_timeout_is_kept() -> None:
+    """ADT-8, nothing lost: the bytes of a frame still open when the idle timeout closes the
+    connection are kept in hl7.adt.rejected (unterminated), not dropped with the decoder."""
+    server, sink = await serve(idle_timeout=0.3)
+    cut = START + message(2)[:30]
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(frame(message(1)) + cut)  # one write: the server reads both at once
+        client = MllpClient(reader, writer)
+        assert ack_summary(await client._next_frame()) == "AA M1"
+        assert await asyncio.wait_for(reader.read(), timeout=10) == b""  # closed after keeping
+        writer.close()
+    finally:
+        await server.stop()
+    [(topic, _key, kept)] = [r for r in sink.records if r[2].get("error")]
+    assert topic == "hl7.adt.rejected" and kept["error"]["code"] == "mllp_unterminated"
+    assert base64.b64decode(kept["raw_b64"]) == cut[1:]
+
+
+async def test_a_frame_cut_off_by_a_connection_reset_is_kept() -> None:
+    """ADT-8, nothing lost: a sender that resets the connection mid-frame (TCP RST) leaves its
+    partial frame in hl7.adt.rejected."""
+    sink = NotifyingSink([])
+    server = MllpServer(Ingestor(sink, FixedClock(NOW)))
+    await server.start("127.0.0.1", 0)
+    cut = START + message(4)[:30]
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(frame(message(3)) + cut)
+        assert ack_summary(await MllpClient(reader, writer)._next_frame()) == "AA M3"
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()  # linger 0: the kernel sends RST, not FIN
+        await asyncio.wait_for(sink.rejected.wait(), timeout=10)
+    finally:
+        await server.stop()
+    [(topic, _key, kept)] = [r for r in sink.records if r[2].get("error")]
+    assert topic == "hl7.adt.rejected" and kept["error"]["code"] == "mllp_unterminated"
+    assert base64.b64decode(kept["raw_b64"]) == cut[1:]
+
+
+class NotifyingSink(MemorySink):
+    """The in-memory broker, telling the test when a rejected record arrives (no sleeping)."""
+
+    def __init__(self, records: list) -> None:  # type: ignore[type-arg]
+        super().__init__(records)
+        self.rejected = asyncio.Event()
+
+    async def write(self, topic: str, key: str, value: dict) -> None:  # type: ignore[type-arg]
+        await super().write(topic, key, value)
+        if topic == "hl7.adt.rejected":
+            self.rejected.set()
 
 
 @pytest.fixture(scope="module")
