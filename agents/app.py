@@ -44,8 +44,12 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
         topic_allow_declare=True,
         producer_acks=-1,
         web_host=advertised_host(settings.web_host),
+        web_bind=settings.web_host or "0.0.0.0",
         web_port=settings.web_port,
         web_in_thread=False,
+        # Faust's /table pages would show table values (PHI) to anyone, unauthenticated; the
+        # statistics and graph pages are for debugging. /router stays: workers use it.
+        web_tables_enabled=False, web_stats_enabled=False, web_graph_enabled=False,
         autodiscover=False,
         **extra,
     )

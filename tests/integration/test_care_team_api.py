@@ -193,6 +193,9 @@ async def test_any_worker_answers_for_every_patient(workers: tuple[Worker, Worke
         status, document = await get_json(session, f"{base(b)}/openapi.json")
         assert status == 200 and document["openapi"] == "3.1.0"
         assert {"/episodes", "/alerts", "/episodes/{key}/actions"} <= set(document["paths"])
+        for debug_page in ("/table/episodes/", "/graph/", "/stats/"):  # PHI, no token: off
+            async with session.get(f"{base(a)}{debug_page}") as response:
+                assert response.status == 404, debug_page
 
 
 pytestmark = pytest.mark.integration
