@@ -15,7 +15,11 @@ from hub.adapters.mllp_server import MllpServer
 from hub.adapters.tls import server_context
 from hub.clock import Clock
 from hub.config import Settings
+from hub.errors import BrokerUnavailable
 from hub.ingestor import Ingestor
+from hub.logs import get_logger
+
+log = get_logger("agents.ingest")
 
 HTTP_STATUS = {"AA": 200, "CA": 200, "AE": 422, "CE": 422, "AR": 503, "CR": 503}
 
@@ -37,7 +41,10 @@ def register(app: faust.App, settings: Settings, clock: Clock) -> None:
                                      idle_timeout=settings.mllp_idle_timeout, ssl=tls)
 
         async def on_start(self) -> None:
-            await self.sink.start()
+            try:
+                await self.sink.start()
+            except BrokerUnavailable:  # listen anyway: senders get AR (resend) until it is back
+                log.warning("ingest.broker_unavailable_at_start")
             running["ingestor"] = self.ingestor
             await self.server.start(settings.mllp_host, settings.mllp_port)
 

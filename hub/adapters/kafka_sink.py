@@ -1,8 +1,13 @@
 """The real ``RawSink``: an aiokafka producer with ``acks=all`` and idempotence, so a write that
-returns is on every in-sync replica and a retried write is not stored twice."""
+returns is on every in-sync replica and a retried write is not stored twice.
+
+A broker that cannot be reached when the sink starts does not take the listener down with it:
+each write tries to connect again, and until one succeeds it raises ``BrokerUnavailable``, which
+the sender gets as AR (resend unchanged)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -11,25 +16,46 @@ from aiokafka.errors import KafkaError
 
 from hub.errors import BrokerUnavailable
 
+# The largest request the producer sends. A raw record carries its message base64-encoded in JSON
+# (about 4/3 of the bytes), so with the listener's default 1 MiB frame a record is about 1.4 MB:
+# over Kafka's 1 MB default, which is why kafka_topics gives the raw topics this limit instead.
+MAX_REQUEST_BYTES = 8 << 20
+
 
 class KafkaSink:
-    def __init__(self, bootstrap: str, *, idempotent: bool = True, request_timeout_ms: int = 10_000):
+    def __init__(self, bootstrap: str, *, idempotent: bool = True,
+                 request_timeout_ms: int = 10_000):
         # idempotent=False only for brokers without InitProducerId (the demo's embedded Tansu)
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", enable_idempotence=idempotent,
-            request_timeout_ms=request_timeout_ms, linger_ms=0,
-            max_request_size=8 << 20, compression_type=None)
+        self._bootstrap, self._idempotent = bootstrap, idempotent
+        self._request_timeout_ms = request_timeout_ms
+        self._producer: AIOKafkaProducer | None = None
+        self._connecting = asyncio.Lock()
 
     async def start(self) -> None:
-        try:
-            await self._producer.start()
-        except KafkaError as exc:
-            raise BrokerUnavailable(f"cannot reach Kafka: {exc}") from exc
+        """Connect; ``BrokerUnavailable`` when the broker cannot be reached (writes retry)."""
+        async with self._connecting:
+            if self._producer is not None:
+                return
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap, acks="all",
+                enable_idempotence=self._idempotent, request_timeout_ms=self._request_timeout_ms,
+                linger_ms=0, max_request_size=MAX_REQUEST_BYTES, compression_type=None)
+            try:
+                await producer.start()
+            except KafkaError as exc:
+                await producer.stop()
+                raise BrokerUnavailable(f"cannot reach Kafka: {exc}") from exc
+            self._producer = producer
 
     async def stop(self) -> None:
-        await self._producer.stop()
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
 
     async def write(self, topic: str, key: str, value: dict[str, Any]) -> None:
+        if self._producer is None:
+            await self.start()
+        assert self._producer is not None
         try:
             await self._producer.send_and_wait(
                 topic, json.dumps(value, separators=(",", ":")).encode(), key=key.encode())

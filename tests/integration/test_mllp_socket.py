@@ -1,5 +1,6 @@
 """The MLLP listener on real sockets (plain and TLS), with the in-memory broker port: many
-connections, pipelined messages, split writes, idle timeout, mutual TLS (ADT-8, ADT-9)."""
+connections, pipelined messages, split writes, idle timeout, resets, mutual TLS (ADT-8, ADT-9);
+and with the real Kafka producer pointed where no broker listens (AR)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.adapters.kafka_sink import KafkaSink
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.mllp_server import MllpServer
 from hub.adapters.tls import client_context, server_context
@@ -191,3 +193,24 @@ async def test_msh_15_ne_gets_no_ack_on_the_wire() -> None:
     finally:
         await server.stop()
     assert [r[2]["control_id"] for r in sink.records] == ["M1", "M2"]
+
+
+async def test_broker_unreachable_means_ar_over_a_real_socket() -> None:
+    """ADT-9: with the Kafka producer pointed at a port where no broker listens, the listener
+    still answers, AR with broker_unavailable (the sender resends unchanged), never AA."""
+    with socket.socket() as probe:  # a free port, closed again: connection refused
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    sink = KafkaSink(f"127.0.0.1:{closed_port}", request_timeout_ms=2000)
+    server = MllpServer(Ingestor(sink, FixedClock(NOW)))
+    await server.start("127.0.0.1", 0)
+    try:
+        client = await MllpClient.connect("127.0.0.1", server.port)
+        first = ack_summary(await client.send(message(5)))
+        second = ack_summary(await client.send(message(6)))  # the sink tries again, still AR
+        await client.close()
+    finally:
+        await server.stop()
+        await sink.stop()
+    assert first.startswith("AR M5") and "broker_unavailable" in first
+    assert second.startswith("AR M6")
