@@ -1,9 +1,14 @@
 """Stage **episodes**: per patient key, the TCM state machine over ADT events, outreach results
-and due-work ticks. Decode -> ``hub.domain`` -> write the table -> emit commands and alerts."""
+and due-work ticks. Decode -> ``hub.domain`` -> write the table -> emit commands and alerts.
+
+Beside ``episodes`` the agent keeps ``episodes-due``: per patient key, when the record next
+needs a tick (POSIX seconds), written with every record. It is what the due-work index is
+rebuilt from after a restart or a rebalance: a float per key instead of a whole record to
+decode, so a worker with a million open episodes has its deadlines back in seconds."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
@@ -28,6 +33,7 @@ MAX_MERGE_HOPS = 3  # merges chained back and forth must not bounce an event for
 
 def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> faust.Table:
     table = app.Table("episodes", key_type=str, partitions=settings.partitions)
+    due_at = app.Table("episodes-due", key_type=str, partitions=settings.partitions)
     source = app.topic(EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, key_type=str,
                        value_serializer="json", partitions=settings.partitions, internal=True)
     rules = rules_for_settings(settings)
@@ -79,11 +85,18 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
             outcome = engine.apply_tick(record, now=now, rules=rules(record.facility))
         await _store_and_emit(key, outcome, now)
 
-    async def _store_and_emit(key: str, outcome: engine.Outcome, now: datetime) -> None:
-        table[key] = outcome.record.to_dict()
-        at = engine.next_due(outcome.record)
+    def store(key: str, record: PatientRecord, now: datetime) -> None:
+        table[key] = record.to_dict()
+        at = engine.next_due(record)
+        if at is not None:
+            due_at[key] = at.timestamp()
+        elif key in due_at:
+            del due_at[key]
         # a tick that changed nothing must not fire again at once
         due.set(key, max(at, now + RETICK) if at is not None else None)
+
+    async def _store_and_emit(key: str, outcome: engine.Outcome, now: datetime) -> None:
+        store(key, outcome.record, now)
         for command in outcome.commands:
             await topics.outreach_commands.send(key=command.to, value=command.to_dict())
         for alert in outcome.alerts:
@@ -96,8 +109,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         if "merge_out" in value:
             emptied, handed = merge.hand_over(record, value["merge_out"], now)
             if emptied is not None:
-                table[key] = emptied.to_dict()
-                due.set(key, engine.next_due(emptied))  # its episodes moved to the survivor
+                store(key, emptied, now)  # its episodes moved to the survivor
             if handed is not None:
                 await topics.episode_ticks.send(key=value["merge_out"], value=handed)
         else:
@@ -108,7 +120,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
     async def episode_ticks() -> None:
         """Timers never write tables: find due patients in this worker's partitions and send a
         tick through Kafka to the agent that owns them."""
-        due.track(app, table, lambda stored: engine.next_due(PatientRecord.from_dict(stored)))
+        await due.track(app, due_at, lambda seconds: datetime.fromtimestamp(seconds, UTC))
         for key in due.pop_due(clock.now()):
             await topics.episode_ticks.send(key=key, value={"tick": "due"})
 

@@ -95,7 +95,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
 
     @app.timer(settings.tick_interval)
     async def outreach_ticks() -> None:
-        due.track(app, _DeferredSends(phones), lambda at: at)
+        await due.track(app, _DeferredSends(phones), lambda at: at)
         for item in due.pop_due(clock.now()):
             phone, command_id = item.split("\x00", 1)
             await topics.outreach_ticks.send(key=phone, value={"command_id": command_id})

@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench = sub.add_parser("bench", help="benchmarks: figures against a baseline of the same run")
     bench.add_argument("--corpus", type=Path, default=Path("../shared/corpus/hl7"))
     bench.add_argument("--seconds", type=float, default=3.0)
-    bench.add_argument("--episodes", type=int, default=100_000)
+    bench.add_argument("--episodes", type=int, default=1_000_000)
     bench.add_argument("--ingest", action="store_true",
                        help="also measure MLLP ingest into Kafka (needs KAFKA_BOOTSTRAP_SERVERS)")
     bench.add_argument("--messages", type=int, default=4000)

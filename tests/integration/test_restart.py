@@ -1,5 +1,6 @@
 """A worker killed mid-flight loses nothing: a new worker (fresh memory store, same group) rebuilds
-the episodes table from its changelog on the real broker and carries on."""
+the episodes table and its due-work index from their changelogs on the real broker and carries
+on: its timers fire the deadlines the dead worker had scheduled."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.integration.worker import API_TOKEN, start_worker
 
 NY = ZoneInfo("America/New_York")
 CLOCK_START = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
+BUSINESS_DAY_2 = datetime(2026, 11, 25, 8, 5, tzinfo=NY)  # the contact is due today (TCM-3)
 PATIENT = Person("770011", "OKAFOR", "GRACE", "19550505", "F", "(617) 555-0199")
 KEY = "GENHOSP|770011"
 APP_ID = "tcm-hub-restart"
@@ -48,8 +50,10 @@ async def alerts_until(kafka: servers.Kafka, kinds: list[str]) -> list[dict]:
 
 async def test_killed_worker_is_replaced_without_losing_the_episode(
         kafka: servers.Kafka, prism: servers.Prism, tmp_path: Path) -> None:
-    """Durable state: after SIGKILL a new worker recovers the open episode from the changelog; a
-    replayed discharge opens nothing new and a readmission still escalates (TCM-8, TCM-9)."""
+    """Durable state: after SIGKILL a new worker, whose clock has reached business day 2,
+    recovers the open episode and its due time from the changelogs and escalates the contact
+    due today (TCM-3) though no event for that patient arrived; a replayed discharge opens
+    nothing new and a readmission still escalates (TCM-8, TCM-9)."""
     discharged = datetime(2026, 11, 23, 9, 0, tzinfo=NY)
     a03 = adt("A03", PATIENT, control_id="RST0001", at=discharged, disposition="01",
               discharged_to="HOME", discharge_at=discharged)
@@ -61,9 +65,11 @@ async def test_killed_worker_is_replaced_without_losing_the_episode(
     finally:
         first.kill()
 
-    second = start_worker(kafka, prism, tmp_path / "second", clock_start=CLOCK_START.isoformat(),
-                          app_id=APP_ID, extra_env=FAST_GROUP)
+    second = start_worker(kafka, prism, tmp_path / "second",
+                          clock_start=BUSINESS_DAY_2.isoformat(), app_id=APP_ID,
+                          extra_env=FAST_GROUP)
     try:
+        await alerts_until(kafka, ["contact_due_today"])  # only a rebuilt due index sends it
         url = f"http://127.0.0.1:{second.web_port}/episodes/{quote(KEY, safe='')}"
         async with aiohttp.ClientSession() as session:
             response = await session.get(url, headers={"Authorization": f"Bearer {API_TOKEN}"})
@@ -73,7 +79,8 @@ async def test_killed_worker_is_replaced_without_losing_the_episode(
         assert episode["status"] == "open" and episode["window_end"] == "2026-12-22"
 
         assert (await send(second.mllp_port, a03)).startswith("AA")  # the sender resends
-        readmit = adt("A01", PATIENT, control_id="RST0002", at=CLOCK_START, admit_at=CLOCK_START)
+        readmit = adt("A01", PATIENT, control_id="RST0002", at=BUSINESS_DAY_2,
+                      admit_at=BUSINESS_DAY_2)
         assert (await send(second.mllp_port, readmit)).startswith("AA")
         alerts = await alerts_until(kafka, ["episode_opened", "readmission"])
     finally:

@@ -13,7 +13,8 @@ def test_bench_prints_fast_path_reference_and_ratio(corpus_dir: Path) -> None:
     out = io.StringIO()
     assert run_bench(corpus_dir, seconds=0.2, episodes=200, out=out) == 0
     text = out.getvalue()
-    for label in ("fast path", "hl7apy reference", "ratio", "due-index rebuild", "MiB"):
+    for label in ("fast path", "hl7apy reference", "ratio", "due-index rebuild", "MiB",
+                  "baseline: from full records", "GiB"):
         assert label in text
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
-from agents.due import DueIndex
+from agents.due import CHUNK, DueIndex
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -30,10 +31,49 @@ def test_a_later_set_supersedes_and_none_removes() -> None:
     assert index.pop_due(T0 + timedelta(hours=1)) == ["a"]
 
 
-def test_rebuild_from_table_items_replaces_everything() -> None:
+async def test_rebuild_from_table_items_replaces_everything() -> None:
     """After a restart or rebalance the index is exactly what the table says."""
     index = DueIndex()
     index.set("stale", T0)
-    index.rebuild([("x", 1), ("y", None)], lambda v: T0 if v else None)
+    await index.rebuild([("x", 1), ("y", None)], lambda v: T0 if v else None)
     assert len(index) == 1
     assert index.pop_due(T0) == ["x"]
+
+
+class FakeApp:
+    """What ``track`` reads of a Faust app: recovery state and the consumer's assignment."""
+
+    def __init__(self, assignment: set[int], *, in_recovery: bool = False) -> None:
+        self.in_recovery, self.rebalancing = in_recovery, False
+        self.consumer = self
+        self._assignment = assignment
+
+    def assignment(self) -> set[int]:
+        return self._assignment
+
+
+async def test_no_rebuild_from_a_table_still_recovering() -> None:
+    """A restart must not lose deadlines: while Faust recovers the table the index waits, and
+    it is rebuilt from the whole table once recovery is over."""
+    index, app = DueIndex(), FakeApp({0, 1}, in_recovery=True)
+    table = {"a": T0.timestamp()}
+    await index.track(app, table, lambda s: datetime.fromtimestamp(s, UTC))  # type: ignore[arg-type]
+    assert len(index) == 0
+    table["b"] = T0.timestamp()  # the rest of the changelog arrived
+    app.in_recovery = False
+    await index.track(app, table, lambda s: datetime.fromtimestamp(s, UTC))  # type: ignore[arg-type]
+    assert sorted(index.pop_due(T0)) == ["a", "b"]
+
+
+async def test_a_large_rebuild_lets_other_tasks_run() -> None:
+    """Scale: rebuilding many keys yields to the event loop instead of stalling the stages."""
+    ran: list[int] = []
+
+    async def stage() -> None:
+        ran.append(len(index))
+
+    index = DueIndex()
+    items = ((f"k{i}", T0) for i in range(3 * CHUNK))
+    rebuild = asyncio.ensure_future(index.rebuild(items, lambda at: at))
+    await asyncio.gather(rebuild, stage())
+    assert ran == [0] and len(index) == 3 * CHUNK
