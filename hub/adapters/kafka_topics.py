@@ -8,19 +8,57 @@ auto-created with its default count on the first write, or refused where auto-cr
 (as it should be in production). So the worker creates every hub topic that is missing, with
 ``HUB_PARTITIONS`` and ``HUB_TOPIC_REPLICATION``, and refuses to start when one exists with
 another count: Faust would otherwise fail every record with ``PartitionsMismatch``.
+
+The topics that carry a message's raw bytes (``hl7.adt.raw``, ``hl7.adt.rejected`` and the dead
+letters that copy them) are created with ``max.message.bytes`` as large as the producer's largest
+request: base64 in JSON makes a record about 1.37x its message, so Kafka's 1 MB default would
+refuse any message over ~760 KB, and the first 1 MiB kept of an oversized frame, for ever (AR
+every time, the bytes nowhere). An existing topic with a smaller limit is not altered (the
+broker's AlterConfigs would reset its other settings); it is named in a warning with the fix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
 from hub.errors import ConfigError
 from hub.logs import get_logger
 
 log = get_logger("hub.kafka_topics")
+
+LARGE_RECORD_TOPICS = ("hl7.adt.raw", "hl7.adt.rejected", "adt.deadletter")
+# the producer's largest request plus the record-batch framing around a record of that size
+LARGE_RECORD_LIMIT = MAX_REQUEST_BYTES + (64 << 10)
+_MAX_MESSAGE_BYTES = "max.message.bytes"
+
+
+def new_topics(names: Iterable[str], *, partitions: int, replication: int,
+               large_record_topics: Collection[str] = LARGE_RECORD_TOPICS) -> list[NewTopic]:
+    """The topics to create; those carrying raw bytes with the large-record limit."""
+    large = {_MAX_MESSAGE_BYTES: str(LARGE_RECORD_LIMIT)}
+    return [NewTopic(name, partitions, replication,
+                     topic_configs=large if name in large_record_topics else None)
+            for name in names]
+
+
+async def _warn_small_limits(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    if not names:
+        return
+    responses = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
+    for response in responses:
+        for _error, _message, _type, name, entries in response.resources:
+            limit = next((int(e[1]) for e in entries if e[0] == _MAX_MESSAGE_BYTES), None)
+            if limit is not None and limit < LARGE_RECORD_LIMIT:
+                log.warning("kafka_topics.record_limit_too_small", topic=name, error=(
+                    f"{_MAX_MESSAGE_BYTES} is {limit}: messages whose record is larger get AR "
+                    f"for ever; fix with kafka-configs.sh --alter --entity-type topics "
+                    f"--entity-name {name} --add-config {_MAX_MESSAGE_BYTES}={LARGE_RECORD_LIMIT}"))
 
 
 def partition_problems(found: Mapping[str, int], topics: Iterable[str], app_id: str,
@@ -55,7 +93,8 @@ async def existing_partitions(bootstrap: str, timeout_ms: int = 10_000) -> dict[
 
 
 async def prepare_topics(bootstrap: str, topics: Iterable[str], app_id: str, *,
-                         partitions: int, replication: int, timeout_ms: int = 10_000) -> None:
+                         partitions: int, replication: int, timeout_ms: int = 10_000,
+                         large_record_topics: Collection[str] = LARGE_RECORD_TOPICS) -> None:
     """Create the missing hub topics; ``ConfigError`` for one with another partition count.
     A broker that cannot be reached is left to Faust, which waits for it as it always does."""
     topics = list(topics)
@@ -70,8 +109,11 @@ async def prepare_topics(bootstrap: str, topics: Iterable[str], app_id: str, *,
                 "need every topic co-partitioned: set HUB_PARTITIONS to the existing count, or "
                 "give those topics that many partitions (changelog topics cannot be resized: a "
                 "new HUB_APP_ID starts fresh ones)")
-        missing = [NewTopic(name, partitions, replication) for name in topics
-                   if name not in found]
+        missing = new_topics([name for name in topics if name not in found],
+                             partitions=partitions, replication=replication,
+                             large_record_topics=large_record_topics)
+        await _warn_small_limits(admin, [name for name in topics
+                                         if name in found and name in large_record_topics])
         if missing:
             response = await admin.create_topics(missing)
             refused = [f"{error[0]}: {error[2] if len(error) > 2 else ''} (code {error[1]})"

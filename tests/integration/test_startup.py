@@ -42,7 +42,8 @@ async def test_a_changelog_with_another_partition_count_stops_the_worker(
     env = {"PATH": "/usr/bin:/bin", "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
            "HUB_APP_ID": APP_ID, "HUB_PARTITIONS": "2", "HUB_DATA_DIR": str(tmp_path),
            "HUB_STORE": "memory://", "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-           "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": "+16175550100"}
+           "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": "+16175550100",
+           "HUB_PUBLIC_URL": "http://127.0.0.1:1", "HUB_CALLBACK_NUMBER": "+16175550100"}
     done = subprocess.run([sys.executable, "-m", "hub", "worker"], env=env, capture_output=True,
                           text=True, timeout=120, cwd=servers.REPO)
     assert done.returncode == 2, done.stderr[-3000:]
@@ -60,3 +61,33 @@ async def test_missing_topics_are_created_co_partitioned_and_a_mismatch_is_refus
     await prepare_topics(kafka.bootstrap, names, app_id, partitions=2, replication=1)
     with pytest.raises(ConfigError, match=r"startup\.alerts has 2 partitions"):
         await prepare_topics(kafka.bootstrap, names, app_id, partitions=3, replication=1)
+
+
+async def test_raw_topics_are_created_for_large_records_and_a_small_existing_one_is_named(
+        kafka: servers.Kafka) -> None:
+    """Nothing lost: a missing raw-bytes topic is created with max.message.bytes above the
+    producer's largest request; one that already exists with Kafka's 1 MB default is left as it
+    is and named in a warning with the command that fixes it."""
+    import structlog
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
+
+    old, new = "startup.raw.old", "startup.raw.new"
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(old, 2, 1)])
+        assert await listed(kafka, [old]) == [2]
+        with structlog.testing.capture_logs() as logged:
+            await prepare_topics(kafka.bootstrap, [old, new], "tcm-hub-startup-raw",
+                                 partitions=2, replication=1, large_record_topics=[old, new])
+        assert await listed(kafka, [new]) == [2]
+        [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, new)])
+        [(_error, _message, _type, _name, entries)] = response.resources
+        limit = next(int(e[1]) for e in entries if e[0] == "max.message.bytes")
+    finally:
+        await admin.close()
+    assert limit > MAX_REQUEST_BYTES
+    [warning] = [e for e in logged if e["event"] == "kafka_topics.record_limit_too_small"]
+    assert warning["topic"] == old and "--add-config max.message.bytes=" in warning["error"]
