@@ -1,7 +1,8 @@
 """Every topic of architecture.md, declared in one place with its key and partitioning.
 
 Topics that one agent reads together (``adt.events`` + ``outreach.events`` + ``episodes.ticks``;
-``outreach.commands`` + ``outreach.ticks`` + ``outreach.inbound``) are co-partitioned: the same count and the same key, so
+``outreach.commands`` + ``outreach.ticks`` + ``outreach.inbound``) are co-partitioned: the same
+count and the same key, so
 one patient's (or one phone's) records meet in one partition and one table shard.
 """
 

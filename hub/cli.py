@@ -1,4 +1,4 @@
-"""The ``hub`` command: ``worker``, ``demo``, ``send``, ``hl7 parse``, ``simulate``, ``tcm preview``.
+"""The ``hub`` command: ``worker``, ``demo``, ``send``, ``hl7 parse``, ``simulate``, ``tcm``, ...
 
 Each subcommand is a small function; configuration comes from the environment (``hub.config``),
 read once here at start-up.

@@ -47,8 +47,8 @@ def run_demo(*, keep: bool = False, out: Any = None) -> int:
         ok, acks, records = asyncio.run(_drive(scenario, broker.bootstrap, mllp_port))
         print(render_summary(scenario, acks, records, zone=ZoneInfo(ZONE), complete=ok), file=out)
         if not ok:
-            print(f"The hub did not finish the script in time; worker log: {workdir / 'worker.log'}",
-                  file=out)
+            print("The hub did not finish the script in time; worker log: "
+                  f"{workdir / 'worker.log'}", file=out)
             keep = True
         return 0 if ok else 1
     finally:

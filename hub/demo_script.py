@@ -60,7 +60,8 @@ def build_scenario(now: datetime, zone: ZoneInfo) -> Scenario:
 
     def done(records: dict[str, list[dict[str, Any]]]) -> bool:
         alerts = {(a["patient_key"], a["kind"]) for a in records["care.alerts"]}
-        results = {e["command_id"] for e in records["outreach.events"] if e["kind"] == "send_result"}
+        results = {e["command_id"] for e in records["outreach.events"]
+                   if e["kind"] == "send_result"}
         welcome = {c["command_id"] for c in records["outreach.commands"]
                    if c["step"] == "welcome_sms" and c["action"] == "send"}
         welcome_done = len(welcome) >= 2 and welcome <= results

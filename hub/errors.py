@@ -1,7 +1,8 @@
 """The hub's one error tree.
 
 Every error says whether trying again can help (``retriable``). Vendor errors (aiokafka, twilio,
-hl7apy) are translated into these once, at the adapter that calls the vendor, with ``raise ... from``.
+hl7apy) are translated into these once, at the adapter that calls the vendor, with
+``raise ... from``.
 """
 
 from __future__ import annotations

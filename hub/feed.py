@@ -41,7 +41,8 @@ def adt(event: str, person: Person, *, control_id: str, at: datetime, facility: 
         f"{'Y' if deceased else 'N'}",
         f"PV1|1|{patient_class}|MED^201^A^{facility}||||||||||||||||V{control_id}|||||||||||||||||"
         f"{disposition}|{discharged_to}|||||||"
-        f"{hl7_time(admit_at) if admit_at else ''}|{hl7_time(discharge_at) if discharge_at else ''}",
+        f"{hl7_time(admit_at) if admit_at else ''}|"
+        f"{hl7_time(discharge_at) if discharge_at else ''}",
     ]
     return "\r".join(segments).encode("utf-8") + b"\r"
 

@@ -79,7 +79,8 @@ def configure(level: str = "info", json: bool = False) -> None:
         safe_exception,
         redact_phi,  # before the timestamp, which would look like a number to the phone mask
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False),
+        structlog.processors.JSONRenderer() if json
+        else structlog.dev.ConsoleRenderer(colors=False),
     ]
     structlog.configure(
         processors=processors,

@@ -1,4 +1,4 @@
-"""The demo's closing summary: what the hub did with the feed, as a care coordinator would read it."""
+"""The demo's closing summary: what the hub did with the feed, as a care coordinator reads it."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
         lines.append(f"  {who.get(alert['patient_key'], alert['patient_key'])}: "
                      f"contact due {_local(d.get('contact_due'), zone)}, "
                      f"visit by {d.get('visit_due_99496', '-')} (99496) / "
-                     f"{d.get('visit_due_99495', '-')} (99495), window ends {d.get('window_end', '-')}")
+                     f"{d.get('visit_due_99495', '-')} (99495), "
+                     f"window ends {d.get('window_end', '-')}")
     other = [a for a in alerts if a["kind"] != "episode_opened"]
     lines += ["", f"Alerts for the care team: {len(other)}"]
     lines += [f"  [{a['severity']}] {a['kind']}: {who.get(a['patient_key'], a['patient_key'])}"

@@ -1,8 +1,9 @@
-"""A small MLLP client: send messages in order on one connection and read each ACK (``hub send``)."""
+"""A small MLLP client: send messages in order on one connection, read each ACK (``hub send``)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl as ssl_module
 
 from hub.hl7.mllp import Frame, MllpDecoder, frame
@@ -39,7 +40,5 @@ class MllpClient:
 
     async def close(self) -> None:
         self._writer.close()
-        try:
+        with contextlib.suppress(ConnectionError):  # the peer may have closed first
             await self._writer.wait_closed()
-        except ConnectionError:
-            pass

@@ -1,4 +1,5 @@
-"""Records that cross stage boundaries: what episodes asks outreach to do, and what it tells the care team.
+"""Records that cross stage boundaries: what episodes asks outreach to do, and what it tells
+the care team.
 
 Plain dataclasses with ``to_dict``/``from_dict`` so agents can put them on Kafka as JSON; the JSON
 Schemas in ``schemas/`` describe exactly these dicts.

@@ -18,7 +18,8 @@ import phonenumbers
 
 from hub.hl7.parse import Segment, split_component
 
-_TN_TEXT = re.compile(r"[^A-Za-z@]*")  # TN: the number ends where X(ext), B(beeper), C(comment) start
+# TN: the number ends where X (extension), B (beeper) or C (comment) starts
+_TN_TEXT = re.compile(r"[^A-Za-z@]*")
 
 
 @dataclass

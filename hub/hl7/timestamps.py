@@ -19,7 +19,7 @@ _TS = re.compile(r"(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,6})
 
 
 class BadTimestamp(ValueError):
-    """A value that is not an HL7 timestamp; the caller knows where it was and whether it matters."""
+    """A value that is not an HL7 timestamp; the caller knows where it was and if it matters."""
 
 
 def parse_timestamp(value: str, zone: ZoneInfo) -> datetime | None:

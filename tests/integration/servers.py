@@ -35,13 +35,15 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeou
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; log:\n{log.read_text()[-4000:]}")
+            raise RuntimeError(f"server exited with {process.returncode}; "
+                               f"log:\n{log.read_text()[-4000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)  # polling a socket that is not up yet, not synchronizing with a result
-    raise TimeoutError(f"nothing listened on {port} within {timeout}s; log:\n{log.read_text()[-4000:]}")
+    raise TimeoutError(f"nothing listened on {port} within {timeout}s; "
+                       f"log:\n{log.read_text()[-4000:]}")
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:

@@ -9,7 +9,7 @@ from tests.integration.servers import REPO
 
 
 def test_hub_demo_runs_the_feed_end_to_end_and_summarizes() -> None:
-    """The README's first command: the demo opens episodes, texts, alerts, and stops what it started."""
+    """The README's first command: the demo opens episodes, texts, alerts, stops what it started."""
     done = subprocess.run([sys.executable, "-m", "hub", "demo"], cwd=REPO, capture_output=True,
                           text=True, timeout=240)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
-
-from datetime import UTC, datetime
 
 from hub.adapters.outbound import CallScript, ProviderError
 from hub.adapters.twilio_outbound import TwilioOutbound
@@ -28,8 +27,9 @@ async def test_sms_request_matches_the_contract(prism) -> None:
     """MSG-6: a text from a From number is a valid Messages.json request; we read SID and status."""
     outbound = TwilioOutbound(settings(prism.url))
     try:
-        receipt = await outbound.send_sms("+16175550123", "Hi from your care team. Reply STOP to opt out.",
-                                          status_callback="https://hub.example.org/twilio/status")
+        receipt = await outbound.send_sms(
+            "+16175550123", "Hi from your care team. Reply STOP to opt out.",
+            status_callback="https://hub.example.org/twilio/status")
     finally:
         await outbound.close()
     assert re.fullmatch(r"SM[0-9a-f]{32}", receipt.sid), receipt
@@ -89,7 +89,7 @@ async def test_looking_up_an_in_doubt_send_matches_the_contract(prism, channel: 
 
 
 async def test_a_request_the_contract_refuses_becomes_a_final_provider_error(prism) -> None:
-    """A request Prism rejects (account SID not of Twilio's form) is a final ProviderError, not a crash."""
+    """A request Prism rejects (account SID not of Twilio's form) is a final ProviderError."""
     outbound = TwilioOutbound(settings(prism.url, account_sid="not-an-account"))
     try:
         with pytest.raises(ProviderError) as caught:

@@ -53,7 +53,8 @@ EXPECTED: dict[str, Any] = {
     "A03_msfhir_1.hl7": [("A03", "MSG00001", "test1|PATID1234", "2015-02-09T11:34:19+01:10")],
     "A03_nhapi_1.hl7": "bad_encoding_chars",  # fuzzer output
     "A04_emap_1.hl7": [("A04", "31644", "MRENTR|40800000", None)],
-    "A04_gcpdh_1.hl7": [("A04", "IHS-20180301010000.00120", "UNV|19050114293307.1082", None)],  # 2.1
+    "A04_gcpdh_1.hl7": [  # v2.1
+        ("A04", "IHS-20180301010000.00120", "UNV|19050114293307.1082", None)],
     "A04_mirth_2.hl7": [("A04", "603266", "AccMgr|999965423", None)],  # '[SOM]' stripped
     "A04_mirth_3.hl7": [("A04", "934576120110613083617", "SENDING_FACILITY|135769", None)],
     "A04_msfhir_2.hl7": [("A04", "Q123456789T123456789X123456", "NINTENDO|123456789", None)],

@@ -30,8 +30,8 @@ PV1 = segment("PV1", {1: "1", 2: "I", 3: "W^1^A", 10: "MED", 19: "V1", 36: "01",
 
 def msg(*, ev: str = "A03", pid3: str = "77^^^GEN^MR", phones: str = "",
         pv145: str = "20260315013000", extra: str = "", msh: str = MSH) -> bytes:
-    segs = [msh.format(ev=ev), "EVN|" + ev + "|20260315013500", PID.format(pid3=pid3, phones=phones),
-            PV1.format(pv145=pv145)]
+    segs = [msh.format(ev=ev), "EVN|" + ev + "|20260315013500",
+            PID.format(pid3=pid3, phones=phones), PV1.format(pv145=pv145)]
     return ("\r".join(segs) + ("\r" + extra if extra else "") + "\r").encode()
 
 

@@ -1,4 +1,4 @@
-"""Outreach decisions for one phone: quiet hours (MSG-3), caps (MSG-1), opt-out (MSG-2), the ledger."""
+"""Outreach decisions for one phone: quiet hours (MSG-3), caps (MSG-1), opt-out (MSG-2), ledger."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from hub.domain.contact_policy import ContactPolicy, QuietHours
 from hub.domain.messages import OutreachCommand
 from hub.domain.outreach import (
-    Defer, SendNow, Suppress, apply_status, decide, mark_failed, mark_sending, mark_sent)
+    Defer,
+    SendNow,
+    Suppress,
+    apply_status,
+    decide,
+    mark_failed,
+    mark_sending,
+    mark_sent,
+)
 
 NY = ZoneInfo("America/New_York")
 POLICY = ContactPolicy()
@@ -139,7 +147,8 @@ def test_caps_hold_for_any_sequence(minutes: list[int]) -> None:
         cmd = command(f"s{i}", not_before=now)
         state, decision = decide(state, cmd, now=now, policy=POLICY)
         if decision == SendNow():
-            state = mark_sent(mark_sending(state, cmd, now), cmd.command_id, f"SM{i}", "queued", now)
+            state = mark_sent(mark_sending(state, cmd, now), cmd.command_id, f"SM{i}",
+                              "queued", now)
             sent.append(now)
     days = [s.astimezone(NY).date() for s in sent]
     assert len(days) == len(set(days))
