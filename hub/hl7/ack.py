@@ -20,9 +20,9 @@ ERROR_CODES = {"missing_segment": "100", "bad_segment_id": "100", "duplicate_msh
                "undecodable_bytes": "102", "bad_segment_separator": "100",
                "unsupported_message_type": "200", "unsupported_event": "201",
                "unsupported_version": "203", "no_msh": "100"}
-# MSH-15 (table 0155) in enhanced mode: does an accept ACK with this original-mode code go back?
-_ACCEPT_CONDITIONS = {"NE": lambda code: False, "ER": lambda code: code != "AA",
-                      "SU": lambda code: code == "AA"}
+# MSH-15 (table 0155) in enhanced mode: the original-mode codes whose accept ACK goes back
+_ANSWERED: dict[str, frozenset[str]] = {"NE": frozenset(), "ER": frozenset({"AE", "AR"}),
+                                         "SU": frozenset({"AA"})}
 # A location an ERR segment can carry: segment id, optionally -field and .component.
 _LOCATION = re.compile(r"([A-Z][A-Z0-9]{2})(?:-(\d{1,3})(?:\.(\d{1,3}))?)?\Z")
 
@@ -32,8 +32,8 @@ def ack_wanted(header: MessageHeader | None, code: str) -> bool:
     MSH-15 (AL, empty or unknown values: always)."""
     if header is None or not header.enhanced_mode:
         return True
-    condition = _ACCEPT_CONDITIONS.get(header.accept_ack_type)
-    return condition is None or condition(code)
+    answered = _ANSWERED.get(header.accept_ack_type)
+    return answered is None or code in answered
 
 
 def _escape(text: str, enc: Encoding) -> str:
