@@ -16,9 +16,11 @@ from importlib import resources
 from typing import Any
 
 import faust
+from faust.types import TableT
 from faust.web import Request, Response, View
 
 from agents.api_routing import ROUTED, Placement, not_ready
+from agents.http import aiohttp_request
 from agents.topics import Topics
 from hub.api import alerts, worklist
 from hub.api.care_team import checked_action, parse_action, patient_view
@@ -39,7 +41,7 @@ def openapi_document() -> dict[str, Any]:
     return document
 
 
-def register(app: faust.App, topics: Topics, settings: Settings, table: faust.Table,
+def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[str, Any],
              clock: Clock) -> None:
     rules = rules_for_settings(settings)  # the same per-facility rules the episodes agent uses
     placement = Placement(app, table)
@@ -103,7 +105,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, table: faust.Ta
     class ActionView(View):
         @answering
         async def post(self, request: Request, key: str) -> Response:
-            if (request.content_length or 0) > MAX_BODY:
+            if (aiohttp_request(request).content_length or 0) > MAX_BODY:
                 raise ApiRefusal("the body is too large", code="too_large", status=413)
             body = await request.read()
             action = parse_action(body)

@@ -13,9 +13,11 @@ from typing import Any
 
 import aiohttp
 import faust
+from faust.types import TableT
 from faust.web import Request
 from yarl import URL
 
+from agents.http import aiohttp_request
 from hub.api.refusals import ApiRefusal
 from hub.domain.episode import PatientRecord
 
@@ -30,7 +32,7 @@ def not_ready() -> ApiRefusal:
 
 
 class Placement:
-    def __init__(self, app: faust.App, table: faust.Table):
+    def __init__(self, app: faust.App, table: TableT[str, Any]):
         self.app, self.table = app, table
 
     def _same(self, url: str | URL) -> bool:
@@ -68,7 +70,7 @@ class Placement:
                    body: bytes | None = None) -> tuple[int, Any]:
         """The same method, path and query on another worker: (status, JSON body)."""
         headers = {h: request.headers[h] for h in PASSED_ON if h in request.headers}
-        url = URL(base.rstrip("/") + request.raw_path, encoded=True)
+        url = URL(base.rstrip("/") + aiohttp_request(request).raw_path, encoded=True)
         try:
             async with self.app.http_client.request(
                     request.method, url, data=body, timeout=TIMEOUT,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import faust
 
@@ -30,7 +31,7 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     if clock is None:
         clock = OffsetClock(settings.clock_start) if settings.clock_start else SystemClock()
     # A short rebalance for a one-worker demo: the group join waits for the session timeout too.
-    extra = ({} if settings.rebalance_timeout is None else {
+    extra: dict[str, Any] = ({} if settings.rebalance_timeout is None else {
         "broker_rebalance_timeout": settings.rebalance_timeout,
         "broker_session_timeout": max(6.0, 2 * settings.rebalance_timeout),
         "broker_heartbeat_interval": 1.0})

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
+from faust.types import TableT
 
 from agents.deadletter import dead_letter
 from agents.due import DueIndex
@@ -31,7 +32,7 @@ RETICK = timedelta(seconds=30)
 MAX_MERGE_HOPS = 3  # merges chained back and forth must not bounce an event forever
 
 
-def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> faust.Table:
+def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> TableT[str, Any]:
     table = app.Table("episodes", key_type=str, partitions=settings.partitions)
     due_at = app.Table("episodes-due", key_type=str, partitions=settings.partitions)
     source = app.topic(EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, key_type=str,

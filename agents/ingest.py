@@ -10,6 +10,7 @@ import faust
 from faust.web import Request, Response, View
 from mode import Service
 
+from agents.http import aiohttp_request
 from hub.adapters.kafka_sink import KafkaSink
 from hub.adapters.mllp_server import MllpServer
 from hub.adapters.tls import server_context
@@ -64,13 +65,14 @@ def register(app: faust.App, settings: Settings, clock: Clock) -> None:
             ingestor = running.get("ingestor")
             if ingestor is None:
                 return self.json({"error": "ingest is not running yet; resend"}, status=503)
-            length = request.content_length
+            length = aiohttp_request(request).content_length
             if length is not None and length > settings.mllp_max_frame:
                 return self.json({"error": f"message of {length} bytes is over the "
                                   f"{settings.mllp_max_frame}-byte limit"}, status=413)
             raw = await request.read()
             if len(raw) > settings.mllp_max_frame:
                 return self.json({"error": "message over the size limit"}, status=413)
-            result = await ingestor.ingest(raw, transport="http", peer=request.remote)
+            peer = aiohttp_request(request).remote
+            result = await ingestor.ingest(raw, transport="http", peer=peer)
             return self.bytes(result.ack, content_type="application/hl7-v2",
                               status=HTTP_STATUS.get(result.ack_code, 500))

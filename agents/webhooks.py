@@ -11,6 +11,7 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
+from agents.http import aiohttp_request
 from agents.topics import Topics
 from hub.adapters.twilio_webhooks import (
     SignatureChecker,
@@ -41,13 +42,14 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]
     async def verified_form(view: View, request: Request
                             ) -> tuple[dict[str, str], None] | tuple[None, Response]:
         """The form when Twilio signed it; otherwise the refusal to send back (never both)."""
-        if (request.content_length or 0) > MAX_FORM_BYTES:
+        http = aiohttp_request(request)
+        if (http.content_length or 0) > MAX_FORM_BYTES:
             return None, view.json({"error": "payload too large"}, status=413)
         form = {k: str(v) for k, v in (await request.post()).items()}
-        url = checker.url_for(request.path_qs, str(request.url))
+        url = checker.url_for(http.path_qs, str(request.url))
         if not checker.valid(url, form, request.headers.get("X-Twilio-Signature")):
-            refused[request.path] += 1
-            log.warning("webhook.bad_signature", path=request.path, refused=refused[request.path])
+            refused[http.path] += 1
+            log.warning("webhook.bad_signature", path=http.path, refused=refused[http.path])
             return None, view.json({"error": "invalid X-Twilio-Signature"}, status=403)
         return form, None
 
@@ -59,6 +61,7 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]
             async def post(self, request: Request) -> Response:
                 form, refusal = await verified_form(self, request)
                 if form is None:
+                    assert refusal is not None
                     return refusal
                 query = {k: str(v) for k, v in request.query.items()}
                 if to_record is not None:

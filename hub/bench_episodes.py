@@ -67,7 +67,7 @@ def measure_episodes(count: int, zone: ZoneInfo) -> dict[str, float]:
             store = Rdict(path)
             index = DueIndex()
             asyncio.run(index.rebuild(
-                ((key, json.loads(value)) for key, value in store.items()),
+                ((_text(key), json.loads(value)) for key, value in store.items()),
                 lambda seconds: datetime.fromtimestamp(seconds, UTC)))
             store.close()
             return index
@@ -92,3 +92,7 @@ def measure_episodes(count: int, zone: ZoneInfo) -> dict[str, float]:
             "baseline_sample": sample, "ratio": full_rebuild / rebuild if rebuild else 0.0,
             "record_bytes": len(serialized), "table_gib": len(serialized) * count / 2**30,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _text(key: object) -> str:
+    return key.decode() if isinstance(key, bytes) else str(key)

@@ -33,7 +33,7 @@ T = TypeVar("T")
 _NO_ANSWER = (aiohttp.ClientError, asyncio.TimeoutError, TwilioException)
 
 
-class _RebasedHttpClient(AsyncTwilioHttpClient):
+class _RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # untyped vendor class
     """Sends every ``https://*.twilio.com/<path>`` request to ``api_url`` instead (a contract mock
     or an egress proxy). Rewriting per request, not ``client.api.base_url``, keeps working when
     TWILIO_REGION or TWILIO_EDGE is set."""
