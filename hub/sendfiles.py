@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import TextIO
 
 from hub.adapters.mllp_client import MllpClient
+from hub.hl7.charset import CODECS, declared_charset
 from hub.hl7.parse import batch_problems, split_messages
 
 
 def ack_summary(ack: bytes) -> str:
-    """``AA <control id>`` plus the ERR text when there is one, from an ACK's MSA/ERR segments."""
-    text = ack.decode("utf-8", "replace").replace("\r\n", "\r").replace("\n", "\r")
+    """``AA <control id>`` plus the ERR text when there is one, from an ACK's MSA/ERR segments,
+    read in the character set its MSH-18 names (the hub answers in the sender's)."""
+    codec = CODECS.get(declared_charset(ack), "utf-8")
+    text = ack.decode(codec, "replace").replace("\r\n", "\r").replace("\n", "\r")
     segments = [s for s in text.split("\r") if s]
     msa = next((s for s in segments if s.startswith("MSA")), "")
     sep = msa[3:4] or "|"

@@ -126,3 +126,12 @@ def test_enhanced_mode_accept_ack_conditions_of_msh_15() -> None:
     assert [ack_wanted(mode("ER"), code) for code in ("AA", "AE", "AR")] == [False, True, True]
     assert [ack_wanted(mode("SU"), code) for code in ("AA", "AE", "AR")] == [True, False, False]
     assert ack_wanted(mode(""), "AA")  # MSH-16 alone: enhanced mode, an accept ACK as for AL
+
+
+def test_hub_send_reads_an_ack_in_the_character_set_it_declares() -> None:
+    """ADT-1: `hub send` prints a Latin-1 ACK's ERR text as the characters it holds."""
+    from hub.sendfiles import ack_summary
+
+    error = Hl7Error("DO\u00c9 is not a segment", code="bad_segment_id", location="PID")
+    raw = build_ack(read_header(LATIN1), "AE", now=NOW, control_id="A", error=error)
+    assert "DO\u00c9 is not a segment" in ack_summary(raw)
