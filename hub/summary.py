@@ -65,7 +65,7 @@ def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
               for d in records["adt.deadletter"]]
     lines += ["", f"Rejected at the door (kept in hl7.adt.rejected): "
                   f"{len(records['hl7.adt.rejected'])}"]
-    lines += [f"  {r['control_id']}: {r['error']['code']}: {r['error']['message']}"
-              for r in records["hl7.adt.rejected"] if r.get("error")]
+    lines += [f"  {r['control_id']}: {r['error']['code']} at {r['error'].get('location') or '-'}: "
+              f"{r['error']['message']}" for r in records["hl7.adt.rejected"] if r.get("error")]
     lines.append("")
     return "\n".join(lines)
