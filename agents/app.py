@@ -14,6 +14,7 @@ import faust
 
 from agents import api, episodes, ingest, normalize, outreach, webhooks
 from agents.topics import Topics
+from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
 from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
 from hub.config import Settings
@@ -44,6 +45,8 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
         topic_replication_factor=settings.topic_replication,
         topic_allow_declare=True,
         producer_acks=-1,
+        # dead letters and rejected records carry the raw bytes: as large as ingest's own
+        producer_max_request_size=MAX_REQUEST_BYTES,
         web_host=advertised_host(settings.web_host),
         web_bind=settings.web_host or "0.0.0.0",
         web_port=settings.web_port,

@@ -91,9 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.ingest:
                 from hub.bench_ingest import bench_ingest
                 from hub.config import Settings
-                status |= asyncio.run(bench_ingest(Settings.from_env().kafka_bootstrap,
-                                                   messages=args.messages, connections=8,
-                                                   out=sys.stdout))
+                settings = Settings.from_env()
+                status |= asyncio.run(bench_ingest(
+                    settings.kafka_bootstrap, messages=args.messages, connections=8,
+                    out=sys.stdout, zone_for=settings.zone_for,
+                    phone_region=settings.phone_region))
             return status
         if args.command in ("simulate", "tcm"):
             return _dry_run(args)
@@ -114,7 +116,8 @@ async def _replay(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.command == "replay":
         return await replay_files(args.files, settings.kafka_bootstrap,
-                                  idempotent=settings.kafka_idempotence, out=sys.stdout)
+                                  idempotent=settings.kafka_idempotence, out=sys.stdout,
+                                  zone_for=settings.zone_for, phone_region=settings.phone_region)
     return await export_dead_letters(settings.kafka_bootstrap, args.directory, out=sys.stdout)
 
 

@@ -37,6 +37,19 @@ def _int(env: Mapping[str, str], variable: str, default: int) -> int:
         raise ConfigError(f"{variable}: expected a whole number, got {raw!r}") from exc
 
 
+# The raw bytes travel base64-encoded inside a JSON record (4/3 plus receipt metadata), and the
+# producer takes records up to 8 MiB: a larger frame could never be kept, only answered AR.
+MAX_FRAME_LIMIT = 5 << 20
+
+
+def _max_frame(env: Mapping[str, str]) -> int:
+    value = _int(env, "MLLP_MAX_FRAME_BYTES", 1 << 20)
+    if not 1024 <= value <= MAX_FRAME_LIMIT:
+        raise ConfigError(f"MLLP_MAX_FRAME_BYTES: between 1024 and {MAX_FRAME_LIMIT} (5 MiB: "
+                          f"a larger frame could not be kept on Kafka), got {value}")
+    return value
+
+
 def _float(env: Mapping[str, str], variable: str, default: float) -> float:
     raw = env.get(variable)
     if raw is None or raw == "":
@@ -172,7 +185,7 @@ class Settings:
             topic_replication=_int(env, "HUB_TOPIC_REPLICATION", cls.topic_replication),
             mllp_host=env.get("MLLP_HOST", cls.mllp_host),
             mllp_port=_int(env, "MLLP_PORT", cls.mllp_port),
-            mllp_max_frame=_int(env, "MLLP_MAX_FRAME_BYTES", cls.mllp_max_frame),
+            mllp_max_frame=_max_frame(env),
             mllp_idle_timeout=_float(env, "MLLP_IDLE_TIMEOUT", cls.mllp_idle_timeout),
             mllp_tls_cert=env.get("MLLP_TLS_CERT") or None,
             mllp_tls_key=env.get("MLLP_TLS_KEY") or None,

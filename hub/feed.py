@@ -34,7 +34,7 @@ def adt(event: str, person: Person, *, control_id: str, at: datetime, facility: 
     area, local = _split_us_phone(person.phone)
     segments = [
         f"MSH|^~\\&|EPICADT|{facility}|TCMHUB|TCMHUB|{hl7_time(at)}||ADT^{event}^{structure}|"
-        f"{control_id}|P|2.5|||||UNICODE UTF-8",
+        f"{control_id}|P|2.5||||||UNICODE UTF-8",  # MSH-18
         f"EVN|{event}|{hl7_time(at)}",
         f"PID|1||{person.mrn}^^^{facility}^MR||{person.family}^{person.given}||"
         f"{person.birth_date}|{person.sex}|||||^PRN^CP^^1^{area}^{local}||{person.language}|||||||||||||||"

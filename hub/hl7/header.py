@@ -59,7 +59,7 @@ def read_header(raw: bytes) -> MessageHeader:
     body, _ = strip_envelope(raw)
     end = _line_end(body, 0)
     declared = declared_charset(body) if body.startswith(b"MSH") else ""
-    codec = CODECS.get(declared, "utf-8") if declared else "utf-8"
+    codec = CODECS.get(declared, "utf-8") if declared else _default_codec(body)
     msh_line = body[:end].decode(codec, "replace")
     encoding = lenient_encoding(msh_line)  # raises no_msh, nothing else
     msh = MshSegment("MSH", msh_line, encoding, codec)
@@ -72,6 +72,16 @@ def read_header(raw: bytes) -> MessageHeader:
         control_id=msh.field(10), processing_id=msh.field(11), version=msh.field(12),
         accept_ack_type=msh.field(15).upper(), app_ack_type=msh.field(16).upper(),
         charset=declared, patient_key=_patient_key(body, encoding, codec, facility, application))
+
+
+def _default_codec(body: bytes) -> str:
+    """An empty MSH-18 as ``charset.decode`` reads it: UTF-8, else ISO 8859-1; so the record
+    key the listener derives from PID-3 is the patient key normalize will derive."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "iso-8859-1"
+    return "utf-8"
 
 
 def _line_end(body: bytes, start: int) -> int:

@@ -38,7 +38,8 @@ def worker(kafka: servers.Kafka, prism: servers.Prism, tmp_path_factory: pytest.
 async def test_discharge_over_mllp_opens_an_episode_and_texts_the_patient(
         kafka: servers.Kafka, worker: Worker) -> None:
     """TCM-1/TCM-3/ADT-9: an A03 is ACKed AA after Kafka has it, opens an episode with its
-    deadlines, and its welcome SMS is a valid Twilio request (Prism) with an episode_opened alert."""
+    deadlines, and its welcome SMS is a valid Twilio request (Prism) with an episode_opened
+    alert."""
     discharged = datetime(2026, 11, 23, 9, 30, tzinfo=NY)
     message = adt("A03", PATIENT, control_id="SKEL0001", at=discharged, disposition="01",
                   discharged_to="HOME", admit_at=datetime(2026, 11, 20, 8, 0, tzinfo=NY),
@@ -231,7 +232,7 @@ async def test_care_team_records_contact_through_the_api(kafka: servers.Kafka,
 
     base = f"http://127.0.0.1:{worker.web_port}/episodes/{quote('GENHOSP|558812', safe='')}"
     auth = {"Authorization": f"Bearer {API_TOKEN}"}
-    contact = {"kind": "contact", "by": "rn.lee", "at": "2026-11-24T11:00:00-05:00",
+    contact = {"kind": "contact", "by": "rn.lee", "at": "2026-11-23T09:45:00-05:00",
                "channel": "phone", "note": "reviewed discharge instructions"}
     async with aiohttp.ClientSession() as session:
         anonymous = await session.get(base)

@@ -39,6 +39,7 @@ def test_facility_zones_map_each_sending_facility() -> None:
     ({"HUB_FACILITY_ZONES": "NOEQUALS"}, "HUB_FACILITY_ZONES"),
     ({"MLLP_PORT": "twenty"}, "MLLP_PORT"),
     ({"HUB_SENDER": "carrier-pigeon"}, "HUB_SENDER"),
+    ({"MLLP_MAX_FRAME_BYTES": str(8 << 20)}, "MLLP_MAX_FRAME_BYTES"),  # could not be kept
 ])
 def test_bad_values_name_their_variable(env: dict[str, str], variable: str) -> None:
     """A bad setting is a ConfigError that names the variable to fix."""

@@ -157,3 +157,14 @@ def test_header_reads_key_and_mode_cheaply() -> None:
     header = read_header(msg(msh=MSH + "|||AL|NE"))
     assert header.patient_key == "GEN|77" and header.control_id == "C1"
     assert header.enhanced_mode and header.message_type == "ADT^A03"
+
+
+def test_the_listener_keys_a_latin1_message_as_normalize_will() -> None:
+    """ADT-1/ADT-3: with an empty MSH-18 and Latin-1 bytes in PID-3, the Kafka record key the
+    listener derives is the patient key normalize derives, so the patient stays in one
+    partition."""
+    from hub.hl7.header import read_header
+
+    raw = msg(pid3="MÜLLER77^^^GEN^MR").decode().encode("iso-8859-1")
+    event = normalize(raw, zone_for=lambda _: NY)
+    assert read_header(raw).patient_key == event["patient"]["key"] == "GEN|MÜLLER77"
