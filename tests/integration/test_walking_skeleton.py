@@ -190,6 +190,21 @@ async def read_until(kafka: servers.Kafka, topic: str, control_id: str, *, count
     return reader.records[topic]
 
 
+async def signed_reply(worker: Worker, phone: str, body: str, sid: str) -> None:
+    """An inbound SMS as Twilio posts it, signed with the auth token."""
+    import aiohttp
+
+    from hub.adapters.twilio_webhooks import SignatureChecker
+    from tests.integration.worker import AUTH_TOKEN
+
+    url = f"http://127.0.0.1:{worker.web_port}/twilio/sms"
+    form = {"From": phone, "To": "+16175550100", "Body": body, "MessageSid": sid}
+    async with aiohttp.ClientSession() as session:
+        signature = SignatureChecker(AUTH_TOKEN, None).sign(url, form)
+        answer = await session.post(url, data=form, headers={"X-Twilio-Signature": signature})
+        assert answer.status == 200
+
+
 async def test_signed_reply_escalates_and_forged_webhook_is_refused(
         kafka: servers.Kafka, worker: Worker) -> None:
     """MSG-6: a reply '1' signed with the auth token becomes an urgent_reply alert; an unsigned or
@@ -264,7 +279,8 @@ async def test_care_team_records_contact_through_the_api(kafka: servers.Kafka,
 async def test_merge_moves_the_episode_to_the_surviving_patient(kafka: servers.Kafka,
                                                                  worker: Worker) -> None:
     """§2 A40: an episode opened under a prior MRN is found under the surviving one after the
-    merge, which crosses partitions through Kafka."""
+    merge, which crosses partitions through Kafka, and a reply to a text sent before the
+    merge reaches the surviving patient's care team."""
     from urllib.parse import quote
 
     import aiohttp
@@ -299,6 +315,21 @@ async def test_merge_moves_the_episode_to_the_surviving_patient(kafka: servers.K
     [episode] = body["episodes"]
     assert episode["status"] == "open" and episode["discharge_date"] == "2026-11-23"
     assert episode["patient_key"] == "GENHOSP|990002"
+
+    # A reply to the welcome text sent before the merge names the prior key: it follows the
+    # merge, and the urgent alert is the surviving patient's.
+    reader = TopicReader(kafka.bootstrap, ["outreach.events", "care.alerts"])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: any(
+            e["patient_key"] == "GENHOSP|990001" and e["status"] == "sent"
+            for e in r["outreach.events"]), timeout=60), worker.log_tail()
+        await signed_reply(worker, "+16175550177", "I fell", "SM" + "5" * 32)
+        assert await reader.wait_until(lambda r: any(
+            a["kind"] == "urgent_reply" and a["patient_key"] == "GENHOSP|990002"
+            for a in r["care.alerts"]), timeout=60), worker.log_tail()
+    finally:
+        await reader.stop()
 
 
 async def test_refused_messages_and_dead_letters_are_exported_fixed_and_replayed(
