@@ -11,6 +11,7 @@ sent, under the same hours and caps as any other.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +36,12 @@ class SendOutcome:
     state: PhoneState
     events: list[OutreachEvent] = field(default_factory=list)
     retry_at: datetime | None = None  # when this command should come back (deferred, backoff)
+
+
+def spread(command_id: str) -> float:
+    """Backoff jitter in [0, 1): fixed per command, so retries after a 429 do not all come back
+    in the same second, and a test can say when one will."""
+    return zlib.crc32(command_id.encode()) / 2**32
 
 
 def awaiting_reconcile(entry: LedgerEntry) -> bool:
@@ -102,7 +109,8 @@ class Sender:
                 now: datetime) -> SendOutcome:
         code = error.provider_code or (429 if error.http_status == 429 else None)
         state, failure = policy_core.mark_failed(state, command.command_id, code, now,
-                                                 http_status=error.http_status)
+                                                 http_status=error.http_status,
+                                                 jitter=spread(command.command_id))
         log.warning("outreach.provider_error", command_id=command.command_id,
                     provider_code=error.provider_code, http_status=error.http_status,
                     retriable=error.retriable, in_doubt=failure.kind is

@@ -12,7 +12,7 @@ from hub.adapters.outbound import CallScript, ProviderError, Receipt, RecordingO
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
 from hub.domain.phone_state import PhoneState
-from hub.sending import RECONCILE_AFTER, Sender
+from hub.sending import RECONCILE_AFTER, Sender, spread
 
 NY = ZoneInfo("America/New_York")
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
@@ -76,11 +76,14 @@ async def test_the_same_command_twice_texts_once() -> None:
 
 
 async def test_rate_limited_send_comes_back_later() -> None:
-    """MSG-6: HTTP 429 / 20429 is retried with backoff, as a deferred send with a retry time."""
+    """MSG-6: HTTP 429 / 20429 is retried with backoff (30 s, stretched by a jitter fixed per
+    command), as a deferred send with a retry time."""
     outbound = RecordingOutbound()
     outbound.fail_next(ProviderError("429", provider_code=20429, http_status=429, retriable=True))
     outcome = await sender(outbound).handle(None, command(), now=AT, save=Saves())
-    assert outbound.sent == [] and outcome.retry_at == AT + timedelta(seconds=30)
+    assert outbound.sent == []
+    assert outcome.retry_at == AT + timedelta(seconds=30) * (1 + spread(CID))  # jittered
+    assert 30 <= (outcome.retry_at - AT).total_seconds() < 60  # type: ignore[operator]
     assert outcome.state.entry(CID).status == "deferred"  # type: ignore[union-attr]
 
 
