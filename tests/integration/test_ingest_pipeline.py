@@ -6,33 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from hub.adapters.mllp_client import MllpClient
 from hub.hl7.mllp import START, frame
 from hub.sendfiles import ack_summary
 from hub.topic_reader import TopicReader
 from tests.integration import servers
-from tests.integration.worker import Worker, start_worker
+from tests.integration.worker import Worker, module_worker
 
 NY = ZoneInfo("America/New_York")
 CLOCK_START = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
 APP_ID = "tcm-hub-ingest"
 
 
-@pytest.fixture(scope="module")
-def worker(kafka: servers.Kafka, prism: servers.Prism, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Worker]:
-    running = start_worker(kafka, prism, Path(tmp_path_factory.mktemp("worker")),
-                           clock_start=CLOCK_START.isoformat(), app_id=APP_ID)
-    yield running
-    running.stop()
+worker = module_worker(APP_ID, CLOCK_START)
 
 
 def a08(control_id: str, mrn: str, *, name: str = "DOE^ANA", extra: str = "",

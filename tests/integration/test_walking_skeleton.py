@@ -4,12 +4,9 @@ Twilio's contract (Prism) -> care.alerts, with the episode in the changelog-back
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from hub.adapters.mllp_client import MllpClient
 from hub.feed import Person, adt
@@ -17,7 +14,7 @@ from hub.hl7.header import read_header
 from hub.sendfiles import ack_summary
 from hub.topic_reader import TopicReader
 from tests.integration import servers
-from tests.integration.worker import Worker, start_worker
+from tests.integration.worker import Worker, module_worker
 
 NY = ZoneInfo("America/New_York")
 # A Monday morning: inside quiet hours' allowed window, so the welcome text goes at once (MSG-3).
@@ -26,13 +23,7 @@ PATIENT = Person("558812", "RIVERA", "ANA", "19600214", "F", "(617) 555-0188")
 APP_ID = "tcm-hub-skeleton"
 
 
-@pytest.fixture(scope="module")
-def worker(kafka: servers.Kafka, prism: servers.Prism, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Worker]:
-    running = start_worker(kafka, prism, Path(tmp_path_factory.mktemp("worker")),
-                           clock_start=CLOCK_START.isoformat(), app_id=APP_ID)
-    yield running
-    running.stop()
+worker = module_worker(APP_ID, CLOCK_START)
 
 
 async def test_discharge_over_mllp_opens_an_episode_and_texts_the_patient(

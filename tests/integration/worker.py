@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.integration import servers
 
@@ -64,3 +69,18 @@ def start_worker(kafka: servers.Kafka, prism: servers.Prism, workdir: Path, *,
                                    start_new_session=True, cwd=servers.REPO)
     servers.wait_for_port(mllp_port, process, log, timeout=120)
     return Worker(process, mllp_port, web_port, log, env)
+
+
+def module_worker(app_id: str, clock_start: datetime) -> Any:
+    """A module-scoped ``worker`` fixture: one ``hub worker`` for every test of a module,
+    stopped by its PID when the module is done. Assign it to ``worker`` in the module."""
+
+    @pytest.fixture(scope="module")
+    def worker(kafka: servers.Kafka, prism: servers.Prism,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+        running = start_worker(kafka, prism, Path(tmp_path_factory.mktemp("worker")),
+                               clock_start=clock_start.isoformat(), app_id=app_id)
+        yield running
+        running.stop()
+
+    return worker
