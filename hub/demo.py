@@ -20,12 +20,14 @@ from zoneinfo import ZoneInfo
 
 from hub.adapters.embedded_broker import EmbeddedBroker, free_port, stop_process, wait_for_port
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.twilio_webhooks import SignatureChecker
 from hub.demo_script import Scenario, build_scenario
 from hub.sendfiles import ack_summary
 from hub.summary import render_summary
 from hub.topic_reader import TopicReader
 
 ZONE = "America/New_York"
+AUTH_TOKEN = "demo-auth-token"  # the stand-in's: the demo signs its replies as Twilio would
 OUTPUT_TOPICS = ["care.alerts", "outreach.commands", "outreach.events", "adt.deadletter",
                  "hl7.adt.rejected"]
 
@@ -44,8 +46,10 @@ def run_demo(*, keep: bool = False, out: Any = None) -> int:
         wait_for_port(mllp_port, worker, 120, "the hub worker")
         now = datetime.now(UTC)
         scenario = build_scenario(now, ZoneInfo(ZONE))
-        ok, acks, records = asyncio.run(_drive(scenario, broker.bootstrap, mllp_port))
-        print(render_summary(scenario, acks, records, zone=ZoneInfo(ZONE), complete=ok), file=out)
+        ok, acks, replies, records = asyncio.run(_drive(scenario, broker.bootstrap, mllp_port,
+                                                        web_port))
+        print(render_summary(scenario, acks, records, zone=ZoneInfo(ZONE), complete=ok,
+                             replies=replies), file=out)
         if not ok:
             print("The hub did not finish the script in time; worker log: "
                   f"{workdir / 'worker.log'}", file=out)
@@ -74,6 +78,7 @@ def _start_worker(bootstrap: str, mllp_port: int, web_port: int, workdir: Path
         "HUB_FACILITY_TZ": ZONE, "HUB_REBALANCE_TIMEOUT": "3", "HUB_TICK_SECONDS": "1",
         "HUB_PRACTICE_NAME": "Riverside Primary Care", "HUB_CALLBACK_NUMBER": "+16175550100",
         "HUB_APP_ID": "tcm-hub-demo", "HUB_KAFKA_IDEMPOTENCE": "false",
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "HUB_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
     }
     with (workdir / "worker.log").open("wb") as log:
         return subprocess.Popen([sys.executable, "-m", "hub", "worker", "--loglevel", "warn"],
@@ -81,10 +86,11 @@ def _start_worker(bootstrap: str, mllp_port: int, web_port: int, workdir: Path
                                 start_new_session=True)
 
 
-async def _drive(scenario: Scenario, bootstrap: str, mllp_port: int
-                 ) -> tuple[bool, list[tuple[str, str]], dict[str, list[dict[str, Any]]]]:
+async def _drive(scenario: Scenario, bootstrap: str, mllp_port: int, web_port: int
+                 ) -> tuple[bool, list[tuple[str, str]], list[tuple[str, int]],
+                            dict[str, list[dict[str, Any]]]]:
     client = await MllpClient.connect("127.0.0.1", mllp_port)
-    acks = []
+    acks, replies = [], []
     try:
         for step in scenario.messages:
             acks.append((step.label, ack_summary(await client.send(step.raw))))
@@ -93,8 +99,25 @@ async def _drive(scenario: Scenario, bootstrap: str, mllp_port: int
     reader = TopicReader(bootstrap, OUTPUT_TOPICS)
     await reader.start()
     try:
-        ok = await reader.wait_until(scenario.done, timeout=90)
+        ok = await reader.wait_until(scenario.texted, timeout=90)
+        if ok:
+            for reply in scenario.replies:
+                replies.append((reply.label, await _reply(web_port, reply.phone, reply.body)))
+            ok = await reader.wait_until(scenario.done, timeout=60)
     finally:
         await reader.stop()
-    return ok, acks, reader.records
+    return ok, acks, replies, reader.records
+
+
+async def _reply(web_port: int, phone: str, body: str) -> int:
+    """An inbound SMS posted to the worker's webhook, signed as Twilio signs it (MSG-6)."""
+    import aiohttp
+
+    url = f"http://127.0.0.1:{web_port}/twilio/sms"
+    form = {"From": phone, "To": "+16175550100", "Body": body,
+            "MessageSid": "SM" + "d" * 32}
+    signature = SignatureChecker(AUTH_TOKEN, None).sign(url, form)
+    async with aiohttp.ClientSession() as session, session.post(
+            url, data=form, headers={"X-Twilio-Signature": signature}) as response:
+        return response.status
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ def _local(value: str | None, zone: ZoneInfo) -> str:
 
 def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
                    records: dict[str, list[dict[str, Any]]], *, zone: ZoneInfo,
-                   complete: bool) -> str:
+                   complete: bool, replies: Sequence[tuple[str, int]] = ()) -> str:
     who = scenario.patients
     lines = ["", "=" * 78, "tcm-hub demo summary" + ("" if complete else " (INCOMPLETE)"),
              "=" * 78, "", f"Feed sent over MLLP ({len(acks)} messages), and the hub's ACKs:"]
@@ -27,6 +28,9 @@ def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
         lines.append(f"  {code} {control:<10} {label}")
         if error:
             lines.append(f"      {error}")
+    if replies:
+        lines += ["", "Replies posted to the Twilio webhook (signed as Twilio signs them):"]
+        lines += [f"  HTTP {status}  {label}" for label, status in replies]
 
     alerts = records["care.alerts"]
     opened = [a for a in alerts if a["kind"] == "episode_opened"]
@@ -42,6 +46,7 @@ def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
     lines += ["", f"Alerts for the care team: {len(other)}"]
     lines += [f"  [{a['severity']}] {a['kind']}: {who.get(a['patient_key'], a['patient_key'])}"
               + (f" ({a['detail'].get('reason')})" if a["detail"].get("reason") else "")
+              + (f": \"{a['detail']['reply_text']}\"" if a["detail"].get("reply_text") else "")
               for a in other]
 
     results = {e["command_id"]: e for e in records["outreach.events"]

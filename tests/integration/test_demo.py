@@ -20,4 +20,5 @@ def test_hub_demo_runs_the_feed_end_to_end_and_summarizes() -> None:
     assert "Hola Maria" in out  # MSG-5: the Spanish speaker gets the Spanish text
     assert "DEMO0005: missing_segment at PID" in out  # refused at the door, kept (ADT-9)
     assert "AR DEMO0006" in out
+    assert '[urgent] urgent_reply: Maria G.: "1"' in out  # a signed reply over the webhook
     assert "Demo files kept" not in out  # it cleaned up after itself
