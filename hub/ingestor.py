@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -71,7 +71,7 @@ class Ingestor:
                         error=str(exc))
             error = Hl7Error("the hub could not store the message; resend it unchanged",
                              code="broker_unavailable", ack_code="AR")
-            return self._ack(decision.header, "AR", error, None)
+            return self._not_kept(decision.header, error)
         if decision.error is not None:
             log.info("ingest.rejected", control_id=_control_id(decision),
                      code=decision.error.code, location=decision.error.location)
@@ -96,11 +96,16 @@ class Ingestor:
             await self._sink.write(self._rejected, decision.key, raw_record(received, decision))
         except BrokerUnavailable:
             log.warning("ingest.framing_problem_lost", kind=problem.kind)
-            return self._ack(header, "AR", error, None) if problem.kind == "oversized" else None
+            return self._not_kept(header, error) if problem.kind == "oversized" else None
         log.info("ingest.framing_problem", kind=problem.kind, size=len(problem.data))
         if problem.kind != "oversized":
             return None
         return self._ack(header, "AE", error, self._rejected)
+
+    def _not_kept(self, header: Any, error: Hl7Error) -> IngestResult:
+        """AR, and always sent: a sender whose MSH-15 asked for no ACK (NE, SU) would otherwise
+        never learn that its message was not stored, and would not resend it."""
+        return replace(self._ack(header, "AR", error, None), reply=True)
 
     def _ack(self, header: Any, code: str, error: Hl7Error | None, topic: str | None
              ) -> IngestResult:

@@ -42,6 +42,7 @@ class Triage:
     header: MessageHeader | None
     error: Hl7Error | None
     check_failed: str | None = None  # exception type of a hub fault in the check, if one happened
+    patient_key: str | None = None  # as normalize derived it, when the message passed its check
 
     @property
     def accepted(self) -> bool:
@@ -51,6 +52,8 @@ class Triage:
     def key(self) -> str:
         # One patient's messages share a key so they stay in order in one partition; without a
         # readable patient id, the sending facility keeps one feed's messages in order.
+        if self.patient_key:  # the very key the episodes stage will use
+            return self.patient_key
         if self.header is None:
             return "unknown"
         return self.header.patient_key or self.header.sending_facility or "unknown"
@@ -73,12 +76,12 @@ def triage(raw: bytes, *, zone_for: Callable[[str], ZoneInfo] = default_zone_for
     except Hl7Error as error:
         return Triage(None, error)
     try:
-        normalize(raw, zone_for=zone_for, phone_region=phone_region)
+        event = normalize(raw, zone_for=zone_for, phone_region=phone_region)
     except Hl7Error as error:
         return Triage(header, error)
     except Exception as exc:  # a hub bug must not refuse, or lose, the sender's message
         return Triage(header, None, check_failed=type(exc).__name__)
-    return Triage(header, None)
+    return Triage(header, None, patient_key=event["patient"]["key"])
 
 
 def raw_record(received: Received, triage_result: Triage) -> dict[str, Any]:

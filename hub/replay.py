@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from hub.adapters.kafka_sink import KafkaSink
 from hub.clock import SystemClock
-from hub.config import Settings
 from hub.hl7.parse import batch_problems, split_messages
 from hub.ingestor import REJECTED_TOPIC, Ingestor
 from hub.sendfiles import ack_summary
@@ -29,14 +28,9 @@ EXPORTED = ((DEADLETTER_TOPIC, "deadletter"), (REJECTED_TOPIC, "rejected"))  # t
 
 
 async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, out: TextIO,
-                       zone_for: Callable[[str], ZoneInfo] | None = None,
-                       phone_region: str | None = None) -> int:
-    """``zone_for``/``phone_region`` default to the environment's settings (those of the
-    worker), so a replayed message is checked as the normalize stage will read it."""
-    if zone_for is None or phone_region is None:
-        settings = Settings.from_env()
-        zone_for = zone_for or settings.zone_for
-        phone_region = phone_region or settings.phone_region
+                       zone_for: Callable[[str], ZoneInfo], phone_region: str) -> int:
+    """``zone_for``/``phone_region`` are the worker's settings, so a replayed message is
+    checked as the normalize stage will read it."""
     sink = KafkaSink(bootstrap, idempotent=idempotent)
     await sink.start()
     refused = 0

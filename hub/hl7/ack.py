@@ -19,7 +19,8 @@ ERROR_CODES = {"missing_segment": "100", "bad_segment_id": "100", "duplicate_msh
                "missing_field": "101", "bad_timestamp": "102", "bad_encoding_chars": "102",
                "undecodable_bytes": "102", "bad_segment_separator": "100",
                "unsupported_message_type": "200", "unsupported_event": "201",
-               "unsupported_version": "203", "no_msh": "100"}
+               "unsupported_version": "203", "no_msh": "100",
+               "unsupported_charset": "103"}  # table value not found (MSH-18)
 # MSH-15 (table 0155) in enhanced mode: the original-mode codes whose accept ACK goes back
 _ANSWERED: dict[str, frozenset[str]] = {"NE": frozenset(), "ER": frozenset({"AE", "AR"}),
                                          "SU": frozenset({"AA"})}

@@ -70,11 +70,3 @@ def decode(raw: bytes) -> Decoded:
         raise Hl7Error(f"bytes {exc.start}-{exc.end} of the message are not valid {declared} "
                        "(the MSH-18 character set): fix MSH-18 or the bytes",
                        code="undecodable_bytes", location="MSH-18") from None
-
-
-def decode_leniently(raw: bytes) -> Decoded:
-    """Never fails: for reading the header of a message that may be refused later."""
-    try:
-        return decode(raw)
-    except Hl7Error:
-        return Decoded(raw.decode("utf-8", "replace"), "utf-8")

@@ -42,10 +42,6 @@ class MessageHeader:
     patient_key: str | None
 
     @property
-    def field_sep(self) -> str:
-        return self.encoding.field
-
-    @property
     def message_type(self) -> str:
         return "^".join(part for part in (self.message_code, self.trigger) if part)
 

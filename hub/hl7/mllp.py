@@ -68,9 +68,10 @@ class MllpDecoder:
                 i = start + 1
                 self._state, self._scanned = _State.IN_FRAME, 0
             elif self._state is _State.IN_FRAME:
-                i = self._in_frame(buffer, i, out)
-                if self._state is _State.IN_FRAME:
+                j = self._in_frame(buffer, i, out)
+                if self._state is _State.IN_FRAME and j == i:
                     break  # no end block yet: wait for more bytes
+                i = j  # a frame ended, or a new one started: go on with what is buffered
             else:
                 i = self._skipping(buffer, i, out)
                 if self._state is _State.SKIPPING:
@@ -88,8 +89,8 @@ class MllpDecoder:
             problems.append(FramingProblem(
                 "unterminated", f"connection closed inside a frame over the {self._max}-byte "
                 "limit (first bytes kept)", self._kept))
-        elif (garbage := self._garbage_problem("at the end of the stream")) is not None:
-            problems.append(garbage)
+        else:
+            self._flush_garbage(problems, "at the end of the stream")  # type: ignore[arg-type]
         self._buffer.clear()
         self._state, self._scanned, self._kept = _State.OUTSIDE, 0, b""
         return problems
@@ -141,18 +142,17 @@ class MllpDecoder:
 
     def _add_garbage(self, data: bytearray, out: list[Frame | FramingProblem]) -> None:
         self._garbage += data
-        if len(self._garbage) >= self._max:  # bounded memory on a stream that never frames
-            self._flush_garbage(out, "without a start block")
+        while len(self._garbage) >= self._max:  # bounded memory on a stream that never frames
+            self._report_garbage(out, "without a start block")
 
     def _flush_garbage(self, out: list[Frame | FramingProblem], where: str) -> None:
-        problem = self._garbage_problem(where)
-        if problem is not None:
-            out.append(problem)
+        while self._garbage:
+            self._report_garbage(out, where)
 
-    def _garbage_problem(self, where: str) -> FramingProblem | None:
+    def _report_garbage(self, out: list[Frame | FramingProblem], where: str) -> None:
+        """The next ``max_frame`` bytes of garbage as one problem (blank lines say nothing)."""
         data = bytes(self._garbage[:self._max])
-        self._garbage.clear()
-        if not data.strip(_BLANK):
-            return None
-        return FramingProblem("garbage_before_start",
-                              f"{len(data)} bytes outside an MLLP frame {where}", data)
+        del self._garbage[:self._max]
+        if data.strip(_BLANK):
+            out.append(FramingProblem("garbage_before_start",
+                                      f"{len(data)} bytes outside an MLLP frame {where}", data))

@@ -94,6 +94,17 @@ async def test_enhanced_mode_answers_only_what_msh_15_asks_for() -> None:
     assert len(sink.records) == 2
 
 
+async def test_a_message_not_stored_is_answered_even_when_msh_15_asked_for_no_ack() -> None:
+    """ADT-9: with the broker down, an NE or SU sender still gets its CR: otherwise the message
+    would be neither kept nor resent."""
+    ingestor = Ingestor(MemorySink([], down=True), FixedClock(NOW))
+    for mode in (b"NE", b"SU"):
+        raw = A03.replace(b"|P|2.5\r", b"|P|2.5|||" + mode + b"|AL\r")
+        result = await ingestor.ingest(raw, transport="mllp", peer=None)
+        assert (result.ack_code, result.topic, result.reply) == ("AR", None, True)
+        assert b"MSA|CR|MSG1" in result.ack
+
+
 @pytest.mark.parametrize("raw, ack_code, code", [
     (A03.replace(b"|2.5\r", b"|2.5||||||UNICODE UTF-8\r").replace(b"DOE", b"DO\xc9"),
      "AE", "undecodable_bytes"),  # a Latin-1 byte under a declared UTF-8

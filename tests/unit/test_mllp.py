@@ -84,3 +84,21 @@ def test_one_byte_over_the_limit_is_oversized_however_it_is_split(reads: list[by
     [problem] = [item for chunk in reads for item in decoder.feed(chunk)]
     assert isinstance(problem, FramingProblem)
     assert (problem.kind, problem.data) == ("oversized", b"M" * 50)
+
+
+def test_a_frame_after_a_cut_off_one_is_handed_out_in_the_same_read() -> None:
+    """ADT-8: a start block before the end block: the cut-off bytes are reported and the next,
+    complete frame already read comes out at once (its sender is waiting for the ACK)."""
+    out = MllpDecoder().feed(START + A[:20] + frame(B))
+    assert out == [FramingProblem("unterminated", "a start block arrived before the end block "
+                                  "of the previous frame", A[:20]), Frame(B)]
+
+
+def test_garbage_over_the_limit_is_reported_in_full_in_chunks() -> None:
+    """ADT-8: nothing outside a frame is dropped: 2.5 times the limit is three reports whose
+    bytes add up to what was sent."""
+    garbage = bytes(range(33, 127)) * 30  # 2,820 printable bytes, no start block
+    decoder = MllpDecoder(max_frame=1024)
+    out = decoder.feed(garbage) + decoder.close()
+    assert [len(p.data) for p in out if isinstance(p, FramingProblem)] == [1024, 1024, 772]
+    assert b"".join(p.data for p in out if isinstance(p, FramingProblem)) == garbage
