@@ -150,8 +150,13 @@ class Sender:
             return SendOutcome(state, [self._event(command, "failed", now,
                                                    reason="in_doubt_exhausted")]), state
         log.info("outreach.reconciled_not_sent", command_id=command.command_id)
-        return None, policy_core.reconcile(state, command.command_id, provider_sid=None,
-                                           provider_status=None, now=now)
+        state = policy_core.reconcile(state, command.command_id, provider_sid=None,
+                                      provider_status=None, now=now)
+        settled = state.entry(command.command_id)
+        if settled is not None and settled.status == "cancelled":  # cancelled while in doubt
+            return SendOutcome(state, [self._event(command, "cancelled", now,
+                                                   reason="cancelled")]), state
+        return None, state
 
     def _callback_for(self, command: OutreachCommand) -> str | None:
         """The status callback carries the command id, so a callback for a send whose SID was

@@ -121,7 +121,12 @@ def _still_waiting(entry: LedgerEntry | None, held: datetime | None, wanted: dat
 
 def _cancel(state: PhoneState, command: OutreachCommand, entry: LedgerEntry | None,
             now: datetime) -> tuple[PhoneState, Decision]:
-    """A13 / episode closed: a waiting message never goes; one already with Twilio stays sent."""
+    """A13 / episode closed: a waiting message never goes; one already with Twilio stays sent;
+    one in doubt (the provider may or may not have it) never goes if reconciliation finds that
+    the provider does not have it."""
+    if entry is not None and entry.status in IN_FLIGHT and entry.provider_sid is None:
+        return state.with_entry(command.command_id, replace(entry, cancel_requested=True)), \
+            Suppress("cancel_pending_reconcile")
     if entry is not None and entry.status not in (*WAITING, "suppressed"):
         return state, Suppress("cancelled" if entry.status == "cancelled" else "cancel_too_late")
     return state.with_entry(command.command_id, LedgerEntry(
@@ -281,6 +286,9 @@ def reconcile(state: PhoneState, command_id: str, *, provider_sid: str | None,
     if provider_sid is not None:
         return _handed_off(state, command_id, entry, provider_sid, provider_status or "sent",
                            entry.updated_at, as_utc(now))
+    if entry.cancel_requested:  # cancelled while in doubt, and it never went: it never will
+        return state.with_entry(command_id, replace(
+            entry, status="cancelled", updated_at=as_utc(now), reason="cancelled", command=None))
     return state.with_entry(command_id, replace(
         entry, status="deferred", updated_at=as_utc(now), deferred_until=as_utc(now),
         reason="reconciled_not_sent"))

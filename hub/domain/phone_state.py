@@ -52,6 +52,8 @@ class LedgerEntry:
     # The command as ``OutreachCommand.to_dict()``, kept while it may still go out (deferred, or
     # in flight and possibly to be re-sent after reconciliation); dropped once settled.
     command: dict[str, Any] | None = None
+    # A cancel that came while the send was in doubt: if the provider never got it, it never goes
+    cancel_requested: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"status": self.status, "channel": self.channel,
@@ -59,7 +61,7 @@ class LedgerEntry:
                 "provider_status": self.provider_status, "attempts": self.attempts,
                 "last_error_code": self.last_error_code,
                 "deferred_until": _iso(self.deferred_until), "reason": self.reason,
-                "command": self.command}
+                "command": self.command, "cancel_requested": self.cancel_requested}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LedgerEntry:
@@ -70,7 +72,8 @@ class LedgerEntry:
                    attempts=data.get("attempts", 0),
                    last_error_code=data.get("last_error_code"),
                    deferred_until=_parse(data.get("deferred_until")),
-                   reason=data.get("reason"), command=data.get("command"))
+                   reason=data.get("reason"), command=data.get("command"),
+                   cancel_requested=data.get("cancel_requested", False))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ flight by a crash or an unanswered request reconciled with the provider before a
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -157,3 +158,17 @@ async def test_a_send_that_never_settles_is_given_up() -> None:
         statuses += [e.status for e in outcome.events]
     assert outbound.sent == [] and statuses[-1] == "failed"
     assert state.entry(CID).reason == "in_doubt_exhausted"  # type: ignore[union-attr]
+
+
+async def test_a_cancel_while_in_doubt_stops_a_send_the_provider_never_got() -> None:
+    """A13 / death (TCM-10) while a text is in doubt: if Twilio never got it, it never goes;
+    the patient of a voided episode is not texted after reconciliation."""
+    state = await in_flight_after_a_crash()
+    outbound, later = RecordingOutbound(), AT + RECONCILE_AFTER + timedelta(seconds=1)
+    cancel = replace(command(), action="cancel")
+    cancelled = await sender(outbound).handle(state, cancel, now=AT + timedelta(seconds=30),
+                                              save=Saves())
+    tick = OutreachCommand.from_dict(cancelled.state.entry(CID).command)  # type: ignore[arg-type, union-attr]
+    outcome = await sender(outbound).handle(cancelled.state, tick, now=later, save=Saves())
+    assert outbound.sent == [] and [e.status for e in outcome.events] == ["cancelled"]
+    assert outcome.state.entry(CID).status == "cancelled"  # type: ignore[union-attr]
