@@ -30,6 +30,7 @@ from hub.logs import get_logger
 log = get_logger("agents.episodes")
 RETICK = timedelta(seconds=30)
 MAX_MERGE_HOPS = 3  # merges chained back and forth must not bounce an event forever
+FOLLOWS_MERGE = frozenset({EVENTS, OUTREACH_EVENTS, EPISODE_ACTIONS})
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> TableT[str, Any]:
@@ -54,12 +55,25 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
                 await dead_letter(topics, "episodes", value, code="internal_error",
                                   message=f"{type(exc).__name__} in the episodes stage")
 
-    async def _handle(key: str, value: dict[str, Any], topic: str) -> None:
+    async def _handle(key: str, value: dict[str, Any], topic: str, hops: int = 0) -> None:
         now = clock.now()
         stored = table.get(key)
         record = PatientRecord.from_dict(stored) if stored is not None else None
+        if topic == EPISODE_TICKS and "follow" in value:
+            followed = value["follow"]
+            await _handle(key, followed["value"], followed["topic"], followed["hops"])
+            return
         if topic == EPISODE_TICKS and ("merge_out" in value or "merge_in" in value):
             await _merge_step(key, record, value, now)
+            return
+        if record is not None and record.merged_into and topic in FOLLOWS_MERGE \
+                and not (topic == EVENTS and value.get("merge")) and hops < MAX_MERGE_HOPS:
+            # §2 A40: this key was merged away. A late ADT, a reply to a text sent before the
+            # merge (the phone learns the survivor only with its next command) or an action
+            # on the old key belongs to the survivor: applied here it would open a second
+            # episode (TCM-8) or be lost.
+            await topics.episode_ticks.send(key=record.merged_into, value={
+                "follow": {"topic": topic, "value": value, "hops": hops + 1}})
             return
         if topic == EVENTS:
             outcome = engine.apply_adt(record, value, now=now,
@@ -68,14 +82,6 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
                 await topics.episode_ticks.send(key=request[0], value=request[1])
         elif record is None:
             log.warning("episodes.no_record", topic=topic)
-            return
-        elif topic == OUTREACH_EVENTS and record.merged_into and not record.episodes \
-                and value.get("merge_hops", 0) < MAX_MERGE_HOPS:
-            # §2 A40: a reply to a text sent before the merge names the old key; the phone
-            # learns the survivor only with its next command, so the event follows the merge
-            await topics.outreach_events.send(key=record.merged_into, value={
-                **value, "patient_key": record.merged_into,
-                "merge_hops": value.get("merge_hops", 0) + 1})
             return
         elif topic == OUTREACH_EVENTS:
             outcome = engine.apply_outreach_event(record, value, now=now,

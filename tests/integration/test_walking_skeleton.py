@@ -270,8 +270,9 @@ async def test_care_team_records_contact_through_the_api(kafka: servers.Kafka,
 async def test_merge_moves_the_episode_to_the_surviving_patient(kafka: servers.Kafka,
                                                                  worker: Worker) -> None:
     """§2 A40: an episode opened under a prior MRN is found under the surviving one after the
-    merge, which crosses partitions through Kafka, and a reply to a text sent before the
-    merge reaches the surviving patient's care team."""
+    merge, which crosses partitions through Kafka; a reply to a text sent before the merge
+    reaches the surviving patient's care team, and a late discharge under the prior MRN joins
+    the surviving episode instead of opening a second one (TCM-8)."""
     from urllib.parse import quote
 
     import aiohttp
@@ -319,8 +320,23 @@ async def test_merge_moves_the_episode_to_the_surviving_patient(kafka: servers.K
         assert await reader.wait_until(lambda r: any(
             a["kind"] == "urgent_reply" and a["patient_key"] == "GENHOSP|990002"
             for a in r["care.alerts"]), timeout=60), worker.log_tail()
+        # A late discharge still filed under the prior MRN joins the survivor's open episode
+        # (TCM-8): no second episode is opened under the key that was merged away.
+        late = adt("A03", prior, control_id="MRG0003", at=CLOCK_START, disposition="03",
+                   discharged_to="SNF", discharge_at=CLOCK_START)
+        client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
+        try:
+            assert ack_summary(await client.send(late)).startswith("AA")
+        finally:
+            await client.close()
+        assert await reader.wait_until(lambda r: any(
+            a["kind"] == "later_discharge_not_eligible" and a["patient_key"] == "GENHOSP|990002"
+            for a in r["care.alerts"]), timeout=60), worker.log_tail()
     finally:
         await reader.stop()
+    opened = [a["patient_key"] for a in reader.records["care.alerts"]
+              if a["kind"] == "episode_opened" and a["patient_key"].startswith("GENHOSP|99000")]
+    assert opened == ["GENHOSP|990001"]  # the first discharge's, before the merge
 
 
 async def test_refused_messages_and_dead_letters_are_exported_fixed_and_replayed(

@@ -70,6 +70,8 @@ def test_webhook_records_match_the_inbound_schema() -> None:
         jsonschema.validate(record, inbound)
     jsonschema.validate({"tick": "due"}, schema("tick"))
     jsonschema.validate({"command_id": "E1:welcome_sms"}, schema("tick"))
+    jsonschema.validate({"follow": {"topic": "outreach.events", "value": {"kind": "reply"},
+                                    "hops": 1}}, schema("tick"))
 
 
 def test_every_topic_has_a_schema() -> None:
