@@ -29,11 +29,15 @@ class DueIndex:
         self._due: dict[str, float] = {}
         self._heap: list[tuple[float, str]] = []
         self._assignment: frozenset[Any] | None = None
+        # set() calls made while a rebuild yields: newer than what the rebuild read, they win
+        self._during_rebuild: dict[str, float | None] | None = None
 
     def __len__(self) -> int:
         return len(self._due)
 
     def set(self, key: str, at: datetime | None) -> None:
+        if self._during_rebuild is not None:
+            self._during_rebuild[key] = at.timestamp() if at is not None else None
         if at is None:
             self._due.pop(key, None)
             return
@@ -55,12 +59,21 @@ class DueIndex:
     async def rebuild(self, items: Iterable[tuple[str, Any]],
                       next_due: Callable[[Any], datetime | None]) -> None:
         due: dict[str, float] = {}
-        for count, (key, stored) in enumerate(items, start=1):
-            at = next_due(stored)
-            if at is not None:
-                due[key] = at.timestamp()
-            if count % CHUNK == 0:
-                await asyncio.sleep(0)  # let the stages run: this is not synchronization
+        self._during_rebuild = {}
+        try:
+            for count, (key, stored) in enumerate(items, start=1):
+                at = next_due(stored)
+                if at is not None:
+                    due[key] = at.timestamp()
+                if count % CHUNK == 0:
+                    await asyncio.sleep(0)  # let the stages run: this is not synchronization
+            for key, when in self._during_rebuild.items():
+                if when is None:
+                    due.pop(key, None)
+                else:
+                    due[key] = when
+        finally:
+            self._during_rebuild = None
         self._due = due
         self._heap = [(when, key) for key, when in due.items()]
         heapq.heapify(self._heap)

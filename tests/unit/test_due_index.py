@@ -77,3 +77,18 @@ async def test_a_large_rebuild_lets_other_tasks_run() -> None:
     rebuild = asyncio.ensure_future(index.rebuild(items, lambda at: at))
     await asyncio.gather(rebuild, stage())
     assert ran == [0] and len(index) == 3 * CHUNK
+
+
+async def test_a_time_set_while_the_index_rebuilds_is_not_lost() -> None:
+    """A restart must not lose deadlines: an agent that reschedules a key while the rebuild
+    yields wins over the (older) value the rebuild read, and a key it clears stays cleared."""
+    index = DueIndex()
+    items = [(f"k{i}", T0 + timedelta(days=1)) for i in range(3 * CHUNK)]
+
+    async def agent() -> None:
+        index.set("k1", T0 + timedelta(minutes=1))
+        index.set("k2", None)
+
+    await asyncio.gather(index.rebuild(iter(items), lambda at: at), agent())
+    assert index.pop_due(T0 + timedelta(minutes=2)) == ["k1"]
+    assert len(index) == 3 * CHUNK - 2
