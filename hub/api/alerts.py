@@ -1,8 +1,12 @@
 """Open alerts: the kinds each episode raised and nothing has cleared (one per episode and kind).
 
-The episode keeps only the kind (``alerts_raised``); the severity is the one the domain raises
-it with, and ``care.alerts`` holds the full record with its detail. By default the list shows
-what needs a person (``warning`` and ``urgent``); ``severity=any`` adds the ``info`` notices.
+The episode keeps each kind with the severity it was raised with (``alert_severity``: the same
+kind can be a notice or a warning, e.g. a discharge that needs review); ``care.alerts`` holds
+the full record with its detail. An episode that has ended (completed, expired, closed,
+voided, deceased) lists only what the patient said (a reply asking for help is never dropped);
+open episodes and recorded ineligible discharges (which may need a review) list everything.
+By default the list shows what needs a person (``warning`` and ``urgent``); ``severity=any``
+adds the notices.
 """
 
 from __future__ import annotations
@@ -12,19 +16,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.api import query as q
-from hub.domain.episode import PatientRecord
+from hub.domain.episode import (
+    CLOSED_BY_CARE_TEAM,
+    COMPLETED,
+    DECEASED,
+    EXPIRED,
+    VOIDED,
+    PatientRecord,
+)
 from hub.domain.outreach_results import REPLY_ALERTS
 
-SEVERITY: Mapping[str, str] = {
-    "readmission": "urgent", "patient_deceased": "urgent", "contact_missed": "urgent",
-    "contact_due_today": "warning", "ed_return": "warning", "eligibility_changed": "warning",
-    "later_discharge_not_eligible": "warning", "restricted_contact": "warning",
-    "no_reachable_phone": "warning", "discharge_not_eligible": "info",
-    "episode_opened": "info", "episode_closed": "info", "episode_voided": "info",
-    "episodes_merged": "info", "readmission_retracted": "info",
-    **dict(REPLY_ALERTS.values()),
-}
-UNKNOWN = "warning"  # a kind this table does not know yet is shown, never hidden
+PATIENT_SAID = frozenset(kind for kind, _severity in REPLY_ALERTS.values())
+ENDED = frozenset({COMPLETED, EXPIRED, CLOSED_BY_CARE_TEAM, VOIDED, DECEASED})
+UNKNOWN = "warning"  # a record without a stored severity (never expected): shown, never hidden
 SEVERITIES = frozenset({"info", "warning", "urgent"})
 RANK = {"urgent": 0, "warning": 1, "info": 2}
 
@@ -44,13 +48,19 @@ class AlertFilters:
 
 
 def alert_rows(record: PatientRecord, filters: AlertFilters) -> list[dict[str, Any]]:
-    return [{"alert_id": f"{episode.episode_id}:{kind}", "kind": kind,
-             "severity": SEVERITY.get(kind, UNKNOWN), "episode_id": episode.episode_id,
-             "patient_key": episode.patient_key, "facility": episode.facility,
-             "episode_status": episode.status}
-            for episode in record.episodes if filters.facility in (None, episode.facility)
-            for kind in episode.alerts_raised
-            if SEVERITY.get(kind, UNKNOWN) in filters.severities]
+    rows = []
+    for episode in record.episodes:
+        if filters.facility not in (None, episode.facility):
+            continue
+        for kind in episode.alerts_raised:
+            severity = episode.alert_severity.get(kind, UNKNOWN)
+            if severity in filters.severities and (
+                    episode.status not in ENDED or kind in PATIENT_SAID):
+                rows.append({"alert_id": f"{episode.episode_id}:{kind}", "kind": kind,
+                             "severity": severity, "episode_id": episode.episode_id,
+                             "patient_key": episode.patient_key,
+                             "facility": episode.facility, "episode_status": episode.status})
+    return rows
 
 
 def ordered(rows: Iterable[dict[str, Any]], limit: int) -> list[dict[str, Any]]:

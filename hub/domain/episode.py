@@ -69,6 +69,7 @@ class Episode:
     med_rec: dict[str, Any] | None = None
     readmissions: tuple[dict[str, Any], ...] = ()
     alerts_raised: tuple[str, ...] = ()  # kinds raised and not cleared: one per (episode, kind)
+    alert_severity: dict[str, str] = field(default_factory=dict)  # kind -> its severity
     timeline: tuple[dict[str, Any], ...] = ()
 
     @property

@@ -35,10 +35,13 @@ def raise_alert(outcome: Outcome, episode: Episode, kind: str, severity: Severit
         alert_id=f"{episode.episode_id}:{kind}", kind=kind, episode_id=episode.episode_id,
         patient_key=episode.patient_key, facility=episode.facility, severity=severity, at=now,
         detail=plain(detail)))
-    return replace(episode, alerts_raised=(*episode.alerts_raised, kind))
+    return replace(episode, alerts_raised=(*episode.alerts_raised, kind),
+                   alert_severity={**episode.alert_severity, kind: severity})
 
 
 def clear_alerts(episode: Episode, *kinds: str) -> Episode:
     """The situation behind these kinds is resolved: the next occurrence alerts again."""
     return replace(episode, alerts_raised=tuple(k for k in episode.alerts_raised
-                                                if k not in kinds))
+                                                if k not in kinds),
+                   alert_severity={k: v for k, v in episode.alert_severity.items()
+                                   if k not in kinds})

@@ -3,15 +3,16 @@ domain raises them with (one per episode and kind)."""
 
 from __future__ import annotations
 
-import ast
+from dataclasses import replace
 
 import pytest
 
 from hub.api import alerts
-from hub.api.alerts import SEVERITY, AlertFilters, alert_rows
+from hub.api.alerts import AlertFilters, alert_rows
 from hub.api.refusals import ApiRefusal
-from tests.conftest import REPO
-from tests.unit.episode_events import opened
+from hub.domain.episode import EXPIRED
+from hub.domain.transitions import apply_adt
+from tests.unit.episode_events import DISCHARGE, NOW, RULES, adt_event, opened
 
 
 def test_the_default_list_is_what_needs_a_person() -> None:
@@ -43,13 +44,20 @@ def test_facility_filter_and_bad_severity() -> None:
     assert (refused.value.status, refused.value.code) == (422, "bad_query")
 
 
-def test_every_kind_the_domain_raises_has_its_severity_here() -> None:
-    """The severity table cannot drift from the raise_alert calls in hub/domain."""
-    raised: dict[str, str] = {}
-    for path in (REPO / "hub" / "domain").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "raise_alert" \
-                    and all(isinstance(a, ast.Constant) for a in node.args[2:4]):
-                raised[node.args[2].value] = node.args[3].value  # type: ignore[attr-defined]
-    assert len(raised) > 10  # the scan saw the domain
-    assert {kind: SEVERITY.get(kind) for kind in raised} == raised
+def test_the_severity_is_the_one_the_alert_was_raised_with() -> None:
+    """A discharge that needs a person's review is a warning, not a notice: the list shows the
+    severity the domain raised, so it is not hidden from the default list."""
+    record = apply_adt(None, adt_event("A03", "C1", discharge_at=DISCHARGE, disposition="9Z"),
+                       now=NOW, rules=RULES).record
+    [episode] = record.episodes
+    assert episode.alert_severity["discharge_not_eligible"] == "warning"
+    assert [r["kind"] for r in alert_rows(record, AlertFilters())] == ["discharge_not_eligible"]
+
+
+def test_a_closed_episode_lists_only_what_the_patient_said() -> None:
+    """Stale deadline alerts of a closed episode are not listed; a patient's reply is."""
+    episode = replace(opened(phones=[]).episodes[0], status=EXPIRED)
+    episode = replace(episode, alerts_raised=(*episode.alerts_raised, "urgent_reply"),
+                      alert_severity={**episode.alert_severity, "urgent_reply": "urgent"})
+    record = replace(opened(phones=[]), episodes=(episode,))
+    assert [r["kind"] for r in alert_rows(record, AlertFilters())] == ["urgent_reply"]
