@@ -7,14 +7,17 @@ accepts its first message.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.domain.calendar import BusinessCalendar
+from hub.domain.rules_file import read_overrides
 from hub.errors import ConfigError
 
 T = TypeVar("T")
@@ -48,6 +51,19 @@ def _max_frame(env: Mapping[str, str]) -> int:
         raise ConfigError(f"MLLP_MAX_FRAME_BYTES: between 1024 and {MAX_FRAME_LIMIT} (5 MiB: "
                           f"a larger frame could not be kept on Kafka), got {value}")
     return value
+
+
+def _facility_rules(path: str) -> dict[str, dict[str, Any]]:
+    """HUB_FACILITY_RULES: a JSON file of per-facility overrides, read once and checked."""
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"HUB_FACILITY_RULES: cannot read {path!r} ({exc.strerror})") from exc
+    except ValueError as exc:
+        raise ConfigError(f"HUB_FACILITY_RULES: {path!r} is not JSON ({exc})") from exc
+    return read_overrides(data, "HUB_FACILITY_RULES")
 
 
 def _float(env: Mapping[str, str], variable: str, default: float) -> float:
@@ -157,6 +173,8 @@ class Settings:
     api_token: str = ""  # bearer token for the care-team API; empty = API refuses every call
     kafka_idempotence: bool = True  # the embedded demo broker has no idempotent producers
     clock_start: datetime | None = None  # worker clock starts here (rehearsals, tests)
+    # HUB_FACILITY_RULES: per-facility rule overrides (hub.domain.rules_file), "*" for all
+    facility_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def zone_for(self, facility: str) -> ZoneInfo:
         return self.facility_zones.get(facility, self.default_zone)
@@ -212,6 +230,7 @@ class Settings:
             api_token=env.get("HUB_API_TOKEN", ""),
             kafka_idempotence=env.get("HUB_KAFKA_IDEMPOTENCE", "true").lower() not in (
                 "false", "0", "no"),
+            facility_rules=_facility_rules(env.get("HUB_FACILITY_RULES", "")),
         )
 
     def require_sender(self) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,16 +15,19 @@ from hub.domain.restrictions import restrictions_for
 from hub.domain.rules import TcmRules
 
 
-def updated_contactable(before: Contactable, event: dict[str, Any]) -> Contactable:
+def updated_contactable(before: Contactable, event: dict[str, Any],
+                        aliases: Mapping[str, str] | None = None) -> Contactable:
     """The newest values, but an empty field is *absence*, not deletion: senders leave PID-13 or
     PD1 out of transfers and updates, and a patient is never made unreachable by omission.
-    Death is never undone by a message that simply does not repeat it."""
+    Death is never undone by a message that simply does not repeat it. ``aliases``: the site's
+    local PV1-36 values (a site that sends "expired" means 20, ADT-5)."""
     patient = event["patient"]
     phones = tuple(_phone(p) for p in patient.get("phones") or ())
     caregivers = tuple({"relationship": c.get("relationship"),
                         "phones": [_phone(p) for p in c.get("phones") or ()]}
                        for c in event.get("caregivers") or ())
-    expired = disposition_code(event["visit"].get("discharge_disposition")) in EXPIRED_DISPOSITIONS
+    expired = disposition_code(event["visit"].get("discharge_disposition"),
+                               aliases) in EXPIRED_DISPOSITIONS
     return Contactable(
         given_name=patient.get("given_name") or before.given_name,
         phones=phones or before.phones,

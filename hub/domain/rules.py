@@ -111,18 +111,25 @@ def rules_for_settings(settings: Any,
                        overrides: Mapping[str, Mapping[str, Any]] | None = None
                        ) -> Callable[[str], TcmRules]:
     """Rules per sending facility: the facility's zone and holiday calendar from the settings,
-    the hub's practice name, number and TCM-4 day counting, then any per-facility overrides.
-    Checked once, here (ConfigError at start-up)."""
-    base = TcmRules(zone=settings.default_zone, calendar=settings.holidays,
-                    strict_visit_days=settings.strict_visit_days,
-                    practice_name=settings.practice_name, callback_number=settings.callback_number)
-    book = RulesBook(base, overrides or {})
+    the hub's practice name, number and TCM-4 day counting, then the overrides (by default the
+    settings' ``facility_rules``, ``HUB_FACILITY_RULES``: ``"*"`` for every facility, then the
+    facility's own). Checked once, here (ConfigError at start-up)."""
+    if overrides is None:
+        overrides = getattr(settings, "facility_rules", None) or {}
+    everywhere = overrides.get("*", {})
+    overrides = {facility: {**everywhere, **values} for facility, values in overrides.items()
+                 if facility != "*"}
+    base = replace(TcmRules(zone=settings.default_zone, calendar=settings.holidays,
+                            strict_visit_days=settings.strict_visit_days,
+                            practice_name=settings.practice_name,
+                            callback_number=settings.callback_number), **everywhere)
+    book = RulesBook(base, overrides)
     cache: dict[str, TcmRules] = {}
 
     def rules(facility: str) -> TcmRules:
         if facility not in cache:
             chosen = book.for_facility(facility)
-            overridden = (overrides or {}).get(facility, {})
+            overridden = overrides.get(facility, {})
             if "zone" not in overridden:
                 chosen = replace(chosen, zone=settings.zone_for(facility))
             if "calendar" not in overridden:

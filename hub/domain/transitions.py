@@ -44,7 +44,8 @@ def apply_adt(record: PatientRecord | None, event: dict[str, Any], *, now: datet
         return Outcome(record, notes=[f"already applied: {key}"])
     before = record.contactable
     outcome = Outcome(replace(record.remembering(key),
-                              contactable=updated_contactable(before, event)))
+                              contactable=updated_contactable(before, event,
+                                                              rules.disposition_aliases)))
     if record.merged_into:
         outcome.notes.append(f"event for a key merged into {record.merged_into}")
     cause = f"ADT {event['event_type']} {event['control_id']}"
