@@ -29,7 +29,7 @@ from hub.api.refusals import ApiRefusal, check_bearer, error_body
 from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.actions import RuleViolation
-from hub.domain.rules import rules_for_settings
+from hub.domain.rules import TcmRules
 
 MAX_BODY = 64 * 1024
 Handler = Callable[..., Awaitable[Response]]
@@ -42,8 +42,8 @@ def openapi_document() -> dict[str, Any]:
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[str, Any],
-             clock: Clock) -> None:
-    rules = rules_for_settings(settings)  # the same per-facility rules the episodes agent uses
+             clock: Clock, rules: Callable[[str], TcmRules]) -> None:
+    """``rules``: the per-facility rules the episodes agent uses, built once by create_app."""
     placement = Placement(app, table)
     document = openapi_document()
 

@@ -18,6 +18,7 @@ from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
 from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
 from hub.config import Settings
+from hub.domain.rules import rules_for_settings
 
 
 def advertised_host(web_host: str) -> str:
@@ -60,8 +61,9 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     topics = Topics.declare(app, settings.partitions)
     ingest.register(app, settings, clock)
     normalize.register(app, topics, settings)
-    episodes_table = episodes.register(app, topics, settings, clock)
+    rules = rules_for_settings(settings)  # once: the episodes agent and the API share them
+    episodes_table = episodes.register(app, topics, settings, clock, rules)
     outreach.register(app, topics, settings, clock, outbound)
     webhooks.register(app, topics, settings)
-    api.register(app, topics, settings, episodes_table, clock)
+    api.register(app, topics, settings, episodes_table, clock, rules)
     return app

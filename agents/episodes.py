@@ -8,6 +8,7 @@ decode, so a worker with a million open episodes has its deadlines back in secon
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from hub.domain import merge
 from hub.domain import transitions as engine
 from hub.domain.actions import apply_action
 from hub.domain.episode import PatientRecord
-from hub.domain.rules import rules_for_settings
+from hub.domain.rules import TcmRules
 from hub.errors import HubError
 from hub.logs import get_logger
 
@@ -33,12 +34,12 @@ MAX_MERGE_HOPS = 3  # merges chained back and forth must not bounce an event for
 FOLLOWS_MERGE = frozenset({EVENTS, OUTREACH_EVENTS, EPISODE_ACTIONS})
 
 
-def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> TableT[str, Any]:
+def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
+             rules: Callable[[str], TcmRules]) -> TableT[str, Any]:
     table = app.Table("episodes", key_type=str, partitions=settings.partitions)
     due_at = app.Table("episodes-due", key_type=str, partitions=settings.partitions)
     source = app.topic(EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, key_type=str,
                        value_serializer="json", partitions=settings.partitions, internal=True)
-    rules = rules_for_settings(settings)
     due = DueIndex()
 
     @app.agent(source, name="episodes")
