@@ -2,8 +2,8 @@
 
 Topics that one agent reads together (``adt.events`` + ``outreach.events`` + ``episodes.ticks``;
 ``outreach.commands`` + ``outreach.ticks`` + ``outreach.inbound``) are co-partitioned: the same
-count and the same key, so
-one patient's (or one phone's) records meet in one partition and one table shard.
+count and the same key, so one patient's (or one phone's) records meet in one partition and
+one table shard. The names themselves are in ``hub.topic_names``.
 """
 
 from __future__ import annotations
@@ -12,20 +12,24 @@ from dataclasses import dataclass
 
 import faust
 
-RAW = "hl7.adt.raw"
-REJECTED = "hl7.adt.rejected"
-EVENTS = "adt.events"
-DEADLETTER = "adt.deadletter"
-OUTREACH_COMMANDS = "outreach.commands"
-OUTREACH_TICKS = "outreach.ticks"
-OUTREACH_INBOUND = "outreach.inbound"
-OUTREACH_EVENTS = "outreach.events"
-EPISODE_TICKS = "episodes.ticks"
-EPISODE_ACTIONS = "episodes.actions"
-ALERTS = "care.alerts"
+from hub.topic_names import (
+    ALERTS,
+    ALL,
+    DEADLETTER,
+    EPISODE_ACTIONS,
+    EPISODE_TICKS,
+    EVENTS,
+    OUTREACH_COMMANDS,
+    OUTREACH_EVENTS,
+    OUTREACH_INBOUND,
+    OUTREACH_TICKS,
+    RAW,
+    REJECTED,
+)
 
-ALL = (RAW, REJECTED, EVENTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND,
-       OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, ALERTS)
+__all__ = ["ALERTS", "ALL", "DEADLETTER", "EPISODE_ACTIONS", "EPISODE_TICKS", "EVENTS",
+           "OUTREACH_COMMANDS", "OUTREACH_EVENTS", "OUTREACH_INBOUND", "OUTREACH_TICKS", "RAW",
+           "REJECTED", "Topics"]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hub.domain.calendar import BusinessCalendar
 from hub.domain.rules_file import read_overrides
 from hub.errors import ConfigError
+from hub.topic_names import MAX_FRAME_BYTES
 
 T = TypeVar("T")
 
@@ -40,9 +41,9 @@ def _int(env: Mapping[str, str], variable: str, default: int) -> int:
         raise ConfigError(f"{variable}: expected a whole number, got {raw!r}") from exc
 
 
-# The raw bytes travel base64-encoded inside a JSON record (4/3 plus receipt metadata), and the
-# producer takes records up to 8 MiB: a larger frame could never be kept, only answered AR.
-MAX_FRAME_LIMIT = 5 << 20
+# The raw bytes travel base64-encoded inside a JSON record, up to MAX_RECORD_BYTES: a larger
+# frame could never be kept, only answered AR.
+MAX_FRAME_LIMIT = MAX_FRAME_BYTES
 
 
 def _max_frame(env: Mapping[str, str]) -> int:

@@ -24,12 +24,12 @@ from hub.adapters.twilio_webhooks import SignatureChecker
 from hub.demo_script import Scenario, build_scenario
 from hub.sendfiles import ack_summary
 from hub.summary import render_summary
+from hub.topic_names import ALERTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_EVENTS, REJECTED
 from hub.topic_reader import TopicReader
 
 ZONE = "America/New_York"
 AUTH_TOKEN = "demo-auth-token"  # the stand-in's: the demo signs its replies as Twilio would
-OUTPUT_TOPICS = ["care.alerts", "outreach.commands", "outreach.events", "adt.deadletter",
-                 "hl7.adt.rejected"]
+OUTPUT_TOPICS = [ALERTS, OUTREACH_COMMANDS, OUTREACH_EVENTS, DEADLETTER, REJECTED]
 
 
 def run_demo(*, keep: bool = False, out: Any = None) -> int:

@@ -20,11 +20,10 @@ from hub.hl7.header import MessageHeader, read_header
 from hub.hl7.mllp import FramingProblem
 from hub.intake import Received, Triage, default_zone_for, raw_record, triage
 from hub.logs import get_logger
+from hub.topic_names import RAW, REJECTED
 
 log = get_logger("hub.ingest")
 
-RAW_TOPIC = "hl7.adt.raw"
-REJECTED_TOPIC = "hl7.adt.rejected"
 
 
 class RawSink(Protocol):
@@ -46,8 +45,8 @@ class Ingestor:
     normalize stage's (``Settings.zone_for``, ``Settings.phone_region``), so the listener checks
     a message exactly as that stage will read it."""
 
-    def __init__(self, sink: RawSink, clock: Clock, *, raw_topic: str = RAW_TOPIC,
-                 rejected_topic: str = REJECTED_TOPIC,
+    def __init__(self, sink: RawSink, clock: Clock, *, raw_topic: str = RAW,
+                 rejected_topic: str = REJECTED,
                  zone_for: Callable[[str], ZoneInfo] = default_zone_for,
                  phone_region: str = "US"):
         self._sink = sink

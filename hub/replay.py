@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 
 from hub.adapters.kafka_sink import KafkaSink
 from hub.clock import SystemClock
-from hub.hl7.parse import batch_problems, split_messages
-from hub.ingestor import REJECTED_TOPIC, Ingestor
+from hub.hl7.batch import read_batch
+from hub.ingestor import Ingestor
 from hub.sendfiles import ack_summary
+from hub.topic_names import DEADLETTER, REJECTED
 from hub.topic_reader import TopicReader
 
-DEADLETTER_TOPIC = "adt.deadletter"
-EXPORTED = ((DEADLETTER_TOPIC, "deadletter"), (REJECTED_TOPIC, "rejected"))  # topic, file prefix
+EXPORTED = ((DEADLETTER, "deadletter"), (REJECTED, "rejected"))  # topic, file prefix
 
 
 async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, out: TextIO,
@@ -37,9 +37,10 @@ async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, o
     try:
         ingestor = Ingestor(sink, SystemClock(), zone_for=zone_for, phone_region=phone_region)
         for path in files:
-            for problem in batch_problems(path.read_bytes()):
+            batch = read_batch(path.read_bytes())  # the file read and split once
+            for problem in batch.problems:
                 print(f"{path.name}: warning: {problem}", file=out)
-            for index, message in enumerate(split_messages(path.read_bytes()), start=1):
+            for index, message in enumerate(batch.messages, start=1):
                 result = await ingestor.ingest(message, transport="replay", peer=None)
                 summary = ack_summary(result.ack)
                 refused += result.ack_code != "AA"
@@ -66,8 +67,8 @@ async def export_dead_letters(bootstrap: str, directory: Path, *, out: TextIO) -
             if record.get("raw_b64"):
                 (directory / f"{stem}.hl7").write_bytes(base64.b64decode(record["raw_b64"]))
             (directory / f"{stem}.json").write_text(json.dumps(reason(topic, record), indent=2))
-    print(f"{len(found[DEADLETTER_TOPIC])} dead letters ({DEADLETTER_TOPIC}) and "
-          f"{len(found[REJECTED_TOPIC])} refused messages ({REJECTED_TOPIC}) written to "
+    print(f"{len(found[DEADLETTER])} dead letters ({DEADLETTER}) and "
+          f"{len(found[REJECTED])} refused messages ({REJECTED}) written to "
           f"{directory}", file=out)
     return 0
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TextIO
 
 from hub.adapters.mllp_client import MllpClient
+from hub.hl7.batch import read_batch
 from hub.hl7.charset import CODECS, declared_charset
-from hub.hl7.parse import batch_problems, split_messages
 
 
 def ack_summary(ack: bytes) -> str:
@@ -32,9 +32,10 @@ async def send_files(files: list[Path], host: str, port: int, *, out: TextIO) ->
     rejected = 0
     try:
         for path in files:
-            for problem in batch_problems(path.read_bytes()):
+            batch = read_batch(path.read_bytes())  # the file read and split once
+            for problem in batch.problems:
                 print(f"{path.name}: warning: {problem}", file=out)
-            for index, message in enumerate(split_messages(path.read_bytes()), start=1):
+            for index, message in enumerate(batch.messages, start=1):
                 ack = await client.send(message)
                 summary = ack_summary(ack)
                 rejected += not summary.startswith(("AA", "CA"))

@@ -15,11 +15,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from hub.errors import BrokerUnavailable
+from hub.topic_names import MAX_RECORD_BYTES
 
-# The largest request the producer sends. A raw record carries its message base64-encoded in JSON
-# (about 4/3 of the bytes), so with the listener's default 1 MiB frame a record is about 1.4 MB:
-# over Kafka's 1 MB default, which is why kafka_topics gives the raw topics this limit instead.
-MAX_REQUEST_BYTES = 8 << 20
+MAX_REQUEST_BYTES = MAX_RECORD_BYTES  # the largest request the producer sends
 
 
 class KafkaSink:

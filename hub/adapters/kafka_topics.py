@@ -28,10 +28,11 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
 from hub.errors import ConfigError
 from hub.logs import get_logger
+from hub.topic_names import RAW_BYTES
 
 log = get_logger("hub.kafka_topics")
 
-LARGE_RECORD_TOPICS = ("hl7.adt.raw", "hl7.adt.rejected", "adt.deadletter")
+LARGE_RECORD_TOPICS = RAW_BYTES
 # the producer's largest request plus the record-batch framing around a record of that size
 LARGE_RECORD_LIMIT = MAX_REQUEST_BYTES + (64 << 10)
 _MAX_MESSAGE_BYTES = "max.message.bytes"
