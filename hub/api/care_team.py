@@ -27,7 +27,7 @@ def patient_view(key: str, stored: dict[str, Any] | None,
     record = PatientRecord.from_dict(stored)
     facility_rules = rules(record.facility)
     episodes = []
-    for episode, data in zip(record.episodes, record.to_dict()["episodes"], strict=True):
+    for episode, data in zip(record.episodes, stored["episodes"], strict=True):
         episodes.append({**data, "billing": billing_readiness(episode, facility_rules)})
     return {"patient_key": record.patient_key, "facility": record.facility,
             "episodes": episodes}

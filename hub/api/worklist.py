@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from hub.api import query as q
 from hub.domain import episode as ep
-from hub.domain.billing import billing_readiness
+from hub.domain.billing import billing_readiness, recorded_day
 from hub.domain.calendar import end_of_day
 from hub.domain.episode import OPEN, Episode, PatientRecord
 from hub.domain.rules import TcmRules
@@ -46,7 +46,7 @@ class WorklistFilters:
                    due_before=q.moment(query, "due_before"), limit=q.limit(query))
 
 
-def next_due(episode: Episode, now: datetime) -> tuple[datetime, str] | None:
+def next_deadline(episode: Episode, now: datetime) -> tuple[datetime, str] | None:
     """(when, what) of the earliest deadline still open; None for a closed episode."""
     if not episode.is_open:
         return None
@@ -64,10 +64,10 @@ def next_due(episode: Episode, now: datetime) -> tuple[datetime, str] | None:
     if episode.visit is None:
         candidates.append((visit_by, "visit"))
     if episode.med_rec is None:
-        done = episode.visit and (episode.visit.get("date") or episode.visit["at"][:10])
-        candidates.append((day_end(done) if done else visit_by, "med_rec"))
+        done = recorded_day(episode.visit)
+        candidates.append((end_of_day(done, zone) if done else visit_by, "med_rec"))
     if not candidates:
-        candidates.append((day_end(episode.window_end), "window_end"))
+        candidates.append((episode.window_close, "window_end"))
     return min(candidates, key=lambda c: c[0])  # ties keep the order above
 
 
@@ -78,7 +78,7 @@ def worklist_rows(record: PatientRecord, filters: WorklistFilters, *, now: datet
         if episode.status not in filters.statuses or \
                 filters.facility not in (None, episode.facility):
             continue
-        due = next_due(episode, now)
+        due = next_deadline(episode, now)
         if filters.due_before is not None and (due is None or due[0] > _limit_of(
                 filters.due_before, episode)):
             continue

@@ -32,12 +32,12 @@ def billing_readiness(episode: Episode, rules: TcmRules | None = None) -> dict[s
         missing.append("interactive contact (or two timely attempts) within 2 business days")
     elif by_attempts:
         notes.append("contact requirement met by documented unsuccessful attempts (TCM-3)")
-    visit_day = _day(episode.visit)
+    visit_day = recorded_day(episode.visit)
     if visit_day is None:
         missing.append("face-to-face visit")
     elif visit_day > date.fromisoformat(episode.window_end):
         missing.append("face-to-face visit inside the 30-day window")
-    med_rec_day = _day(episode.med_rec)
+    med_rec_day = recorded_day(episode.med_rec)
     if med_rec_day is None:
         missing.append("medication reconciliation")
     elif visit_day is not None and med_rec_day > visit_day:
@@ -74,7 +74,7 @@ def _codes(episode: Episode, visit_day: date) -> list[str]:
     return codes
 
 
-def _day(entry: dict[str, Any] | None) -> date | None:
+def recorded_day(entry: dict[str, Any] | None) -> date | None:
     """The facility-local date of a recorded action (stored by ``hub.domain.actions``)."""
     if not entry:
         return None

@@ -11,7 +11,7 @@ import pytest
 
 from hub.api import worklist
 from hub.api.refusals import ApiRefusal
-from hub.api.worklist import WorklistFilters, next_due, worklist_rows
+from hub.api.worklist import WorklistFilters, next_deadline, worklist_rows
 from hub.domain.actions import apply_action
 from hub.domain.episode import PatientRecord
 from hub.domain.lifecycle import close_episode
@@ -47,18 +47,18 @@ def test_a_new_episode_is_due_for_its_contact() -> None:
 def test_after_the_contact_the_visit_is_next_and_moves_to_99495_once_99496_passed() -> None:
     """TCM-4: the 99496 date (day +7) while it can be met, then the 99495 date (day +14)."""
     episode = contacted().episodes[0]
-    assert next_due(episode, NOW)[1] == "visit"
-    assert next_due(episode, NOW)[0].date() == date(2026, 11, 30)
-    assert next_due(episode, at("2026-12-01 08:00"))[0].date() == date(2026, 12, 7)
+    assert next_deadline(episode, NOW)[1] == "visit"
+    assert next_deadline(episode, NOW)[0].date() == date(2026, 11, 30)
+    assert next_deadline(episode, at("2026-12-01 08:00"))[0].date() == date(2026, 12, 7)
 
 
 def test_med_rec_is_due_by_the_visit_and_nothing_missing_means_the_window_end() -> None:
     """TCM-5 / TCM-1: med rec by the visit's date; all recorded -> day 30."""
     visited = act(contacted(), kind="visit", at="2026-11-27", complexity="high")
-    when, what = next_due(visited.episodes[0], NOW)
+    when, what = next_deadline(visited.episodes[0], NOW)
     assert (what, when.date()) == ("med_rec", date(2026, 11, 27))
     done = act(visited, kind="med_rec", at="2026-11-27")
-    when, what = next_due(done.episodes[0], NOW)
+    when, what = next_deadline(done.episodes[0], NOW)
     assert (what, when.date()) == ("window_end", date(2026, 12, 22))
 
 
