@@ -86,16 +86,14 @@ class TwilioOutbound:
 
     async def find_sent(self, to: str, channel: str, body: str | None, since: datetime
                         ) -> Receipt | None:
+        # Newest first, filtered here by creation time: a text still queued at Twilio has no
+        # DateSent yet, so a DateSent> filter would miss exactly the send that is in doubt.
         after = since - timedelta(minutes=1)  # the provider's clock is not ours
-        if channel == "sms":
-            messages = await _answered(self._client.messages.list_async(
-                to=to, date_sent_after=after, limit=50))
-            found = next((m for m in messages if (m.body or "") == body), None)
-        else:
-            # newest first; filtered here, not with StartTime>, which the contract mock rejects
-            calls = await _answered(self._client.calls.list_async(to=to, limit=50))
-            found = next((c for c in calls
-                          if c.date_created is not None and c.date_created >= after), None)
+        listing = (self._client.messages.list_async(to=to, limit=50) if channel == "sms"
+                   else self._client.calls.list_async(to=to, limit=50))
+        found = next((item for item in await _answered(listing)
+                      if item.date_created is not None and item.date_created >= after
+                      and (channel != "sms" or (item.body or "") == body)), None)
         return Receipt(str(found.sid), str(found.status)) if found is not None else None
 
     async def close(self) -> None:

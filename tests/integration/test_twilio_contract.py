@@ -74,18 +74,26 @@ async def test_call_with_inline_twiml_matches_the_contract(prism) -> None:
     assert receipt.sid.startswith("CA")
 
 
-@pytest.mark.parametrize("channel, body", [("sms", "Reply STOP to opt out."), ("voice", None)])
+# Prism answers with Twilio's canned examples: a text "testing" and calls from 2019.
+@pytest.mark.parametrize("channel, body, sid", [("sms", "testing", "SM"), ("voice", None, "CA")])
 async def test_looking_up_an_in_doubt_send_matches_the_contract(prism, channel: str,
-                                                                body: str | None) -> None:
-    """Send ledger: asking Twilio for the texts or calls to a number since a time is a valid
-    Messages.json / Calls.json list request, and its answer is read without error."""
+                                                                body: str | None,
+                                                                sid: str) -> None:
+    """Send ledger: asking Twilio for the texts or calls to a number is a valid Messages.json /
+    Calls.json list request; what it lists since the send is found, what is older or another
+    text is not."""
     outbound = TwilioOutbound(settings(prism.url))
     try:
         found = await outbound.find_sent("+16175550123", channel, body,
+                                         datetime(2019, 1, 1, tzinfo=UTC))
+        later = await outbound.find_sent("+16175550123", channel, body,
                                          datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+        other = await outbound.find_sent("+16175550123", "sms", "another text",
+                                         datetime(2019, 1, 1, tzinfo=UTC))
     finally:
         await outbound.close()
-    assert found is None or found.sid[:2] in ("SM", "MM", "CA")
+    assert found is not None and found.sid.startswith(sid)
+    assert later is None and other is None
 
 
 async def test_a_request_the_contract_refuses_becomes_a_final_provider_error(prism) -> None:
