@@ -29,6 +29,68 @@ def test_revocation_by_any_reasonable_wording(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    # the issue's own cases
+    "Please stop. I am good.", "Stop. Who is this?", "I revoke my consent",
+    "ok thanks but stop sending these", "Stop texting me please, I am fine",
+    # FCC's words inside longer replies
+    "I want to quit these", "please end this", "Cancel please", "cancel my subscription",
+    "unsubscribe me from this list", "opt me out", "I'd like to opt out", "OPT-OUT",
+    "stop it", "STOP!!! thank you", "ok stop", "Thanks, but please STOP", "no more please",
+    "Enough.", "I don't want these texts", "I do not need any more reminders",
+    "why don't you stop texting me", "my phone won't stop buzzing with your texts",
+    "I already told you to stop", "Not interested", "I withdraw my consent",
+    "I'm doing great, you can stop now", "stop bugging me", "Take me off your list",
+    "Who is this? Wrong number", "2. also please stop",
+    # Spanish
+    "Ya basta, gracias", "quiero cancelar", "por favor dejen de escribirme",
+    "No me interesa", "Ya no me manden mensajes", "quítenme de la lista", "darme de baja",
+    "Estoy bien. Paren los mensajes", "ALTO por favor",
+])
+def test_a_revocation_word_inside_a_longer_reply_revokes(text: str) -> None:
+    """MSG-2: a reply using stop, quit, end, revoke, opt out, cancel, unsubscribe (or plain
+    words to that effect) revokes consent even among other words."""
+    result = classify_reply(text)
+    assert result.intent == "opt_out", result
+
+
+@pytest.mark.parametrize("text, intent", [
+    # negations: the patient wants the messages
+    ("Don't stop, I like these", "unclassified"),
+    ("please do not cancel the texts", "unclassified"),
+    ("never stop checking on me", "unclassified"),
+    # about something else
+    ("I need to cancel my appointment", "unclassified"), ("I quit smoking!", "unclassified"),
+    ("can I stop taking the water pill?", "unclassified"),
+    ("I will stop by the clinic", "unclassified"),
+    ("see you at the end of the week", "unclassified"), ("where is the bus stop", "unclassified"),
+    ("para mi hija", "unclassified"), ("quiero cancelar mi cita", "unclassified"),
+    ("Tengo la presion alta", "unclassified"),
+    # something the patient cannot stop is urgent (§5), never an opt-out
+    ("I can't stop coughing", "urgent"), ("the bleeding won't stop", "urgent"),
+    ("my nose won't stop bleeding", "urgent"), ("stop the pain please", "urgent"),
+    ("no puedo parar de toser", "urgent"), ("he can't stop shaking", "urgent"),
+])
+def test_a_revocation_word_about_something_else_does_not_revoke(text: str, intent: str) -> None:
+    """MSG-2 / §5: a negated revocation ("don't stop") or one plainly about something else
+    ("quit smoking", "cancel my appointment") keeps the patient on the program and goes to a
+    person; "I can't stop coughing" is urgent first."""
+    result = classify_reply(text)
+    assert (result.intent, result.also_opt_out) == (intent, False), result
+
+
+@pytest.mark.parametrize("text", [
+    "stop texting me, my chest hurts", "STOP. I fell and my hip hurts", "Stop. Help me",
+    "quit sending these, I can't breathe", "cancel, call me",
+    "basta de mensajes, me duele el pecho",
+])
+def test_a_revocation_that_is_also_a_cry_for_help_does_both(text: str) -> None:
+    """MSG-2 / §5: a reply that revokes and is urgent (or asks for help) escalates and opts
+    out."""
+    result = classify_reply(text)
+    assert (result.intent, result.also_opt_out) == ("urgent", True), result
+
+
+@pytest.mark.parametrize("text", [
     "1", "1.", "yes", "Yes!", "sí", "help me", "HELP ME PLEASE", "I fell in the bathroom",
     "no, I fell", "no I fell", "chest pain since last night", "can't breathe",
     "I'm short of breath", "bleeding from the incision", "feeling dizzy", "he seems confused",
@@ -58,6 +120,7 @@ def test_doing_well(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "what time is my appointment?", "fine, but is it ok to shower?", "Fine but I need a refill",
     "no pain", "no me duele", "no más dolor", "I take 1 pill a day", "cancel my appointment",
+    "No", "no thanks", "who is this",
     "who is this", "Thank you", "👍", "", "   ", "when should I call?",
 ])
 def test_anything_else_goes_to_a_person(text: str) -> None:
@@ -81,15 +144,15 @@ def test_opt_in_help_and_the_two_meanings_of_yes(text: str, opted_out: bool,
 
 
 @pytest.mark.parametrize("text, opt_out_type, opted_out, intent", [
-    ("whatever", "STOP", False, "opt_out"), ("I fell", "STOP", False, "opt_out"),
+    ("whatever", "STOP", False, "opt_out"), ("I fell", "STOP", False, "urgent"),
     ("START", "START", True, "opt_in"), ("whatever", "START", False, "opt_in"),
     ("yes", "START", True, "opt_in"), ("yes", "START", False, "urgent"),
     ("INFO", "HELP", False, "help_keyword"), ("stop", "", False, "opt_out"),
 ])
 def test_twilio_opt_out_type(text: str, opt_out_type: str, opted_out: bool,
                              intent: str) -> None:
-    """MSG-6: Twilio's OptOutType STOP wins; its START for a subscribed phone's YES stays the
-    §5 "yes, call me"."""
+    """MSG-6: Twilio's OptOutType STOP revokes (and a cry for help with it still escalates);
+    its START for a subscribed phone's YES stays the §5 "yes, call me"."""
     assert classify_reply(text, opt_out_type, opted_out=opted_out).intent == intent
 
 

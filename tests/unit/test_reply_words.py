@@ -1,0 +1,59 @@
+"""The reviewed reply word lists (MSG-2, §5): read from their data file, checked at load."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+
+import pytest
+
+from hub.domain.replies import classify_reply
+from hub.domain.reply_words import WORDS, load
+from hub.errors import ConfigError
+
+DATA = resources.files("hub.domain").joinpath("reply_words.toml").read_text("utf-8")
+
+
+def test_each_list_names_the_rules_it_implements() -> None:
+    """MSG-2 / §5: the revocation, urgent, keyword and well lists carry their rule ids."""
+    data = tomllib.loads(DATA)
+    assert "MSG-2" in data["revoke"]["rules"] and "§5" in data["urgent"]["rules"]
+    assert "MSG-6" in data["keywords"]["rules"] and "§5" in data["well"]["rules"]
+    assert set(data["review"]["languages"]) >= {"en", "es"}
+
+
+@pytest.mark.parametrize("word", sorted(WORDS.revoke_anywhere))
+def test_every_anywhere_word_revokes_alone_and_inside_a_sentence(word: str) -> None:
+    """MSG-2: each listed word revokes on its own and after other words."""
+    assert classify_reply(word).intent == "opt_out"
+    assert classify_reply(f"ok thanks. {word}").intent == "opt_out"
+
+
+@pytest.mark.parametrize("phrase", sorted(" ".join(p) for p in WORDS.revoke_phrases))
+def test_every_phrase_revokes_inside_a_longer_reply(phrase: str) -> None:
+    """MSG-2: each listed phrase revokes with other words around it."""
+    assert classify_reply(f"Hello. {phrase} please").intent == "opt_out"
+
+
+def test_the_lists_are_disjoint_where_they_would_contradict() -> None:
+    """MSG-2 / §5: no word is both a revocation and a 'doing well' answer or an opt-in."""
+    assert not (WORDS.revoke_anywhere | WORDS.revoke_alone) & (WORDS.well | WORDS.opt_in)
+
+
+@pytest.mark.parametrize("edit, named", [
+    ('anywhere = [\n  "stop",', 'anywhere = [\n  "Stop!",'),
+    ('alone = ["alto",', 'alone = [3, "alto",'),
+    ('phrases = [\n  "help me",', 'phrases = [\n  "help  me!",'),
+])
+def test_a_bad_entry_stops_the_load_naming_the_list(edit: str, named: str) -> None:
+    """MSG-2: an entry not written as a folded word is refused, with the list named."""
+    assert edit in DATA
+    with pytest.raises(ConfigError) as caught:
+        load(DATA.replace(edit, named, 1))
+    assert any(name in str(caught.value) for name in ("anywhere", "alone", "phrases"))
+
+
+def test_a_broken_file_is_a_config_error() -> None:
+    """MSG-2: a syntax error in the file is a ConfigError, not a traceback."""
+    with pytest.raises(ConfigError, match=r"reply_words\.toml"):
+        load("[revoke\n")
