@@ -62,7 +62,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             try:
                 if topic == OUTREACH_INBOUND:
                     await handle_inbound(phones, topics, key, value, clock.now(), sender(),
-                                         practice)
+                                         practice, app.producer.flush)
                 else:
                     await _command(key, value, topic)
             except Exception as exc:  # the stream must never die on one record

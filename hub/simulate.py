@@ -16,9 +16,9 @@ from hub.domain import merge
 from hub.domain import outreach as policy_core
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.episode import PatientRecord
-from hub.domain.messages import OutreachCommand, OutreachEvent
+from hub.domain.inbound import receive
+from hub.domain.messages import OutreachCommand
 from hub.domain.phone_state import PhoneState
-from hub.domain.replies import classify_reply
 from hub.domain.rules import TcmRules
 from hub.domain.transitions import Outcome, apply_adt, apply_outreach_event, apply_tick, next_due
 from hub.errors import Hl7Error
@@ -56,18 +56,27 @@ class Simulation:
                                        surviving_key, now=at, rules_for=self.rules_for), at)
 
     def reply(self, phone: str, text: str, at: datetime) -> None:
-        state = self.phones.get(phone) or PhoneState(phone)
-        intent = classify_reply(text, opted_out=state.opted_out)
-        if intent.intent == "opt_out":
-            self.phones[phone] = policy_core.opt_out(state, at)
-        self._emit(at, "reply", state.patient_key or "unknown", to=phone, text=text,
-                   intent=intent.intent)
-        record = self.records.get(state.patient_key or "")
-        if record is not None:
-            event = OutreachEvent("reply", record.patient_key, state.episode_id, None, "sms",
-                                  "received", at, intent=intent.intent, reply_text=text)
-            self._absorb(apply_outreach_event(record, event.to_dict(), now=at,
-                                              rules=self.rules_for(record.facility)), at)
+        """A patient's text, decided as the outreach stage decides it (``inbound.receive``):
+        consent, the episodes it reaches, and the answer, sent through the same ledger."""
+        state = self.phones.get(phone)
+        record = self.records.get(state.patient_key or "") if state else None
+        rules = self.rules_for(record.facility if record else "")
+        value = {"kind": "sms_reply", "phone": phone, "body": text, "opt_out_type": None,
+                 "provider_sid": f"SMIN{len(self.actions)}"}
+        received = receive(state, phone, value, at, {"practice": rules.practice_name,
+                                                     "callback": rules.callback_number})
+        self.phones[phone] = received.state
+        self._emit(at, "reply", received.events[0].patient_key if received.events else None,
+                   to=phone, text=text, intent=received.intent.intent,
+                   reason=received.intent.reason, opted_out=received.state.opted_out,
+                   episodes=[e.episode_id for e in received.events])
+        for event in received.events:
+            target = self.records.get(event.patient_key)
+            if target is not None:
+                self._absorb(apply_outreach_event(target, event.to_dict(), now=at,
+                                                  rules=self.rules_for(target.facility)), at)
+        if received.answer is not None:
+            self._send(received.answer, at)
 
     def refused(self, error: dict[str, Any], at: datetime) -> None:
         self._emit(at, "rejected", None, **error)

@@ -24,7 +24,7 @@ from hub.domain.episode import (
     VOIDED,
     PatientRecord,
 )
-from hub.domain.outreach_results import REPLY_ALERTS
+from hub.domain.outreach_results import REPLY_ALERTS, replies_behind
 
 PATIENT_SAID = frozenset(kind for kind, _severity in REPLY_ALERTS.values())
 ENDED = frozenset({COMPLETED, EXPIRED, CLOSED_BY_CARE_TEAM, VOIDED, DECEASED})
@@ -56,10 +56,14 @@ def alert_rows(record: PatientRecord, filters: AlertFilters) -> list[dict[str, A
             severity = episode.alert_severity.get(kind, UNKNOWN)
             if severity in filters.severities and (
                     episode.status not in ENDED or kind in PATIENT_SAID):
-                rows.append({"alert_id": f"{episode.episode_id}:{kind}", "kind": kind,
-                             "severity": severity, "episode_id": episode.episode_id,
-                             "patient_key": episode.patient_key,
-                             "facility": episode.facility, "episode_status": episode.status})
+                row = {"alert_id": f"{episode.episode_id}:{kind}", "kind": kind,
+                       "severity": severity, "episode_id": episode.episode_id,
+                       "patient_key": episode.patient_key, "facility": episode.facility,
+                       "episode_status": episode.status,
+                       "revision": episode.alert_revisions.get(kind, 1)}
+                if kind in PATIENT_SAID:
+                    row["replies"] = replies_behind(episode, kind)
+                rows.append(row)
     return rows
 
 

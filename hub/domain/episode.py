@@ -70,6 +70,8 @@ class Episode:
     readmissions: tuple[dict[str, Any], ...] = ()
     alerts_raised: tuple[str, ...] = ()  # kinds raised and not cleared: one per (episode, kind)
     alert_severity: dict[str, str] = field(default_factory=dict)  # kind -> its severity
+    # kind -> how many times the open alert was sent (raised, then each update, e.g. a reply)
+    alert_revisions: dict[str, int] = field(default_factory=dict)
     timeline: tuple[dict[str, Any], ...] = ()
 
     @property

@@ -51,7 +51,8 @@ class OutreachCommand:
 @dataclass(frozen=True)
 class CareAlert:
     """Something the care team must see. ``alert_id`` is ``"<episode_id>:<kind>"``: one alert per
-    (episode, kind) until it clears."""
+    (episode, kind) until it clears; an update of an open alert (another urgent reply) comes
+    under the same id with a higher ``revision`` and is delivered again."""
 
     alert_id: str
     kind: str  # episode_opened, contact_due_today, contact_missed, urgent_reply, readmission, ...
@@ -60,7 +61,9 @@ class CareAlert:
     facility: str
     severity: Literal["info", "warning", "urgent"]
     at: datetime  # aware
-    detail: dict[str, Any] = field(default_factory=dict)  # ids and facts, never message bodies
+    # ids and facts; a patient's reply carries its words here, for the care team (never logs)
+    detail: dict[str, Any] = field(default_factory=dict)
+    revision: int = 1  # 1 when raised; each update of the open alert sends the next one
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

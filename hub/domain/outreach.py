@@ -27,6 +27,7 @@ from hub.domain.phone_state import (
     LedgerStatus,
     OptOutVia,
     PhoneState,
+    is_answer,
 )
 from hub.domain.phone_zones import zones_of_number
 from hub.errors import HubError
@@ -70,11 +71,14 @@ def decide(state: PhoneState | None, command: OutreachCommand, *, now: datetime,
     state = state or PhoneState(command.to)
     if state.phone != command.to:
         raise LedgerError("a command for another phone", code="wrong_phone")
-    state = replace(state, patient_key=command.patient_key, episode_id=command.episode_id,
-                    language=command.language)
     entry = state.entry(command.command_id)
-    if command.action == "cancel":
+    if command.action == "cancel":  # never moves the phone to another patient (shared numbers)
         return _cancel(state, command, entry, now)
+    answer = is_answer(command.command_id)
+    if not answer:
+        state = replace(state, patient_key=command.patient_key, episode_id=command.episode_id,
+                        language=command.language, zone=command.zone).with_episode(
+            command.episode_id, command.patient_key, as_utc(command.expires_at))
     if entry is not None and entry.status in SETTLED_REASON:
         return state, Suppress(SETTLED_REASON[entry.status])
     zone = _zone(command.zone)
@@ -87,11 +91,13 @@ def decide(state: PhoneState | None, command: OutreachCommand, *, now: datetime,
             last_error_code=entry.last_error_code if entry else None, deferred_until=until,
             reason=reason, command=kept))
 
-    problem = ("opted_out" if state.opted_out  # MSG-2: honoured at once, for calls too
+    problem = ("opted_out" if state.opted_out and not _confirmation(command)  # MSG-2, calls too
                else "expired" if now > as_utc(command.expires_at)
                else policy.content_problem(command.channel, command.body))  # MSG-1
     if problem:
         return record("suppressed", problem), Suppress(problem)
+    if answer:  # the patient just wrote: answered at once, outside the caps (MSG-2)
+        return record("planned", None), SendNow()
     held = entry.deferred_until if entry is not None and entry.status in WAITING else None
     wanted = max(now, as_utc(command.not_before), *([as_utc(held)] if held else []))
     history = state.cap_history()
@@ -167,7 +173,7 @@ def _handed_off(state: PhoneState, command_id: str, entry: LedgerEntry, sid: str
                 at: datetime, now: datetime) -> PhoneState:
     recent = tuple(s for s in state.sent_at if now - s < HISTORY)
     known = status if status in PROVIDER_RANK else None
-    state = replace(state, sent_at=(*recent, at))
+    state = replace(state, sent_at=recent if is_answer(command_id) else (*recent, at))
     return state.with_entry(command_id, replace(
         entry, status=PROVIDER_TO_LEDGER.get(status, "sent"), provider_sid=sid,
         provider_status=known, updated_at=now, reason=None, command=None))
@@ -321,6 +327,11 @@ def opt_in(state: PhoneState) -> PhoneState:
     """START / YES (when opted out) / UNSTOP (MSG-2)."""
     return replace(state, opted_out=False, opted_out_at=None, opted_out_via=None,
                    opt_out_confirmed=False)
+
+
+def _confirmation(command: OutreachCommand) -> bool:
+    """MSG-2: the one text an opted-out number may still get."""
+    return is_answer(command.command_id) and command.template == "opt_out_confirmation"
 
 
 def _require(state: PhoneState, command_id: str) -> LedgerEntry:

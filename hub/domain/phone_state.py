@@ -17,6 +17,7 @@ LedgerStatus = Literal["planned", "deferred", "sending", "sent", "delivered", "u
                        "failed", "suppressed", "cancelled", "in_doubt"]
 OptOutVia = Literal["keyword", "opt_out_type", "provider_21610", "voice_key", "api"]
 
+ANSWER_PREFIX = "answer:"  # a text answering the patient's own message (HELP, opt-out confirmation)
 WAITING = frozenset({"planned", "deferred"})  # decided but not yet handed to the provider
 IN_FLIGHT = frozenset({"sending", "in_doubt"})  # the provider may have it: never resend blindly
 
@@ -85,9 +86,13 @@ class PhoneState:
     opt_out_confirmed: bool = False  # MSG-2: one confirmation text per revocation
     ledger: dict[str, LedgerEntry] = field(default_factory=dict)
     sent_at: tuple[datetime, ...] = ()  # messages handed to the provider, for the caps
-    patient_key: str | None = None
-    episode_id: str | None = None
+    patient_key: str | None = None  # of the last message sent: a reply after every window
+    episode_id: str | None = None  # has closed still reaches that patient's care team
     language: str | None = None  # of the last command: replies to the patient use it (MSG-5)
+    zone: str | None = None
+    # Every episode that sent to this number, with its patient and the end of its last planned
+    # step: a number shared by a household routes a reply to each episode open on it.
+    episodes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def entry(self, command_id: str) -> LedgerEntry | None:
         return self.ledger.get(command_id)
@@ -100,9 +105,33 @@ class PhoneState:
                     None)
 
     def cap_history(self) -> list[datetime]:
-        """What the caps count: every hand-off, plus sends in flight (they may have gone out)."""
-        return [*self.sent_at, *(e.updated_at for e in self.ledger.values()
-                                 if e.status in IN_FLIGHT)]
+        """What the caps count: every hand-off, plus sends in flight (they may have gone out).
+        Answers to the patient's own messages are not outreach and count for nothing."""
+        return [*self.sent_at, *(e.updated_at for cid, e in self.ledger.items()
+                                 if e.status in IN_FLIGHT and not is_answer(cid))]
+
+    def with_episode(self, episode_id: str, patient_key: str, until: datetime) -> PhoneState:
+        """The episode sends to this number until ``until`` (the latest expiry seen)."""
+        known = self.episodes.get(episode_id)
+        if known is not None and datetime.fromisoformat(known["until"]) >= until:
+            return self
+        return replace(self, episodes={**self.episodes, episode_id: {
+            "patient_key": patient_key, "until": until.isoformat()}})
+
+    def owner_of(self, command_id: str | None) -> tuple[str, str] | None:
+        """(episode id, patient key) of the episode that sent ``command_id`` (ids start with
+        their episode's), else of the last message sent."""
+        for episode_id, known in self.episodes.items():
+            if command_id and command_id.startswith(f"{episode_id}:"):
+                return episode_id, known["patient_key"]
+        if self.patient_key and self.episode_id:
+            return self.episode_id, self.patient_key
+        return None
+
+    def open_episodes(self, now: datetime) -> dict[str, str]:
+        """Episode id -> patient key of the episodes still reaching out on this number."""
+        return {eid: e["patient_key"] for eid, e in self.episodes.items()
+                if datetime.fromisoformat(e["until"]) >= now}
 
     def to_dict(self) -> dict[str, Any]:
         return {"phone": self.phone, "opted_out": self.opted_out,
@@ -111,7 +140,7 @@ class PhoneState:
                 "ledger": {cid: e.to_dict() for cid, e in self.ledger.items()},
                 "sent_at": [s.isoformat() for s in self.sent_at],
                 "patient_key": self.patient_key, "episode_id": self.episode_id,
-                "language": self.language}
+                "language": self.language, "zone": self.zone, "episodes": self.episodes}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PhoneState:
@@ -124,7 +153,12 @@ class PhoneState:
                            for cid, e in data.get("ledger", {}).items()},
                    sent_at=tuple(datetime.fromisoformat(s) for s in data.get("sent_at", ())),
                    patient_key=data.get("patient_key"), episode_id=data.get("episode_id"),
-                   language=data.get("language"))
+                   language=data.get("language"), zone=data.get("zone"),
+                   episodes=data.get("episodes", {}))
+
+
+def is_answer(command_id: str) -> bool:
+    return command_id.startswith(ANSWER_PREFIX)
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -22,7 +22,7 @@ def test_the_default_list_is_what_needs_a_person() -> None:
     assert row == {"alert_id": f"{episode.episode_id}:no_reachable_phone",
                    "kind": "no_reachable_phone", "severity": "warning",
                    "episode_id": episode.episode_id, "patient_key": "GEN|77",
-                   "facility": "GEN", "episode_status": "open"}
+                   "facility": "GEN", "episode_status": "open", "revision": 1}
 
 
 def test_severity_any_adds_the_notices_and_urgent_sorts_first() -> None:

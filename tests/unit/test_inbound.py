@@ -46,8 +46,13 @@ async def reply(phones: dict[str, Any], text: str, outbound: RecordingOutbound |
     sender = Sender(outbound, ContactPolicy(), voice_call=lambda c: CallScript("<Response/>"))
     value = {"kind": "sms_reply", "phone": PHONE, "body": text, "opt_out_type": None,
              "provider_sid": "SM1", **extra}
-    await handle_inbound(phones, cast(Topics, topics), PHONE, value, AT, sender, PRACTICE)
+    await handle_inbound(phones, cast(Topics, topics), PHONE, value, AT, sender, PRACTICE,
+                         flush)
     return topics, outbound
+
+
+async def flush() -> None:
+    """The stage flushes its producer here; the dict table is durable at once."""
 
 
 async def test_stop_in_plain_words_with_an_urgent_one_opts_out_and_escalates() -> None:
@@ -55,10 +60,10 @@ async def test_stop_in_plain_words_with_an_urgent_one_opts_out_and_escalates() -
     phones = known_phone()
     topics, outbound = await reply(phones, "stop texting me, I fell")
     assert PhoneState.from_dict(phones[PHONE]).opted_out
-    [(_key, event)] = topics.outreach_events.sent
+    [event] = [e for _k, e in topics.outreach_events.sent if e["kind"] == "reply"]
     assert (event["intent"], event["reason"]) == ("urgent", "also_opt_out")
-    assert [s.content for s in outbound.sent] == [
-        "Riverside Primary Care: you will get no more texts. Reply START to resume."]
+    [confirmation] = [s.content for s in outbound.sent]
+    assert confirmation.startswith("Riverside Primary Care:") and "START" in confirmation
 
 
 async def test_an_opt_out_is_kept_when_its_confirmation_cannot_be_sent() -> None:
@@ -69,7 +74,8 @@ async def test_an_opt_out_is_kept_when_its_confirmation_cannot_be_sent() -> None
     topics, _ = await reply(phones, "please unsubscribe me", outbound)
     state = PhoneState.from_dict(phones[PHONE])
     assert state.opted_out and state.opt_out_confirmed
-    assert [e["intent"] for _k, e in topics.outreach_events.sent] == ["opt_out"]
+    assert [e["intent"] for _k, e in topics.outreach_events.sent if e["kind"] == "reply"] == [
+        "opt_out"]
 
 
 async def test_one_confirmation_per_revocation_even_when_redelivered() -> None:
@@ -78,6 +84,31 @@ async def test_one_confirmation_per_revocation_even_when_redelivered() -> None:
     _, outbound = await reply(phones, "unsubscribe")
     await reply(phones, "unsubscribe", outbound)
     assert len(outbound.sent) == 1
+
+
+async def test_answers_go_through_the_send_ledger_once_per_inbound_message() -> None:
+    """MSG-2: the HELP answer is a ledger entry keyed by the inbound message: the webhook
+    redelivered answers once; a HELP sent again later the same day is not answered twice."""
+    phones = known_phone()
+    _, outbound = await reply(phones, "HELP")
+    await reply(phones, "HELP", outbound)
+    await reply(phones, "help", outbound, provider_sid="SM2")
+    ledger = PhoneState.from_dict(phones[PHONE]).ledger
+    assert list(ledger) == ["answer:help:SM1"] and ledger["answer:help:SM1"].status == "sent"
+    assert len(outbound.sent) == 1
+
+
+async def test_a_crash_before_the_answer_is_recorded_never_answers_twice() -> None:
+    """MSG-2 / MSG-6: the answer is 'sending' on the table before the provider is called; a
+    redelivery after a crash there reconciles instead of texting again."""
+    phones, outbound = known_phone(), RecordingOutbound()
+    outbound.fail_next(ProviderError("timeout", provider_code=None, http_status=None,
+                                     retriable=True))
+    await reply(phones, "please stop these", outbound)
+    entry = PhoneState.from_dict(phones[PHONE]).ledger["answer:opt_out_confirmation:SM1"]
+    assert entry.status == "in_doubt"
+    await reply(phones, "please stop these", outbound)
+    assert len(outbound.sent) == 0
 
 
 async def test_twilio_keywords_are_confirmed_by_twilio_not_by_the_hub() -> None:
@@ -101,7 +132,7 @@ async def test_a_keypress_9_opts_out_without_a_text() -> None:
     value = {"kind": "call_reply", "phone": PHONE, "digits": "9", "provider_sid": "CA1",
              "command_id": "ep-1:bd1_call", "language": "en"}
     await handle_inbound(phones, cast(Topics, topics), PHONE, value, AT + timedelta(hours=1),
-                         sender, PRACTICE)
+                         sender, PRACTICE, flush)
     state = PhoneState.from_dict(phones[PHONE])
     assert state.opted_out and state.opted_out_via == "voice_key" and outbound.sent == []
     [(_key, event)] = topics.outreach_events.sent

@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from hub.domain.rules import TcmRules
 from hub.feed import Person, adt
 from hub.simulate import preview, simulate
@@ -51,12 +53,19 @@ def test_urgent_reply_escalates_and_skips_the_call(tmp_path: Path) -> None:
     assert not [a for a in actions if a["action"] == "call"]
 
 
-def test_opt_out_reply_stops_every_later_text(tmp_path: Path) -> None:
-    """MSG-2: after STOP nothing more is sent."""
+@pytest.mark.parametrize("text", ["STOP", "Please stop. I am good.", "Stop. Who is this?",
+                                  "I revoke my consent", "Por favor ya no me manden mensajes"])
+def test_opt_out_reply_stops_every_later_text(tmp_path: Path, text: str) -> None:
+    """MSG-2: after a revocation in any words nothing more is sent but the one confirmation
+    (at once, the same minute), and the care team is told."""
     actions = run(feed(tmp_path, datetime(2026, 11, 20, 16, 0, tzinfo=NY)),
-                  [{"at": "2026-11-21T09:15:00-05:00", "from": "+16175550188", "text": "STOP"}])
+                  [{"at": "2026-11-21T09:15:00-05:00", "from": "+16175550188", "text": text}])
     later = [a for a in actions if a["action"] in ("sms", "call") and a["at"] > "2026-11-21T09:15"]
-    assert later == []
+    assert [(a["template"], a["at"]) for a in later] == [
+        ("opt_out_confirmation", "2026-11-21T09:15:00-05:00")]
+    assert "START" in later[0]["text"]
+    assert [a["kind"] for a in actions if a["action"] == "alert"
+            and a["at"] == "2026-11-21T09:15:00-05:00"] == ["patient_opted_out"]
 
 
 def test_preview_gives_eligibility_deadlines_and_plan(tmp_path: Path) -> None:

@@ -84,11 +84,13 @@ def test_doing_well_is_logged_not_the_contact() -> None:
 
 
 def test_unclassified_and_opt_out_replies_go_to_the_care_team() -> None:
-    """§5 / MSG-2: anything else is routed as unclassified; an opt-out is told (no text)."""
+    """§5 / MSG-2: anything else is routed as unclassified; an opt-out is told, with the
+    patient's words ("Stop. Who is this?" may be a wrong number a person should fix)."""
     assert [a.kind for a in reply(opened(), "unclassified", "who is this").alerts] == [
         "unclassified_reply"]
     [opt_out] = reply(opened(), "opt_out", "stop texting me").alerts
-    assert opt_out.kind == "patient_opted_out" and "reply_text" not in opt_out.detail
+    assert opt_out.kind == "patient_opted_out"
+    assert opt_out.detail["reply_text"] == "stop texting me"
 
 
 def test_window_end_closes_expired_without_evidence() -> None:
