@@ -122,20 +122,20 @@ async def _replay(args: argparse.Namespace) -> int:
 
 
 def _dry_run(args: argparse.Namespace) -> int:
-    import json
-
     from hub.config import Settings
     from hub.domain.rules import rules_for_settings
-    from hub.simulate import preview, print_json_lines, simulate
+    from hub.simulate import preview, print_json_lines, read_replies, simulate
 
     settings = Settings.from_env()
     rules_for = rules_for_settings(settings)
+    for feed in args.files if args.command == "tcm" else args.feeds:
+        if not feed.is_file():
+            raise ConfigError(f"{feed}: no such file")
     if args.command == "tcm":
         print_json_lines(preview(args.files, rules_for=rules_for, zone_for=settings.zone_for,
                                  phone_region=settings.phone_region), sys.stdout)
         return 0
-    replies = ([json.loads(line) for line in args.replies.read_text().splitlines() if line.strip()]
-               if args.replies else None)
+    replies = read_replies(args.replies, settings.phone_region) if args.replies else None
     print_json_lines(simulate(args.feeds, rules_for=rules_for, zone_for=settings.zone_for,
                               phone_region=settings.phone_region, days=args.days,
                               start=args.start, replies=replies), sys.stdout)

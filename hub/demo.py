@@ -101,21 +101,22 @@ async def _drive(scenario: Scenario, bootstrap: str, mllp_port: int, web_port: i
     try:
         ok = await reader.wait_until(scenario.texted, timeout=90)
         if ok:
-            for reply in scenario.replies:
-                replies.append((reply.label, await _reply(web_port, reply.phone, reply.body)))
+            for number, reply in enumerate(scenario.replies):
+                replies.append((reply.label, await _reply(web_port, reply.phone, reply.body,
+                                                          f"SM{number:032x}")))
             ok = await reader.wait_until(scenario.done, timeout=60)
     finally:
         await reader.stop()
     return ok, acks, replies, reader.records
 
 
-async def _reply(web_port: int, phone: str, body: str) -> int:
+async def _reply(web_port: int, phone: str, body: str, sid: str) -> int:
     """An inbound SMS posted to the worker's webhook, signed as Twilio signs it (MSG-6)."""
     import aiohttp
 
     url = f"http://127.0.0.1:{web_port}/twilio/sms"
     form = {"From": phone, "To": "+16175550100", "Body": body,
-            "MessageSid": "SM" + "d" * 32}
+            "MessageSid": sid}
     signature = SignatureChecker(AUTH_TOKEN, None).sign(url, form)
     async with aiohttp.ClientSession() as session, session.post(
             url, data=form, headers={"X-Twilio-Signature": signature}) as response:

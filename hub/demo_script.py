@@ -15,6 +15,7 @@ FACILITY = "GENHOSP"
 MARIA = Person("100234", "GARCIA", "MARIA", "19580301", "F", "(617) 555-0123", "es")
 JAMES = Person("100235", "WILSON", "JAMES", "19470712", "M", "(617) 555-0145")
 LINDA = Person("100236", "CHEN", "LINDA", "19620915", "F", "(617) 555-0167")
+ROBERT = Person("100237", "BROWN", "ROBERT", "19550420", "M", "(617) 555-0189")
 
 
 def key(person: Person) -> str:
@@ -62,6 +63,7 @@ def build_scenario(now: datetime, zone: ZoneInfo) -> Scenario:
         Step("A03 discharge home (Spanish speaker)", maria_a03),
         Step("A03 discharge to a skilled nursing facility", a03(JAMES, "DEMO0002", "03", "SNF")),
         Step("A03 discharge home with home health", a03(LINDA, "DEMO0003", "06", "HOME")),
+        Step("A03 discharge home", a03(ROBERT, "DEMO0007", "01", "HOME")),
         Step("the first A03 resent unchanged (duplicate)", maria_a03),
         Step("A01 readmission inside the 30-day window",
              adt("A01", LINDA, control_id="DEMO0004", at=local, admit_at=local)),
@@ -78,16 +80,28 @@ def build_scenario(now: datetime, zone: ZoneInfo) -> Scenario:
         results = {e["command_id"] for e in records["outreach.events"]
                    if e["kind"] == "send_result"}
         welcome = {c["command_id"] for c in records["outreach.commands"]
-                   if c["step"] == "welcome_sms" and c["action"] == "send"}
+                   if c["step"] == "welcome_sms" and c["action"] == "send"
+                   and c["patient_key"] in (key(MARIA), key(ROBERT))}
         return len(welcome) >= 2 and welcome <= results
 
     def done(records: Records) -> bool:
-        alerts = {(a["patient_key"], a["kind"]) for a in records["care.alerts"]}
-        return ({(key(MARIA), "episode_opened"), (key(LINDA), "episode_opened"),
-                 (key(LINDA), "readmission"), (key(MARIA), "urgent_reply")} <= alerts
-                and texted(records) and len(records["hl7.adt.rejected"]) >= 2)
+        alerts = {(a["patient_key"], a["kind"], a.get("revision", 1))
+                  for a in records["care.alerts"]}
+        confirmed = any(str(e["command_id"]).startswith("answer:opt_out_confirmation")
+                        and e["kind"] == "send_result" for e in records["outreach.events"])
+        return ({(key(MARIA), "episode_opened", 1), (key(LINDA), "episode_opened", 1),
+                 (key(LINDA), "readmission", 1), (key(MARIA), "urgent_reply", 1),
+                 (key(MARIA), "urgent_reply", 2), (key(ROBERT), "patient_opted_out", 1)}
+                <= alerts and confirmed and texted(records)
+                and len(records["hl7.adt.rejected"]) >= 2)
 
-    replies = [Reply("Maria answers the welcome text: 1 (she wants a call sooner)",
-                     "+16175550123", "1")]
+    replies = [
+        Reply("Maria answers the welcome text: 1 (she wants a call sooner)", "+16175550123",
+              "1"),
+        Reply("Maria writes again before anyone called: she fell, her chest hurts",
+              "+16175550123", "Me caí y me duele el pecho"),
+        Reply("Robert revokes in his own words", "+16175550189", "Please stop. I am good."),
+    ]
     return Scenario(messages, texted, replies, done, {
-        key(MARIA): "Maria G.", key(JAMES): "James W.", key(LINDA): "Linda C."})
+        key(MARIA): "Maria G.", key(JAMES): "James W.", key(LINDA): "Linda C.",
+        key(ROBERT): "Robert B."})

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,10 +22,11 @@ from hub.domain.messages import OutreachCommand
 from hub.domain.phone_state import PhoneState
 from hub.domain.rules import TcmRules
 from hub.domain.transitions import Outcome, apply_adt, apply_outreach_event, apply_tick, next_due
-from hub.errors import Hl7Error
+from hub.errors import ConfigError, Hl7Error
 from hub.hl7.extract import normalize
 from hub.hl7.header import read_header
 from hub.hl7.parse import parse, split_messages
+from hub.hl7.phones import to_e164
 from hub.hl7.timestamps import BadTimestamp, parse_timestamp
 
 UNKNOWN_TIME = datetime.min.replace(tzinfo=UTC)  # a message that says nothing of when it was
@@ -237,6 +239,38 @@ def preview(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
                           "step": s.step} for s in episode.plan],
         })
     return out
+
+
+def read_replies(path: Path, phone_region: str = "US") -> list[dict[str, str]]:
+    """``--replies``: one JSON object a line, ``{"at": ISO time with offset, "from": phone,
+    "text": ...}``. A line that is not one is refused with its number (a ``ConfigError``)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--replies {path}: cannot read it ({exc.__class__.__name__})") from exc
+    replies = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"--replies {path.name} line {number}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{where}: not JSON ({exc.msg})") from exc
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str)
+                                                 for k in ("at", "from", "text")):
+            raise ConfigError(f'{where}: needs "at", "from" and "text" as strings')
+        try:
+            at = datetime.fromisoformat(item["at"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: \"at\" is not an ISO 8601 time") from exc
+        if at.tzinfo is None:
+            raise ConfigError(f"{where}: \"at\" needs an offset (Z or +hh:mm)")
+        phone, problem = to_e164(item["from"], phone_region)
+        if phone is None:
+            raise ConfigError(f"{where}: \"from\" is not a phone number ({problem})")
+        replies.append({"at": item["at"], "from": phone, "text": item["text"]})
+    return replies
 
 
 def print_json_lines(items: list[dict[str, Any]], out: Any) -> None:

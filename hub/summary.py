@@ -44,10 +44,17 @@ def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
                      f"window ends {d.get('window_end', '-')}")
     other = [a for a in alerts if a["kind"] != "episode_opened"]
     lines += ["", f"Alerts for the care team: {len(other)}"]
-    lines += [f"  [{a['severity']}] {a['kind']}: {who.get(a['patient_key'], a['patient_key'])}"
+    lines += [f"  [{a['severity']}] {a['kind']}"
+              + (f" (update {a['revision']})" if a.get("revision", 1) > 1 else "")
+              + f": {who.get(a['patient_key'], a['patient_key'])}"
               + (f" ({a['detail'].get('reason')})" if a["detail"].get("reason") else "")
               + (f": \"{a['detail']['reply_text']}\"" if a["detail"].get("reply_text") else "")
               for a in other]
+    answers = [e for e in records["outreach.events"] if e["kind"] == "send_result"
+               and str(e["command_id"]).startswith("answer:")]
+    lines += ["", f"Answers to patients' texts (through the send ledger): {len(answers)}"]
+    lines += [f"  {who.get(e['patient_key'], e['patient_key'])}: "
+              f"{str(e['command_id']).split(':')[1]} {e['status']}" for e in answers]
 
     results = {e["command_id"]: e for e in records["outreach.events"]
                if e["kind"] == "send_result" and e["status"] != "cancelled"}

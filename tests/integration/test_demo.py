@@ -14,11 +14,16 @@ def test_hub_demo_runs_the_feed_end_to_end_and_summarizes() -> None:
                           text=True, timeout=240)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
-    assert "Transitional-care episodes opened: 2" in out
+    assert "Transitional-care episodes opened: 3" in out
     assert "[urgent] readmission: Linda C." in out
     assert "disposition_not_eligible:03" in out
     assert "Hola Maria" in out  # MSG-5: the Spanish speaker gets the Spanish text
     assert "DEMO0005: missing_segment at PID" in out  # refused at the door, kept (ADT-9)
     assert "AR DEMO0006" in out
     assert '[urgent] urgent_reply: Maria G.: "1"' in out  # a signed reply over the webhook
+    # §5: her second urgent reply reaches the care team too, with its words
+    assert '[urgent] urgent_reply (update 2): Maria G.: "Me caí y me duele el pecho"' in out
+    # MSG-2: a revocation in plain words opts out, is confirmed once, and the team is told
+    assert '[warning] patient_opted_out: Robert B.: "Please stop. I am good."' in out
+    assert "Robert B.: opt_out_confirmation sent" in out
     assert "Demo files kept" not in out  # it cleaned up after itself

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.domain.rules import TcmRules
+from hub.errors import ConfigError
 from hub.feed import Person, adt
-from hub.simulate import preview, simulate
+from hub.simulate import preview, read_replies, simulate
 
 NY = ZoneInfo("America/New_York")
 LA = ZoneInfo("America/Los_Angeles")
@@ -134,3 +135,43 @@ def test_actions_are_ordered_by_instant_across_zones(tmp_path: Path) -> None:
     assert {"-05:00", "-08:00"} <= offsets
     instants = [datetime.fromisoformat(a["at"]) for a in actions]
     assert instants == sorted(instants)
+
+
+def test_two_urgent_replies_each_reach_the_care_team(tmp_path: Path) -> None:
+    """§5: "1", then "I fell and my chest hurts": the second reply updates the open urgent
+    alert with its own words and time instead of vanishing."""
+    actions = run(feed(tmp_path, datetime(2026, 11, 20, 16, 0, tzinfo=NY)), [
+        {"at": "2026-11-21T09:15:00-05:00", "from": "+16175550188", "text": "1"},
+        {"at": "2026-11-21T09:40:00-05:00", "from": "+16175550188",
+         "text": "I fell and my chest hurts"}])
+    urgent = [a for a in actions if a.get("kind") == "urgent_reply"]
+    assert [(a["at"], a["reply_text"]) for a in urgent] == [
+        ("2026-11-21T09:15:00-05:00", "1"),
+        ("2026-11-21T09:40:00-05:00", "I fell and my chest hurts")]
+    assert [len(a["replies"]) for a in urgent] == [1, 2]
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("not json\n", "line 1: not JSON"),
+    ('{"at": "2026-11-21T09:15:00-05:00", "from": "+16175550188"}\n', "line 1: needs"),
+    ('\n{"at": "tomorrow", "from": "+16175550188", "text": "1"}\n', "line 2: \"at\" is not"),
+    ('{"at": "2026-11-21T09:15:00", "from": "+16175550188", "text": "1"}\n', "needs an offset"),
+    ('{"at": "2026-11-21T09:15:00Z", "from": "12", "text": "1"}\n', '"from" is not a phone'),
+])
+def test_a_bad_replies_file_is_refused_with_its_line(tmp_path: Path, content: str,
+                                                     problem: str) -> None:
+    """Bad input: each malformed --replies line is one clear error naming the line."""
+    path = tmp_path / "replies.jsonl"
+    path.write_text(content)
+    with pytest.raises(ConfigError) as caught:
+        read_replies(path)
+    assert problem in str(caught.value)
+
+
+def test_replies_from_a_number_as_people_write_it_reach_the_patient(tmp_path: Path) -> None:
+    """ADT-4: "(617) 555-0188" in a replies file is the patient's E.164 number."""
+    path = tmp_path / "replies.jsonl"
+    path.write_text('{"at": "2026-11-21T09:15:00-05:00", "from": "(617) 555-0188", '
+                    '"text": "help me"}\n')
+    actions = run(feed(tmp_path, datetime(2026, 11, 20, 16, 0, tzinfo=NY)), read_replies(path))
+    assert [a["kind"] for a in actions if a.get("kind") == "urgent_reply"] == ["urgent_reply"]
