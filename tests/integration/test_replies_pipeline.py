@@ -1,0 +1,143 @@
+"""What patients answer, on the real parts (MSG-2, §5): signed Twilio webhooks into a worker on
+the production store (RocksDB) and a real Kafka broker, answers through Twilio's contract
+(Prism). A revocation in plain words, the same webhook delivered twice, two urgent replies from
+one patient, and a number two patients share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hub.adapters.mllp_client import MllpClient
+from hub.feed import Person, adt
+from hub.sendfiles import ack_summary
+from hub.topic_reader import TopicReader
+from tests.integration import servers
+from tests.integration.test_walking_skeleton import signed_reply
+from tests.integration.worker import Worker, start_worker
+
+NY = ZoneInfo("America/New_York")
+CLOCK_START = datetime(2026, 11, 23, 10, 0, tzinfo=NY)  # a Monday, inside allowed hours
+APP_ID = "tcm-hub-replies"
+CARL = Person("661001", "MOORE", "CARL", "19500101", "M", "(617) 555-0191")
+DORA = Person("661002", "LEE", "DORA", "19520202", "F", "(617) 555-0192")
+EVA = Person("661003", "KING", "EVA", "19540303", "F", "(617) 555-0193")  # shares with FRED
+FRED = Person("661004", "KING", "FRED", "19530404", "M", "(617) 555-0193")
+TOPICS = ["care.alerts", "outreach.events"]
+
+Records = dict[str, list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def worker(kafka: servers.Kafka, prism: servers.Prism,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+    """One worker on the production store (RocksDB), stopped by its PID."""
+    running = start_worker(kafka, prism, Path(tmp_path_factory.mktemp("replies")),
+                           clock_start=CLOCK_START.isoformat(), app_id=APP_ID,
+                           extra_env={"HUB_STORE": "rocksdb://"})
+    yield running
+    running.stop()
+
+
+def key(person: Person) -> str:
+    return f"GENHOSP|{person.mrn}"
+
+
+async def discharge(worker: Worker, *people: Person) -> None:
+    at = datetime(2026, 11, 23, 9, 30, tzinfo=NY)
+    client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
+    try:
+        for number, person in enumerate(people):
+            ack = ack_summary(await client.send(adt(
+                "A03", person, control_id=f"REPL{person.mrn}{number}", at=at, disposition="01",
+                discharged_to="HOME", admit_at=datetime(2026, 11, 20, 8, 0, tzinfo=NY),
+                discharge_at=at)))
+            assert ack.startswith("AA"), ack
+    finally:
+        await client.close()
+
+
+async def wait_for(kafka: servers.Kafka, worker: Worker, done: Any) -> Records:
+    reader = TopicReader(kafka.bootstrap, TOPICS)
+    await reader.start()
+    try:
+        assert await reader.wait_until(done, timeout=90), worker.log_tail()
+    finally:
+        await reader.stop()
+    return reader.records
+
+
+def welcomed(*people: Person) -> Any:
+    """Each welcome text was decided: sent, or deferred (one text a day per number, MSG-1)."""
+    def done(records: Records) -> bool:
+        decided = {e["patient_key"] for e in records["outreach.events"]
+                   if e["kind"] == "send_result" and e["status"] in ("sent", "deferred")}
+        return {key(p) for p in people} <= decided
+    return done
+
+
+def alerts(records: Records, person: Person, kind: str) -> list[dict[str, Any]]:
+    return [a for a in records["care.alerts"] if a["patient_key"] == key(person)
+            and a["kind"] == kind]
+
+
+async def test_a_revocation_in_plain_words_delivered_twice_is_confirmed_once(
+        kafka: servers.Kafka, worker: Worker) -> None:
+    """MSG-2: "Please stop. I am good." opts the number out; the webhook Twilio delivers
+    twice sends one confirmation through the ledger (Prism took it once), and the care team
+    reads the words."""
+    await discharge(worker, CARL)
+    await wait_for(kafka, worker, welcomed(CARL))
+    sid = "SM" + "a1" * 16
+    await signed_reply(worker, "+16175550191", "Please stop. I am good.", sid)
+    await signed_reply(worker, "+16175550191", "Please stop. I am good.", sid)
+    # a later message on the same number (same partition): once it is through, so are both
+    await signed_reply(worker, "+16175550191", "ok", "SM" + "a2" * 16)
+    command_id = f"answer:opt_out_confirmation:{sid}"
+
+    def done(records: Records) -> bool:
+        return any(e["kind"] == "reply" and e["provider_sid"] == "SM" + "a2" * 16
+                   for e in records["outreach.events"]) and bool(
+            alerts(records, CARL, "patient_opted_out"))
+
+    records = await wait_for(kafka, worker, done)
+    results = [e["status"] for e in records["outreach.events"] if e["command_id"] == command_id]
+    assert results == ["sent"], results  # Prism took one confirmation, not two
+    replies = [e for e in records["outreach.events"] if e["provider_sid"] == sid]
+    assert [e["intent"] for e in replies] == ["opt_out", "opt_out"]  # both deliveries seen
+    [alert] = alerts(records, CARL, "patient_opted_out")  # ... and applied once
+    assert alert["detail"]["reply_text"] == "Please stop. I am good."
+
+
+async def test_two_urgent_replies_from_one_patient_each_reach_the_care_team(
+        kafka: servers.Kafka, worker: Worker) -> None:
+    """§5: "1" raises the urgent alert; "I fell and my chest hurts" updates it (revision 2)
+    with its own words and time instead of vanishing."""
+    await discharge(worker, DORA)
+    await wait_for(kafka, worker, welcomed(DORA))
+    await signed_reply(worker, "+16175550192", "1", "SM" + "b1" * 16)
+    await signed_reply(worker, "+16175550192", "I fell and my chest hurts", "SM" + "b2" * 16)
+    records = await wait_for(kafka, worker, lambda r: len(alerts(r, DORA, "urgent_reply")) >= 2)
+    first, second = alerts(records, DORA, "urgent_reply")
+    assert (first["revision"], second["revision"]) == (1, 2)
+    assert first["alert_id"] == second["alert_id"] and second["severity"] == "urgent"
+    assert [r["text"] for r in second["detail"]["replies"]] == ["1", "I fell and my chest hurts"]
+
+
+async def test_a_reply_on_a_number_two_patients_share_reaches_both_flagged(
+        kafka: servers.Kafka, worker: Worker) -> None:
+    """§5 (one number, several patients): "2" from a household's number is not filed as
+    either patient's answer: both care teams get it to attribute, marked shared."""
+    await discharge(worker, EVA, FRED)
+    await wait_for(kafka, worker, welcomed(EVA, FRED))
+    await signed_reply(worker, "+16175550193", "2", "SM" + "c1" * 16)
+    records = await wait_for(kafka, worker, lambda r: all(
+        alerts(r, p, "unclassified_reply") for p in (EVA, FRED)))
+    for person in (EVA, FRED):
+        [alert] = alerts(records, person, "unclassified_reply")
+        assert alert["detail"]["shared_phone"] is True and alert["detail"]["reply_text"] == "2"
