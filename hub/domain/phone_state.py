@@ -10,7 +10,7 @@ Nothing here is ever mutated; every change is a copy (``hub.domain.outreach`` ma
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 LedgerStatus = Literal["planned", "deferred", "sending", "sent", "delivered", "undelivered",
@@ -18,6 +18,7 @@ LedgerStatus = Literal["planned", "deferred", "sending", "sent", "delivered", "u
 OptOutVia = Literal["keyword", "opt_out_type", "provider_21610", "voice_key", "api"]
 
 ANSWER_PREFIX = "answer:"  # a text answering the patient's own message (HELP, opt-out confirmation)
+EPISODES_KEPT = timedelta(days=90)  # an episode's routing outlives its window by this much
 WAITING = frozenset({"planned", "deferred"})  # decided but not yet handed to the provider
 IN_FLIGHT = frozenset({"sending", "in_doubt"})  # the provider may have it: never resend blindly
 
@@ -115,7 +116,9 @@ class PhoneState:
         known = self.episodes.get(episode_id)
         if known is not None and datetime.fromisoformat(known["until"]) >= until:
             return self
-        return replace(self, episodes={**self.episodes, episode_id: {
+        kept = {eid: e for eid, e in self.episodes.items()  # long over: forgotten
+                if until - datetime.fromisoformat(e["until"]) < EPISODES_KEPT}
+        return replace(self, episodes={**kept, episode_id: {
             "patient_key": patient_key, "until": until.isoformat()}})
 
     def owner_of(self, command_id: str | None) -> tuple[str, str] | None:

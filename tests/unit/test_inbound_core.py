@@ -142,3 +142,13 @@ def test_a_second_revocation_is_not_confirmed_again() -> None:
     assert not back.state.opted_out
     anew = receive(back.state, PHONE, sms("cancel", "SM4"), AT, PRACTICE)
     assert anew.answer is not None and anew.answer.command_id.endswith("SM4")
+
+
+def test_episodes_long_over_are_forgotten_by_the_number() -> None:
+    """§5: a number keeps routing for episodes of the last months only, not for ever."""
+    old = command("E0", "GEN|11", days=1)
+    state = texted(old)
+    later = OutreachCommand(**{**command("E1", "GEN|77").__dict__,
+                               "expires_at": AT + timedelta(days=200)})
+    state, _ = core.decide(state, later, now=AT, policy=POLICY)
+    assert list(state.episodes) == ["E1"]
