@@ -112,7 +112,7 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
                     and not _about_something_else(clause, i):
                 return f"word '{clause[i]}'"
         if _wants_no_messages(clause):
-            return "phrase 'do not want messages'"
+            return "words against the messages"
     return None
 
 
@@ -136,7 +136,8 @@ def _about_something_else(clause: list[str], index: int) -> bool:
         return False
     if after and after[0] in W.message_words:
         return False
-    if after and (after[0] in W.symptoms | W.urgent_words | W.other_objects):
+    if after and (after[0] in W.symptoms | W.urgent_words | W.other_objects
+                  or after[0].endswith("ing")):  # "stop wearing the brace"
         return True
     before = clause[index - 1] if index > 0 else None
     return before in W.unable or before in W.noun_before
@@ -157,9 +158,12 @@ def _unable_to_stop(clauses: list[list[str]]) -> str | None:
 
 
 def _wants_no_messages(clause: list[str]) -> bool:
-    """"I do not want any more messages", "no quiero recibir llamadas"."""
-    wants_not = any(w in W.revoke_wants and _negated(clause, i) for i, w in enumerate(clause))
-    return wants_not and any(w in W.message_nouns for w in clause)
+    """"I do not want any more messages", "no quiero recibir llamadas", "dejen de mandarme
+    mensajes"."""
+    if not any(w in W.message_nouns for w in clause):
+        return False
+    return any((w in W.revoke_wants and _negated(clause, i)) or w in W.revoke_with_message
+               for i, w in enumerate(clause))
 
 
 def _urgent(clauses: list[list[str]]) -> str | None:

@@ -22,6 +22,7 @@ class ReplyWords:
     revoke_phrases: tuple[tuple[str, ...], ...]
     revoke_whole: frozenset[str]
     revoke_wants: frozenset[str]
+    revoke_with_message: frozenset[str]
     message_words: frozenset[str]
     message_nouns: frozenset[str]
     keep_negations: frozenset[str]
@@ -60,6 +61,7 @@ def load(text: str | None = None) -> ReplyWords:
         revoke_phrases=_phrases(revoke, "phrases"),
         revoke_whole=frozenset(" ".join(p) for p in _phrases(revoke, "whole_reply")),
         revoke_wants=_words(revoke, "wants"),
+        revoke_with_message=_words(revoke, "with_message_word"),
         message_words=_words(revoke["messages"], "words"),
         message_nouns=_words(revoke["messages"], "nouns"),
         keep_negations=_words(keep, "negations"), keep_bridge=_words(keep, "bridge"),

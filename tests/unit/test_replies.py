@@ -44,7 +44,9 @@ def test_revocation_by_any_reasonable_wording(text: str) -> None:
     # Spanish
     "Ya basta, gracias", "quiero cancelar", "por favor dejen de escribirme",
     "No me interesa", "Ya no me manden mensajes", "quítenme de la lista", "darme de baja",
-    "Estoy bien. Paren los mensajes", "ALTO por favor",
+    "Estoy bien. Paren los mensajes", "ALTO por favor", "Dejen de mandarme mensajes",
+    # plain words to that effect, and the usual typos
+    "Please remove my number", "Stopp", "Enough already", "enough texts!", "Stop bothering me",
 ])
 def test_a_revocation_word_inside_a_longer_reply_revokes(text: str) -> None:
     """MSG-2: a reply using stop, quit, end, revoke, opt out, cancel, unsubscribe (or plain
@@ -69,6 +71,8 @@ def test_a_revocation_word_inside_a_longer_reply_revokes(text: str) -> None:
     ("I can't stop coughing", "urgent"), ("the bleeding won't stop", "urgent"),
     ("my nose won't stop bleeding", "urgent"), ("stop the pain please", "urgent"),
     ("no puedo parar de toser", "urgent"), ("he can't stop shaking", "urgent"),
+    ("When can I stop wearing the brace?", "unclassified"),
+    ("I stopped taking my meds", "unclassified"),
 ])
 def test_a_revocation_word_about_something_else_does_not_revoke(text: str, intent: str) -> None:
     """MSG-2 / §5: a negated revocation ("don't stop") or one plainly about something else
@@ -99,7 +103,8 @@ def test_a_revocation_that_is_also_a_cry_for_help_does_both(text: str) -> None:
     # Spanish
     "tengo dolor", "me duele el pecho", "me siento mal", "no puedo respirar", "me caí",
     "estoy mareada", "tengo fiebre", "está sangrando", "ayuda", "ayúdenme", "no estoy bien",
-    "llámenme por favor",
+    "llámenme por favor", "I'm back in the hospital", "I was readmitted",
+    "My incision is red and oozing", "estoy internada",
 ])
 def test_cries_for_help_are_urgent_even_among_other_words(text: str) -> None:
     """§5: 1, yes, help me, and words such as pain, breath, fall, bleeding -> urgent."""
@@ -120,7 +125,7 @@ def test_doing_well(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "what time is my appointment?", "fine, but is it ok to shower?", "Fine but I need a refill",
     "no pain", "no me duele", "no más dolor", "I take 1 pill a day", "cancel my appointment",
-    "No", "no thanks", "who is this",
+    "No", "no thanks", "who is this", "No, I haven't been admitted",
     "who is this", "Thank you", "👍", "", "   ", "when should I call?",
 ])
 def test_anything_else_goes_to_a_person(text: str) -> None:
