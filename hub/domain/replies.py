@@ -76,8 +76,9 @@ def _classify(text: str, opted_out: bool) -> ReplyIntent:
     urgent = _urgent(clauses)
     opting_out = _opt_out(clauses, words)
     if opting_out:
-        if urgent:
-            return ReplyIntent("urgent", urgent, also_opt_out=True)
+        asks = next((w for w in words if w in W.help), None)  # "STOP. HELP": a person calls
+        if urgent or asks:
+            return ReplyIntent("urgent", urgent or f"word '{asks}'", also_opt_out=True)
         return ReplyIntent("opt_out", opting_out)
     if keyword in W.opt_in:
         return ReplyIntent("opt_in", f"keyword {keyword}")

@@ -85,7 +85,7 @@ def test_a_revocation_word_about_something_else_does_not_revoke(text: str, inten
 @pytest.mark.parametrize("text", [
     "stop texting me, my chest hurts", "STOP. I fell and my hip hurts", "Stop. Help me",
     "quit sending these, I can't breathe", "cancel, call me",
-    "basta de mensajes, me duele el pecho",
+    "basta de mensajes, me duele el pecho", "Stop. Help", "HELP STOP",
 ])
 def test_a_revocation_that_is_also_a_cry_for_help_does_both(text: str) -> None:
     """MSG-2 / §5: a reply that revokes and is urgent (or asks for help) escalates and opts
