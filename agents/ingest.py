@@ -33,8 +33,9 @@ def register(app: faust.App, settings: Settings, clock: Clock) -> None:
             super().__init__(*args, **kwargs)
             self.sink = KafkaSink(settings.kafka_bootstrap,
                                   idempotent=settings.kafka_idempotence)
-            self.ingestor = Ingestor(self.sink, clock, zone_for=settings.zone_for,
-                                     phone_region=settings.phone_region)
+            self.ingestor = Ingestor(
+                self.sink, clock, zone_for=settings.zone_for, phone_region=settings.phone_region,
+                refuse_non_production=settings.non_production == "refuse")
             tls = (server_context(settings.mllp_tls_cert, settings.mllp_tls_key,
                                   settings.mllp_tls_client_ca)
                    if settings.mllp_tls_cert and settings.mllp_tls_key else None)

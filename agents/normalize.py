@@ -11,9 +11,10 @@ from agents.deadletter import dead_letter
 from agents.topics import Topics
 from hub import dedupe
 from hub.config import Settings
+from hub.domain.processing import is_production, set_apart
 from hub.errors import Hl7Error
 from hub.hl7.extract import normalize as normalize_hl7
-from hub.intake import raw_bytes
+from hub.intake import non_production_error, raw_bytes
 from hub.logs import get_logger
 
 log = get_logger("agents.normalize")
@@ -47,6 +48,12 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> None:
             await dead_letter(topics, "normalize", record, code=error.code, message=error.message,
                               location=error.location)
             return  # not remembered: replayed unchanged after a fix, it is processed again
+        if not is_production(event["processing_id"]) and settings.non_production == "refuse":
+            refusal = non_production_error(event["processing_id"])  # past the door somehow
+            await dead_letter(topics, "normalize", record, code=refusal.code,
+                              message=refusal.message, location=refusal.location)
+            return
+        event = set_apart(event)  # MSH-11 T/D: only test records, nobody contacted
         if verdict is dedupe.Seen.CONTROL_ID_REUSED:
             event["warnings"].append("MSH-10 control id reused for different content")
         await topics.events.send(key=event["patient"]["key"], value=event)

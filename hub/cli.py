@@ -117,7 +117,8 @@ async def _replay(args: argparse.Namespace) -> int:
     if args.command == "replay":
         return await replay_files(args.files, settings.kafka_bootstrap,
                                   idempotent=settings.kafka_idempotence, out=sys.stdout,
-                                  zone_for=settings.zone_for, phone_region=settings.phone_region)
+                                  zone_for=settings.zone_for, phone_region=settings.phone_region,
+                                  refuse_non_production=settings.non_production == "refuse")
     return await export_dead_letters(settings.kafka_bootstrap, args.directory, out=sys.stdout)
 
 

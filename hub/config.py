@@ -173,6 +173,8 @@ class Settings:
     rebalance_timeout: float | None = None  # seconds; small values speed up a one-worker demo
     api_token: str = ""  # bearer token for the care-team API; empty = API refuses every call
     kafka_idempotence: bool = True  # the embedded demo broker has no idempotent producers
+    # MSH-11 T/D messages: "record" (kept apart, nobody contacted) or "refuse" (AR at the door)
+    non_production: str = "record"
     clock_start: datetime | None = None  # worker clock starts here (rehearsals, tests)
     # HUB_FACILITY_RULES: per-facility rule overrides (hub.domain.rules_file), "*" for all
     facility_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -197,6 +199,10 @@ class Settings:
         sender = env.get("HUB_SENDER", "twilio")
         if sender not in ("twilio", "record"):
             raise ConfigError(f"HUB_SENDER: expected 'twilio' or 'record', got {sender!r}")
+        non_production = env.get("HUB_NON_PRODUCTION", "record").strip().lower() or "record"
+        if non_production not in ("record", "refuse"):
+            raise ConfigError("HUB_NON_PRODUCTION: expected 'record' or 'refuse', got "
+                              f"{non_production!r}")
         return cls(
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP_SERVERS", cls.kafka_bootstrap),
             app_id=env.get("HUB_APP_ID", cls.app_id),
@@ -232,6 +238,7 @@ class Settings:
             kafka_idempotence=env.get("HUB_KAFKA_IDEMPOTENCE", "true").lower() not in (
                 "false", "0", "no"),
             facility_rules=_facility_rules(env.get("HUB_FACILITY_RULES", "")),
+            non_production=non_production,
         )
 
     def require_sender(self) -> None:

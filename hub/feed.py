@@ -28,13 +28,14 @@ def hl7_time(at: datetime) -> str:
 def adt(event: str, person: Person, *, control_id: str, at: datetime, facility: str = "GENHOSP",
         patient_class: str = "I", disposition: str = "", discharged_to: str = "",
         admit_at: datetime | None = None, discharge_at: datetime | None = None,
-        structure: str | None = None, deceased: bool = False) -> bytes:
+        structure: str | None = None, deceased: bool = False, processing_id: str = "P"
+        ) -> bytes:
     structure = structure or {"A03": "ADT_A03", "A04": "ADT_A01", "A08": "ADT_A01",
                               "A13": "ADT_A01", "A06": "ADT_A06"}.get(event, "ADT_A01")
     area, local = _split_us_phone(person.phone)
     segments = [
         f"MSH|^~\\&|EPICADT|{facility}|TCMHUB|TCMHUB|{hl7_time(at)}||ADT^{event}^{structure}|"
-        f"{control_id}|P|2.5||||||UNICODE UTF-8",  # MSH-18
+        f"{control_id}|{processing_id}|2.5||||||UNICODE UTF-8",  # MSH-11, MSH-18
         f"EVN|{event}|{hl7_time(at)}",
         f"PID|1||{person.mrn}^^^{facility}^MR||{person.family}^{person.given}||"
         f"{person.birth_date}|{person.sex}|||||^PRN^CP^^1^{area}^{local}||{person.language}|||||||||||||||"

@@ -48,17 +48,19 @@ class Ingestor:
     def __init__(self, sink: RawSink, clock: Clock, *, raw_topic: str = RAW,
                  rejected_topic: str = REJECTED,
                  zone_for: Callable[[str], ZoneInfo] = default_zone_for,
-                 phone_region: str = "US"):
+                 phone_region: str = "US", refuse_non_production: bool = False):
         self._sink = sink
         self._clock = clock
         self._raw, self._rejected = raw_topic, rejected_topic
         self._zone_for, self._phone_region = zone_for, phone_region
+        self._refuse_non_production = refuse_non_production
         self._ack_ids = itertools.count(1)
 
     async def ingest(self, raw: bytes, *, transport: str, peer: str | None) -> IngestResult:
         now = self._clock.now()
         received = Received(raw, transport, peer, now)
-        decision = triage(raw, zone_for=self._zone_for, phone_region=self._phone_region)
+        decision = triage(raw, zone_for=self._zone_for, phone_region=self._phone_region,
+                          refuse_non_production=self._refuse_non_production)
         if decision.check_failed is not None:
             log.warning("ingest.check_failed", control_id=_control_id(decision),
                         error=decision.check_failed)  # accepted: normalize dead-letters it

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.domain.processing import is_production, set_apart
 from hub.errors import Hl7Error
 from hub.hl7.extract import normalize
 from hub.hl7.header import MessageHeader, read_header
@@ -60,7 +61,7 @@ class Triage:
 
 
 def triage(raw: bytes, *, zone_for: Callable[[str], ZoneInfo] = default_zone_for,
-           phone_region: str = "US") -> Triage:
+           phone_region: str = "US", refuse_non_production: bool = False) -> Triage:
     """The MSH, read cheaply to key the record and address the ACK, then the normalize stage's
     own fast-path check (``hub.hl7.extract.normalize``, tens of microseconds): what it would
     refuse (undecodable bytes, MSH-9/12 out of scope, no PID, bad MSH-2, empty MSH-10...) is
@@ -70,7 +71,10 @@ def triage(raw: bytes, *, zone_for: Callable[[str], ZoneInfo] = default_zone_for
 
     An exception other than ``Hl7Error`` is a fault of the hub, not of the message: it is
     accepted (the normalize stage dead-letters it with its bytes) and ``check_failed`` names
-    the exception type for the log, never its text (it may quote patient data)."""
+    the exception type for the log, never its text (it may quote patient data).
+
+    A training or debugging message (MSH-11, ``hub.domain.processing``) is keyed in the test
+    namespace, or refused AR with ``refuse_non_production``."""
     try:
         header = read_header(raw)
     except Hl7Error as error:
@@ -81,7 +85,15 @@ def triage(raw: bytes, *, zone_for: Callable[[str], ZoneInfo] = default_zone_for
         return Triage(header, error)
     except Exception as exc:  # a hub bug must not refuse, or lose, the sender's message
         return Triage(header, None, check_failed=type(exc).__name__)
-    return Triage(header, None, patient_key=event["patient"]["key"])
+    if refuse_non_production and not is_production(event["processing_id"]):
+        return Triage(header, non_production_error(event["processing_id"]))
+    return Triage(header, None, patient_key=set_apart(event)["patient"]["key"])
+
+
+def non_production_error(processing_id: str) -> Hl7Error:
+    return Hl7Error(f"MSH-11 processing id {processing_id[:10]!r} is not production (P): this "
+                    "hub takes production messages only", code="unsupported_processing_id",
+                    location="MSH-11", ack_code="AR")
 
 
 def raw_record(received: Received, triage_result: Triage) -> dict[str, Any]:

@@ -28,14 +28,16 @@ EXPORTED = ((DEADLETTER, "deadletter"), (REJECTED, "rejected"))  # topic, file p
 
 
 async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, out: TextIO,
-                       zone_for: Callable[[str], ZoneInfo], phone_region: str) -> int:
+                       zone_for: Callable[[str], ZoneInfo], phone_region: str,
+                       refuse_non_production: bool = False) -> int:
     """``zone_for``/``phone_region`` are the worker's settings, so a replayed message is
     checked as the normalize stage will read it."""
     sink = KafkaSink(bootstrap, idempotent=idempotent)
     await sink.start()
     refused = 0
     try:
-        ingestor = Ingestor(sink, SystemClock(), zone_for=zone_for, phone_region=phone_region)
+        ingestor = Ingestor(sink, SystemClock(), zone_for=zone_for, phone_region=phone_region,
+                            refuse_non_production=refuse_non_production)
         for path in files:
             batch = read_batch(path.read_bytes())  # the file read and split once
             for problem in batch.problems:

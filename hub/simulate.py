@@ -20,6 +20,7 @@ from hub.domain.episode import PatientRecord
 from hub.domain.inbound import receive
 from hub.domain.messages import OutreachCommand
 from hub.domain.phone_state import PhoneState
+from hub.domain.processing import set_apart
 from hub.domain.rules import TcmRules
 from hub.domain.transitions import Outcome, apply_adt, apply_outreach_event, apply_tick, next_due
 from hub.errors import ConfigError, Hl7Error
@@ -165,6 +166,7 @@ def feed_events(paths: list[Any], zone_for: Callable[[str], ZoneInfo], phone_reg
             except Hl7Error as error:
                 yield _refused_message_time(raw, zone_for), None, error.to_dict()
                 continue
+            event = set_apart(event)  # MSH-11 T/D: a test record, nobody contacted
             stamp = event["recorded_at"] or event["visit"]["discharge_at"]
             yield datetime.fromisoformat(stamp) if stamp else UNKNOWN_TIME, event, None
 

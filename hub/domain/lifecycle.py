@@ -15,6 +15,7 @@ from hub.domain.eligibility import NEEDS_REVIEW, Eligibility
 from hub.domain.episode import COMPLETED, DECEASED, EXPIRED, INELIGIBLE, OPEN, Episode
 from hub.domain.outcome import Outcome, raise_alert
 from hub.domain.plan import plan_steps, restricted_plan
+from hub.domain.processing import NOT_PRODUCTION, is_production
 from hub.domain.release import release_due, stop_steps, target_for
 from hub.domain.restrictions import restrictions_for
 from hub.domain.rules import TcmRules
@@ -62,7 +63,9 @@ def new_episode(episode_id: str, outcome: Outcome, event: dict[str, Any], discha
                                            rules.zone).isoformat(),
         visit_due_99496=visit_96.isoformat(), visit_due_99495=visit_95.isoformat(),
         med_rec_due=visit_96.isoformat(),  # TCM-5: by the visit, so by the earliest visit date
-        visit_numbers=(visit_number,) if visit_number else (), flags=verdict.flags)
+        visit_numbers=(visit_number,) if visit_number else (),
+        flags=verdict.flags if is_production(event.get("processing_id"))
+        else (*verdict.flags, NOT_PRODUCTION))
 
 
 def record_ineligible(outcome: Outcome, episode: Episode, now: datetime) -> Episode:

@@ -14,6 +14,7 @@ from typing import Any
 
 from hub.domain.episode import Contactable, Episode, PlannedStep
 from hub.domain.messages import OutreachCommand
+from hub.domain.processing import NOT_PRODUCTION
 from hub.domain.restrictions import restrictions_for
 from hub.domain.rules import TcmRules
 from hub.domain.templates import language_for, render, short_date
@@ -101,6 +102,8 @@ def release_due(episode: Episode, contactable: Contactable, rules: TcmRules,
         target = target_for(step.channel, contactable, rules)
         if now > datetime.fromisoformat(step.expires_at):
             step = replace(step, status="expired")
+        elif NOT_PRODUCTION in episode.flags:  # MSH-11 T/D: nobody is contacted
+            step = replace(step, status="skipped", reason=NOT_PRODUCTION)
         elif stopped := sorted(known & set(step.stop_when)):
             step = replace(step, status="cancelled", reason=stopped[0])
         elif not restrictions.allows(step.channel, step.purpose):

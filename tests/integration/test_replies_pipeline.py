@@ -141,3 +141,35 @@ async def test_a_reply_on_a_number_two_patients_share_reaches_both_flagged(
     for person in (EVA, FRED):
         [alert] = alerts(records, person, "unclassified_reply")
         assert alert["detail"]["shared_phone"] is True and alert["detail"]["reply_text"] == "2"
+
+
+async def test_a_training_discharge_is_acked_and_contacts_nobody(
+        kafka: servers.Kafka, worker: Worker) -> None:
+    """MSH-11: a T A03 over MLLP is AA'd and opens a test episode (TEST|key, flagged), and no
+    text is ever planned for it, while the production discharge sent after it is texted."""
+    trainee = Person("661005", "GRAY", "GIL", "19560505", "M", "(617) 555-0195")
+    real = Person("661006", "HALL", "HANA", "19570606", "F", "(617) 555-0196")
+    at = datetime(2026, 11, 23, 9, 30, tzinfo=NY)
+    client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
+    try:
+        for person, processing_id in ((trainee, "T"), (real, "P")):
+            ack = ack_summary(await client.send(adt(
+                "A03", person, control_id=f"MSH11{person.mrn}", at=at, disposition="01",
+                discharged_to="HOME", discharge_at=at, processing_id=processing_id)))
+            assert ack.startswith("AA"), ack
+    finally:
+        await client.close()
+    test_key = f"TEST|{key(trainee)}"
+    reader = TopicReader(kafka.bootstrap, [*TOPICS, "outreach.commands"])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: any(
+            a["patient_key"] == test_key and a["kind"] == "episode_opened"
+            for a in r["care.alerts"]) and welcomed(real)(r), timeout=90), worker.log_tail()
+    finally:
+        await reader.stop()
+    [opened] = [a for a in reader.records["care.alerts"]
+                if a["patient_key"] == test_key and a["kind"] == "episode_opened"]
+    assert "not_production" in opened["detail"]["flags"]
+    assert not [c for c in reader.records["outreach.commands"]
+                if c["patient_key"] in (test_key, key(trainee))]
