@@ -19,6 +19,7 @@ from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
 from hub.config import Settings
 from hub.domain.rules import rules_for_settings
+from hub.domain.templates import install_from
 
 
 def advertised_host(web_host: str) -> str:
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     topics = Topics.declare(app, settings.partitions)
     ingest.register(app, settings, clock)
     normalize.register(app, topics, settings)
+    install_from(settings.templates_dir)  # edited patient texts, checked with the rules
     rules = rules_for_settings(settings)  # once: the episodes agent and the API share them
     episodes_table = episodes.register(app, topics, settings, clock, rules)
     outreach.register(app, topics, settings, clock, outbound)

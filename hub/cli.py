@@ -59,6 +59,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="also measure MLLP ingest into Kafka (needs KAFKA_BOOTSTRAP_SERVERS)")
     bench.add_argument("--messages", type=int, default=4000)
 
+    texts = sub.add_parser("templates", help="patient texts")
+    texts_sub = texts.add_subparsers(dest="templates_command", required=True)
+    texts_check = texts_sub.add_parser(
+        "check", help="render and measure every patient text; exit 1 on a problem")
+    texts_check.add_argument("directory", nargs="?", type=Path,
+                             help="a folder of <language>.toml texts (default: those in use)")
+    texts_check.add_argument("--practice", help="default: HUB_PRACTICE_NAME")
+    texts_check.add_argument("--callback", help="default: HUB_CALLBACK_NUMBER")
+
     replay = sub.add_parser("replay", help="ingest HL7 files into Kafka (same path as MLLP)")
     replay.add_argument("files", nargs="+", type=Path)
     dead = sub.add_parser("deadletters", help="dead letters")
@@ -97,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     out=sys.stdout, zone_for=settings.zone_for,
                     phone_region=settings.phone_region))
             return status
+        if args.command == "templates":
+            return _templates(args)
         if args.command in ("simulate", "tcm"):
             return _dry_run(args)
         if args.command == "send":
@@ -125,9 +136,11 @@ async def _replay(args: argparse.Namespace) -> int:
 def _dry_run(args: argparse.Namespace) -> int:
     from hub.config import Settings
     from hub.domain.rules import rules_for_settings
+    from hub.domain.templates import install_from
     from hub.simulate import preview, print_json_lines, read_replies, simulate
 
     settings = Settings.from_env()
+    install_from(settings.templates_dir)
     rules_for = rules_for_settings(settings)
     for feed in args.files if args.command == "tcm" else args.feeds:
         if not feed.is_file():
@@ -141,6 +154,22 @@ def _dry_run(args: argparse.Namespace) -> int:
                               phone_region=settings.phone_region, days=args.days,
                               start=args.start, replies=replies), sys.stdout)
     return 0
+
+
+def _templates(args: argparse.Namespace) -> int:
+    from hub.config import Settings
+    from hub.domain.templates import install_from
+    from hub.templates_command import templates_check
+
+    settings = Settings.from_env()
+    directory = args.directory
+    if directory is None:
+        install_from(settings.templates_dir)  # what the worker would use
+    elif not directory.is_dir():
+        raise ConfigError(f"{directory}: not a folder of <language>.toml texts")
+    practice = settings.practice_name if args.practice is None else args.practice
+    callback = settings.callback_number if args.callback is None else args.callback
+    return templates_check(directory, practice, callback, out=sys.stdout, err=sys.stderr)
 
 
 def _worker(loglevel: str) -> int:

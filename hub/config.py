@@ -175,6 +175,7 @@ class Settings:
     kafka_idempotence: bool = True  # the embedded demo broker has no idempotent producers
     # MSH-11 T/D messages: "record" (kept apart, nobody contacted) or "refuse" (AR at the door)
     non_production: str = "record"
+    templates_dir: str | None = None  # HUB_TEMPLATES_DIR: edited patient texts (<lang>.toml)
     clock_start: datetime | None = None  # worker clock starts here (rehearsals, tests)
     # HUB_FACILITY_RULES: per-facility rule overrides (hub.domain.rules_file), "*" for all
     facility_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -239,6 +240,7 @@ class Settings:
                 "false", "0", "no"),
             facility_rules=_facility_rules(env.get("HUB_FACILITY_RULES", "")),
             non_production=non_production,
+            templates_dir=env.get("HUB_TEMPLATES_DIR") or None,
         )
 
     def require_sender(self) -> None:

@@ -69,8 +69,9 @@ class TwilioOutbound:
 
     async def send_sms(self, to: str, body: str, *, status_callback: str | None) -> Receipt:
         extra: dict[str, Any] = {"status_callback": status_callback} if status_callback else {}
+        # SmartEncoded: Twilio folds a stray curly quote or dash to GSM-7 (one segment, MSG-1)
         message = await _answered(self._client.messages.create_async(
-            to=to, body=body, **self._sender, **extra))
+            to=to, body=body, smart_encoded=True, **self._sender, **extra))
         return Receipt(str(message.sid), str(message.status))
 
     async def place_call(self, to: str, script: CallScript, *, status_callback: str | None

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.domain.calendar import BusinessCalendar
-from hub.domain.templates import check_templates
+from hub.domain.template_check import check_templates
 from hub.errors import ConfigError
 
 # ADT-5: PD1-11 publicity codes (table 0215) -> what they forbid. 01 = no reminder/recall,

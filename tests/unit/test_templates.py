@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.domain.replies import VOICE_KEYS
+from hub.domain.template_check import check_templates
 from hub.domain.templates import (
     SMS_LIMIT,
     TEMPLATES,
     VOICE_WORD_LIMIT,
-    check_templates,
     language_for,
     render,
     short_date,
