@@ -46,7 +46,7 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]
         if (http.content_length or 0) > MAX_FORM_BYTES:
             return None, view.json({"error": "payload too large"}, status=413)
         form = {k: str(v) for k, v in (await request.post()).items()}
-        url = checker.url_for(http.path_qs, str(request.url))
+        url = checker.url_for(http.raw_path, f"{http.scheme}://{http.host}")
         if not checker.valid(url, form, request.headers.get("X-Twilio-Signature")):
             refused[http.path] += 1
             log.warning("webhook.bad_signature", path=http.path, refused=refused[http.path])

@@ -19,8 +19,12 @@ class SignatureChecker:
         self._validator = RequestValidator(auth_token)
         self._public_url = public_url.rstrip("/") if public_url else None
 
-    def url_for(self, path_qs: str, request_url: str) -> str:
-        return f"{self._public_url}{path_qs}" if self._public_url else request_url
+    def url_for(self, raw_path_qs: str, origin: str) -> str:
+        """The URL Twilio signed: the public URL (else the request's ``origin``, scheme and
+        host) and the path and query exactly as they came on the request line. A decoded
+        form would not do: the hub's callback URLs carry ``command_id=ep-1%3Astep``, and
+        ``%3A`` read back as ``:`` no longer matches the signature."""
+        return f"{self._public_url or origin.rstrip('/')}{raw_path_qs}"
 
     def valid(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
         if not signature:

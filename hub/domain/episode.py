@@ -72,6 +72,10 @@ class Episode:
     alert_severity: dict[str, str] = field(default_factory=dict)  # kind -> its severity
     # kind -> how many times the open alert was sent (raised, then each update, e.g. a reply)
     alert_revisions: dict[str, int] = field(default_factory=dict)
+    # MSG-6: numbers the provider said cannot take texts (a landline: calls go instead) or
+    # calls; one in both leaves the patient unreachable there, and a person is told
+    no_texts: tuple[str, ...] = ()
+    no_calls: tuple[str, ...] = ()
     timeline: tuple[dict[str, Any], ...] = ()
 
     @property

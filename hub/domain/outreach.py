@@ -176,7 +176,8 @@ def _handed_off(state: PhoneState, command_id: str, entry: LedgerEntry, sid: str
     state = replace(state, sent_at=recent if is_answer(command_id) else (*recent, at))
     return state.with_entry(command_id, replace(
         entry, status=PROVIDER_TO_LEDGER.get(status, "sent"), provider_sid=sid,
-        provider_status=known, updated_at=now, reason=None, command=None))
+        provider_status=known, updated_at=now, reason=None, command=None,
+        handed_off_at=None if is_answer(command_id) else at))
 
 
 class FailureKind(StrEnum):
@@ -277,9 +278,26 @@ def apply_status(state: PhoneState, provider_sid: str, status: str, now: datetim
         state = opt_out(state, now, via="provider_21610")
     if entry.provider_status is not None and PROVIDER_RANK[entry.provider_status] >= rank:
         return state
+    state = _uncount_if_never_received(state, entry, status, error_code)
     return state.with_entry(found, replace(
         entry, status=PROVIDER_TO_LEDGER[status], provider_status=status, updated_at=now,
         last_error_code=error_code if error_code is not None else entry.last_error_code))
+
+
+def _uncount_if_never_received(state: PhoneState, entry: LedgerEntry, status: str,
+                               error_code: int | None) -> PhoneState:
+    """A text the carrier could not deliver because the number takes none (30006 landline,
+    30003 handset unreachable) or is no number (21211, 21612) reached nobody: it no longer
+    counts for the caps (MSG-1), so the call that replaces it can go the same day."""
+    never = {FailureKind.NOT_SMS_CAPABLE, FailureKind.UNREACHABLE, FailureKind.INVALID_NUMBER,
+             FailureKind.UNROUTABLE}
+    if status not in ("undelivered", "failed") or error_code is None or \
+            classify_failure(error_code) not in never or entry.handed_off_at is None:
+        return state
+    sent = list(state.sent_at)
+    if entry.handed_off_at in sent:
+        sent.remove(entry.handed_off_at)
+    return replace(state, sent_at=tuple(sent))
 
 
 def reconcile(state: PhoneState, command_id: str, *, provider_sid: str | None,

@@ -12,6 +12,7 @@ from hub.domain.billing import HUB
 from hub.domain.episode import Episode, PatientRecord
 from hub.domain.outcome import Outcome, clear_alerts, raise_alert
 from hub.domain.phone_state import is_answer
+from hub.domain.reachability import after_failure
 from hub.domain.release import stop_steps
 from hub.domain.rules import TcmRules
 
@@ -43,7 +44,7 @@ def apply_outreach_event(record: PatientRecord | None, event: dict[str, Any], *,
         outcome.save(episode.noted(now, "answered_patient", str(event.get("command_id")),
                                    status=event["status"]))
     else:
-        outcome.save(_result(episode, event))
+        outcome.save(after_failure(outcome, _result(episode, event), event, rules, now))
     return outcome
 
 

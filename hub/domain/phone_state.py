@@ -56,6 +56,8 @@ class LedgerEntry:
     command: dict[str, Any] | None = None
     # A cancel that came while the send was in doubt: if the provider never got it, it never goes
     cancel_requested: bool = False
+    # when it was handed to the provider, as counted in ``PhoneState.sent_at`` for the caps
+    handed_off_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"status": self.status, "channel": self.channel,
@@ -63,7 +65,8 @@ class LedgerEntry:
                 "provider_status": self.provider_status, "attempts": self.attempts,
                 "last_error_code": self.last_error_code,
                 "deferred_until": _iso(self.deferred_until), "reason": self.reason,
-                "command": self.command, "cancel_requested": self.cancel_requested}
+                "command": self.command, "cancel_requested": self.cancel_requested,
+                "handed_off_at": _iso(self.handed_off_at)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LedgerEntry:
@@ -75,7 +78,8 @@ class LedgerEntry:
                    last_error_code=data.get("last_error_code"),
                    deferred_until=_parse(data.get("deferred_until")),
                    reason=data.get("reason"), command=data.get("command"),
-                   cancel_requested=data.get("cancel_requested", False))
+                   cancel_requested=data.get("cancel_requested", False),
+                   handed_off_at=_parse(data.get("handed_off_at")))
 
 
 @dataclass(frozen=True)

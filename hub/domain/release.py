@@ -24,6 +24,7 @@ from hub.errors import ConfigError
 # common, so unknown comes next; a PH may still be a mobile mislabelled (and takes the call if
 # not). FX, BP, Internet: never.
 EQUIPMENT_RANK = {"CP": 0, "": 1, "PH": 2}
+FALLBACK_TEMPLATE = "voice_call"  # a text to a number that takes none goes as this call
 # XTN-2 use: the patient's own numbers before work or emergency ones
 USE_RANK = {"PRN": 0, "ORN": 1, "VHN": 2, "": 3, "WPN": 4, "ASN": 5, "EMR": 6}
 
@@ -56,6 +57,20 @@ def _best(phones: Iterable[dict[str, Any]]) -> str | None:
               for index, p in enumerate(phones)
               if p.get("e164") and (p.get("equipment") or "").upper() in EQUIPMENT_RANK]
     return min(usable)[3] if usable else None
+
+
+def as_channel(step: PlannedStep, episode: Episode) -> PlannedStep | None:
+    """The step as it can reach its number (MSG-6, ``hub.domain.reachability``): a text to a
+    number that takes no texts becomes a call; None when the number takes neither."""
+    if step.to is None:
+        return step
+    if step.to in episode.no_texts and step.to in episode.no_calls:
+        return None
+    if step.channel == "sms" and step.to in episode.no_texts:
+        return replace(step, channel="voice", template=FALLBACK_TEMPLATE, reason="no_texts")
+    if step.channel == "voice" and step.to in episode.no_calls:
+        return None
+    return step
 
 
 def command_for(episode: Episode, step: PlannedStep, contactable: Contactable, rules: TcmRules,
@@ -100,6 +115,7 @@ def release_due(episode: Episode, contactable: Contactable, rules: TcmRules,
         if step.status != "planned" or datetime.fromisoformat(step.not_before) > now:
             continue
         target = target_for(step.channel, contactable, rules)
+        reachable = as_channel(replace(step, to=target.to), episode) if target else step
         if now > datetime.fromisoformat(step.expires_at):
             step = replace(step, status="expired")
         elif NOT_PRODUCTION in episode.flags:  # MSH-11 T/D: nobody is contacted
@@ -110,7 +126,10 @@ def release_due(episode: Episode, contactable: Contactable, rules: TcmRules,
             step = replace(step, status="skipped", reason=",".join(restrictions.flags))
         elif target is None:
             step = replace(step, status="skipped", reason="no_reachable_phone")
+        elif reachable is None:  # MSG-6: the provider said this number takes neither
+            step = replace(step, status="skipped", reason="unreachable")
         else:
+            step = replace(reachable, to=None)  # a text to a landline goes as a call
             try:
                 commands.append(command_for(episode, step, contactable, rules, target))
                 step = replace(step, status="released", to=target.to)

@@ -173,3 +173,35 @@ async def test_a_training_discharge_is_acked_and_contacts_nobody(
     assert "not_production" in opened["detail"]["flags"]
     assert not [c for c in reader.records["outreach.commands"]
                 if c["patient_key"] in (test_key, key(trainee))]
+
+
+async def test_a_landline_callback_turns_the_text_into_a_call(kafka: servers.Kafka,
+                                                              worker: Worker) -> None:
+    """MSG-6: Twilio reports the welcome text undelivered with 30006 (a landline) in a signed
+    status callback: the episode places the call instead, through Twilio's contract."""
+    import aiohttp
+    from yarl import URL
+
+    from hub.adapters.twilio_webhooks import SignatureChecker
+    from tests.integration.worker import AUTH_TOKEN
+
+    landline = Person("661007", "PARK", "IDA", "19580707", "F", "(617) 555-0197")
+    await discharge(worker, landline)
+    records = await wait_for(kafka, worker, welcomed(landline))
+    [sent] = [e for e in records["outreach.events"] if e["patient_key"] == key(landline)
+              and e["kind"] == "send_result" and e["status"] == "sent"]
+    url = (f"http://127.0.0.1:{worker.web_port}/twilio/status?command_id="
+           + sent["command_id"].replace(":", "%3A"))
+    form = {"MessageSid": sent["provider_sid"], "MessageStatus": "undelivered",
+            "ErrorCode": "30006", "To": "+16175550197", "From": "+16175550100"}
+    async with aiohttp.ClientSession() as session:  # sent as written, as Twilio sends it
+        answer = await session.post(URL(url, encoded=True), data=form, headers={
+            "X-Twilio-Signature": SignatureChecker(AUTH_TOKEN, None).sign(url, form)})
+        assert answer.status == 204
+    call_id = sent["command_id"] + ":voice"
+    records = await wait_for(kafka, worker, lambda r: any(
+        e["command_id"] == call_id and e["kind"] == "send_result" for e in r["outreach.events"]))
+    [placed] = [e for e in records["outreach.events"] if e["command_id"] == call_id
+                and e["kind"] == "send_result"]
+    assert (placed["channel"], placed["status"]) == ("voice", "sent"), placed
+    assert placed["provider_sid"].startswith("CA")

@@ -218,10 +218,13 @@ async def test_signed_reply_escalates_and_forged_webhook_is_refused(
     await reader.start()
     try:
         assert await reader.wait_until(lambda r: any(
-            a["kind"] == "urgent_reply" for a in r["care.alerts"]), timeout=60), worker.log_tail()
+            a["kind"] == "urgent_reply" and a["patient_key"] == "GENHOSP|558812"
+            for a in r["care.alerts"]), timeout=60), worker.log_tail()
     finally:
         await reader.stop()
-    [alert] = [a for a in reader.records["care.alerts"] if a["kind"] == "urgent_reply"]
+    # the broker is shared by the suite: this test's patient only
+    [alert] = [a for a in reader.records["care.alerts"] if a["kind"] == "urgent_reply"
+               and a["patient_key"] == "GENHOSP|558812"]
     assert alert["patient_key"] == "GENHOSP|558812" and alert["severity"] == "urgent"
     assert alert["detail"]["reply_text"] == "1"
 

@@ -27,7 +27,19 @@ def test_forged_or_altered_requests_are_refused() -> None:
 def test_public_url_replaces_the_internal_one() -> None:
     """Behind a proxy the signature is over the public URL Twilio called."""
     checker = SignatureChecker("token", "https://hub.example.org/")
-    assert checker.url_for("/twilio/sms", "http://10.0.0.5:6066/twilio/sms") == URL
+    assert checker.url_for("/twilio/sms", "http://10.0.0.5:6066") == URL
+
+
+def test_the_signed_url_keeps_the_query_as_twilio_called_it() -> None:
+    """MSG-6: a callback URL the hub made with command_id=ep-1%3Astep is signed by Twilio as
+    written; the check uses the raw request line, so the encoded colon still matches."""
+    checker = SignatureChecker("token", None)
+    url = "http://10.0.0.5:6066/twilio/status?command_id=ep-1%3Awelcome_sms"
+    signature = checker.sign(url, FORM)
+    rebuilt = checker.url_for("/twilio/status?command_id=ep-1%3Awelcome_sms",
+                              "http://10.0.0.5:6066")
+    assert checker.valid(rebuilt, FORM, signature)
+    assert not checker.valid(rebuilt.replace("%3A", ":"), FORM, signature)
 
 
 def test_form_posts_become_inbound_records() -> None:
