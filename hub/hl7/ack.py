@@ -12,6 +12,7 @@ from hub.errors import Hl7Error
 from hub.hl7.charset import CODECS
 from hub.hl7.header import MessageHeader
 from hub.hl7.parse import Encoding
+from hub.hl7.scope import SUPPORTED_VERSIONS
 
 ENHANCED = {"AA": "CA", "AE": "CE", "AR": "CR"}
 # HL7 table 0357 codes for the hub's error codes
@@ -45,13 +46,19 @@ def _escape(text: str, enc: Encoding) -> str:
     return out.replace("\r", " ").replace("\n", " ")
 
 
+def ack_version(version: str | None) -> str:
+    """The sender's MSH-12 when it is a release the hub speaks, else 2.5 (ADT-9): an AR to a
+    2.9 message written as 2.9 is one some engines (HAPI 2.6) cannot even parse."""
+    return version if version and version in SUPPORTED_VERSIONS else "2.5"
+
+
 def build_ack(header: MessageHeader | None, code: str, *, now: datetime, control_id: str,
               error: Hl7Error | None = None) -> bytes:
     enc = header.encoding if header else Encoding()
     f = enc.field
     if header is not None and header.enhanced_mode:
         code = ENHANCED.get(code, code)
-    version = (header.version if header and header.version else "2.5")
+    version = ack_version(header.version if header else None)
     trigger = header.trigger if header else ""
     codec = CODECS.get(header.charset) if header and header.charset else None
     fields = [

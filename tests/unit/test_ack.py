@@ -135,3 +135,17 @@ def test_hub_send_reads_an_ack_in_the_character_set_it_declares() -> None:
     error = Hl7Error("DO\u00c9 is not a segment", code="bad_segment_id", location="PID")
     raw = build_ack(read_header(LATIN1), "AE", now=NOW, control_id="A", error=error)
     assert "DO\u00c9 is not a segment" in ack_summary(raw)
+
+
+def test_an_ar_to_an_unsupported_version_is_written_in_one_the_hub_speaks() -> None:
+    """ADT-9: a 2.9 message is refused AR in a 2.5 ACK that any engine (and hl7apy) parses;
+    a supported version is echoed as sent."""
+    for version, answered in (("2.9", "2.5"), ("3.0", "2.5"), ("2.5^USA", "2.5"),
+                              ("2.3.1", "2.3.1"), ("2.8.2", "2.8.2")):
+        raw = ORIGINAL.replace(b"|P|2.5", b"|P|" + version.encode())
+        error = Hl7Error("MSH-12 version not supported", code="unsupported_version",
+                         location="MSH-12", ack_code="AR")
+        ack = build_ack(read_header(raw), "AR", now=NOW, control_id="ACK9", error=error)
+        assert ack.split(b"\r")[0].split(b"|")[11] == answered.encode()
+        if answered == "2.5":
+            assert parsed(ack).msa.msa_1.value == "AR"
