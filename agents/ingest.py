@@ -32,7 +32,8 @@ def register(app: faust.App, settings: Settings, clock: Clock) -> None:
         def __init__(self, *args: Any, **kwargs: Any):
             super().__init__(*args, **kwargs)
             self.sink = KafkaSink(settings.kafka_bootstrap,
-                                  idempotent=settings.kafka_idempotence)
+                                  idempotent=settings.kafka_idempotence,
+                                  write_timeout=settings.broker_write_timeout)
             self.ingestor = Ingestor(
                 self.sink, clock, zone_for=settings.zone_for, phone_region=settings.phone_region,
                 refuse_non_production=settings.non_production == "refuse")

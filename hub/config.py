@@ -77,6 +77,13 @@ def _float(env: Mapping[str, str], variable: str, default: float) -> float:
         raise ConfigError(f"{variable}: expected a number of seconds, got {raw!r}") from exc
 
 
+def _positive(env: Mapping[str, str], variable: str, default: float) -> float:
+    value = _float(env, variable, default)
+    if not 0 < value <= 600:
+        raise ConfigError(f"{variable}: expected seconds between 0 and 600, got {value:g}")
+    return value
+
+
 def _instant(env: Mapping[str, str], variable: str) -> datetime | None:
     raw = env.get(variable)
     if not raw:
@@ -175,6 +182,7 @@ class Settings:
     kafka_idempotence: bool = True  # the embedded demo broker has no idempotent producers
     # MSH-11 T/D messages: "record" (kept apart, nobody contacted) or "refuse" (AR at the door)
     non_production: str = "record"
+    broker_write_timeout: float = 5.0  # seconds before ingest answers AR (broker gone)
     templates_dir: str | None = None  # HUB_TEMPLATES_DIR: edited patient texts (<lang>.toml)
     clock_start: datetime | None = None  # worker clock starts here (rehearsals, tests)
     # HUB_FACILITY_RULES: per-facility rule overrides (hub.domain.rules_file), "*" for all
@@ -241,6 +249,8 @@ class Settings:
             facility_rules=_facility_rules(env.get("HUB_FACILITY_RULES", "")),
             non_production=non_production,
             templates_dir=env.get("HUB_TEMPLATES_DIR") or None,
+            broker_write_timeout=_positive(env, "HUB_BROKER_WRITE_TIMEOUT",
+                                           cls.broker_write_timeout),
         )
 
     def require_sender(self) -> None:

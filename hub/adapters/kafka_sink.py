@@ -3,7 +3,11 @@ returns is on every in-sync replica and a retried write is not stored twice.
 
 A broker that cannot be reached when the sink starts does not take the listener down with it:
 each write tries to connect again, and until one succeeds it raises ``BrokerUnavailable``, which
-the sender gets as AR (resend unchanged)."""
+the sender gets as AR (resend unchanged). Every write has a deadline (``write_timeout``,
+``HUB_BROKER_WRITE_TIMEOUT``): a broker that stops answering after start-up (stopped, paused,
+cut off) gets the sender an AR within seconds, not after the outage, and the connection stays
+usable. The record may still reach the broker later, when it is back: the sender's resend is
+then a duplicate, which normalize's dedupe (ADT-1) absorbs."""
 
 from __future__ import annotations
 
@@ -22,10 +26,11 @@ MAX_REQUEST_BYTES = MAX_RECORD_BYTES  # the largest request the producer sends
 
 class KafkaSink:
     def __init__(self, bootstrap: str, *, idempotent: bool = True,
-                 request_timeout_ms: int = 10_000):
+                 request_timeout_ms: int = 10_000, write_timeout: float = 5.0):
         # idempotent=False only for brokers without InitProducerId (the demo's embedded Tansu)
         self._bootstrap, self._idempotent = bootstrap, idempotent
         self._request_timeout_ms = request_timeout_ms
+        self._write_timeout = write_timeout
         self._producer: AIOKafkaProducer | None = None
         self._connecting = asyncio.Lock()
 
@@ -51,6 +56,13 @@ class KafkaSink:
             await producer.stop()
 
     async def write(self, topic: str, key: str, value: dict[str, Any]) -> None:
+        try:
+            await asyncio.wait_for(self._write(topic, key, value), self._write_timeout)
+        except TimeoutError as exc:
+            raise BrokerUnavailable(f"Kafka did not acknowledge the write within "
+                                    f"{self._write_timeout:g} s") from exc
+
+    async def _write(self, topic: str, key: str, value: dict[str, Any]) -> None:
         if self._producer is None:
             await self.start()
         assert self._producer is not None

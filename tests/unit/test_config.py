@@ -120,3 +120,10 @@ def test_calendar_settings_reach_the_deadlines() -> None:
                         rules=rules_for_settings(settings)("GEN")).record.episodes[0]
     assert episode.contact_due.startswith("2026-11-27")  # Thu, Fri
     assert (episode.visit_due_99496, episode.visit_due_99495) == ("2026-12-01", "2026-12-08")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "601"])
+def test_a_wrong_broker_write_timeout_stops_the_start(value: str) -> None:
+    """ADT-9: HUB_BROKER_WRITE_TIMEOUT is seconds in (0, 600], else the start stops naming it."""
+    with pytest.raises(ConfigError, match="HUB_BROKER_WRITE_TIMEOUT"):
+        Settings.from_env({"HUB_BROKER_WRITE_TIMEOUT": value})

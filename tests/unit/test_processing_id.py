@@ -117,3 +117,4 @@ def test_a_wrong_setting_stops_the_start_naming_it() -> None:
     """Bad input: a wrong value is a ConfigError naming the variable."""
     with pytest.raises(ConfigError, match="HUB_NON_PRODUCTION"):
         Settings.from_env({"HUB_NON_PRODUCTION": "ignore"})
+

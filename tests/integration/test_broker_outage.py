@@ -1,0 +1,90 @@
+"""A broker that stops answering after start-up (ADT-9, issue 9 item 3): the sender gets AR
+within the write deadline, not after the outage, on a connection that stays usable; once the
+broker is back the resend is AA and the message is acted on once. The broker here is the test's
+own (SIGSTOP would freeze every other test's), stopped and resumed by its PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hub.adapters.mllp_client import MllpClient
+from hub.feed import Person, adt
+from hub.sendfiles import ack_summary
+from hub.topic_reader import TopicReader
+from tests.integration import servers
+from tests.integration.worker import Worker, start_worker
+
+NY = ZoneInfo("America/New_York")
+CLOCK_START = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
+AT = datetime(2026, 11, 23, 9, 30, tzinfo=NY)
+ACK_WAIT = 20.0  # seconds the test's client waits for any ACK: a bound, not a measurement
+
+
+@pytest.fixture(scope="module")
+def own_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Kafka]:
+    broker = servers.start_kafka(Path(tmp_path_factory.mktemp("outage-kafka")))
+    yield broker
+    os.kill(broker.process.pid, signal.SIGCONT)  # never leave it frozen
+    broker.stop()
+
+
+@pytest.fixture(scope="module")
+def worker(own_kafka: servers.Kafka, prism: servers.Prism,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+    running = start_worker(own_kafka, prism, Path(tmp_path_factory.mktemp("outage-worker")),
+                           clock_start=CLOCK_START.isoformat(), app_id="tcm-hub-outage",
+                           extra_env={"HUB_BROKER_WRITE_TIMEOUT": "2"})
+    yield running
+    running.stop()
+
+
+def discharge(mrn: str, control_id: str) -> bytes:
+    person = Person(mrn, "STONE", "AVA", "19600101", "F", "(617) 555-0181")
+    return adt("A03", person, control_id=control_id, at=AT, disposition="01",
+               discharged_to="HOME", discharge_at=AT)
+
+
+async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is_doubled(
+        own_kafka: servers.Kafka, worker: Worker) -> None:
+    """ADT-9: with Kafka SIGSTOPped, each message on an open connection is answered AR
+    (broker_unavailable) within the write deadline and the connection stays usable; after
+    SIGCONT the resend is AA, and the discharge is normalized exactly once (ADT-1 dedupe)."""
+    client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
+    try:
+        warm = ack_summary(await client.send(discharge("880001", "OUT0001")))
+        assert warm.startswith("AA"), warm
+        os.kill(own_kafka.process.pid, signal.SIGSTOP)
+        try:
+            for attempt in range(2):  # the same connection answers each message
+                ack = ack_summary(await client.send(discharge("880002", "OUT0002"),
+                                                    timeout=ACK_WAIT))
+                assert ack.startswith("AR OUT0002"), (attempt, ack)
+                assert "broker_unavailable" in ack
+        finally:
+            os.kill(own_kafka.process.pid, signal.SIGCONT)
+        for _resend in range(10):  # the sender resends until the hub has it
+            ack = ack_summary(await client.send(discharge("880002", "OUT0002"), timeout=ACK_WAIT))
+            if ack.startswith("AA"):
+                break
+        assert ack.startswith("AA OUT0002"), ack
+    finally:
+        await client.close()
+    reader = TopicReader(own_kafka.bootstrap, ["adt.events", "care.alerts"])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: any(
+            a["patient_key"] == "GENHOSP|880002" and a["kind"] == "episode_opened"
+            for a in r["care.alerts"]), timeout=90), worker.log_tail()
+    finally:
+        await reader.stop()
+    events = [e for e in reader.records["adt.events"] if e["control_id"] == "OUT0002"]
+    opened = [a for a in reader.records["care.alerts"]
+              if a["patient_key"] == "GENHOSP|880002" and a["kind"] == "episode_opened"]
+    assert (len(events), len(opened)) == (1, 1)
