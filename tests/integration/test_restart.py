@@ -85,8 +85,13 @@ async def test_killed_worker_is_replaced_without_losing_the_episode(
         alerts = await alerts_until(kafka, ["episode_opened", "readmission"])
     finally:
         second.stop()
-    assert [a["kind"] for a in alerts].count("episode_opened") == 1
-    assert [a["kind"] for a in alerts].count("readmission") == 1
+    # At-least-once (README): a kill between an alert reaching Kafka and the episode's
+    # changelog record may deliver the same alert again after the restart, under the same
+    # alert_id and revision, which a consumer dedupes by; never a second alert (a second
+    # episode, a second readmission) with an id of its own.
+    for kind in ("episode_opened", "readmission"):
+        sent = {(a["alert_id"], a.get("revision", 1)) for a in alerts if a["kind"] == kind}
+        assert len(sent) == 1, (kind, sent)
 
 
 pytestmark = pytest.mark.integration
