@@ -21,6 +21,9 @@ from typing import Any
 
 import faust
 
+from hub.logs import get_logger
+
+log = get_logger("agents.due")
 CHUNK = 5_000  # keys between two yields to the event loop during a rebuild
 
 
@@ -31,6 +34,7 @@ class DueIndex:
         self._assignment: frozenset[Any] | None = None
         # set() calls made while a rebuild yields: newer than what the rebuild read, they win
         self._during_rebuild: dict[str, float | None] | None = None
+        self.skipped = 0  # records whose due time could not be read (logged, counted)
 
     def __len__(self) -> int:
         return len(self._due)
@@ -62,7 +66,13 @@ class DueIndex:
         self._during_rebuild = {}
         try:
             for count, (key, stored) in enumerate(items, start=1):
-                at = next_due(stored)
+                try:
+                    at = next_due(stored)
+                except Exception as exc:  # one bad record must not stop every deadline
+                    self.skipped += 1
+                    log.warning("due.unreadable_record", error=type(exc).__name__,
+                                count=self.skipped)
+                    continue
                 if at is not None:
                     due[key] = at.timestamp()
                 if count % CHUNK == 0:

@@ -128,8 +128,11 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
     async def episode_ticks() -> None:
         """Timers never write tables: find due patients in this worker's partitions and send a
         tick through Kafka to the agent that owns them."""
-        await due.track(app, due_at, lambda seconds: datetime.fromtimestamp(seconds, UTC))
-        for key in due.pop_due(clock.now()):
-            await topics.episode_ticks.send(key=key, value={"tick": "due"})
+        try:
+            await due.track(app, due_at, lambda seconds: datetime.fromtimestamp(seconds, UTC))
+            for key in due.pop_due(clock.now()):
+                await topics.episode_ticks.send(key=key, value={"tick": "due"})
+        except Exception:  # a timer that raises takes the worker down: log, look again
+            log.exception("episodes.timer_error")
 
     return table

@@ -95,10 +95,19 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
 
     @app.timer(settings.tick_interval)
     async def outreach_ticks() -> None:
-        await due.track(app, _DeferredSends(phones), lambda at: at)
-        for item in due.pop_due(clock.now()):
-            phone, command_id = item.split("\x00", 1)
-            await topics.outreach_ticks.send(key=phone, value={"command_id": command_id})
+        try:
+            await due.track(app, _DeferredSends(phones), _as_time)
+            for item in due.pop_due(clock.now()):
+                phone, command_id = item.split("\x00", 1)
+                await topics.outreach_ticks.send(key=phone, value={"command_id": command_id})
+        except Exception:  # a timer that raises takes the worker down: log, look again
+            log.exception("outreach.timer_error")
+
+
+def _as_time(value: Any) -> datetime:
+    if not isinstance(value, datetime):
+        raise TypeError("an unreadable ledger entry")
+    return value
 
 
 class _DeferredSends:
@@ -109,13 +118,26 @@ class _DeferredSends:
     def __init__(self, phones: Any):
         self._phones = phones
 
-    def items(self) -> Iterator[tuple[str, datetime]]:
+    def items(self) -> Iterator[tuple[str, Any]]:
+        """(key, due time); a ledger entry that cannot be read is handed on as it is, for the
+        index to count and skip, so one bad entry never hides the others' deadlines."""
         for phone, stored in self._phones.items():
             for command_id, data in stored["ledger"].items():
-                if data["status"] == "deferred" and data.get("deferred_until"):
-                    yield (f"{phone}\x00{command_id}",
-                           datetime.fromisoformat(data["deferred_until"]))
-                elif data["status"] in IN_FLIGHT:
-                    entry = LedgerEntry.from_dict(data)
-                    if awaiting_reconcile(entry):
-                        yield f"{phone}\x00{command_id}", reconcile_at(entry)
+                key = f"{phone}\x00{command_id}"
+                try:
+                    at = _due_time(data)
+                except (KeyError, TypeError, ValueError):
+                    yield key, data
+                    continue
+                if at is not None:
+                    yield key, at
+
+
+def _due_time(data: dict[str, Any]) -> datetime | None:
+    if data["status"] == "deferred" and data.get("deferred_until"):
+        return datetime.fromisoformat(data["deferred_until"])
+    if data["status"] in IN_FLIGHT:
+        entry = LedgerEntry.from_dict(data)
+        if awaiting_reconcile(entry):
+            return reconcile_at(entry)
+    return None

@@ -92,3 +92,22 @@ async def test_a_time_set_while_the_index_rebuilds_is_not_lost() -> None:
     await asyncio.gather(index.rebuild(iter(items), lambda at: at), agent())
     assert index.pop_due(T0 + timedelta(minutes=2)) == ["k1"]
     assert len(index) == 3 * CHUNK - 2
+
+
+def test_one_unreadable_record_never_hides_the_other_deadlines() -> None:
+    """Timers never crash (issue 9): a record whose due time cannot be read is counted and
+    skipped; the others are indexed."""
+    from agents.outreach import _as_time, _DeferredSends
+
+    at = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    phones = {
+        "+16175550101": {"ledger": {"E1:welcome_sms": {"status": "deferred",
+                                                       "deferred_until": at.isoformat()}}},
+        "+16175550102": {"ledger": {"E2:welcome_sms": {"status": "deferred",
+                                                       "deferred_until": "not a time"},
+                                    "E2:checkin": {"no": "status"}}},
+    }
+    index = DueIndex()
+    asyncio.run(index.rebuild(_DeferredSends(phones).items(), _as_time))
+    assert index.pop_due(at) == ["+16175550101\x00E1:welcome_sms"]
+    assert index.skipped == 2
