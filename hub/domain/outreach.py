@@ -187,9 +187,9 @@ class FailureKind(StrEnum):
     UNROUTABLE = "unroutable"  # 21612
     UNREACHABLE = "unreachable"  # 30003 handset off / 30006 landline: final for SMS
     REJECTED = "rejected"  # any other refusal from the provider: final
-    RETRIABLE = "retriable"  # 20429, HTTP 429, HTTP 5xx: back off and retry
+    RETRIABLE = "retriable"  # 20429, HTTP 429: back off and retry
     RETRIES_EXHAUSTED = "retries_exhausted"
-    UNKNOWN = "unknown"  # no code and no HTTP answer: the provider may have it (in doubt)
+    UNKNOWN = "unknown"  # no answer, or a 5xx: the provider may have it (in doubt, looked up)
 
 
 FINAL_CODES = {21211: FailureKind.INVALID_NUMBER, 21614: FailureKind.NOT_SMS_CAPABLE,
@@ -211,10 +211,10 @@ def classify_failure(error_code: int | None, http_status: int | None = None) -> 
     """MSG-6: which provider errors are final, which are worth a retry."""
     if error_code in FINAL_CODES:
         return FINAL_CODES[error_code]
-    if error_code in (20429, 429) or http_status == 429 or (http_status or 0) >= 500:
-        return FailureKind.RETRIABLE
-    if error_code is None and http_status is None:
-        return FailureKind.UNKNOWN
+    if error_code in (20429, 429) or http_status == 429:
+        return FailureKind.RETRIABLE  # refused before anything was created: back off, retry
+    if (error_code is None and http_status is None) or (http_status or 0) >= 500:
+        return FailureKind.UNKNOWN  # a timeout or a 5xx: Twilio may have created it (in doubt)
     return FailureKind.REJECTED
 
 

@@ -116,8 +116,12 @@ def replies_behind(episode: Episode, kind: str, count: int | None = None
 
 
 def _result(episode: Episode, event: dict[str, Any]) -> Episode:
-    """One attempt entry per command, updated in place as its statuses arrive."""
+    """One attempt entry per command, updated in place as its statuses arrive. A redelivered
+    command the ledger refused (``suppressed: duplicate``) is no attempt: a sent text stays
+    sent in the log."""
     command_id = event.get("command_id")
+    if event["status"] == "suppressed" and event.get("reason") in ("duplicate", "in_doubt"):
+        return episode
     entry = {"at": event["at"], "channel": event["channel"], "outcome": event["status"],
              "by": HUB, "command_id": command_id, "reason": event.get("reason"),
              "error_code": event.get("error_code")}

@@ -247,14 +247,16 @@ def test_send_history_keeps_only_what_the_caps_need() -> None:
     (21408, 400, "sms", FailureKind.REJECTED, "failed", True, False),
     (20429, 429, "sms", FailureKind.RETRIABLE, "deferred", False, False),
     (None, 429, "sms", FailureKind.RETRIABLE, "deferred", False, False),
-    (None, 503, "voice", FailureKind.RETRIABLE, "deferred", False, False),
+    (None, 503, "voice", FailureKind.UNKNOWN, "in_doubt", False, False),
+    (20500, 500, "sms", FailureKind.UNKNOWN, "in_doubt", False, False),
     (None, None, "sms", FailureKind.UNKNOWN, "in_doubt", False, False),
 ])
 def test_provider_errors_are_classified(code: int | None, http: int | None, channel: str,
                                         kind: FailureKind, status: str, final: bool,
                                         fallback: bool) -> None:
     """MSG-6: 21610 opts out, 21211/21614/21612/30003/30006 are final (SMS -> voice where a
-    call can help), 20429 / HTTP 429 / 5xx back off; no answer at all is in doubt."""
+    call can help), 20429 / HTTP 429 back off; no answer at all or a 5xx (Twilio may have
+    created it) is in doubt: looked up before any resend."""
     state, failure = core.mark_failed(sending(command(channel=channel, body="Press 1")),
                                       "E1:welcome_sms", code, AT, http_status=http)
     entry = state.entry("E1:welcome_sms")

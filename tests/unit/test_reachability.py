@@ -118,3 +118,23 @@ def test_a_text_a_landline_never_received_no_longer_counts_for_the_caps() -> Non
         return len(state.cap_history())
 
     assert (undelivered(30006), undelivered(30007)) == (0, 1)
+
+
+def test_a_redelivered_command_never_rewrites_a_sent_attempt() -> None:
+    """TCM-3 / MSG-6: the ledger's 'suppressed: duplicate' for a redelivered command leaves
+    the attempt log saying sent."""
+    record = opened()
+    episode = record.episodes[0]
+
+    def send_result(status: str, reason: str | None, when: str) -> PatientRecord:
+        return apply_outreach_event(record, {
+            "kind": "send_result", "patient_key": KEY, "episode_id": episode.episode_id,
+            "command_id": f"{episode.episode_id}:welcome_sms", "channel": "sms",
+            "status": status, "at": at(when).isoformat(), "reason": reason,
+            "provider_sid": "SM1" if status == "sent" else None}, now=at(when),
+            rules=RULES).record
+
+    record = send_result("sent", None, "2026-11-23 10:00")
+    record = send_result("suppressed", "duplicate", "2026-11-23 10:05")
+    [attempt] = record.episodes[0].attempts
+    assert attempt["outcome"] == "sent" and attempt["at"] == at("2026-11-23 10:00").isoformat()
