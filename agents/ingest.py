@@ -41,7 +41,8 @@ def register(app: faust.App, settings: Settings, clock: Clock) -> None:
                                   settings.mllp_tls_client_ca)
                    if settings.mllp_tls_cert and settings.mllp_tls_key else None)
             self.server = MllpServer(self.ingestor, max_frame=settings.mllp_max_frame,
-                                     idle_timeout=settings.mllp_idle_timeout, ssl=tls)
+                                     idle_timeout=settings.mllp_idle_timeout, ssl=tls,
+                                     max_connections=settings.mllp_max_connections)
 
         async def on_start(self) -> None:
             try:

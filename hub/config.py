@@ -158,6 +158,7 @@ class Settings:
     mllp_port: int = 2575
     mllp_max_frame: int = 1 << 20
     mllp_idle_timeout: float = 300.0
+    mllp_max_connections: int = 256  # open MLLP connections at once; more are closed at once
     mllp_tls_cert: str | None = None  # with a key: the listener speaks TLS
     mllp_tls_key: str | None = None
     mllp_tls_client_ca: str | None = None  # set: client certificates are required
@@ -221,6 +222,7 @@ class Settings:
             mllp_port=_int(env, "MLLP_PORT", cls.mllp_port),
             mllp_max_frame=_max_frame(env),
             mllp_idle_timeout=_float(env, "MLLP_IDLE_TIMEOUT", cls.mllp_idle_timeout),
+            mllp_max_connections=_int(env, "MLLP_MAX_CONNECTIONS", cls.mllp_max_connections),
             mllp_tls_cert=env.get("MLLP_TLS_CERT") or None,
             mllp_tls_key=env.get("MLLP_TLS_KEY") or None,
             mllp_tls_client_ca=env.get("MLLP_TLS_CLIENT_CA") or None,

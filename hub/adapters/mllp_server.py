@@ -2,6 +2,10 @@
 
 Messages on one connection are handled in order, one at a time, so ACKs go back in the order the
 messages came (a sender may pipeline). Framing problems are kept like any other rejected input.
+At most ``max_connections`` are open at once (``MLLP_MAX_CONNECTIONS``): each holds a buffer of
+up to one frame, so hundreds of idle or slow senders could otherwise exhaust memory; one over
+the cap is closed at once, before anything is read (nothing was sent, nothing is lost: the
+sender's engine retries the connection).
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ class Ingest(Protocol):
 
 class MllpServer:
     def __init__(self, ingestor: Ingest, *, max_frame: int = 1 << 20, idle_timeout: float = 300.0,
-                 ssl: ssl_module.SSLContext | None = None):
+                 ssl: ssl_module.SSLContext | None = None, max_connections: int = 256):
         self._ingestor = ingestor
         self._max_frame = max_frame
         self._idle_timeout = idle_timeout
         self._ssl = ssl
+        self._max_connections = max_connections
+        self.open_connections = 0
+        self.refused_connections = 0
         self._server: asyncio.Server | None = None
         self.port: int | None = None
 
@@ -48,6 +55,19 @@ class MllpServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peername = writer.get_extra_info("peername")
         peer = f"{peername[0]}:{peername[1]}" if peername else None
+        if self.open_connections >= self._max_connections:
+            self.refused_connections += 1
+            log.warning("mllp.too_many_connections", peer=peer, count=self.refused_connections)
+            writer.close()
+            return
+        self.open_connections += 1
+        try:
+            await self._converse(reader, writer, peer)
+        finally:
+            self.open_connections -= 1
+
+    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                        peer: str | None) -> None:
         transport = "mllp+tls" if self._ssl else "mllp"
         decoder = MllpDecoder(max_frame=self._max_frame)
         try:

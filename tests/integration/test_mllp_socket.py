@@ -214,3 +214,33 @@ async def test_broker_unreachable_means_ar_over_a_real_socket() -> None:
         await sink.stop()
     assert first.startswith("AR M5") and "broker_unavailable" in first
     assert second.startswith("AR M6")
+
+
+async def test_connections_over_the_cap_are_closed_and_the_others_still_answer() -> None:
+    """Bounded connections (issue 9): with a cap of 2, a third connection is closed before
+    anything is read; the two open ones still get their ACKs, and once one closes a new
+    connection is served."""
+    server, _sink = await serve(max_connections=2)
+    try:
+        first = await MllpClient.connect("127.0.0.1", server.port)
+        second = await MllpClient.connect("127.0.0.1", server.port)
+        assert ack_summary(await first.send(message(1))) == "AA M1"  # both really open
+        assert ack_summary(await second.send(message(2))) == "AA M2"
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        assert await reader.read() == b""  # closed by the server, nothing answered
+        writer.close()
+        assert server.refused_connections == 1
+        await first.close()
+        for _ in range(50):  # the server notices the close on its next read
+            third = await MllpClient.connect("127.0.0.1", server.port)
+            try:
+                assert ack_summary(await third.send(message(3), timeout=5)) == "AA M3"
+                break
+            except (ConnectionError, asyncio.IncompleteReadError, AssertionError):
+                await third.close()
+        else:
+            raise AssertionError("no connection was served after one closed")
+        await third.close()
+        await second.close()
+    finally:
+        await server.stop()
