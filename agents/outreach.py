@@ -32,7 +32,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
     phones = app.Table("phones", key_type=str, partitions=settings.partitions)
     source = app.topic(OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND, key_type=str,
                        value_serializer="json", partitions=settings.partitions, internal=True)
-    policy = ContactPolicy()
+    policy = ContactPolicy(ledger_retention_days=settings.retention_days)
     practice = {"practice": settings.practice_name, "callback": settings.callback_number}
     public = settings.twilio.public_url.rstrip("/") if settings.twilio.public_url else None
     port: dict[str, Outbound] = {}

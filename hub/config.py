@@ -77,6 +77,13 @@ def _float(env: Mapping[str, str], variable: str, default: float) -> float:
         raise ConfigError(f"{variable}: expected a number of seconds, got {raw!r}") from exc
 
 
+def _retention(env: Mapping[str, str]) -> int:
+    days = _int(env, "HUB_RETENTION_DAYS", 90)
+    if days < 31:
+        raise ConfigError(f"HUB_RETENTION_DAYS: at least 31 (past the 30-day window), got {days}")
+    return days
+
+
 def _positive(env: Mapping[str, str], variable: str, default: float) -> float:
     value = _float(env, variable, default)
     if not 0 < value <= 600:
@@ -158,6 +165,7 @@ class Settings:
     mllp_port: int = 2575
     mllp_max_frame: int = 1 << 20
     mllp_idle_timeout: float = 300.0
+    retention_days: int = 90  # settled ledger entries (and, later, dedupe ids) kept this long
     mllp_max_connections: int = 256  # open MLLP connections at once; more are closed at once
     mllp_tls_cert: str | None = None  # with a key: the listener speaks TLS
     mllp_tls_key: str | None = None
@@ -223,6 +231,7 @@ class Settings:
             mllp_max_frame=_max_frame(env),
             mllp_idle_timeout=_float(env, "MLLP_IDLE_TIMEOUT", cls.mllp_idle_timeout),
             mllp_max_connections=_int(env, "MLLP_MAX_CONNECTIONS", cls.mllp_max_connections),
+            retention_days=_retention(env),
             mllp_tls_cert=env.get("MLLP_TLS_CERT") or None,
             mllp_tls_key=env.get("MLLP_TLS_KEY") or None,
             mllp_tls_client_ca=env.get("MLLP_TLS_CLIENT_CA") or None,

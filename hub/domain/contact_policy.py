@@ -135,12 +135,17 @@ class ContactPolicy:
     sms_max_chars: int = 160
     voice_max_seconds: int = 60
     voice_words_per_minute: int = 150  # a slow, clear text-to-speech pace
+    # settled send-ledger entries older than this are forgotten (bounded state): a command
+    # cannot come back after its expiry (30 days at most), so none is resent for lack of one
+    ledger_retention_days: int = 90
 
     def __post_init__(self) -> None:
         if self.max_per_day < 1 or self.max_per_week < self.max_per_day:
             raise ConfigError("caps: need 1 <= max_per_day <= max_per_week")
         if self.week not in ("rolling", "calendar") or not 0 <= self.week_starts <= 6:
             raise ConfigError("week: 'rolling' or 'calendar' with week_starts 0..6")
+        if self.ledger_retention_days < 31:
+            raise ConfigError("ledger retention: at least 31 days (past the 30-day window)")
         if min(self.sms_max_chars, self.voice_max_seconds, self.voice_words_per_minute) < 1:
             raise ConfigError("message limits must be positive")
 

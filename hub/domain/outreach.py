@@ -71,6 +71,7 @@ def decide(state: PhoneState | None, command: OutreachCommand, *, now: datetime,
     state = state or PhoneState(command.to)
     if state.phone != command.to:
         raise LedgerError("a command for another phone", code="wrong_phone")
+    state = forget_settled(state, now - timedelta(days=policy.ledger_retention_days))
     entry = state.entry(command.command_id)
     if command.action == "cancel":  # never moves the phone to another patient (shared numbers)
         return _cancel(state, command, entry, now)
@@ -138,6 +139,16 @@ def _cancel(state: PhoneState, command: OutreachCommand, entry: LedgerEntry | No
     return state.with_entry(command.command_id, LedgerEntry(
         "cancelled", command.channel, now, attempts=entry.attempts if entry else 0,
         reason="cancelled")), Suppress("cancelled")
+
+
+def forget_settled(state: PhoneState, before: datetime) -> PhoneState:
+    """Bounded state: settled entries last updated before ``before`` are dropped; waiting and
+    in-flight ones are kept whatever their age (they may still go, or be looked up)."""
+    old = [cid for cid, e in state.ledger.items() if e.status not in WAITING | IN_FLIGHT
+           and as_utc(e.updated_at) < before]
+    if not old:
+        return state
+    return replace(state, ledger={cid: e for cid, e in state.ledger.items() if cid not in old})
 
 
 def mark_sending(state: PhoneState, command: OutreachCommand | str, now: datetime) -> PhoneState:

@@ -127,3 +127,13 @@ def test_a_wrong_broker_write_timeout_stops_the_start(value: str) -> None:
     """ADT-9: HUB_BROKER_WRITE_TIMEOUT is seconds in (0, 600], else the start stops naming it."""
     with pytest.raises(ConfigError, match="HUB_BROKER_WRITE_TIMEOUT"):
         Settings.from_env({"HUB_BROKER_WRITE_TIMEOUT": value})
+
+
+@pytest.mark.parametrize("variable, value", [("HUB_RETENTION_DAYS", "30"),
+                                             ("HUB_RETENTION_DAYS", "soon"),
+                                             ("MLLP_MAX_CONNECTIONS", "many")])
+def test_bounded_state_settings_are_checked(variable: str, value: str) -> None:
+    """Bounded state (issue 9): retention past the 30-day window, a whole number of
+    connections; a wrong value stops the start naming the variable."""
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_env({variable: value})

@@ -138,3 +138,30 @@ def test_a_redelivered_command_never_rewrites_a_sent_attempt() -> None:
     record = send_result("suppressed", "duplicate", "2026-11-23 10:05")
     [attempt] = record.episodes[0].attempts
     assert attempt["outcome"] == "sent" and attempt["at"] == at("2026-11-23 10:00").isoformat()
+
+
+
+def test_settled_ledger_entries_are_forgotten_after_the_retention() -> None:
+    """Bounded state (issue 9): a sent text 91 days old is dropped at the next decision; a
+    deferred one is kept whatever its age; a retention under 31 days is refused."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from hub.domain import outreach as core
+    from hub.domain.contact_policy import ContactPolicy
+    from hub.errors import ConfigError
+    from tests.unit.test_inbound_core import command, texted
+
+    start = at("2026-11-23 10:00")
+    later = start + timedelta(days=91)
+    state = texted(command("E1", KEY))
+    waiting = replace(command("E2", KEY, "checkin"), not_before=start + timedelta(days=200),
+                      expires_at=start + timedelta(days=229))
+    state, _ = core.decide(state, waiting, now=start, policy=ContactPolicy())  # deferred
+    late = replace(command("E9", KEY), not_before=later, expires_at=later + timedelta(days=29))
+    kept, _ = core.decide(state, late, now=later, policy=ContactPolicy())
+    assert set(kept.ledger) == {"E2:checkin", "E9:welcome_sms"}
+    fresh, _ = core.decide(state, late, now=start + timedelta(days=1), policy=ContactPolicy())
+    assert "E1:welcome_sms" in fresh.ledger
+    with pytest.raises(ConfigError):
+        ContactPolicy(ledger_retention_days=30)
