@@ -184,6 +184,7 @@ def _worker(loglevel: str) -> int:
     logs.configure(loglevel)
     _prepare_topics(settings)
     app = create_app(settings)
+    logs.filter_library_logs()  # masked, and one line per repeated error a minute
     worker = faust.Worker(app, loglevel=loglevel.upper() if loglevel != "warn" else "WARNING")
     worker.execute_from_commandline()
     return 0

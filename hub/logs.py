@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 import traceback
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,47 @@ def safe_exception(_logger: Any, _method: str, event_dict: MutableMapping[str, A
         summary += f" ({exc.code}: {exc.message})"
     event_dict["exception"] = f"{summary} at {where}" if where else summary
     return event_dict
+
+
+class LibraryLogFilter(logging.Filter):
+    """For the logs of the libraries the hub runs on (aiokafka, Faust): the message is masked
+    like the hub's own (phones, HL7 segments), and a message repeated within ``interval``
+    seconds is let through once, then counted: a broker that is down for a minute is one
+    connection error, not twelve thousand. ``clock`` is a parameter (monotonic seconds)."""
+
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self._interval, self._clock = interval, clock
+        self._last: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, str(record.msg))
+        now = self._clock()
+        seen = self._last.get(key)
+        if seen is not None and now - seen[0] < self._interval:
+            self._last[key] = (seen[0], seen[1] + 1)
+            return False
+        repeated = seen[1] if seen else 0
+        self._last[key] = (now, 0)
+        try:
+            text = _scrub(record.getMessage())
+        except Exception:  # a library's own bad format string: keep what it said
+            text = _scrub(str(record.msg))
+        record.msg = f"{text} (and {repeated} more like it)" if repeated else text
+        record.args = None
+        return True
+
+
+def filter_library_logs(prefixes: tuple[str, ...] = ("aiokafka", "faust", "mode"),
+                        log_filter: logging.Filter | None = None) -> logging.Filter:
+    """Install the filter on every logger of these libraries (loggers do not pass their
+    filters to children, so each module's logger gets it); called once at worker start."""
+    chosen = log_filter or LibraryLogFilter()
+    names = [name for name in logging.Logger.manager.loggerDict
+             if name.split(".")[0] in prefixes]
+    for name in {*names, *prefixes}:
+        logging.getLogger(name).addFilter(chosen)
+    return chosen
 
 
 def configure(level: str = "info", json: bool = False) -> None:

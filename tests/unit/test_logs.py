@@ -65,3 +65,28 @@ def test_an_exception_is_logged_without_locals_or_foreign_messages() -> None:
     assert "DOE" not in text and "558812" not in text
     assert "KeyError at test_logs.py:" in text and " handle" in text and "control_id=MSG1" in text
     assert "Hl7Error (missing_field: PID-3 has no patient identifier)" in text
+
+
+def test_a_library_error_repeated_is_logged_once_per_interval_and_masked() -> None:
+    """Issue 9: a broker down for a minute is one connection error, then a count; a phone in
+    a library's message is masked like the hub's own logs."""
+    import logging
+
+    from hub.logs import LibraryLogFilter
+
+    now = [0.0]
+    chosen = LibraryLogFilter(interval=60.0, clock=lambda: now[0])
+
+    def record(msg: str, *args: object) -> logging.LogRecord:
+        return logging.LogRecord("aiokafka.conn", logging.ERROR, __file__, 1, msg, args, None)
+
+    first = record("Unable connect to %s", "node 1")
+    assert chosen.filter(first) and first.getMessage() == "Unable connect to node 1"
+    for second in range(1, 40):
+        now[0] = float(second)
+        assert not chosen.filter(record("Unable connect to %s", "node 1"))
+    now[0] = 61.0
+    later = record("Unable connect to %s", "node 1")
+    assert chosen.filter(later) and later.getMessage().endswith("(and 39 more like it)")
+    phone = record("bad value %s", "+1 617 555 0188")
+    assert chosen.filter(phone) and "555" not in phone.getMessage()
