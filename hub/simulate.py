@@ -149,7 +149,8 @@ class Simulation:
                            **alert.detail)
             else:
                 self._emit(at, "alert", alert.patient_key, kind=alert.kind,
-                           severity=alert.severity, episode_id=alert.episode_id, **alert.detail)
+                           severity=alert.severity, episode_id=alert.episode_id,
+                           revision=alert.revision, **alert.detail)
 
     def _emit(self, at: datetime, action: str, patient: str | None, **fields: Any) -> None:
         self.actions.append({"at": at.isoformat(), "action": action, "patient": patient,

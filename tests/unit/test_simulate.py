@@ -148,7 +148,7 @@ def test_two_urgent_replies_each_reach_the_care_team(tmp_path: Path) -> None:
     assert [(a["at"], a["reply_text"]) for a in urgent] == [
         ("2026-11-21T09:15:00-05:00", "1"),
         ("2026-11-21T09:40:00-05:00", "I fell and my chest hurts")]
-    assert [len(a["replies"]) for a in urgent] == [1, 2]
+    assert [(a["revision"], len(a["replies"])) for a in urgent] == [(1, 1), (2, 2)]
 
 
 @pytest.mark.parametrize("content, problem", [
