@@ -205,3 +205,38 @@ async def test_a_landline_callback_turns_the_text_into_a_call(kafka: servers.Kaf
                 and e["kind"] == "send_result"]
     assert (placed["channel"], placed["status"]) == ("voice", "sent"), placed
     assert placed["provider_sid"].startswith("CA")
+
+
+async def test_keys_pressed_on_a_call_reach_the_care_team_and_stop_calls(
+        kafka: servers.Kafka, worker: Worker) -> None:
+    """§5 / MSG-2: a signed <Gather> result: key 1 is an urgent reply on the call's episode,
+    key 9 opts the number out and the call says so, both answered with TwiML."""
+    import aiohttp
+    from yarl import URL
+
+    from hub.adapters.twilio_webhooks import SignatureChecker
+    from tests.integration.worker import AUTH_TOKEN
+
+    caller = Person("661008", "ROSS", "JUNE", "19590808", "F", "(617) 555-0198")
+    await discharge(worker, caller)
+    records = await wait_for(kafka, worker, welcomed(caller))
+    [sent] = [e for e in records["outreach.events"] if e["patient_key"] == key(caller)
+              and e["kind"] == "send_result"]
+    call_id = sent["episode_id"] + ":bd1_call"
+    base = (f"http://127.0.0.1:{worker.web_port}/twilio/gather?command_id="
+            f"{call_id.replace(':', '%3A')}&lang=en")
+    answers = []
+    async with aiohttp.ClientSession() as session:
+        for digits in ("1", "9"):
+            form = {"CallSid": "CA" + digits * 32, "Digits": digits, "To": "+16175550198",
+                    "From": "+16175550100"}
+            signature = SignatureChecker(AUTH_TOKEN, None).sign(base, form)
+            response = await session.post(URL(base, encoded=True), data=form,
+                                          headers={"X-Twilio-Signature": signature})
+            assert response.status == 200
+            answers.append(await response.text())
+    assert "Thank you" in answers[0] and "You will not get more calls" in answers[1]
+    records = await wait_for(kafka, worker, lambda r: alerts(r, caller, "urgent_reply")
+                             and alerts(r, caller, "patient_opted_out"))
+    [urgent] = alerts(records, caller, "urgent_reply")
+    assert (urgent["detail"]["channel"], urgent["detail"]["reply_text"]) == ("voice", "1")
