@@ -114,6 +114,20 @@ def filter_library_logs(prefixes: tuple[str, ...] = ("aiokafka", "faust", "mode"
     return chosen
 
 
+class _StderrLogger:
+    """Writes each line to the ``sys.stderr`` of the moment (not the one at configuration: a
+    command run inside a test, or a redirected stream, must not leave loggers on a closed
+    file)."""
+
+    def __init__(self, *_args: Any) -> None:
+        pass
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = err = critical = fatal = exception = msg
+
+
 def configure(level: str = "info", json: bool = False) -> None:
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -127,7 +141,7 @@ def configure(level: str = "info", json: bool = False) -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_StderrLogger,
         cache_logger_on_first_use=True,
     )
 
