@@ -1,5 +1,6 @@
 """One way to dead-letter a record: the stage, a code, a message a person can act on, the HL7
-location, and the raw bytes, so it can be fixed and replayed with ``hub replay``.
+location, and the raw bytes (replayed with ``hub replay``) or the record itself with the topic
+and key it came from (replayed with ``hub deadletters replay``).
 
 It is called from the agents' last line of defence, so it never raises: a dead-letter write that
 fails (the broker gone) is logged, and the record itself is still on its source topic, where its
@@ -16,7 +17,8 @@ log = get_logger("agents.deadletter")
 
 
 async def dead_letter(topics: Topics, stage: str, record: dict[str, Any], *, code: str,
-                      message: str, location: str | None = None) -> None:
+                      message: str, location: str | None = None, source: str | None = None,
+                      key: str | None = None) -> None:
     letter = {
         "stage": stage,
         "code": code,
@@ -28,6 +30,8 @@ async def dead_letter(topics: Topics, stage: str, record: dict[str, Any], *, cod
         "sha256": record.get("sha256"),
         "raw_b64": record.get("raw_b64"),
         "record": None if "raw_b64" in record else record,
+        "source_topic": source,
+        "source_key": key,
     }
     key = record.get("sending_facility") or "unknown"
     try:

@@ -50,11 +50,13 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
                 await _handle(key, value, topic)
             except HubError as exc:
                 log.warning("episodes.refused", code=exc.code, topic=topic)
-                await dead_letter(topics, "episodes", value, code=exc.code, message=exc.message)
+                await dead_letter(topics, "episodes", value, code=exc.code, message=exc.message,
+                                  source=topic, key=key)
             except Exception as exc:  # the stream must never die on one record
                 log.exception("episodes.internal_error", topic=topic)
                 await dead_letter(topics, "episodes", value, code="internal_error",
-                                  message=f"{type(exc).__name__} in the episodes stage")
+                                  message=f"{type(exc).__name__} in the episodes stage",
+                                  source=topic, key=key)
 
     async def _handle(key: str, value: dict[str, Any], topic: str, hops: int = 0) -> None:
         now = clock.now()

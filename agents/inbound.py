@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from agents.deadletter import dead_letter
-from agents.topics import Topics
+from agents.topics import OUTREACH_INBOUND, Topics
 from hub.domain import outreach as core
 from hub.domain.inbound import receive
 from hub.domain.messages import OutreachEvent
@@ -40,7 +40,8 @@ async def handle_inbound(phones: Any, topics: Topics, phone: str, value: dict[st
     if received.unknown_sender:
         log.warning("inbound.unknown_sender", intent=received.intent.intent)
         await dead_letter(topics, "outreach", value, code="unknown_sender",
-                          message="a reply from a number the hub never contacted")
+                          message="a reply from a number the hub never contacted",
+                          source=OUTREACH_INBOUND, key=phone)
     for event in received.events:
         await _emit(topics, event)
     if received.answer is None:

@@ -68,7 +68,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             except Exception as exc:  # the stream must never die on one record
                 log.exception("outreach.internal_error", topic=topic)
                 await dead_letter(topics, "outreach", value, code="internal_error",
-                                  message=f"{type(exc).__name__} in the outreach stage")
+                                  message=f"{type(exc).__name__} in the outreach stage",
+                                  source=topic, key=key)
 
     async def _command(key: str, value: dict[str, Any], topic: str) -> None:
         stored = phones.get(key)

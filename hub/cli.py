@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hub.errors import ConfigError
+from hub.errors import BrokerUnavailable, ConfigError
 
 if TYPE_CHECKING:
     from hub.config import Settings
@@ -74,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     dead_sub = dead.add_subparsers(dest="dead_command", required=True)
     export = dead_sub.add_parser("export", help="write each dead letter's bytes and reason")
     export.add_argument("directory", type=Path)
+    again = dead_sub.add_parser(
+        "replay", help="send exported dead letters of a stage back to the topic they came from")
+    again.add_argument("files", nargs="+", type=Path, help="the exported .json files")
 
     args = parser.parse_args(argv)
     if args.command != "worker":
@@ -116,13 +119,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"hub: configuration error: {exc}", file=sys.stderr)
         return 2
+    except BrokerUnavailable as exc:  # a tool's own connection; the worker retries instead
+        print(f"hub: {exc.message}", file=sys.stderr)
+        return 3
     parser.error(f"unknown command {args.command}")
     return 2
 
 
 async def _replay(args: argparse.Namespace) -> int:
     from hub.config import Settings
-    from hub.replay import export_dead_letters, replay_files
+    from hub.replay import export_dead_letters, replay_dead_letters, replay_files
 
     settings = Settings.from_env()
     if args.command == "replay":
@@ -130,6 +136,9 @@ async def _replay(args: argparse.Namespace) -> int:
                                   idempotent=settings.kafka_idempotence, out=sys.stdout,
                                   zone_for=settings.zone_for, phone_region=settings.phone_region,
                                   refuse_non_production=settings.non_production == "refuse")
+    if args.dead_command == "replay":
+        return await replay_dead_letters(args.files, settings.kafka_bootstrap,
+                                         idempotent=settings.kafka_idempotence, out=sys.stdout)
     return await export_dead_letters(settings.kafka_bootstrap, args.directory, out=sys.stdout)
 
 

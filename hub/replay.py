@@ -1,5 +1,7 @@
-"""``hub replay`` and ``hub deadletters export``: nothing is lost, and what was refused can be
-fixed and sent again through the same ingest path (ACKs printed as for ``hub send``).
+"""``hub replay``, ``hub deadletters export`` and ``hub deadletters replay``: nothing is lost,
+and what was refused can be fixed and sent again: raw HL7 through the same ingest path (ACKs
+printed as for ``hub send``), a later stage's record (an event, a command, a reply) back onto
+the topic and key it came from, where the stage takes it again.
 
 Refused messages live in two places: ``hl7.adt.rejected`` (the listener answered AE/AR, or the
 bytes did not frame) and ``adt.deadletter`` (a stage after the listener could not process a
@@ -18,13 +20,26 @@ from zoneinfo import ZoneInfo
 
 from hub.adapters.kafka_sink import KafkaSink
 from hub.clock import SystemClock
+from hub.errors import ConfigError
 from hub.hl7.batch import read_batch
 from hub.ingestor import Ingestor
 from hub.sendfiles import ack_summary
-from hub.topic_names import DEADLETTER, REJECTED
+from hub.topic_names import (
+    DEADLETTER,
+    EPISODE_ACTIONS,
+    EPISODE_TICKS,
+    EVENTS,
+    OUTREACH_COMMANDS,
+    OUTREACH_EVENTS,
+    OUTREACH_INBOUND,
+    OUTREACH_TICKS,
+    REJECTED,
+)
 from hub.topic_reader import TopicReader
 
 EXPORTED = ((DEADLETTER, "deadletter"), (REJECTED, "rejected"))  # topic, file prefix
+REPLAYABLE_TOPICS = frozenset({EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS,
+                               OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND})
 
 
 async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, out: TextIO,
@@ -82,3 +97,37 @@ def reason(topic: str, record: dict[str, Any]) -> dict[str, Any]:
     error = record.get("error") or {}
     return {"topic": topic, "code": error.get("code"), "message": error.get("message"),
             "location": error.get("location"), **rest}
+
+
+def replayable(path: Path) -> tuple[str, str, dict[str, Any]]:
+    """(topic, key, record) of an exported dead letter's ``.json``; a ``ConfigError`` naming
+    the file when it is not one a stage can take again (raw HL7 goes through ``hub replay``)."""
+    try:
+        letter = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path.name}: not an exported dead letter ({exc.__class__.__name__})"
+                          ) from exc
+    record, topic, key = (letter.get(k) for k in ("record", "source_topic", "source_key"))
+    if not isinstance(letter, dict) or not isinstance(record, dict):
+        raise ConfigError(f"{path.name}: no record to replay (raw HL7: hub replay the .hl7 "
+                          "file beside it)")
+    if topic not in REPLAYABLE_TOPICS or not isinstance(key, str) or not key:
+        raise ConfigError(f"{path.name}: its source topic and key are not ones the hub reads "
+                          f"({topic!r})")
+    return topic, key, record
+
+
+async def replay_dead_letters(files: list[Path], bootstrap: str, *, idempotent: bool,
+                              out: TextIO) -> int:
+    """Each file checked first (nothing is sent if one is wrong), then each record written
+    back, with ``acks=all``, to the topic it came from; the stages are idempotent."""
+    letters = [replayable(path) for path in files]
+    sink = KafkaSink(bootstrap, idempotent=idempotent)
+    await sink.start()
+    try:
+        for path, (topic, key, record) in zip(files, letters, strict=True):
+            await sink.write(topic, key, record)
+            print(f"{path.name}: replayed to {topic}", file=out)
+    finally:
+        await sink.stop()
+    return 0

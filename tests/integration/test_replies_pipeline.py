@@ -5,6 +5,8 @@ one patient, and a number two patients share."""
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -240,3 +242,35 @@ async def test_keys_pressed_on_a_call_reach_the_care_team_and_stop_calls(
                              and alerts(r, caller, "patient_opted_out"))
     [urgent] = alerts(records, caller, "urgent_reply")
     assert (urgent["detail"]["channel"], urgent["detail"]["reply_text"]) == ("voice", "1")
+
+
+async def test_a_stage_dead_letter_is_exported_and_replayed_to_where_it_came_from(
+        kafka: servers.Kafka, worker: Worker, tmp_path: Path) -> None:
+    """Nothing is lost (issue 9, item 4): a reply from a number the hub never texted is dead-
+    lettered with its topic and key; exported and replayed, the outreach stage takes it again
+    (and, still unknown, dead-letters it again: the same record twice)."""
+    from hub.replay import export_dead_letters, replay_dead_letters
+
+    stranger = "+16175550111"
+    await signed_reply(worker, stranger, "who is this?", "SM" + "d1" * 16)
+
+    def letters(records: Records) -> list[dict[str, Any]]:
+        return [d for d in records["adt.deadletter"] if d.get("source_key") == stranger]
+
+    reader = TopicReader(kafka.bootstrap, ["adt.deadletter"])
+    await reader.start()
+    try:
+        assert await reader.wait_until(lambda r: len(letters(r)) >= 1, timeout=60)
+        [first] = letters(reader.records)
+        assert (first["code"], first["source_topic"]) == ("unknown_sender", "outreach.inbound")
+        out = tmp_path / "export"
+        await export_dead_letters(kafka.bootstrap, out, out=io.StringIO())
+        [exported] = [p for p in out.glob("deadletter-*.json")
+                      if json.loads(p.read_text()).get("source_key") == stranger]
+        await replay_dead_letters([exported], kafka.bootstrap, idempotent=True,
+                                  out=io.StringIO())
+        assert await reader.wait_until(lambda r: len(letters(r)) >= 2, timeout=60)
+    finally:
+        await reader.stop()
+    again = letters(reader.records)[1]
+    assert again["record"] == first["record"] and again["record"]["body"] == "who is this?"
