@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ ACK_WAIT = 20.0  # seconds the test's client waits for any ACK: a bound, not a m
 def own_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Kafka]:
     broker = servers.start_kafka(Path(tmp_path_factory.mktemp("outage-kafka")))
     yield broker
-    os.kill(broker.process.pid, signal.SIGCONT)  # never leave it frozen
+    os.killpg(broker.process.pid, signal.SIGCONT)  # never leave it frozen
     broker.stop()
 
 
@@ -43,6 +44,23 @@ def worker(own_kafka: servers.Kafka, prism: servers.Prism,
                            extra_env={"HUB_BROKER_WRITE_TIMEOUT": "2"})
     yield running
     running.stop()
+
+
+def pause(pid: int) -> None:
+    """SIGSTOP the broker's process group, and wait until every thread of the JVM is stopped
+    (the signal takes effect asynchronously: a request could still be served meanwhile)."""
+    os.killpg(pid, signal.SIGSTOP)
+    for _ in range(2000):  # a bounded wait on a condition, checked through /proc
+        states = []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+            except (OSError, IndexError):
+                continue  # a thread that just ended
+        if states and all(state in ("T", "t") for state in states):
+            return
+        time.sleep(0.005)  # polling /proc for the stop, not synchronizing with the hub
+    raise AssertionError("the broker did not stop")
 
 
 def discharge(mrn: str, control_id: str) -> bytes:
@@ -60,7 +78,7 @@ async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is
     try:
         warm = ack_summary(await client.send(discharge("880001", "OUT0001")))
         assert warm.startswith("AA"), warm
-        os.kill(own_kafka.process.pid, signal.SIGSTOP)
+        pause(own_kafka.process.pid)
         try:
             for attempt in range(2):  # the same connection answers each message
                 ack = ack_summary(await client.send(discharge("880002", "OUT0002"),
@@ -68,7 +86,7 @@ async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is
                 assert ack.startswith("AR OUT0002"), (attempt, ack)
                 assert "broker_unavailable" in ack
         finally:
-            os.kill(own_kafka.process.pid, signal.SIGCONT)
+            os.killpg(own_kafka.process.pid, signal.SIGCONT)
         for _resend in range(10):  # the sender resends until the hub has it
             ack = ack_summary(await client.send(discharge("880002", "OUT0002"), timeout=ACK_WAIT))
             if ack.startswith("AA"):
