@@ -33,11 +33,14 @@ class OutreachCommand:
     zone: str  # IANA zone of the patient, for quiet hours (MSG-3)
     facility: str
     action: Literal["send", "cancel"] = "send"
+    # the episode's window end: until then a reply on this number may be about this episode
+    window_end: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["not_before"] = self.not_before.isoformat()
         data["expires_at"] = self.expires_at.isoformat()
+        data["window_end"] = self.window_end.isoformat() if self.window_end else None
         return data
 
     @classmethod
@@ -45,6 +48,8 @@ class OutreachCommand:
         values = dict(data)
         values["not_before"] = datetime.fromisoformat(values["not_before"])
         values["expires_at"] = datetime.fromisoformat(values["expires_at"])
+        window_end = values.get("window_end")
+        values["window_end"] = datetime.fromisoformat(window_end) if window_end else None
         return cls(**values)
 
 

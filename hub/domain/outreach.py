@@ -79,7 +79,8 @@ def decide(state: PhoneState | None, command: OutreachCommand, *, now: datetime,
     if not answer:
         state = replace(state, patient_key=command.patient_key, episode_id=command.episode_id,
                         language=command.language, zone=command.zone).with_episode(
-            command.episode_id, command.patient_key, as_utc(command.expires_at))
+            command.episode_id, command.patient_key,
+            as_utc(max(command.expires_at, command.window_end or command.expires_at)))
     if entry is not None and entry.status in SETTLED_REASON:
         return state, Suppress(SETTLED_REASON[entry.status])
     zone = _zone(command.zone)

@@ -89,7 +89,8 @@ def command_for(episode: Episode, step: PlannedStep, contactable: Contactable, r
         template=step.template, language=language, body=body,
         not_before=datetime.fromisoformat(step.not_before),
         expires_at=datetime.fromisoformat(step.expires_at), zone=episode.zone,
-        facility=episode.facility, action="cancel" if action == "cancel" else "send")
+        facility=episode.facility, action="cancel" if action == "cancel" else "send",
+        window_end=episode.window_close)
 
 
 def facts(episode: Episode) -> frozenset[str]:

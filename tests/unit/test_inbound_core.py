@@ -152,3 +152,19 @@ def test_episodes_long_over_are_forgotten_by_the_number() -> None:
                                "expires_at": AT + timedelta(days=200)})
     state, _ = core.decide(state, later, now=AT, policy=POLICY)
     assert list(state.episodes) == ["E1"]
+
+
+def test_a_patient_whose_steps_lapsed_still_shares_the_number_until_the_window_ends() -> None:
+    """§5 (one number, several patients): between two released steps (the welcome expired,
+    the next check-in not yet due) the patient's episode is still open on the number: a reply
+    then reaches both patients, flagged, not only the one texted last."""
+    from dataclasses import replace
+
+    ana = replace(command("E1", "GEN|77", days=1), window_end=AT + timedelta(days=29))
+    ben = replace(command("E2", "GEN|88", days=10), window_end=AT + timedelta(days=29))
+    state = texted(ana, ben)
+    received = receive(state, PHONE, sms("1"), AT + timedelta(days=5), PRACTICE)
+    assert {e.patient_key for e in received.events} == {"GEN|77", "GEN|88"}
+    assert {e.reason for e in received.events} == {"shared_phone"}
+    after = receive(state, PHONE, sms("1"), AT + timedelta(days=31), PRACTICE)
+    assert [e.patient_key for e in after.events] == ["GEN|88"]  # the last texted, alone

@@ -61,6 +61,8 @@ def test_a_production_discharge_still_texts() -> None:
     outcome = apply_adt(None, set_apart(event("P")), now=NOW, rules=RULES)
     assert outcome.record.patient_key == KEY and [c.step for c in outcome.commands] == [
         "welcome_sms"]
+    [welcome] = outcome.commands  # §5: it tells the number until when the episode is open
+    assert welcome.window_end == outcome.record.episodes[0].window_close
 
 
 def test_a_training_readmission_never_touches_the_real_patient() -> None:
