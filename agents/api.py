@@ -20,6 +20,7 @@ from faust.types import TableT
 from faust.web import Request, Response, View
 
 from agents.api_routing import ROUTED, Placement, not_ready
+from agents.batches import delivered
 from agents.http import aiohttp_request
 from agents.topics import Topics
 from hub.api import alerts, worklist
@@ -112,7 +113,10 @@ def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[s
 
             async def answer() -> Response:
                 accepted = checked_action(key, table.get(key), action, now=clock.now())
-                await topics.episode_actions.send(key=key, value=accepted)
+                if not await delivered(topics.episode_actions, key, accepted,
+                                       timeout=settings.broker_write_timeout):
+                    raise ApiRefusal("the action could not be stored: try again",
+                                     code="not_stored", status=503)
                 return self.json({"accepted": accepted["action_id"]}, status=202)
             return await at_owner(self, request, key, body, answer)
 

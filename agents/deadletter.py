@@ -16,9 +16,10 @@ from hub.logs import get_logger
 log = get_logger("agents.deadletter")
 
 
-async def dead_letter(topics: Topics, stage: str, record: dict[str, Any], *, code: str,
-                      message: str, location: str | None = None, source: str | None = None,
-                      key: str | None = None) -> None:
+def letter_for(stage: str, record: dict[str, Any], *, code: str, message: str,
+               location: str | None = None, source: str | None = None,
+               key: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The dead letter for ``record`` and the key it is written under (its facility)."""
     letter = {
         "stage": stage,
         "code": code,
@@ -33,7 +34,14 @@ async def dead_letter(topics: Topics, stage: str, record: dict[str, Any], *, cod
         "source_topic": source,
         "source_key": key,
     }
-    key = record.get("sending_facility") or "unknown"
+    return record.get("sending_facility") or "unknown", letter
+
+
+async def dead_letter(topics: Topics, stage: str, record: dict[str, Any], *, code: str,
+                      message: str, location: str | None = None, source: str | None = None,
+                      key: str | None = None) -> None:
+    key, letter = letter_for(stage, record, code=code, message=message, location=location,
+                             source=source, key=key)
     try:
         await topics.deadletter.send(key=key, value=letter)
     except Exception as exc:  # the stream must outlive a broker hiccup

@@ -15,7 +15,8 @@ from typing import Any
 import faust
 from faust.types import TableT
 
-from agents.deadletter import dead_letter
+from agents.batches import Batch, Changelogged, batches_of
+from agents.deadletter import letter_for
 from agents.due import DueIndex
 from agents.topics import EPISODE_ACTIONS, EPISODE_TICKS, EVENTS, OUTREACH_EVENTS, Topics
 from hub.clock import Clock
@@ -36,38 +37,46 @@ FOLLOWS_MERGE = frozenset({EVENTS, OUTREACH_EVENTS, EPISODE_ACTIONS})
 
 def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
              rules: Callable[[str], TcmRules]) -> TableT[str, Any]:
-    table = app.Table("episodes", key_type=str, partitions=settings.partitions)
-    due_at = app.Table("episodes-due", key_type=str, partitions=settings.partitions)
+    table = Changelogged(app.Table("episodes", key_type=str, partitions=settings.partitions))
+    due_at = Changelogged(app.Table("episodes-due", key_type=str,
+                                    partitions=settings.partitions))
     source = app.topic(EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, key_type=str,
                        value_serializer="json", partitions=settings.partitions, internal=True)
     due = DueIndex()
 
     @app.agent(source, name="episodes")
     async def episodes_stage(stream: faust.StreamT[Any]) -> None:
-        async for event in stream.events():
-            key, value, topic = event.key, event.value, event.message.topic
-            try:
-                await _handle(key, value, topic)
-            except HubError as exc:
-                log.warning("episodes.refused", code=exc.code, topic=topic)
-                await dead_letter(topics, "episodes", value, code=exc.code, message=exc.message,
-                                  source=topic, key=key)
-            except Exception as exc:  # the stream must never die on one record
-                log.exception("episodes.internal_error", topic=topic)
-                await dead_letter(topics, "episodes", value, code="internal_error",
-                                  message=f"{type(exc).__name__} in the episodes stage",
-                                  source=topic, key=key)
+        async for events in batches_of(stream):
+            batch = Batch()
+            for event in events:
+                with batch.handling(event):
+                    _handle_safely(batch, event.key, event.value, event.message.topic)
+            await batch.commit()  # commands and alerts, then the records (agents.batches)
 
-    async def _handle(key: str, value: dict[str, Any], topic: str, hops: int = 0) -> None:
+    def _handle_safely(batch: Batch, key: str, value: dict[str, Any], topic: str) -> None:
+        try:
+            _handle(batch, key, value, topic)
+        except HubError as exc:
+            log.warning("episodes.refused", code=exc.code, topic=topic)
+            batch.emit(topics.deadletter, *letter_for(
+                "episodes", value, code=exc.code, message=exc.message, source=topic, key=key))
+        except Exception as exc:  # the stream must never die on one record
+            log.exception("episodes.internal_error", topic=topic)
+            batch.emit(topics.deadletter, *letter_for(
+                "episodes", value, code="internal_error",
+                message=f"{type(exc).__name__} in the episodes stage", source=topic, key=key))
+
+    def _handle(batch: Batch, key: str, value: dict[str, Any], topic: str,
+                hops: int = 0) -> None:
         now = clock.now()
-        stored = table.get(key)
+        stored = batch.get(table, key)
         record = PatientRecord.from_dict(stored) if stored is not None else None
         if topic == EPISODE_TICKS and "follow" in value:
             followed = value["follow"]
-            await _handle(key, followed["value"], followed["topic"], followed["hops"])
+            _handle(batch, key, followed["value"], followed["topic"], followed["hops"])
             return
         if topic == EPISODE_TICKS and ("merge_out" in value or "merge_in" in value):
-            await _merge_step(key, record, value, now)
+            _merge_step(batch, key, record, value, now)
             return
         if record is not None and record.merged_into and topic in FOLLOWS_MERGE \
                 and not (topic == EVENTS and value.get("merge")) and hops < MAX_MERGE_HOPS:
@@ -75,14 +84,14 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             # merge (the phone learns the survivor only with its next command) or an action
             # on the old key belongs to the survivor: applied here it would open a second
             # episode (TCM-8) or be lost.
-            await topics.episode_ticks.send(key=record.merged_into, value={
+            batch.emit(topics.episode_ticks, record.merged_into, {
                 "follow": {"topic": topic, "value": value, "hops": hops + 1}})
             return
         if topic == EVENTS:
             outcome = engine.apply_adt(record, value, now=now,
                                        rules=rules(value["sending_facility"]))
             if (request := merge.merge_out_request(value)) is not None:
-                await topics.episode_ticks.send(key=request[0], value=request[1])
+                batch.emit(topics.episode_ticks, request[0], request[1])
         elif record is None:
             log.warning("episodes.no_record", topic=topic)
             return
@@ -93,37 +102,35 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             outcome = apply_action(record, value, now=now, rules=rules(record.facility))
         else:
             outcome = engine.apply_tick(record, now=now, rules=rules(record.facility))
-        await _store_and_emit(key, outcome, now)
+        _store_and_emit(batch, key, outcome, now)
 
-    def store(key: str, record: PatientRecord, now: datetime) -> None:
-        table[key] = record.to_dict()
+    def store(batch: Batch, key: str, record: PatientRecord, now: datetime) -> None:
+        batch.put(table, key, record.to_dict())
         at = engine.next_due(record)
-        if at is not None:
-            due_at[key] = at.timestamp()
-        elif key in due_at:
-            del due_at[key]
+        batch.put(due_at, key, at.timestamp() if at is not None else None)
         # a tick that changed nothing must not fire again at once
         due.set(key, max(at, now + RETICK) if at is not None else None)
 
-    async def _store_and_emit(key: str, outcome: engine.Outcome, now: datetime) -> None:
-        store(key, outcome.record, now)
+    def _store_and_emit(batch: Batch, key: str, outcome: engine.Outcome,
+                        now: datetime) -> None:
+        store(batch, key, outcome.record, now)
         for command in outcome.commands:
-            await topics.outreach_commands.send(key=command.to, value=command.to_dict())
+            batch.emit(topics.outreach_commands, command.to, command.to_dict())
         for alert in outcome.alerts:
-            await topics.alerts.send(key=alert.patient_key, value=alert.to_dict())
+            batch.emit(topics.alerts, alert.patient_key, alert.to_dict())
 
-    async def _merge_step(key: str, record: PatientRecord | None, value: dict[str, Any],
-                          now: datetime) -> None:
+    def _merge_step(batch: Batch, key: str, record: PatientRecord | None,
+                    value: dict[str, Any], now: datetime) -> None:
         """§2 A40 across partitions: hand the prior record over, or fold it in (hub.domain.merge);
         folding in can void a duplicate episode, whose pending texts must be cancelled (TCM-8)."""
         if "merge_out" in value:
             emptied, handed = merge.hand_over(record, value["merge_out"], now)
             if emptied is not None:
-                store(key, emptied, now)  # its episodes moved to the survivor
+                store(batch, key, emptied, now)  # its episodes moved to the survivor
             if handed is not None:
-                await topics.episode_ticks.send(key=value["merge_out"], value=handed)
+                batch.emit(topics.episode_ticks, value["merge_out"], handed)
         else:
-            await _store_and_emit(key, merge.fold_in(record, value["merge_in"], key, now=now,
+            _store_and_emit(batch, key, merge.fold_in(record, value["merge_in"], key, now=now,
                                                      rules_for=rules), now)
 
     @app.timer(settings.tick_interval)
@@ -131,10 +138,11 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
         """Timers never write tables: find due patients in this worker's partitions and send a
         tick through Kafka to the agent that owns them."""
         try:
-            await due.track(app, due_at, lambda seconds: datetime.fromtimestamp(seconds, UTC))
+            await due.track(app, due_at.table,
+                            lambda seconds: datetime.fromtimestamp(seconds, UTC))
             for key in due.pop_due(clock.now()):
                 await topics.episode_ticks.send(key=key, value={"tick": "due"})
         except Exception:  # a timer that raises takes the worker down: log, look again
             log.exception("episodes.timer_error")
 
-    return table
+    return table.table

@@ -7,7 +7,8 @@ from typing import Any
 
 import faust
 
-from agents.deadletter import dead_letter
+from agents.batches import Batch, Changelogged, batches_of
+from agents.deadletter import letter_for
 from agents.topics import Topics
 from hub import dedupe
 from hub.config import Settings
@@ -21,20 +22,30 @@ log = get_logger("agents.normalize")
 
 
 def register(app: faust.App, topics: Topics, settings: Settings) -> None:
-    seen = dedupe.SeenMessages(app.Table("adt-seen", key_type=str,
-                                         partitions=settings.partitions))
+    table = Changelogged(app.Table("adt-seen", key_type=str, partitions=settings.partitions))
 
     @app.agent(topics.raw, name="normalize")
     async def normalize_stage(stream: faust.StreamT[Any]) -> None:
-        async for record in stream:
-            try:
-                await _normalize_one(record)
-            except Exception as exc:  # the stream must never die on one message
-                log.exception("normalize.internal_error", control_id=record.get("control_id"))
-                await dead_letter(topics, "normalize", record, code="internal_error",
-                                  message=f"{type(exc).__name__} while normalizing")
+        async for events in batches_of(stream):
+            batch = Batch()
+            seen = dedupe.SeenMessages(batch.view(table))
+            for event in events:
+                record = event.value
+                with batch.handling(event):
+                    try:
+                        _normalize_one(batch, seen, record)
+                    except Exception as exc:  # the stream must never die on one message
+                        log.exception("normalize.internal_error",
+                                      control_id=record.get("control_id"))
+                        dead_letter(batch, record, code="internal_error",
+                                    message=f"{type(exc).__name__} while normalizing")
+            await batch.commit()  # events, then what dedupe remembers (agents.batches)
 
-    async def _normalize_one(record: dict[str, Any]) -> None:
+    def dead_letter(batch: Batch, record: dict[str, Any], **details: Any) -> None:
+        batch.emit(topics.deadletter, *letter_for("normalize", record, **details))
+
+    def _normalize_one(batch: Batch, seen: dedupe.SeenMessages,
+                       record: dict[str, Any]) -> None:
         verdict = seen.classify(record)
         if verdict is dedupe.Seen.DUPLICATE:
             log.info("normalize.duplicate", control_id=record.get("control_id"))
@@ -45,18 +56,18 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> None:
         except Hl7Error as error:
             log.info("normalize.rejected", control_id=record.get("control_id"), code=error.code,
                      location=error.location)
-            await dead_letter(topics, "normalize", record, code=error.code, message=error.message,
-                              location=error.location)
+            dead_letter(batch, record, code=error.code, message=error.message,
+                        location=error.location)
             return  # not remembered: replayed unchanged after a fix, it is processed again
         if not is_production(event["processing_id"]) and settings.non_production == "refuse":
             refusal = non_production_error(event["processing_id"])  # past the door somehow
-            await dead_letter(topics, "normalize", record, code=refusal.code,
-                              message=refusal.message, location=refusal.location)
+            dead_letter(batch, record, code=refusal.code, message=refusal.message,
+                        location=refusal.location)
             return
         event = set_apart(event)  # MSH-11 T/D: only test records, nobody contacted
         if verdict is dedupe.Seen.CONTROL_ID_REUSED:
             event["warnings"].append("MSH-10 control id reused for different content")
-        await topics.events.send(key=event["patient"]["key"], value=event)
+        batch.emit(topics.events, event["patient"]["key"], event)
         log.info("normalize.event", control_id=event["control_id"],
                  event_type=event["event_type"])
         seen.remember(record)

@@ -4,17 +4,20 @@ place. Commands, ticks and inbound webhooks -> ``hub.sending`` / ``hub.domain`` 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import faust
 
+from agents.batches import Batch, Changelogged, batches_of
 from agents.deadletter import dead_letter
 from agents.due import DueIndex
 from agents.inbound import handle_inbound
 from agents.topics import OUTREACH_COMMANDS, OUTREACH_INBOUND, OUTREACH_TICKS, Topics
 from hub.adapters.outbound import Outbound, RecordingOutbound
+from hub.adapters.rate_limited import RateLimited
 from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.contact_policy import ContactPolicy
@@ -29,7 +32,8 @@ log = get_logger("agents.outreach")
 
 def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
              outbound: Outbound | None) -> None:
-    phones = app.Table("phones", key_type=str, partitions=settings.partitions)
+    phones = Changelogged(app.Table("phones", key_type=str, partitions=settings.partitions))
+    gate = asyncio.Semaphore(settings.outreach_concurrency)  # phones handled at once
     source = app.topic(OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND, key_type=str,
                        value_serializer="json", partitions=settings.partitions, internal=True)
     policy = ContactPolicy(ledger_retention_days=settings.retention_days)
@@ -48,6 +52,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             else:
                 from hub.adapters.twilio_outbound import TwilioOutbound
                 port["outbound"] = TwilioOutbound(settings.twilio)
+            if settings.twilio_rate:
+                port["outbound"] = RateLimited(port["outbound"], settings.twilio_rate)
         return port["outbound"]
 
     def sender() -> Sender:
@@ -57,22 +63,41 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
 
     @app.agent(source, name="outreach")
     async def outreach_stage(stream: faust.StreamT[Any]) -> None:
-        async for event in stream.events():
-            key, value, topic = event.key, event.value, event.message.topic
-            try:
-                if topic == OUTREACH_INBOUND:
-                    await handle_inbound(phones, topics, key, value, clock.now(), sender(),
-                                         practice, app.producer.flush)
-                else:
-                    await _command(key, value, topic)
-            except Exception as exc:  # the stream must never die on one record
-                log.exception("outreach.internal_error", topic=topic)
-                await dead_letter(topics, "outreach", value, code="internal_error",
-                                  message=f"{type(exc).__name__} in the outreach stage",
-                                  source=topic, key=key)
+        async for events in batches_of(stream):
+            # One lane per phone, in arrival order; lanes run side by side (per-key order,
+            # concurrency across phones), each committing its own outputs before its state.
+            lanes: dict[str, list[Any]] = {}
+            for event in events:
+                lanes.setdefault(event.key, []).append(event)
+            await asyncio.gather(*(_lane(key, lane) for key, lane in lanes.items()))
 
-    async def _command(key: str, value: dict[str, Any], topic: str) -> None:
-        stored = phones.get(key)
+    async def _lane(key: str, events: list[Any]) -> None:
+        async with gate:
+            batch = Batch()
+            for event in events:
+                with batch.handling(event):
+                    await _one(batch, key, event.value,
+                               event.message.topic)
+            await batch.commit()
+
+    async def _one(batch: Batch, key: str, value: dict[str, Any], topic: str) -> None:
+        queued = batch.topics(topics)
+        try:
+            if topic == OUTREACH_INBOUND:
+                await handle_inbound(batch.view(phones), queued, key, value, clock.now(),
+                                     sender(), practice, batch.commit)
+            else:
+                await _command(batch, queued, key, value, topic)
+        except Exception as exc:  # the stream must never die on one record
+            log.exception("outreach.internal_error", topic=topic)
+            await dead_letter(queued, "outreach", value, code="internal_error",
+                              message=f"{type(exc).__name__} in the outreach stage",
+                              source=topic, key=key)
+
+    async def _command(batch: Batch, queued: Topics, key: str, value: dict[str, Any],
+                       topic: str) -> None:
+        view = batch.view(phones)
+        stored = view.get(key)
         state = PhoneState.from_dict(stored) if stored is not None else None
         if topic == OUTREACH_TICKS:
             entry = state.entry(value["command_id"]) if state else None
@@ -84,20 +109,20 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             command = OutreachCommand.from_dict(value)
 
         async def save(new_state: PhoneState) -> None:
-            phones[key] = new_state.to_dict()
-            await app.producer.flush()  # the "sending" entry is on Kafka before Twilio is called
+            view[key] = new_state.to_dict()
+            await batch.commit()  # the "sending" entry (and what came before) is on Kafka
 
         outcome = await sender().handle(state, command, now=clock.now(), save=save)
-        phones[key] = outcome.state.to_dict()
+        view[key] = outcome.state.to_dict()
         if outcome.retry_at is not None:
             due.set(f"{key}\x00{command.command_id}", outcome.retry_at)
         for result in outcome.events:
-            await topics.outreach_events.send(key=result.patient_key, value=result.to_dict())
+            await queued.outreach_events.send(key=result.patient_key, value=result.to_dict())
 
     @app.timer(settings.tick_interval)
     async def outreach_ticks() -> None:
         try:
-            await due.track(app, _DeferredSends(phones), _as_time)
+            await due.track(app, _DeferredSends(phones.table), _as_time)
             for item in due.pop_due(clock.now()):
                 phone, command_id = item.split("\x00", 1)
                 await topics.outreach_ticks.send(key=phone, value={"command_id": command_id})

@@ -11,6 +11,7 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
+from agents.batches import delivered
 from agents.http import aiohttp_request
 from agents.topics import Topics
 from hub.adapters.twilio_webhooks import (
@@ -66,7 +67,11 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]
                 query = {k: str(v) for k, v in request.query.items()}
                 if to_record is not None:
                     record = to_record(form, query)
-                    await topics.outreach_inbound.send(key=record["phone"], value=record)
+                    if not await delivered(topics.outreach_inbound, record["phone"], record,
+                                           timeout=settings.broker_write_timeout):
+                        # not kept: Twilio sees the failure (its debugger, a retry where the
+                        # webhook asks for one) instead of a 200 for a reply nobody reads
+                        return self.json({"error": "not stored, try again"}, status=503)
                 return reply(self, form, query)
 
         app.page(path, name=path)(TwilioWebhook)

@@ -186,6 +186,7 @@ def _worker(loglevel: str) -> int:
 
     from agents.app import create_app
     from hub import logs
+    from hub.adapters.local_state import LocalState
     from hub.config import Settings
 
     settings = Settings.from_env()
@@ -194,8 +195,15 @@ def _worker(loglevel: str) -> int:
     _prepare_topics(settings)
     app = create_app(settings)
     logs.filter_library_logs()  # masked, and one line per repeated error a minute
+    local = LocalState(Path(app.conf.tabledir), persistent=not settings.store.startswith("memory"))
+    local.open()  # after a crash, the tables are rebuilt from Kafka alone
     worker = faust.Worker(app, loglevel=loglevel.upper() if loglevel != "warn" else "WARNING")
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as stop:
+        if stop.code in (0, None):
+            local.stopped_cleanly()
+        raise
     return 0
 
 

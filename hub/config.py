@@ -84,6 +84,14 @@ def _retention(env: Mapping[str, str]) -> int:
     return days
 
 
+def _bounded(env: Mapping[str, str], variable: str, default: int, low: int, high: int) -> int:
+    value = _int(env, variable, default)
+    if not low <= value <= high:
+        raise ConfigError(f"{variable}: expected a whole number from {low} to {high}, "
+                          f"got {value}")
+    return value
+
+
 def _positive(env: Mapping[str, str], variable: str, default: float) -> float:
     value = _float(env, variable, default)
     if not 0 < value <= 600:
@@ -192,6 +200,8 @@ class Settings:
     # MSH-11 T/D messages: "record" (kept apart, nobody contacted) or "refuse" (AR at the door)
     non_production: str = "record"
     broker_write_timeout: float = 5.0  # seconds before ingest answers AR (broker gone)
+    outreach_concurrency: int = 64  # phones the outreach stage handles at once (per worker)
+    twilio_rate: int = 100  # Twilio requests a second at most (per worker); 0: no limit
     templates_dir: str | None = None  # HUB_TEMPLATES_DIR: edited patient texts (<lang>.toml)
     clock_start: datetime | None = None  # worker clock starts here (rehearsals, tests)
     # HUB_FACILITY_RULES: per-facility rule overrides (hub.domain.rules_file), "*" for all
@@ -260,6 +270,10 @@ class Settings:
             facility_rules=_facility_rules(env.get("HUB_FACILITY_RULES", "")),
             non_production=non_production,
             templates_dir=env.get("HUB_TEMPLATES_DIR") or None,
+            outreach_concurrency=_bounded(env, "HUB_OUTREACH_CONCURRENCY",
+                                          cls.outreach_concurrency, 1, 1000),
+            twilio_rate=_bounded(env, "TWILIO_MAX_REQUESTS_PER_SECOND", cls.twilio_rate,
+                                 0, 10_000),
             broker_write_timeout=_positive(env, "HUB_BROKER_WRITE_TIMEOUT",
                                            cls.broker_write_timeout),
         )

@@ -1,0 +1,226 @@
+"""Outputs before the state that records them: how every stage survives a SIGKILL.
+
+A stage takes records in batches (``take_events``: acknowledged only once the batch's body has
+finished). For each record it reads state through the ``Batch`` (the table as this batch has
+changed it) and queues what it emits and what it writes. ``Batch.commit`` then, in this order:
+
+1. sends every output and waits until the broker has acknowledged each one;
+2. writes the state (``episodes``, ``adt-seen``, ``phones``...) and waits until each changelog
+   record is acknowledged too;
+3. returns; only then are the batch's input offsets acknowledged (and Faust commits offsets
+   after a producer flush).
+
+A crash at any point therefore leaves either the input unacknowledged (it is redelivered, the
+outputs are sent again with the same deterministic ids and the consumers downstream absorb
+them) or every output and the state on Kafka. State can never say "done" for an output that
+was lost. Local RocksDB data that may be ahead of the changelog is discarded after an unclean
+stop (``hub.adapters.local_state``), so a redelivered record meets the state Kafka has.
+
+A batch never gives up on the broker: a write that fails is retried with backoff, the stage
+waits (nothing is acknowledged meanwhile) and one line is logged per attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import fields
+from typing import Any, cast
+
+import faust
+from faust.streams import _current_event, current_event
+from faust.types import EventT, TableT
+
+from agents.topics import Topics
+from hub.logs import get_logger
+
+log = get_logger("agents.batches")
+BATCH_SIZE = 500  # records a stage takes at once
+BATCH_WITHIN = 0.02  # seconds a partial batch waits for more (latency added per stage)
+RETRY_FIRST, RETRY_MAX = 0.2, 30.0  # seconds between two tries of a failed broker write
+_DELETED = object()
+
+
+def batches_of(stream: faust.StreamT[Any]) -> AsyncIterator[list[Any]]:
+    """The stream in batches; a batch's records are acknowledged once the loop body that
+    handled it has finished (Faust's ``take_events``)."""
+    return cast(AsyncIterator[list[Any]],
+                cast(Any, stream).take_events(BATCH_SIZE, BATCH_WITHIN))
+
+
+@contextmanager
+def acting_for(event: EventT) -> Iterator[None]:
+    """Make ``event`` Faust's current event: a table read or write goes to the partition of
+    the record being handled, also inside a batch or a task of its own."""
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+class Changelogged:
+    """A Faust table whose writes hand back the future of their changelog record, so a stage
+    can wait until a write is on Kafka (not only in the local store)."""
+
+    def __init__(self, table: TableT[str, Any]):
+        self.table = table
+        self._sent: list[asyncio.Future[Any]] = []
+        send_changelog = table.send_changelog
+
+        def tracked(*args: Any, **kwargs: Any) -> Any:
+            future = send_changelog(*args, **kwargs)
+            self._sent.append(future)
+            return future
+
+        table.send_changelog = tracked  # type: ignore[method-assign]
+
+    def get(self, key: str) -> Any:
+        return self.table.get(key)
+
+    def put(self, key: str, value: Any) -> asyncio.Future[Any]:
+        """Write (``value`` of ``None``: delete) and return the changelog record's future."""
+        self._sent.clear()
+        if value is None:
+            if key in self.table:
+                del self.table[key]
+        else:
+            self.table[key] = value
+        if not self._sent:  # nothing to delete
+            done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+        return self._sent.pop()
+
+
+async def durably(what: str, attempt: Callable[[], Awaitable[Any]]) -> None:
+    """Run ``attempt`` until the broker has taken it; a failure waits and tries again."""
+    delay = RETRY_FIRST
+    while True:
+        try:
+            await attempt()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the broker said no: keep the input, wait, try again
+            log.error("batch.write_failed", what=what, error=type(exc).__name__,
+                      retry_in_s=round(delay, 1))
+            await asyncio.sleep(delay)  # backoff between tries, not synchronization
+            delay = min(delay * 2, RETRY_MAX)
+
+
+async def delivered(topic: faust.TopicT, key: str, value: Any, *, timeout: float) -> bool:
+    """Send one record from outside a stage (a web request) and wait until the broker has it;
+    False when it did not answer in time (the caller answers so that the sender retries; a
+    late write only makes a duplicate the stage absorbs)."""
+    try:
+        await asyncio.wait_for(_send_all([(topic, key, value)]), timeout)
+        return True
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.error("write.not_acknowledged", error=type(exc).__name__)
+        return False
+
+
+class Batch:
+    """What one batch of records emits and writes, kept until ``commit``."""
+
+    def __init__(self) -> None:
+        self._outputs: list[tuple[faust.TopicT, str, Any]] = []
+        # (table, key) -> (table, key, event it belongs to, value or _DELETED)
+        self._writes: dict[tuple[int, str], tuple[Changelogged, str, EventT, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._outputs) + len(self._writes)
+
+    handling = staticmethod(acting_for)  # reads and writes inside belong to that record
+
+    def get(self, table: Changelogged, key: str) -> Any:
+        pending = self._writes.get((id(table), key))
+        if pending is not None:
+            return None if pending[3] is _DELETED else pending[3]
+        return table.get(key)
+
+    def put(self, table: Changelogged, key: str, value: Any) -> None:
+        event = current_event()
+        assert event is not None, "a write belongs to the record being handled"
+        self._writes[(id(table), key)] = (table, key, event, _DELETED if value is None else value)
+
+    def emit(self, topic: faust.TopicT, key: str, value: Any) -> None:
+        self._outputs.append((topic, key, value))
+
+    def view(self, table: Changelogged) -> BatchView:
+        return BatchView(self, table)
+
+    def topics(self, topics: Topics) -> Topics:
+        """The stage's topics with every send waiting in this batch (same call shape), for
+        code written against ``Topics``."""
+        return Topics(*(cast(faust.TopicT, _Queued(self, getattr(topics, f.name)))
+                        for f in fields(Topics)))
+
+    async def commit(self) -> None:
+        """Outputs acknowledged, then the state that records them. Shielded: a worker asked to
+        stop finishes writing what the batch owes before the inputs can be acknowledged."""
+        task = asyncio.ensure_future(self._commit())
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await task
+            raise
+
+    async def _commit(self) -> None:
+        outputs, self._outputs = self._outputs, []
+        if outputs:
+            await durably("outputs", lambda: _send_all(outputs))
+        writes, self._writes = self._writes, {}
+        if writes:
+            await durably("state", lambda: _write_all(writes.values()))
+
+
+async def _send_all(outputs: list[tuple[faust.TopicT, str, Any]]) -> None:
+    futures = [await topic.send(key=key, value=value) for topic, key, value in outputs]
+    await asyncio.gather(*futures)
+
+
+async def _write_all(writes: Any) -> None:
+    futures = []
+    for table, key, event, value in writes:
+        with acting_for(event):
+            futures.append(table.put(key, None if value is _DELETED else value))
+    await asyncio.gather(*futures)
+
+
+class _Queued:
+    def __init__(self, batch: Batch, topic: faust.TopicT):
+        self._batch, self._topic = batch, topic
+
+    async def send(self, *, key: str, value: Any) -> None:
+        self._batch.emit(self._topic, key, value)
+
+
+class BatchView(MutableMapping[str, Any]):
+    """A table as the batch sees it, for code written against a mapping (the dedupe memory)."""
+
+    def __init__(self, batch: Batch, table: Changelogged):
+        self._batch, self._table = batch, table
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._batch.get(self._table, key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._batch.put(self._table, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._batch.put(self._table, key, None)
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("a batch view is read by key")
+
+    def __len__(self) -> int:
+        raise TypeError("a batch view is read by key")

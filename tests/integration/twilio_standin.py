@@ -1,0 +1,93 @@
+"""A Twilio stand-in for the crash tests: a real HTTP server on a real socket that the worker's
+``twilio`` client talks to (``TWILIO_API_URL``). Unlike Prism it counts: every message and call
+created is kept with a SID of its own, and the look-ups the in-doubt check makes (``GET
+Messages.json?To=``, ``GET Calls.json?To=``) answer from what it took.
+
+Its clock is the test's "world" clock, the one the workers' clocks are started from, so the
+creation times it reports compare with the times the worker wrote in its ledger."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Any
+
+from aiohttp import web
+
+PAGE_META = {"first_page_uri": None, "next_page_uri": None, "previous_page_uri": None,
+             "page": 0, "page_size": 50, "start": 0, "uri": None}
+
+
+@dataclass
+class Created:
+    sid: str
+    to: str
+    body: str | None
+    at: datetime
+
+
+@dataclass
+class TwilioStandIn:
+    now: Callable[[], datetime]
+    messages: list[Created] = field(default_factory=list)
+    calls: list[Created] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+    _runner: web.AppRunner | None = None
+    url: str = ""
+
+    def texts_to(self) -> Counter[str]:
+        return Counter(m.to for m in self.messages)
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._create_sms)
+        app.router.add_get("/2010-04-01/Accounts/{account}/Messages.json", self._list_sms)
+        app.router.add_post("/2010-04-01/Accounts/{account}/Calls.json", self._create_call)
+        app.router.add_get("/2010-04-01/Accounts/{account}/Calls.json", self._list_calls)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _new(self, prefix: str, form: Any, into: list[Created]) -> Created:
+        created = Created(f"{prefix}{next(self._ids):032x}", str(form.get("To", "")),
+                          form.get("Body"), self.now())
+        into.append(created)
+        return created
+
+    async def _create_sms(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        return web.json_response(_message(self._new("SM", form, self.messages)), status=201)
+
+    async def _create_call(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        return web.json_response(_call(self._new("CA", form, self.calls)), status=201)
+
+    async def _list_sms(self, request: web.Request) -> web.Response:
+        to = request.query.get("To")
+        found = [_message(m) for m in reversed(self.messages) if m.to == to][:50]
+        return web.json_response({"messages": found, **PAGE_META, "end": len(found)})
+
+    async def _list_calls(self, request: web.Request) -> web.Response:
+        to = request.query.get("To")
+        found = [_call(c) for c in reversed(self.calls) if c.to == to][:50]
+        return web.json_response({"calls": found, **PAGE_META, "end": len(found)})
+
+
+def _message(m: Created) -> dict[str, Any]:
+    return {"sid": m.sid, "to": m.to, "body": m.body, "status": "queued",
+            "date_created": format_datetime(m.at), "direction": "outbound-api"}
+
+
+def _call(c: Created) -> dict[str, Any]:
+    return {"sid": c.sid, "to": c.to, "status": "queued", "date_created": format_datetime(c.at)}
