@@ -197,7 +197,10 @@ def _worker(loglevel: str) -> int:
     logs.filter_library_logs()  # masked, and one line per repeated error a minute
     local = LocalState(Path(app.conf.tabledir), persistent=not settings.store.startswith("memory"))
     local.open()  # after a crash, the tables are rebuilt from Kafka alone
-    worker = faust.Worker(app, loglevel=loglevel.upper() if loglevel != "warn" else "WARNING")
+    # redirect_stdouts=False: the hub's own log lines are written to stderr; Faust's redirect
+    # would turn each into a library log record (and lose them).
+    worker = faust.Worker(app, loglevel=loglevel.upper() if loglevel != "warn" else "WARNING",
+                          redirect_stdouts=False)
     try:
         worker.execute_from_commandline()
     except SystemExit as stop:

@@ -30,6 +30,8 @@ SAFE_KEYS = frozenset({
     "event_type", "host", "http_status",
     "in_doubt", "intent", "kind", "location", "path", "peer", "port", "provider_code",
     "refused", "retriable", "sid", "size", "stage", "template", "tls", "topic",
+    "field", "local", "offset", "partition", "reason", "rebuild", "retry_in_s", "rows", "what",
+    "workers",
 })
 REDACTED = "[redacted]"
 _PHONE = re.compile(r"(?<![A-Za-z0-9])\+?\(?\d[\d\s().-]{7,}\d(?![A-Za-z0-9])")
@@ -85,7 +87,16 @@ class LibraryLogFilter(logging.Filter):
         self._last: dict[tuple[str, str], tuple[float, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        key = (record.name, str(record.msg))
+        if record.levelno < logging.WARNING:  # progress (rebalances, recovery) is never cut
+            record.msg, record.args = _scrub(record.getMessage()), ()
+            return True
+        try:
+            text = _scrub(record.getMessage())
+        except Exception:  # a library's own bad format string: keep what it said
+            text = _scrub(str(record.msg))
+        # the same line again (same words, same values), not the same format: a partition
+        # assignment or a rebalance step is news each time, a reconnect to one node is not
+        key = (record.name, text)
         now = self._clock()
         seen = self._last.get(key)
         if seen is not None and now - seen[0] < self._interval:
@@ -93,12 +104,11 @@ class LibraryLogFilter(logging.Filter):
             return False
         repeated = seen[1] if seen else 0
         self._last[key] = (now, 0)
-        try:
-            text = _scrub(record.getMessage())
-        except Exception:  # a library's own bad format string: keep what it said
-            text = _scrub(str(record.msg))
+        if len(self._last) > 10_000:  # bounded: forget the oldest lines
+            for old in sorted(self._last, key=lambda k: self._last[k][0])[:5_000]:
+                del self._last[old]
         record.msg = f"{text} (and {repeated} more like it)" if repeated else text
-        record.args = None
+        record.args = ()  # empty, not None: mode's formatter would make None an argument
         return True
 
 
