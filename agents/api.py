@@ -31,9 +31,13 @@ from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.actions import RuleViolation
 from hub.domain.rules import TcmRules
+from hub.logs import get_logger
 
 MAX_BODY = 64 * 1024
 Handler = Callable[..., Awaitable[Response]]
+
+
+log = get_logger("agents.api")
 
 
 def openapi_document() -> dict[str, Any]:
@@ -72,8 +76,11 @@ def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[s
     async def everywhere(request: Request, field: str, local: list[Any]) -> list[Any]:
         if request.headers.get(ROUTED) == "local":
             return local
-        return await gather(local, placement.peers(),
-                            lambda peer: placement.rows_from(peer, request, field))
+        peers = placement.peers()
+        rows = await gather(local, peers, lambda peer: placement.rows_from(peer, request, field))
+        log.info("api.gathered", field=field, workers=len(peers) + 1, local=len(local),
+                 rows=len(rows))
+        return rows
 
     @app.page("/episodes")
     class WorklistView(View):

@@ -31,6 +31,13 @@ def not_ready() -> ApiRefusal:
                       code="not_ready", status=503, retriable=True)
 
 
+def source_key(key: str) -> bytes:
+    """A patient key as the stages' topics carry it (raw UTF-8). A table record sits in the
+    partition of the record that wrote it, so that is the partition to compute: Faust's own
+    router hashes the table's JSON-encoded key (with its quotes) and lands elsewhere."""
+    return key.encode("utf-8")
+
+
 class Placement:
     def __init__(self, app: faust.App, table: TableT[str, Any]):
         self.app, self.table = app, table
@@ -42,10 +49,14 @@ class Placement:
     def owner(self, key: str) -> str | None:
         """The owner's base URL, or None when this worker owns ``key``."""
         try:
-            url = self.app.router.key_store(self.table.name, key)
+            url = self.app.assignor.key_store(self._changelog, source_key(key))
         except KeyError:
             raise not_ready() from None
         return None if self._same(url) else str(url)
+
+    @property
+    def _changelog(self) -> str:
+        return str(self.table.changelog_topic.get_topic_name())
 
     def peers(self) -> list[str]:
         """The other workers that hold partitions of the table."""
@@ -59,11 +70,9 @@ class Placement:
         """Records of the partitions this worker is active for (a standby copy of another
         worker's partition must not be counted twice)."""
         actives = self.app.assignor.assigned_actives()
-        changelog = self.table.changelog_topic
-        name = changelog.get_topic_name()
+        name = self._changelog
         for key, stored in list(self.table.items()):
-            serialized = changelog.prepare_key(key, None)[0]
-            if self.app.producer.key_partition(name, serialized) in actives:
+            if self.app.producer.key_partition(name, source_key(key)) in actives:
                 yield PatientRecord.from_dict(stored)
 
     async def call(self, base: str, request: Request, routed: str,
