@@ -13,13 +13,30 @@ from typing import Any
 import faust
 
 from agents import api, episodes, ingest, normalize, outreach, webhooks
-from agents.topics import Topics
+from agents.offsets import Unstick, commit_only_handled
+from agents.topics import (
+    EPISODE_ACTIONS,
+    EPISODE_TICKS,
+    EVENTS,
+    OUTREACH_COMMANDS,
+    OUTREACH_EVENTS,
+    OUTREACH_INBOUND,
+    OUTREACH_TICKS,
+    RAW,
+    Topics,
+)
 from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
 from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
 from hub.config import Settings
 from hub.domain.rules import rules_for_settings
 from hub.domain.templates import install_from
+from hub.logs import get_logger
+
+log = get_logger("agents.app")
+UNSTICK_SECONDS = 10.0
+STAGE_INPUTS = frozenset({RAW, EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS,
+                          OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND})
 
 
 def advertised_host(web_host: str) -> str:
@@ -31,6 +48,7 @@ def advertised_host(web_host: str) -> str:
 
 def create_app(settings: Settings, *, outbound: Outbound | None = None,
                clock: Clock | None = None) -> faust.App:
+    commit_only_handled()  # a rebalance must not commit past records no stage handled
     if clock is None:
         clock = OffsetClock(settings.clock_start) if settings.clock_start else SystemClock()
     # A short rebalance for a one-worker demo: the group join waits for the session timeout too.
@@ -68,4 +86,16 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     outreach.register(app, topics, settings, clock, outbound)
     webhooks.register(app, topics, settings)
     api.register(app, topics, settings, episodes_table, clock, rules)
+    unstick = Unstick()
+
+    @app.timer(UNSTICK_SECONDS)
+    async def unstick_partitions() -> None:
+        """Offsets: a stage partition whose commit stopped while records wait is read again."""
+        if getattr(app, "rebalancing", False) or getattr(app, "in_recovery", False):
+            return
+        try:
+            await unstick.look(app.consumer, STAGE_INPUTS)  # type: ignore[arg-type]
+        except Exception:  # a timer that raises takes the worker down: log, look again
+            log.exception("offsets.watch_error")
+
     return app

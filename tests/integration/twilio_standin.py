@@ -12,7 +12,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ class Created:
     to: str
     body: str | None
     at: datetime
+    callback: str | None = None  # carries the hub's command id
 
 
 @dataclass
@@ -61,7 +62,7 @@ class TwilioStandIn:
 
     def _new(self, prefix: str, form: Any, into: list[Created]) -> Created:
         created = Created(f"{prefix}{next(self._ids):032x}", str(form.get("To", "")),
-                          form.get("Body"), self.now())
+                          _text(form.get("Body")), self.now(), _text(form.get("StatusCallback")))
         into.append(created)
         return created
 
@@ -84,10 +85,20 @@ class TwilioStandIn:
         return web.json_response({"calls": found, **PAGE_META, "end": len(found)})
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _stamp(at: datetime) -> str:
+    """As Twilio writes it (RFC 2822 in UTC, ``+0000``); the twilio library reads any offset
+    as UTC."""
+    return format_datetime(at.astimezone(UTC))
+
+
 def _message(m: Created) -> dict[str, Any]:
     return {"sid": m.sid, "to": m.to, "body": m.body, "status": "queued",
-            "date_created": format_datetime(m.at), "direction": "outbound-api"}
+            "date_created": _stamp(m.at), "direction": "outbound-api"}
 
 
 def _call(c: Created) -> dict[str, Any]:
-    return {"sid": c.sid, "to": c.to, "status": "queued", "date_created": format_datetime(c.at)}
+    return {"sid": c.sid, "to": c.to, "status": "queued", "date_created": _stamp(c.at)}

@@ -1,0 +1,165 @@
+"""What the crash tests share: a world clock, a feed of discharges over MLLP that behaves as a
+hospital's engine does (resend until AA, to whichever listener is up), and the checks that the
+stages have settled (every input offset committed to the end of its topic)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from hub.adapters.mllp_client import MllpClient
+from hub.feed import Person, adt
+from hub.sendfiles import ack_summary
+from tests.integration.worker import API_TOKEN
+
+NY = ZoneInfo("America/New_York")
+AREAS = ("617", "508", "781", "978", "413")  # 555-01xx: numbers that reach nobody
+# every topic a stage reads: settled when the group has committed each to its end
+STAGE_INPUTS = ("hl7.adt.raw", "adt.events", "outreach.events", "episodes.ticks",
+                "episodes.actions", "outreach.commands", "outreach.ticks", "outreach.inbound")
+
+
+@dataclass
+class World:
+    """The clock the workers are started from and the Twilio stand-in stamps with: real time
+    from ``start``, plus jumps the test makes (a restarted worker finds its sends left in
+    flight old enough to be reconciled at once, as a worker restarted minutes later would)."""
+
+    start: datetime
+    _origin: float = field(default_factory=time.monotonic)
+    _jumped: timedelta = timedelta(0)
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self._origin) + self._jumped
+
+    def jump(self, by: timedelta) -> None:
+        self._jumped += by
+
+
+def patients(count: int) -> list[Person]:
+    return [Person(f"8{n:05d}", "CRASHTEST", f"PAT{n}", "19500101", "F",
+                   f"({AREAS[n // 100]}) 555-01{n % 100:02d}") for n in range(count)]
+
+
+def e164(person: Person) -> str:
+    return "+1" + "".join(ch for ch in person.phone if ch.isdigit())
+
+
+def key(person: Person) -> str:
+    return f"GENHOSP|{person.mrn}"
+
+
+def discharges(people: Sequence[Person], at: datetime) -> list[tuple[str, bytes]]:
+    return [(f"CR{p.mrn}", adt("A03", p, control_id=f"CR{p.mrn}", at=at, disposition="01",
+                               discharged_to="HOME", admit_at=at - timedelta(days=3),
+                               discharge_at=at)) for p in people]
+
+
+@dataclass
+class Listeners:
+    """Where the MLLP listeners are now; ``up`` is clear while the test restarts one."""
+
+    ports: list[int]
+    up: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.up.set()
+
+
+@dataclass
+class Feed:
+    acked: Counter[str] = field(default_factory=Counter)
+    answers: Counter[str] = field(default_factory=Counter)  # AA / AE / AR / no answer
+    progress: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def send_all(self, listeners: Listeners, messages: Sequence[tuple[str, bytes]],
+                       lane: int) -> None:
+        """One connection's share, in order; each message resent until it is AA'd."""
+        client: MllpClient | None = None
+        for control_id, raw in messages:
+            while True:
+                await listeners.up.wait()
+                port = listeners.ports[lane % len(listeners.ports)]
+                try:
+                    if client is None:
+                        client = await MllpClient.connect("127.0.0.1", port, timeout=5)
+                    summary = ack_summary(await client.send(raw, timeout=30))
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ConnectionError):
+                    self.answers["no answer"] += 1
+                    client = await _drop(client)
+                    await asyncio.sleep(0.2)  # an engine's resend interval, not synchronization
+                    continue
+                self.answers[summary[:2]] += 1
+                if summary.startswith("AA"):
+                    async with self.progress:
+                        self.acked[control_id] += 1
+                        self.progress.notify_all()
+                    break
+                await asyncio.sleep(0.2)  # AR: resend after the engine's interval
+        await _drop(client)
+
+    async def reached(self, count: int) -> None:
+        async with self.progress:
+            await self.progress.wait_for(lambda: len(self.acked) >= count)
+
+
+async def _drop(client: MllpClient | None) -> None:
+    if client is not None:
+        with contextlib.suppress(OSError, ConnectionError):
+            await client.close()
+
+
+async def settled(bootstrap: str, group: str, timeout: float) -> bool:
+    """True once the group has committed every partition of every stage input to its end
+    (nothing left to process, nothing left to redeliver); False after ``timeout`` seconds."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            await consumer.topics()  # fresh metadata: the partitions of every topic
+            partitions = [TopicPartition(topic, p) for topic in STAGE_INPUTS
+                          for p in (consumer.partitions_for_topic(topic) or ())]
+            ends = await consumer.end_offsets(partitions)
+            lagging = False
+            for tp in partitions:
+                if ends[tp] and (await consumer.committed(tp) or 0) < ends[tp]:
+                    lagging = True
+                    break
+            if not lagging:
+                return True
+            await asyncio.sleep(0.5)  # polling the group's offsets: a condition, re-checked
+        return False
+    finally:
+        await consumer.stop()
+
+
+async def episodes_listed(web_port: int) -> list[dict[str, Any]]:
+    """``GET /episodes`` as the care team calls it: gathered from every worker."""
+    url = f"http://127.0.0.1:{web_port}/episodes?limit=1000"
+    async with aiohttp.ClientSession() as session:
+        response = await session.get(url, headers={"Authorization": f"Bearer {API_TOKEN}"})
+        assert response.status == 200, await response.text()
+        return list((await response.json())["episodes"])
+
+
+async def until(check: Callable[[], bool], timeout: float) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.2)  # polling a counter another task updates
+    return True

@@ -1,0 +1,164 @@
+"""Issue 9, the guarantee (README, "What holds across a crash"): every AA'd discharge gives one
+episode, one welcome text and one "episode opened" alert, across SIGKILLs of a worker at random
+moments, on the production store (``rocksdb://``). The broker is real; Twilio is a stand-in that
+counts (``twilio_standin``). The group of three workers is in ``test_worker_group.py``.
+
+The kill moments are drawn from a seed printed with every failure (``HUB_CRASH_SEED`` replays
+one). Records on the topics may repeat (at-least-once); what must never repeat is a request to
+Twilio or a second episode or alert for one situation, and nothing may be missing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.topic_reader import TopicReader
+from tests.integration import servers
+from tests.integration.crash_harness import (
+    NY,
+    Feed,
+    Listeners,
+    World,
+    discharges,
+    e164,
+    episodes_listed,
+    key,
+    patients,
+    settled,
+    until,
+)
+from tests.integration.twilio_standin import TwilioStandIn
+from tests.integration.worker import Worker, start_worker
+
+DISCHARGED = datetime(2026, 11, 23, 9, 30, tzinfo=NY)  # a Monday morning
+CONNECTIONS = 4
+SEED = int(os.environ.get("HUB_CRASH_SEED") or random.SystemRandom().randrange(1 << 30))
+
+
+@pytest.fixture
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Kafka]:
+    """A broker of the test's own: its topics have the 8 partitions a group of workers
+    shares out, and no other test's discharges are in them."""
+    broker = servers.start_kafka(Path(tmp_path_factory.mktemp("crash-kafka")))
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+async def twilio() -> AsyncIterator[TwilioStandIn]:
+    standin = TwilioStandIn(World(datetime(2026, 11, 23, 10, 0, tzinfo=NY)).now)
+    await standin.start()
+    yield standin
+    await standin.stop()
+
+
+def worker_env(twilio: TwilioStandIn, store: str) -> dict[str, str]:
+    return {"HUB_STORE": store, "TWILIO_API_URL": twilio.url, "HUB_PARTITIONS": "8",
+            "HUB_REBALANCE_TIMEOUT": "3"}  # a dead member leaves the group in seconds
+
+
+def start(kafka: servers.Kafka, prism: servers.Prism, workdir: Path, world: World, app_id: str,
+          env: dict[str, str]) -> Worker:
+    return start_worker(kafka, prism, workdir, clock_start=world.now().isoformat(),
+                        app_id=app_id, partitions=8, extra_env=env)
+
+
+async def welcome_records(kafka: servers.Kafka, keys: set[str], timeout: float
+                          ) -> dict[str, list[dict[str, Any]]]:
+    """Consume ``care.alerts`` until each patient has its "episode opened" alert."""
+    reader = TopicReader(kafka.bootstrap, ["care.alerts"])
+    await reader.start()
+    try:
+        await reader.wait_until(lambda r: keys <= {
+            a["patient_key"] for a in r["care.alerts"] if a["kind"] == "episode_opened"},
+            timeout=timeout)
+    finally:
+        await reader.stop()
+    return reader.records
+
+
+def check_exactly_once(people: list[Any], feed: Feed, twilio: TwilioStandIn,
+                       listed: list[dict[str, Any]], records: dict[str, list[dict[str, Any]]],
+                       context: str) -> None:
+    keys = {key(p) for p in people}
+    assert set(feed.acked) == {f"CR{p.mrn}" for p in people}, context
+    texts = twilio.texts_to()
+    missing = [e164(p) for p in people if texts[e164(p)] == 0]
+    twice = {phone: n for phone, n in texts.items() if n > 1}
+    assert not missing, f"{len(missing)} AA'd discharges never got their welcome text; {context}"
+    sends = [(m.to, m.at, m.callback) for m in twilio.messages if m.to in twice]
+    assert not twice, f"texted twice: {sends}; {context}"
+    assert not twilio.calls, context  # every text went through: no fallback call was needed
+    per_patient = Counter(row["patient_key"] for row in listed)
+    assert set(per_patient) == keys and set(per_patient.values()) == {1}, (
+        f"{len(per_patient)} patients listed, {sum(per_patient.values())} episodes; {context}")
+    opened: dict[str, set[tuple[str, int]]] = {}
+    for alert in records["care.alerts"]:
+        if alert["kind"] == "episode_opened":
+            opened.setdefault(alert["patient_key"], set()).add(
+                (alert["alert_id"], alert["revision"]))
+    assert {k for k, v in opened.items() if len(v) == 1} == keys, (
+        f"alerts: {[(k, v) for k, v in opened.items() if len(v) != 1][:5]}; {context}")
+
+
+async def test_a_worker_killed_again_and_again_on_rocksdb_loses_and_repeats_nothing(
+        kafka: servers.Kafka, prism: servers.Prism, twilio: TwilioStandIn,
+        tmp_path: Path) -> None:
+    """300 discharges over 4 connections; the worker is SIGKILLed three times while they
+    arrive and once while the texts go out, each time restarted on its own RocksDB data."""
+    rng = random.Random(SEED)
+    world = World(datetime(2026, 11, 23, 10, 0, tzinfo=NY))
+    twilio.now = world.now
+    people = patients(300)
+    messages = discharges(people, DISCHARGED)
+    app_id, env = f"tcm-hub-crash-{SEED}", worker_env(twilio, "rocksdb://")
+    workdir = tmp_path / "worker"  # one data directory: each restart finds the last one's
+    worker = start(kafka, prism, workdir, world, app_id, env)
+    listeners = Listeners([worker.mllp_port])
+    feed = Feed()
+    kill_at = sorted(rng.sample(range(20, 280), 3))
+    texts_kill = rng.randrange(20, 280)
+    context = f"seed {SEED} (HUB_CRASH_SEED), kills after {kill_at} AAs and {texts_kill} texts"
+    restarts = 0
+
+    async def restart() -> None:
+        nonlocal worker, restarts
+        listeners.up.clear()
+        worker.kill()
+        restarts += 1
+        world.jump(timedelta(minutes=3))  # in-flight sends are old enough to reconcile
+        worker = await asyncio.to_thread(start, kafka, prism, workdir, world, app_id, env)
+        listeners.ports[:] = [worker.mllp_port]
+        listeners.up.set()
+
+    async def killer() -> None:
+        for count in kill_at:
+            await feed.reached(count)
+            await restart()
+        await feed.reached(len(messages))
+        assert await until(lambda: len(twilio.messages) >= texts_kill, timeout=120), (
+            f"{len(twilio.messages)} texts; {context}\n{worker.log_tail()}")
+        await restart()
+
+    try:
+        lanes = [messages[i::CONNECTIONS] for i in range(CONNECTIONS)]
+        await asyncio.gather(killer(), *(feed.send_all(listeners, lane, i)
+                                         for i, lane in enumerate(lanes)))
+        assert restarts == 4, context
+        assert await until(lambda: len(set(twilio.texts_to())) >= len(people), timeout=180), (
+            f"{len(set(twilio.texts_to()))} of {len(people)} texted; {context}\n"
+            f"{worker.log_tail()}")
+        assert await settled(kafka.bootstrap, app_id, timeout=120), context
+        records = await welcome_records(kafka, {key(p) for p in people}, timeout=60)
+        listed = await episodes_listed(worker.web_port)
+    finally:
+        worker.stop()
+    check_exactly_once(people, feed, twilio, listed, records, context)

@@ -1,0 +1,86 @@
+"""Issue 9, a group of workers: three workers in one group on RocksDB, one SIGKILLed
+mid-stream and not replaced; its partitions move to the two others and keep flowing, nothing
+lost, nothing sent twice, and the care-team list gathered from the workers is whole.
+
+NOT YET RELIABLE, so not collected by default (``HUB_SOAK=1`` runs it): Faust's consumer can
+still lose or hold back records across the rebalances of a multi-member group (see
+``agents/offsets.py`` and the README's crash section). It passes some runs and fails others;
+it stays here as the reproduction for that open work."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+
+from tests.integration import servers
+from tests.integration.crash_harness import (
+    Feed,
+    Listeners,
+    World,
+    discharges,
+    episodes_listed,
+    key,
+    patients,
+    settled,
+    until,
+)
+from tests.integration.test_crash import (
+    CONNECTIONS,
+    DISCHARGED,
+    SEED,
+    check_exactly_once,
+    kafka,
+    start,
+    twilio,
+    welcome_records,
+    worker_env,
+)
+from tests.integration.twilio_standin import TwilioStandIn
+
+__all__ = ["kafka", "twilio"]  # the test module's own broker and stand-in fixtures
+
+
+async def test_three_workers_one_dies_and_the_others_carry_its_partitions(
+        kafka: servers.Kafka, prism: servers.Prism, twilio: TwilioStandIn,
+        tmp_path: Path) -> None:
+    """Three workers in one group on RocksDB; one is SIGKILLed mid-stream and not replaced.
+    Its partitions move to the two others and keep flowing: nothing lost, nothing stalled,
+    nothing sent twice, and the care-team list gathered from the workers is whole."""
+    rng = random.Random(SEED)
+    world = World(DISCHARGED.replace(hour=10, minute=0))
+    twilio.now = world.now
+    people = patients(300)
+    messages = discharges(people, DISCHARGED)
+    app_id, env = f"tcm-hub-group-{SEED}", worker_env(twilio, "rocksdb://")
+    workers = [start(kafka, prism, tmp_path / f"worker{i}", world, app_id, env)
+               for i in range(3)]
+    listeners = Listeners([w.mllp_port for w in workers])
+    feed = Feed()
+    kill_at = rng.randrange(50, 250)
+    victim = rng.randrange(3)
+    context = f"seed {SEED} (HUB_CRASH_SEED), worker {victim} killed after {kill_at} AAs"
+
+    async def killer() -> None:
+        await feed.reached(kill_at)
+        listeners.up.clear()
+        workers[victim].kill()
+        listeners.ports[:] = [w.mllp_port for i, w in enumerate(workers) if i != victim]
+        listeners.up.set()
+
+    survivor = workers[(victim + 1) % 3]
+    try:
+        lanes = [messages[i::CONNECTIONS] for i in range(CONNECTIONS)]
+        await asyncio.gather(killer(), *(feed.send_all(listeners, lane, i)
+                                         for i, lane in enumerate(lanes)))
+        assert await until(lambda: len(set(twilio.texts_to())) >= len(people), timeout=120), (
+            f"{len(set(twilio.texts_to()))} of {len(people)} texted; {context}\n"
+            f"{survivor.log_tail()}")
+        assert await settled(kafka.bootstrap, app_id, timeout=120), context
+        records = await welcome_records(kafka, {key(p) for p in people}, timeout=60)
+        listed = await episodes_listed(survivor.web_port)
+    finally:
+        for i, running in enumerate(workers):
+            if i != victim:
+                running.stop()
+    check_exactly_once(people, feed, twilio, listed, records, context)

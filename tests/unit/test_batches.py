@@ -1,0 +1,106 @@
+"""Issue 9, the guarantee: a batch's outputs are acknowledged by the broker before the state that
+records them is written, and the batch is done only once that state is acknowledged too. The
+broker is played by futures the test resolves, the table by a dict that hands out its changelog
+futures as Faust's tables do."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from agents.batches import Batch, Changelogged, acting_for
+
+
+class FakeEvent:
+    """What a table write needs of Faust's current event: the record's partition."""
+
+    class message:  # noqa: N801 - the attribute name Faust reads
+        partition = 3
+
+
+class BrokerTopic:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Any, asyncio.Future[None]]] = []
+
+    async def send(self, *, key: str, value: Any) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.sent.append((key, value, future))
+        return future
+
+
+class ChangelogTable(dict[str, Any]):
+    """A dict whose writes send a changelog record (as ``Table.__setitem__`` does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changelog: list[asyncio.Future[None]] = []
+
+    def send_changelog(self, *_args: Any, **_kwargs: Any) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.changelog.append(future)
+        return future
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.send_changelog(key, value)
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)  # let the commit task run up to its next wait
+
+
+async def test_state_is_written_only_after_every_output_is_acknowledged() -> None:
+    topic, table = BrokerTopic(), ChangelogTable()
+    state = Changelogged(table)  # type: ignore[arg-type]
+    batch = Batch()
+    with acting_for(FakeEvent()):  # type: ignore[arg-type]
+        batch.emit(topic, "GEN|1", {"command": "welcome"})  # type: ignore[arg-type]
+        batch.put(state, "GEN|1", {"applied": ["ctl-1"]})
+        assert batch.get(state, "GEN|1") == {"applied": ["ctl-1"]}  # the batch sees its write
+    commit = asyncio.ensure_future(batch.commit())
+    await settle()
+    assert len(topic.sent) == 1 and table == {}  # output sent, state not yet written
+    topic.sent[0][2].set_result(None)  # the broker acknowledges the output
+    await settle()
+    assert table == {"GEN|1": {"applied": ["ctl-1"]}} and not commit.done()
+    table.changelog[0].set_result(None)  # ... and the state's changelog record
+    await settle()
+    assert commit.done() and commit.exception() is None
+
+
+async def test_an_output_the_broker_refuses_is_sent_again_and_nothing_is_written_meanwhile(
+        ) -> None:
+    topic, table = BrokerTopic(), ChangelogTable()
+    state = Changelogged(table)  # type: ignore[arg-type]
+    batch = Batch()
+    with acting_for(FakeEvent()):  # type: ignore[arg-type]
+        batch.emit(topic, "GEN|1", {"alert": "episode_opened"})  # type: ignore[arg-type]
+        batch.put(state, "GEN|1", {"applied": ["ctl-1"]})
+    commit = asyncio.ensure_future(batch.commit())
+    await settle()
+    topic.sent[0][2].set_exception(ConnectionError("broker gone"))
+    while len(topic.sent) < 2:  # the retry, after its backoff
+        await asyncio.sleep(0.05)
+    assert table == {}
+    topic.sent[1][2].set_result(None)
+    while not table.changelog:
+        await asyncio.sleep(0)
+    table.changelog[0].set_result(None)
+    await commit
+    assert table == {"GEN|1": {"applied": ["ctl-1"]}}
+
+
+async def test_a_delete_in_a_batch_reads_as_gone_and_removes_the_key() -> None:
+    table = ChangelogTable()
+    table["GEN|1"] = 1.5
+    table.changelog.clear()
+    state = Changelogged(table)  # type: ignore[arg-type]
+    batch = Batch()
+    with acting_for(FakeEvent()):  # type: ignore[arg-type]
+        batch.put(state, "GEN|1", None)
+        assert batch.get(state, "GEN|1") is None
+    commit = asyncio.ensure_future(batch.commit())
+    await settle()
+    assert "GEN|1" not in table
+    await commit  # a dict's delete sends no changelog record here: nothing to wait for
