@@ -14,17 +14,7 @@ import faust
 
 from agents import api, episodes, ingest, normalize, outreach, webhooks
 from agents.offsets import Unstick, commit_only_handled
-from agents.topics import (
-    EPISODE_ACTIONS,
-    EPISODE_TICKS,
-    EVENTS,
-    OUTREACH_COMMANDS,
-    OUTREACH_EVENTS,
-    OUTREACH_INBOUND,
-    OUTREACH_TICKS,
-    RAW,
-    Topics,
-)
+from agents.topics import Topics
 from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
 from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
@@ -32,11 +22,10 @@ from hub.config import Settings
 from hub.domain.rules import rules_for_settings
 from hub.domain.templates import install_from
 from hub.logs import get_logger
+from hub.topic_names import STAGE_INPUTS
 
 log = get_logger("agents.app")
 UNSTICK_SECONDS = 10.0
-STAGE_INPUTS = frozenset({RAW, EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS,
-                          OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND})
 
 
 def advertised_host(web_host: str) -> str:

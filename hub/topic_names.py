@@ -18,6 +18,9 @@ ALERTS = "care.alerts"
 
 ALL = (RAW, REJECTED, EVENTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND,
        OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, ALERTS)
+# what the stages read: a committed offset on these means "handled" (agents.offsets)
+STAGE_INPUTS = frozenset({RAW, EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS,
+                          OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND})
 RAW_BYTES = (RAW, REJECTED, DEADLETTER)  # their records carry a message's exact bytes
 
 # The largest record the hub writes. A raw record carries its message base64-encoded in JSON

@@ -20,13 +20,11 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from hub.adapters.mllp_client import MllpClient
 from hub.feed import Person, adt
 from hub.sendfiles import ack_summary
+from hub.topic_names import STAGE_INPUTS  # settled when the group committed each to its end
 from tests.integration.worker import API_TOKEN
 
 NY = ZoneInfo("America/New_York")
 AREAS = ("617", "508", "781", "978", "413")  # 555-01xx: numbers that reach nobody
-# every topic a stage reads: settled when the group has committed each to its end
-STAGE_INPUTS = ("hl7.adt.raw", "adt.events", "outreach.events", "episodes.ticks",
-                "episodes.actions", "outreach.commands", "outreach.ticks", "outreach.inbound")
 
 
 @dataclass

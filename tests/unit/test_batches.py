@@ -14,7 +14,7 @@ from agents.batches import Batch, Changelogged, acting_for
 class FakeEvent:
     """What a table write needs of Faust's current event: the record's partition."""
 
-    class message:  # noqa: N801 - the attribute name Faust reads
+    class message:
         partition = 3
 
 
