@@ -20,7 +20,7 @@ no error and no log line (issue 9). Two mechanisms, both around a rebalance:
    is real, records gone by retention: it is let through, with a warning.)
 
 A partition whose commit stops moving while records wait behind it (a record that never came
-back after all) is read again from its commit by ``unstick``, which the worker runs on a timer.
+back after all) is read again from its commit by ``Unstick``, which the worker runs on a timer.
 
 At-least-once, as the stages expect: a record read again is absorbed downstream.
 """
@@ -137,23 +137,23 @@ async def _rewind(consumer: Consumer, why: str) -> None:
 
 class Unstick:
     """Per partition: the committed offset seen at the last look. A stage partition whose commit
-    has not moved for two looks while the log is ahead of it, and whose fetch is past the commit
-    (so records were skipped, not merely slow), is read again from its commit."""
+    has not moved for two looks while the log is ahead of it and no record of it is being
+    handled is read again from its commit (a record held back or dropped that never came back:
+    without this the partition would wait for the next rebalance)."""
 
     def __init__(self) -> None:
         self._last: dict[TP, int | None] = {}
 
     async def look(self, consumer: Consumer, topics: frozenset[str]) -> list[TP]:
-        assigned = {tp for tp in consumer.assignment() if tp.topic in topics}
+        assigned = [tp for tp in consumer.assignment() if tp.topic in topics]
+        ends = await consumer.highwaters(*assigned) if assigned else {}
+        busy = {m.tp for m in consumer._unacked_messages}
         stuck = []
         for tp in assigned:
             committed = consumer._committed_offset.get(tp)
-            highwater = consumer.highwater(tp)
-            read = consumer._read_offset.get(tp)
-            behind = committed is not None and highwater is not None and highwater > committed
-            skipped = read is not None and committed is not None and read > committed
-            unacked = any(m.tp == tp for m in consumer._unacked_messages)
-            if behind and skipped and not unacked and self._last.get(tp) == committed:
+            end = ends.get(tp)
+            behind = committed is not None and end is not None and end > committed
+            if behind and tp not in busy and self._last.get(tp) == committed:
                 stuck.append(tp)
             self._last[tp] = committed
         for tp in stuck:

@@ -12,7 +12,7 @@ is JSON as it is, and ``from_dict(to_dict(r)) == r``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -103,7 +103,7 @@ class Episode:
         return replace(self, plan=tuple(step if s.step == step.step else s for s in self.plan))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(as_dict(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Episode:
@@ -157,7 +157,7 @@ class PatientRecord:
         return replace(self, applied=(*self.applied, applied_id)[-MAX_REMEMBERED_IDS:])
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(as_dict(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PatientRecord:
@@ -173,6 +173,28 @@ def _tuples(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     names = {f.name: str(f.type) for f in fields(cls)}
     return {key: tuple(value) if names.get(key, "").startswith("tuple") and value is not None
             else value for key, value in data.items() if key in names}
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def as_dict(value: Any) -> Any:
+    """``dataclasses.asdict`` without its deep copies (the values here are immutable or are
+    rebuilt): the same shape, tuples kept as tuples, several times faster on a patient record,
+    which every event of the episodes stage writes."""
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: as_dict(getattr(value, name)) for name in names}
+    if kind is tuple:
+        return tuple(as_dict(v) for v in value)
+    if kind is list:
+        return [as_dict(v) for v in value]
+    if kind is dict:
+        return {k: as_dict(v) for k, v in value.items()}
+    return value
 
 
 def plain(value: Any) -> Any:

@@ -7,9 +7,11 @@ Schemas in ``schemas/`` describe exactly these dicts.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+from hub.domain.episode import as_dict
 
 Channel = Literal["sms", "voice"]
 
@@ -37,7 +39,7 @@ class OutreachCommand:
     window_end: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = dict(as_dict(self))
         data["not_before"] = self.not_before.isoformat()
         data["expires_at"] = self.expires_at.isoformat()
         data["window_end"] = self.window_end.isoformat() if self.window_end else None
@@ -71,7 +73,7 @@ class CareAlert:
     revision: int = 1  # 1 when raised; each update of the open alert sends the next one
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = dict(as_dict(self))
         data["at"] = self.at.isoformat()
         return data
 
@@ -103,7 +105,7 @@ class OutreachEvent:
     reply_text: str | None = None  # for replies: the care team reads it (never logged)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = dict(as_dict(self))
         data["at"] = self.at.isoformat()
         data["deferred_until"] = self.deferred_until.isoformat() if self.deferred_until else None
         return data

@@ -1,6 +1,6 @@
-"""Issue 9: a stage partition whose commit stops while records wait behind it, and whose fetch
-went past the commit (records skipped, not merely slow), is read again from its commit. The
-consumer is a fake exposing what the watchdog reads of Faust's."""
+"""Issue 9: a stage partition whose commit stops while records wait behind it and none of its
+records is being handled is read again from its commit. The consumer is a fake exposing what the
+watchdog reads of Faust's."""
 
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ class FakeConsumer:
     def _unacked_messages(self) -> list[Any]:
         return self.unacked
 
-    def highwater(self, tp: TP) -> int:
-        return self.highwater_at
+    async def highwaters(self, *tps: TP) -> dict[TP, int]:
+        return {tp: self.highwater_at for tp in tps}
 
     async def seek(self, tp: TP, offset: int) -> None:
         self.seeks.append((tp, offset))
@@ -50,7 +50,7 @@ async def look(watch: Unstick, consumer: FakeConsumer) -> list[TP]:
 
 
 async def test_a_commit_stuck_behind_skipped_records_is_read_again_from_the_commit() -> None:
-    consumer, watch = FakeConsumer(committed=6, read=31, highwater_at=35), Unstick()
+    consumer, watch = FakeConsumer(committed=6, read=5, highwater_at=35), Unstick()
     assert await look(watch, consumer) == []  # one look is not yet "stuck"
     assert await look(watch, consumer) == [RAW]
     assert consumer.seeks == [(RAW, 6)]
