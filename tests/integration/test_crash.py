@@ -162,3 +162,24 @@ async def test_a_worker_killed_again_and_again_on_rocksdb_loses_and_repeats_noth
     finally:
         worker.stop()
     check_exactly_once(people, feed, twilio, listed, records, context)
+
+
+def test_local_tables_survive_a_clean_stop_and_not_a_kill(
+        kafka: servers.Kafka, prism: servers.Prism, tmp_path: Path) -> None:
+    """After SIGTERM the worker's RocksDB tables are kept for the next start; after SIGKILL
+    they are discarded and rebuilt from the changelogs (hub.adapters.local_state)."""
+    world = World(datetime(2026, 11, 23, 10, 0, tzinfo=NY))
+    env = {"HUB_STORE": "rocksdb://"}
+    workdir = tmp_path / "worker"
+
+    def discarded() -> int:
+        return (workdir / "worker.log").read_text(errors="replace").count(
+            "local_state.discarded")
+
+    start(kafka, prism, workdir, world, "tcm-hub-local", env).stop()
+    assert list((workdir / "data").rglob(".clean-stop")), "a clean stop leaves its marker"
+    second = start(kafka, prism, workdir, world, "tcm-hub-local", env)
+    assert discarded() == 0
+    second.kill()
+    start(kafka, prism, workdir, world, "tcm-hub-local", env).stop()
+    assert discarded() == 1
