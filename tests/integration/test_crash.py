@@ -85,6 +85,26 @@ async def welcome_records(kafka: servers.Kafka, keys: set[str], timeout: float
     return reader.records
 
 
+async def feed_and_collect(kafka: servers.Kafka, twilio: TwilioStandIn, feed: Feed,
+                           listeners: Listeners, messages: list[tuple[str, bytes]],
+                           killer: Any, people: list[Any], app_id: str, context: str,
+                           watched: Any, texts_within: float
+                           ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Feed the discharges over CONNECTIONS connections while ``killer`` does its work, wait
+    until every patient was texted and the group has settled, and collect what the checks read
+    (``watched()`` is the worker to ask and whose log to show)."""
+    lanes = [messages[i::CONNECTIONS] for i in range(CONNECTIONS)]
+    await asyncio.gather(killer(), *(feed.send_all(listeners, lane, i)
+                                     for i, lane in enumerate(lanes)))
+    assert await until(lambda: len(set(twilio.texts_to())) >= len(people),
+                       timeout=texts_within), (
+        f"{len(set(twilio.texts_to()))} of {len(people)} texted; {context}\n"
+        f"{watched().log_tail()}")
+    assert await settled(kafka.bootstrap, app_id, timeout=120), context
+    records = await welcome_records(kafka, {key(p) for p in people}, timeout=60)
+    return await episodes_listed(watched().web_port), records
+
+
 def check_exactly_once(people: list[Any], feed: Feed, twilio: TwilioStandIn,
                        listed: list[dict[str, Any]], records: dict[str, list[dict[str, Any]]],
                        context: str) -> None:
@@ -149,16 +169,10 @@ async def test_a_worker_killed_again_and_again_on_rocksdb_loses_and_repeats_noth
         await restart()
 
     try:
-        lanes = [messages[i::CONNECTIONS] for i in range(CONNECTIONS)]
-        await asyncio.gather(killer(), *(feed.send_all(listeners, lane, i)
-                                         for i, lane in enumerate(lanes)))
+        listed, records = await feed_and_collect(
+            kafka, twilio, feed, listeners, messages, killer, people, app_id, context,
+            lambda: worker, texts_within=180)
         assert restarts == 4, context
-        assert await until(lambda: len(set(twilio.texts_to())) >= len(people), timeout=180), (
-            f"{len(set(twilio.texts_to()))} of {len(people)} texted; {context}\n"
-            f"{worker.log_tail()}")
-        assert await settled(kafka.bootstrap, app_id, timeout=120), context
-        records = await welcome_records(kafka, {key(p) for p in people}, timeout=60)
-        listed = await episodes_listed(worker.web_port)
     finally:
         worker.stop()
     check_exactly_once(people, feed, twilio, listed, records, context)

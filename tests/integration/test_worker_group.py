@@ -9,7 +9,6 @@ it stays here as the reproduction for that open work."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 from pathlib import Path
 
@@ -19,21 +18,16 @@ from tests.integration.crash_harness import (
     Listeners,
     World,
     discharges,
-    episodes_listed,
-    key,
     patients,
-    settled,
-    until,
 )
 from tests.integration.test_crash import (
-    CONNECTIONS,
     DISCHARGED,
     SEED,
     check_exactly_once,
+    feed_and_collect,
     kafka,
     start,
     twilio,
-    welcome_records,
     worker_env,
 )
 from tests.integration.twilio_standin import TwilioStandIn
@@ -70,15 +64,9 @@ async def test_three_workers_one_dies_and_the_others_carry_its_partitions(
 
     survivor = workers[(victim + 1) % 3]
     try:
-        lanes = [messages[i::CONNECTIONS] for i in range(CONNECTIONS)]
-        await asyncio.gather(killer(), *(feed.send_all(listeners, lane, i)
-                                         for i, lane in enumerate(lanes)))
-        assert await until(lambda: len(set(twilio.texts_to())) >= len(people), timeout=120), (
-            f"{len(set(twilio.texts_to()))} of {len(people)} texted; {context}\n"
-            f"{survivor.log_tail()}")
-        assert await settled(kafka.bootstrap, app_id, timeout=120), context
-        records = await welcome_records(kafka, {key(p) for p in people}, timeout=60)
-        listed = await episodes_listed(survivor.web_port)
+        listed, records = await feed_and_collect(
+            kafka, twilio, feed, listeners, messages, killer, people, app_id, context,
+            lambda: survivor, texts_within=120)
     finally:
         for i, running in enumerate(workers):
             if i != victim:
