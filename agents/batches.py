@@ -16,8 +16,9 @@ them) or every output and the state on Kafka. State can never say "done" for an 
 was lost. Local RocksDB data that may be ahead of the changelog is discarded after an unclean
 stop (``hub.adapters.local_state``), so a redelivered record meets the state Kafka has.
 
-A batch never gives up on the broker: a write that fails is retried with backoff, the stage
-waits (nothing is acknowledged meanwhile) and one line is logged per attempt.
+A batch never gives up on the broker: a write that fails, or whose acknowledgement does not come
+within ``ATTEMPT_TIMEOUT``, is sent again with backoff; the stage waits (nothing is acknowledged
+meanwhile) and one line is logged per attempt.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ log = get_logger("agents.batches")
 BATCH_SIZE = 500  # records a stage takes at once
 BATCH_WITHIN = 0.02  # seconds a partial batch waits for more (latency added per stage)
 RETRY_FIRST, RETRY_MAX = 0.2, 30.0  # seconds between two tries of a failed broker write
+ATTEMPT_TIMEOUT = 15.0  # seconds one try may wait for its acknowledgements before it is retried
 _DELETED = object()
 
 
@@ -100,7 +102,8 @@ async def durably(what: str, attempt: Callable[[], Awaitable[Any]]) -> None:
     delay = RETRY_FIRST
     while True:
         try:
-            await attempt()
+            # a record whose acknowledgement never comes must not hold the stage for ever
+            await asyncio.wait_for(attempt(), ATTEMPT_TIMEOUT)
             return
         except asyncio.CancelledError:
             raise

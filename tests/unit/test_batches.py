@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from agents import batches
 from agents.batches import Batch, Changelogged, acting_for
 
 
@@ -46,7 +47,7 @@ class ChangelogTable(dict[str, Any]):
 
 
 async def settle() -> None:
-    for _ in range(5):
+    for _ in range(20):
         await asyncio.sleep(0)  # let the commit task run up to its next wait
 
 
@@ -104,3 +105,17 @@ async def test_a_delete_in_a_batch_reads_as_gone_and_removes_the_key() -> None:
     await settle()
     assert "GEN|1" not in table
     await commit  # a dict's delete sends no changelog record here: nothing to wait for
+
+
+async def test_an_acknowledgement_that_never_comes_does_not_hold_the_stage_for_ever(
+        monkeypatch: Any) -> None:
+    monkeypatch.setattr(batches, "ATTEMPT_TIMEOUT", 0.05)
+    topic, table = BrokerTopic(), ChangelogTable()
+    batch = Batch()
+    batch.emit(topic, "GEN|1", {"alert": "episode_opened"})  # type: ignore[arg-type]
+    commit = asyncio.ensure_future(batch.commit())
+    while len(topic.sent) < 2:  # the first send is never acknowledged: it is sent again
+        await asyncio.sleep(0.01)
+    topic.sent[1][2].set_result(None)
+    await commit
+    assert table == {} and [key for key, _, _ in topic.sent] == ["GEN|1", "GEN|1"]
