@@ -136,11 +136,6 @@ class Batch:
         # (table, key) -> (table, key, event it belongs to, value or _DELETED)
         self._writes: dict[tuple[int, str], tuple[Changelogged, str, EventT, Any]] = {}
 
-    def __len__(self) -> int:
-        return len(self._outputs) + len(self._writes)
-
-    handling = staticmethod(acting_for)  # reads and writes inside belong to that record
-
     def get(self, table: Changelogged, key: str) -> Any:
         pending = self._writes.get((id(table), key))
         if pending is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import faust
 
-from agents.batches import Batch, Changelogged, batches_of
+from agents.batches import Batch, Changelogged, acting_for, batches_of
 from agents.deadletter import letter_for
 from agents.topics import Topics
 from hub import dedupe
@@ -31,7 +31,7 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> None:
             seen = dedupe.SeenMessages(batch.view(table))
             for event in events:
                 record = event.value
-                with batch.handling(event):
+                with acting_for(event):
                     try:
                         _normalize_one(batch, seen, record)
                     except Exception as exc:  # the stream must never die on one message

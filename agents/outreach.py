@@ -11,7 +11,7 @@ from typing import Any
 
 import faust
 
-from agents.batches import Batch, Changelogged, batches_of
+from agents.batches import Batch, Changelogged, acting_for, batches_of
 from agents.deadletter import dead_letter
 from agents.due import DueIndex
 from agents.inbound import handle_inbound
@@ -74,14 +74,14 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
     async def _lane(key: str, events: list[Any]) -> None:
         async with gate:
             batch = Batch()
+            queued = batch.topics(topics)
             for event in events:
-                with batch.handling(event):
-                    await _one(batch, key, event.value,
-                               event.message.topic)
+                with acting_for(event):
+                    await _one(batch, queued, key, event.value, event.message.topic)
             await batch.commit()
 
-    async def _one(batch: Batch, key: str, value: dict[str, Any], topic: str) -> None:
-        queued = batch.topics(topics)
+    async def _one(batch: Batch, queued: Topics, key: str, value: dict[str, Any],
+                   topic: str) -> None:
         try:
             if topic == OUTREACH_INBOUND:
                 await handle_inbound(batch.view(phones), queued, key, value, clock.now(),

@@ -87,13 +87,13 @@ class LibraryLogFilter(logging.Filter):
         self._last: dict[tuple[str, str], tuple[float, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING:  # progress (rebalances, recovery) is never cut
-            record.msg, record.args = _scrub(record.getMessage()), ()
-            return True
         try:
             text = _scrub(record.getMessage())
         except Exception:  # a library's own bad format string: keep what it said
             text = _scrub(str(record.msg))
+        if record.levelno < logging.WARNING:  # progress (rebalances, recovery) is never cut
+            record.msg, record.args = text, ()
+            return True
         # the same line again (same words, same values), not the same format: a partition
         # assignment or a rebalance step is news each time, a reconnect to one node is not
         key = (record.name, text)

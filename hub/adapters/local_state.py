@@ -15,6 +15,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from hub.errors import ConfigError
 from hub.logs import get_logger
 
 log = get_logger("hub.local_state")
@@ -42,7 +43,12 @@ class LocalState:
             return False
         log.warning("local_state.discarded", reason="the last run did not stop cleanly",
                     rebuild="from the changelog topics")
-        shutil.rmtree(self._dir)
+        try:
+            shutil.rmtree(self._dir)
+        except OSError as exc:  # one line naming the folder, not a traceback
+            raise ConfigError(f"HUB_DATA_DIR: cannot discard the tables left by an unclean "
+                              f"stop in {self._dir} ({exc.strerror}); remove them by hand "
+                              "or fix the permissions") from exc
         return True
 
     def stopped_cleanly(self) -> None:

@@ -1,7 +1,8 @@
 """A broker that stops answering after start-up (ADT-9, issue 9 item 3): the sender gets AR
 within the write deadline, not after the outage, on a connection that stays usable; once the
-broker is back the resend is AA and the message is acted on once. The broker here is the test's
-own (SIGSTOP would freeze every other test's), stopped and resumed by its PID."""
+broker is back the resend is AA and the message is acted on once. A Twilio webhook in the
+outage is answered 503 (not kept), and kept when Twilio sends it again. The broker here is the
+test's own (SIGSTOP would freeze every other test's), stopped and resumed by its PID."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from hub.feed import Person, adt
 from hub.sendfiles import ack_summary
 from hub.topic_reader import TopicReader
 from tests.integration import servers
+from tests.integration.test_walking_skeleton import signed_reply
 from tests.integration.worker import Worker, start_worker
 
 NY = ZoneInfo("America/New_York")
 CLOCK_START = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
 AT = datetime(2026, 11, 23, 9, 30, tzinfo=NY)
+REPLY_SID = "SM" + "d7" * 16
 ACK_WAIT = 20.0  # seconds the test's client waits for any ACK: a bound, not a measurement
 
 
@@ -85,6 +88,8 @@ async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is
                                                     timeout=ACK_WAIT))
                 assert ack.startswith("AR OUT0002"), (attempt, ack)
                 assert "broker_unavailable" in ack
+            # a patient's reply meanwhile: not kept, so not a 200 Twilio would take as done
+            await signed_reply(worker, "+16175550181", "I feel dizzy", REPLY_SID, expect=503)
         finally:
             os.killpg(own_kafka.process.pid, signal.SIGCONT)
         for _resend in range(10):  # the sender resends until the hub has it
@@ -92,9 +97,10 @@ async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is
             if ack.startswith("AA"):
                 break
         assert ack.startswith("AA OUT0002"), ack
+        await signed_reply(worker, "+16175550181", "I feel dizzy", REPLY_SID)  # Twilio retries
     finally:
         await client.close()
-    reader = TopicReader(own_kafka.bootstrap, ["adt.events", "care.alerts"])
+    reader = TopicReader(own_kafka.bootstrap, ["adt.events", "care.alerts", "outreach.inbound"])
     await reader.start()
     try:
         assert await reader.wait_until(lambda r: any(
@@ -106,3 +112,5 @@ async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is
     opened = [a for a in reader.records["care.alerts"]
               if a["patient_key"] == "GENHOSP|880002" and a["kind"] == "episode_opened"]
     assert (len(events), len(opened)) == (1, 1)
+    replies = [r for r in reader.records["outreach.inbound"] if r.get("provider_sid") == REPLY_SID]
+    assert replies, "the reply Twilio sent again once the broker was back is kept"

@@ -51,7 +51,8 @@ async def settle() -> None:
         await asyncio.sleep(0)  # let the commit task run up to its next wait
 
 
-async def test_state_is_written_only_after_every_output_is_acknowledged() -> None:
+def one_output_one_write() -> tuple[BrokerTopic, ChangelogTable, Batch]:
+    """A batch that emitted a command and recorded the event it came from as applied."""
     topic, table = BrokerTopic(), ChangelogTable()
     state = Changelogged(table)  # type: ignore[arg-type]
     batch = Batch()
@@ -59,6 +60,11 @@ async def test_state_is_written_only_after_every_output_is_acknowledged() -> Non
         batch.emit(topic, "GEN|1", {"command": "welcome"})  # type: ignore[arg-type]
         batch.put(state, "GEN|1", {"applied": ["ctl-1"]})
         assert batch.get(state, "GEN|1") == {"applied": ["ctl-1"]}  # the batch sees its write
+    return topic, table, batch
+
+
+async def test_state_is_written_only_after_every_output_is_acknowledged() -> None:
+    topic, table, batch = one_output_one_write()
     commit = asyncio.ensure_future(batch.commit())
     await settle()
     assert len(topic.sent) == 1 and table == {}  # output sent, state not yet written
@@ -72,12 +78,7 @@ async def test_state_is_written_only_after_every_output_is_acknowledged() -> Non
 
 async def test_an_output_the_broker_refuses_is_sent_again_and_nothing_is_written_meanwhile(
         ) -> None:
-    topic, table = BrokerTopic(), ChangelogTable()
-    state = Changelogged(table)  # type: ignore[arg-type]
-    batch = Batch()
-    with acting_for(FakeEvent()):  # type: ignore[arg-type]
-        batch.emit(topic, "GEN|1", {"alert": "episode_opened"})  # type: ignore[arg-type]
-        batch.put(state, "GEN|1", {"applied": ["ctl-1"]})
+    topic, table, batch = one_output_one_write()
     commit = asyncio.ensure_future(batch.commit())
     await settle()
     topic.sent[0][2].set_exception(ConnectionError("broker gone"))
@@ -119,3 +120,16 @@ async def test_an_acknowledgement_that_never_comes_does_not_hold_the_stage_for_e
     topic.sent[1][2].set_result(None)
     await commit
     assert table == {} and [key for key, _, _ in topic.sent] == ["GEN|1", "GEN|1"]
+
+
+async def test_a_web_request_s_record_is_delivered_only_once_the_broker_acknowledges_it() -> None:
+    """Webhooks and care-team actions answer 200/202 only on True: a broker that never
+    acknowledges within the deadline is a False (the caller answers 503), not a hang."""
+    topic: Any = BrokerTopic()
+    assert await batches.delivered(topic, "+16175550188", {"kind": "sms"}, timeout=0.05) is False
+    acknowledged = asyncio.ensure_future(
+        batches.delivered(topic, "+16175550188", {"kind": "sms"}, timeout=5))
+    while len(topic.sent) < 2:
+        await asyncio.sleep(0)
+    topic.sent[1][2].set_result(None)
+    assert await acknowledged is True

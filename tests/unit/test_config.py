@@ -40,6 +40,9 @@ def test_facility_zones_map_each_sending_facility() -> None:
     ({"MLLP_PORT": "twenty"}, "MLLP_PORT"),
     ({"HUB_SENDER": "carrier-pigeon"}, "HUB_SENDER"),
     ({"MLLP_MAX_FRAME_BYTES": str(8 << 20)}, "MLLP_MAX_FRAME_BYTES"),  # could not be kept
+    ({"HUB_OUTREACH_CONCURRENCY": "0"}, "HUB_OUTREACH_CONCURRENCY"),  # nothing would be sent
+    ({"TWILIO_MAX_REQUESTS_PER_SECOND": "-5"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),
+    ({"TWILIO_MAX_REQUESTS_PER_SECOND": "fast"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),
 ])
 def test_bad_values_name_their_variable(env: dict[str, str], variable: str) -> None:
     """A bad setting is a ConfigError that names the variable to fix."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hub.adapters.local_state import MARKER, LocalState
+from hub.errors import ConfigError
 
 
 def tables(tmp_path: Path) -> Path:
@@ -38,3 +41,17 @@ def test_a_first_start_and_the_memory_store_have_nothing_to_discard(tmp_path: Pa
     directory = tables(tmp_path)
     assert LocalState(directory, persistent=False).open() is False
     assert directory.exists()
+
+
+def test_tables_that_cannot_be_discarded_are_one_line_naming_the_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk refuses (permissions, a read-only mount): the worker stops with one line that
+    names the folder and what to do, not a traceback (the CLI prints ConfigError as one line)."""
+    directory = tables(tmp_path)
+
+    def refuse(path: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("hub.adapters.local_state.shutil.rmtree", refuse)
+    with pytest.raises(ConfigError, match=f"HUB_DATA_DIR: cannot discard .*{directory.name}"):
+        LocalState(directory, persistent=True).open()

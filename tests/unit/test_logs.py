@@ -109,3 +109,14 @@ def test_a_filtered_library_line_is_still_written_by_faust_s_own_formatter() -> 
     assert LibraryLogFilter().filter(record)
     text = ExtensionFormatter(stream=io.StringIO(), fmt="%(message)s").format(record)
     assert text.endswith("[^Worker]: Gathering service tasks...")
+
+
+def test_a_library_progress_line_with_a_bad_format_string_is_kept_not_raised() -> None:
+    import logging
+
+    from hub.logs import LibraryLogFilter
+
+    record = logging.LogRecord("faust.app", logging.INFO, __file__, 1, "rebalanced %s %s",
+                               ("only one",), None)
+    assert LibraryLogFilter().filter(record)
+    assert record.getMessage() == "rebalanced %s %s"

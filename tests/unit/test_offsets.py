@@ -18,7 +18,6 @@ CHANGELOG = TP("tcm-hub-episodes-changelog", 0)
 @dataclass
 class FakeConsumer:
     committed: int | None
-    read: int | None
     highwater_at: int
     unacked: list[Any] = field(default_factory=list)
     seeks: list[tuple[TP, int]] = field(default_factory=list)
@@ -29,10 +28,6 @@ class FakeConsumer:
     @property
     def _committed_offset(self) -> dict[TP, int | None]:
         return {RAW: self.committed, CHANGELOG: None}
-
-    @property
-    def _read_offset(self) -> dict[TP, int | None]:
-        return {RAW: self.read}
 
     @property
     def _unacked_messages(self) -> list[Any]:
@@ -50,19 +45,19 @@ async def look(watch: Unstick, consumer: FakeConsumer) -> list[TP]:
 
 
 async def test_a_commit_stuck_behind_skipped_records_is_read_again_from_the_commit() -> None:
-    consumer, watch = FakeConsumer(committed=6, read=5, highwater_at=35), Unstick()
+    consumer, watch = FakeConsumer(committed=6, highwater_at=35), Unstick()
     assert await look(watch, consumer) == []  # one look is not yet "stuck"
     assert await look(watch, consumer) == [RAW]
     assert consumer.seeks == [(RAW, 6)]
 
 
 async def test_a_partition_that_moves_or_has_records_in_flight_is_left_alone() -> None:
-    consumer, watch = FakeConsumer(committed=6, read=31, highwater_at=35), Unstick()
+    consumer, watch = FakeConsumer(committed=6, highwater_at=35), Unstick()
     await look(watch, consumer)
     consumer.committed = 7  # progress since the last look
     assert await look(watch, consumer) == []
     consumer.unacked = [type("M", (), {"tp": RAW})()]  # a stage is still working on one
     assert await look(watch, consumer) == []
-    caught_up = FakeConsumer(committed=35, read=34, highwater_at=35)
+    caught_up = FakeConsumer(committed=35, highwater_at=35)
     await look(watch, caught_up)
     assert await look(watch, caught_up) == [] and consumer.seeks == []
