@@ -68,7 +68,7 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     )
     topics = Topics.declare(app, settings.partitions)
     ingest.register(app, settings, clock)
-    normalize.register(app, topics, settings)
+    normalize.register(app, topics, settings, clock)
     install_from(settings.templates_dir)  # edited patient texts, checked with the rules
     rules = rules_for_settings(settings)  # once: the episodes agent and the API share them
     episodes_table = episodes.register(app, topics, settings, clock, rules)

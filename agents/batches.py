@@ -42,6 +42,7 @@ BATCH_SIZE = 500  # records a stage takes at once
 BATCH_WITHIN = 0.02  # seconds a partial batch waits for more (latency added per stage)
 RETRY_FIRST, RETRY_MAX = 0.2, 30.0  # seconds between two tries of a failed broker write
 ATTEMPT_TIMEOUT = 15.0  # seconds one try may wait for its acknowledgements before it is retried
+FORGET_CHUNK = 2_000  # entries a sweep deletes between two turns of the event loop
 _DELETED = object()
 
 
@@ -95,6 +96,34 @@ class Changelogged:
             done.set_result(None)
             return done
         return self._sent.pop()
+
+
+    async def forget(self, stale_shard: Callable[[Any], int | None], *,
+                     owned: Callable[[int], bool]) -> int:
+        """Delete every entry for which ``stale_shard`` names a shard this worker owns, with a
+        tombstone on that changelog partition; how many. For a timer, outside any stream: the
+        partition comes from the entry (a table write inside a stream takes it from the record
+        being handled). Each entry is read again just before it goes, so one a stage renewed
+        meanwhile stays. The keys are listed once, then handled in chunks between which the
+        stages run."""
+        keys, forgotten = list(self.table.keys()), 0
+        for start in range(0, len(keys), FORGET_CHUNK):
+            futures = []
+            for key in keys[start:start + FORGET_CHUNK]:
+                value = self.table.data.get(key)
+                shard = None if value is None else stale_shard(value)
+                if shard is None or not owned(shard):
+                    continue
+                del self.table.data[key]  # the store; the tombstone below is the changelog's
+                futures.append(self.table.send_changelog(shard, key, None,
+                                                         value_serializer="raw"))
+            self._sent.clear()
+            # a tombstone that fails leaves the entry on the changelog: a restart brings it
+            # back and a later sweep forgets it again (the caller logs the error)
+            await asyncio.gather(*futures)
+            forgotten += len(futures)
+            await asyncio.sleep(0)  # let the stages run between chunks
+        return forgotten
 
 
 async def durably(what: str, attempt: Callable[[], Awaitable[Any]]) -> None:

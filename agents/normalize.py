@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import faust
+from faust.streams import current_event
 
 from agents.batches import Batch, Changelogged, acting_for, batches_of
 from agents.deadletter import letter_for
 from agents.topics import Topics
 from hub import dedupe
+from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.processing import is_production, set_apart
 from hub.errors import Hl7Error
@@ -21,8 +25,29 @@ from hub.logs import get_logger
 log = get_logger("agents.normalize")
 
 
-def register(app: faust.App, topics: Topics, settings: Settings) -> None:
+def _shard() -> int:
+    event = current_event()
+    assert event is not None, "remembered while handling a record"
+    return int(event.message.partition)
+
+
+def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> None:
     table = Changelogged(app.Table("adt-seen", key_type=str, partitions=settings.partitions))
+
+    @app.timer(settings.retention_sweep_interval)
+    async def forget_old_control_ids() -> None:
+        """ADT-1 memory bounded: control ids received before the retention are forgotten."""
+        if getattr(app, "rebalancing", False) or getattr(app, "in_recovery", False):
+            return
+        before = clock.now().date() - timedelta(days=settings.retention_days)
+        try:
+            forgotten = await table.forget(lambda value: dedupe.stale_shard(value, before),
+                                           owned=_owned(app, topics.raw))
+            if forgotten:
+                log.info("dedupe.forgotten", rows=forgotten,
+                         retention_days=settings.retention_days)
+        except Exception:  # a timer that raises takes the worker down: log, sweep next time
+            log.exception("dedupe.sweep_error")
 
     @app.agent(topics.raw, name="normalize")
     async def normalize_stage(stream: faust.StreamT[Any]) -> None:
@@ -70,4 +95,12 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> None:
         batch.emit(topics.events, event["patient"]["key"], event)
         log.info("normalize.event", control_id=event["control_id"],
                  event_type=event["event_type"])
-        seen.remember(record)
+        seen.remember(record, _shard())
+
+
+def _owned(app: faust.App, topic: faust.TopicT) -> Callable[[int], bool]:
+    """Whether this worker holds a partition of ``topic`` now (its table shard is ours to
+    change)."""
+    name = topic.get_topic_name()
+    assigned = {tp.partition for tp in app.consumer.assignment() if tp.topic == name}
+    return assigned.__contains__

@@ -84,6 +84,14 @@ def _retention(env: Mapping[str, str]) -> int:
     return days
 
 
+def _sweep_interval(env: Mapping[str, str]) -> float:
+    seconds = _float(env, "HUB_RETENTION_SWEEP_SECONDS", 3600.0)
+    if not 1 <= seconds <= 86_400:
+        raise ConfigError(f"HUB_RETENTION_SWEEP_SECONDS: expected 1 to 86400 seconds, "
+                          f"got {seconds:g}")
+    return seconds
+
+
 def _bounded(env: Mapping[str, str], variable: str, default: int, low: int, high: int) -> int:
     value = _int(env, variable, default)
     if not low <= value <= high:
@@ -173,7 +181,8 @@ class Settings:
     mllp_port: int = 2575
     mllp_max_frame: int = 1 << 20
     mllp_idle_timeout: float = 300.0
-    retention_days: int = 90  # settled ledger entries (and, later, dedupe ids) kept this long
+    retention_days: int = 90  # settled ledger entries and dedupe ids (ADT-1) kept this long
+    retention_sweep_interval: float = 3600.0  # seconds between two sweeps of old dedupe ids
     mllp_max_connections: int = 256  # open MLLP connections at once; more are closed at once
     mllp_tls_cert: str | None = None  # with a key: the listener speaks TLS
     mllp_tls_key: str | None = None
@@ -242,6 +251,7 @@ class Settings:
             mllp_idle_timeout=_float(env, "MLLP_IDLE_TIMEOUT", cls.mllp_idle_timeout),
             mllp_max_connections=_int(env, "MLLP_MAX_CONNECTIONS", cls.mllp_max_connections),
             retention_days=_retention(env),
+            retention_sweep_interval=_sweep_interval(env),
             mllp_tls_cert=env.get("MLLP_TLS_CERT") or None,
             mllp_tls_key=env.get("MLLP_TLS_KEY") or None,
             mllp_tls_client_ca=env.get("MLLP_TLS_CLIENT_CA") or None,

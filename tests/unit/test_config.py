@@ -134,6 +134,8 @@ def test_a_wrong_broker_write_timeout_stops_the_start(value: str) -> None:
 
 @pytest.mark.parametrize("variable, value", [("HUB_RETENTION_DAYS", "30"),
                                              ("HUB_RETENTION_DAYS", "soon"),
+                                             ("HUB_RETENTION_SWEEP_SECONDS", "0"),
+                                             ("HUB_RETENTION_SWEEP_SECONDS", "hourly"),
                                              ("MLLP_MAX_CONNECTIONS", "many")])
 def test_bounded_state_settings_are_checked(variable: str, value: str) -> None:
     """Bounded state (issue 9): retention past the 30-day window, a whole number of

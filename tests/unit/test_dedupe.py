@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from hub.dedupe import Seen, SeenMessages, classify, dedupe_key
+from datetime import date
+from typing import Any
+
+from hub.dedupe import Seen, SeenMessages, classify, dedupe_key, stale_shard
+
+RECEIVED = "2026-08-03T10:00:00-04:00"
 
 
 def test_key_is_application_facility_and_control_id() -> None:
@@ -24,12 +29,12 @@ def test_only_a_normalized_message_is_remembered() -> None:
     replayed unchanged; once remembered, the same bytes are a duplicate and other bytes under
     the same key a reused control id."""
     record = {"sending_application": "EPIC", "sending_facility": "GEN", "control_id": "42",
-              "sha256": "a"}
-    table: dict[str, str] = {}
+              "sha256": "a", "received_at": RECEIVED}
+    table: dict[str, Any] = {}
     seen = SeenMessages(table)
     assert seen.classify(record) is Seen.NEW  # normalize fails here: nothing remembered
     assert seen.classify(record) is Seen.NEW and table == {}
-    seen.remember(record)
+    seen.remember(record, 3)
     assert seen.classify(record) is Seen.DUPLICATE
     assert seen.classify({**record, "sha256": "b"}) is Seen.CONTROL_ID_REUSED
 
@@ -37,7 +42,31 @@ def test_only_a_normalized_message_is_remembered() -> None:
 def test_a_message_without_control_id_is_never_a_duplicate() -> None:
     """ADT-1: no MSH-10, no dedupe key: nothing is remembered, nothing dropped."""
     record = {"sending_application": "EPIC", "sending_facility": "GEN", "control_id": "",
-              "sha256": "a"}
+              "sha256": "a", "received_at": RECEIVED}
     seen = SeenMessages({})
-    seen.remember(record)
+    seen.remember(record, 0)
     assert seen.classify(record) is Seen.NEW
+
+
+def test_an_entry_is_forgotten_only_after_the_retention_in_its_own_shard() -> None:
+    """ADT-1 memory bounded: an entry keeps the day its message was received and its shard; it
+    is stale from the day after the retention's first day, and entries written before they had
+    a day (a bare hash) are kept rather than guessed old."""
+    record = {"sending_application": "EPIC", "sending_facility": "GEN", "control_id": "42",
+              "sha256": "a", "received_at": RECEIVED}
+    table: dict[str, Any] = {}
+    SeenMessages(table).remember(record, 5)
+    [entry] = table.values()
+    assert entry == {"sha256": "a", "seen": "2026-08-03", "shard": 5}
+    assert stale_shard(entry, date(2026, 8, 3)) is None  # received that very day: kept
+    assert stale_shard(entry, date(2026, 8, 4)) == 5
+    assert stale_shard("a", date(2099, 1, 1)) is None
+
+
+def test_an_entry_written_before_days_were_kept_still_dedupes() -> None:
+    """ADT-1: a table written by an earlier version (key -> hash) classifies as before."""
+    record = {"sending_application": "EPIC", "sending_facility": "GEN", "control_id": "42",
+              "sha256": "a", "received_at": RECEIVED}
+    seen = SeenMessages({"EPIC|GEN|42": "a"})
+    assert seen.classify(record) is Seen.DUPLICATE
+    assert seen.classify({**record, "sha256": "b"}) is Seen.CONTROL_ID_REUSED
