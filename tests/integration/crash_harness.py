@@ -144,6 +144,42 @@ async def settled(bootstrap: str, group: str, timeout: float) -> bool:
         await consumer.stop()
 
 
+TRAIL = ("hl7.adt.raw", "adt.events", "outreach.commands", "outreach.events")
+
+
+async def where_stopped(bootstrap: str, group: str, people: Sequence[Person]) -> str:
+    """For a failure message: how far each of ``people`` got through the stages (which
+    topics hold a record of theirs, at which partition and offset, and what the group has
+    committed there), so a loss can be placed between two stages."""
+    marks = {key(p): p for p in people} | {e164(p): p for p in people}
+    found: dict[str, dict[str, str]] = {key(p): {} for p in people}
+    consumer = AIOKafkaConsumer(*TRAIL, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    admin = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
+                             enable_auto_commit=False)
+    await consumer.start()
+    await admin.start()
+    try:
+        while batches := await consumer.getmany(timeout_ms=2000):
+            for tp, records in batches.items():
+                committed = await admin.committed(tp)
+                for record in records:
+                    text = (record.key or b"").decode(errors="replace") + (
+                        record.value or b"").decode(errors="replace")
+                    for mark, person in marks.items():
+                        if mark in text:
+                            found[key(person)].setdefault(
+                                tp.topic, f"p{tp.partition}@{record.offset} (committed "
+                                f"{committed})")
+    finally:
+        await consumer.stop()
+        await admin.stop()
+    counts = {topic: sum(topic in trail for trail in found.values()) for topic in TRAIL}
+    lines = [f"of {len(people)}: " + ", ".join(f"{t} {n}" for t, n in counts.items())]
+    lines += [f"{k}: {trail}" for k, trail in list(found.items())[:8]]
+    return "\n".join(lines)
+
+
 async def episodes_listed(web_port: int) -> list[dict[str, Any]]:
     """``GET /episodes`` as the care team calls it: gathered from every worker."""
     url = f"http://127.0.0.1:{web_port}/episodes?limit=1000"

@@ -34,6 +34,7 @@ from tests.integration.crash_harness import (
     patients,
     settled,
     until,
+    where_stopped,
 )
 from tests.integration.twilio_standin import TwilioStandIn
 from tests.integration.worker import Worker, start_worker
@@ -96,10 +97,13 @@ async def feed_and_collect(kafka: servers.Kafka, twilio: TwilioStandIn, feed: Fe
     lanes = [messages[i::CONNECTIONS] for i in range(CONNECTIONS)]
     await asyncio.gather(killer(), *(feed.send_all(listeners, lane, i)
                                      for i, lane in enumerate(lanes)))
-    assert await until(lambda: len(set(twilio.texts_to())) >= len(people),
-                       timeout=texts_within), (
-        f"{len(set(twilio.texts_to()))} of {len(people)} texted; {context}\n"
-        f"{watched().log_tail()}")
+    if not await until(lambda: len(set(twilio.texts_to())) >= len(people),
+                       timeout=texts_within):
+        texted = twilio.texts_to()
+        untexted = [p for p in people if texted[e164(p)] == 0]
+        trail = await where_stopped(kafka.bootstrap, app_id, untexted)
+        raise AssertionError(f"{len(untexted)} of {len(people)} never texted; {context}\n"
+                             f"{trail}\n{watched().log_tail()}")
     assert await settled(kafka.bootstrap, app_id, timeout=120), context
     records = await welcome_records(kafka, {key(p) for p in people}, timeout=60)
     return await episodes_listed(watched().web_port), records
