@@ -19,6 +19,7 @@ GSM_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
+_GSM = GSM_BASIC | GSM_EXTENSION
 # Punctuation Smart Encoding replaces (Twilio's published list, the common part of it).
 _PUNCTUATION = str.maketrans({
     "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"', "\u2018": "'", "\u2019": "'",
@@ -28,13 +29,13 @@ _PUNCTUATION = str.maketrans({
 
 
 def encoding(text: str) -> Encoding:
-    return "GSM-7" if all(c in GSM_BASIC or c in GSM_EXTENSION for c in text) else "UCS-2"
+    return "GSM-7" if _GSM.issuperset(text) else "UCS-2"
 
 
 def length(text: str) -> int:
     """Septets for GSM-7 (extension characters count two), UTF-16 code units for UCS-2."""
     if encoding(text) == "GSM-7":
-        return sum(2 if c in GSM_EXTENSION else 1 for c in text)
+        return len(text) + sum(1 for c in text if c in GSM_EXTENSION)
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -48,8 +49,11 @@ def segments(text: str) -> int:
 def to_gsm(text: str) -> str:
     """Smart punctuation to plain, and accented letters the GSM alphabet lacks to their base
     letter ("José" stays, "Íñigo" -> "Iñigo"); other characters are kept (the text is UCS-2)."""
+    text = text.translate(_PUNCTUATION)
+    if _GSM.issuperset(text):
+        return text
     out = []
-    for char in text.translate(_PUNCTUATION):
+    for char in text:
         if char in GSM_BASIC or char in GSM_EXTENSION:
             out.append(char)
             continue
