@@ -59,16 +59,10 @@ def commit_only_handled() -> None:
     async def in_order(self: Consumer, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
         following, tries = _following(self), _state(self, "_hub_tries")
         async for tp, message in getmany(self, timeout):
-            expected = following.get(tp)
-            if expected is not None and message.offset > expected:
-                if tries.get(tp, 0) < MAX_REWINDS:  # stale: hold back, read again in order
-                    _rewind_later(self, tp, expected, "jump")
-                    continue
-                log.warning("offsets.gap_accepted", topic=tp.topic, partition=tp.partition,
-                            offset=expected)  # the records are gone (retention): go on
-            tries.pop(tp, None)
-            if expected is None or message.offset >= expected:
-                following[tp] = message.offset + 1
+            held_for = admit(following, tries, tp, message.offset)
+            if held_for is not None:  # stale: hold back, read again in order
+                _rewind_later(self, tp, held_for, "jump")
+                continue
             yield tp, message
 
     async def tracked_seek(self: Consumer, partition: TP, offset: int) -> None:
@@ -93,6 +87,23 @@ def commit_only_handled() -> None:
     Consumer.seek = tracked_seek  # type: ignore[method-assign]
     Consumer.perform_seek = tracked_perform_seek  # type: ignore[method-assign]
     setattr(Consumer, _PATCHED, True)
+
+
+def admit(following: dict[TP, int], tries: dict[TP, int], tp: TP, offset: int) -> int | None:
+    """Whether the record at ``offset`` of ``tp`` may go to the stage: None if it may (and it
+    becomes the last one read), else the offset of the record that must come first, to rewind
+    to. A forward jump is held back until it has been rewound ``MAX_REWINDS`` times without
+    the records in between ever coming: then they are gone (retention) and it goes on."""
+    expected = following.get(tp)
+    if expected is not None and offset > expected:
+        if tries.get(tp, 0) < MAX_REWINDS:
+            return expected
+        log.warning("offsets.gap_accepted", topic=tp.topic, partition=tp.partition,
+                    offset=expected)
+    tries.pop(tp, None)
+    if expected is None or offset >= expected:
+        following[tp] = offset + 1
+    return None
 
 
 def _state(consumer: Consumer, name: str) -> dict[TP, int]:

@@ -1,15 +1,19 @@
-"""Issue 9: a stage partition whose commit stops while records wait behind it and none of its
-records is being handled is read again from its commit. The consumer is a fake exposing what the
-watchdog reads of Faust's."""
+"""Issue 9: a committed offset means every record before it was handled. A stage partition whose
+commit stops while records wait behind it and none of its records is being handled is read again
+from its commit; dropped records are never acknowledged; records reach the stages in log order.
+The consumers are fakes exposing what these rules read of Faust's."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from faust.transport.consumer import Consumer
 from faust.types import TP
 
-from agents.offsets import Unstick
+from agents import offsets
+from agents.offsets import MAX_REWINDS, Unstick, admit, commit_only_handled
 
 RAW = TP("hl7.adt.raw", 0)
 CHANGELOG = TP("tcm-hub-episodes-changelog", 0)
@@ -61,3 +65,92 @@ async def test_a_partition_that_moves_or_has_records_in_flight_is_left_alone() -
     caught_up = FakeConsumer(committed=35, highwater_at=35)
     await look(watch, caught_up)
     assert await look(watch, caught_up) == [] and consumer.seeks == []
+
+
+# The two rules on Faust's consumer: only handled records are committed, and records are
+# handed to the stages in log order (agents/offsets.py).
+
+def test_records_in_log_order_go_through_and_a_forward_jump_is_held_back() -> None:
+    """A record past the one that must come next is stale (fetched before a seek): it is held
+    back and the partition rewound to the missing one; the missing one, and a record read
+    again below it, go through without moving the position backwards."""
+    following: dict[TP, int] = {}
+    tries: dict[TP, int] = {}
+    assert admit(following, tries, RAW, 10) is None  # the first record fixes the position
+    assert admit(following, tries, RAW, 11) is None and following[RAW] == 12
+    assert admit(following, tries, RAW, 15) == 12  # 12..14 skipped: hold back, rewind to 12
+    assert following[RAW] == 12
+    tries[RAW] = 1  # the rewind was made
+    assert admit(following, tries, RAW, 12) is None and following[RAW] == 13
+    assert RAW not in tries  # back in order: the count starts again
+    assert admit(following, tries, RAW, 9) is None and following[RAW] == 13  # a re-read
+
+
+def test_a_jump_that_stays_after_every_rewind_is_a_real_gap_and_goes_on() -> None:
+    """Records gone by retention never come back: after MAX_REWINDS rewinds to the same offset
+    the jump is accepted and the stage goes on from it."""
+    following, tries = {RAW: 12}, {RAW: MAX_REWINDS - 1}
+    assert admit(following, tries, RAW, 40) == 12
+    tries[RAW] = MAX_REWINDS
+    assert admit(following, tries, RAW, 40) is None and following[RAW] == 41
+
+
+@dataclass
+class RewindingConsumer:
+    assigned: set[TP]
+    committed: dict[TP, int | None]
+    seeks: list[tuple[TP, int]] = field(default_factory=list)
+    fail: bool = False
+
+    def assignment(self) -> set[TP]:
+        return self.assigned
+
+    @property
+    def _committed_offset(self) -> dict[TP, int | None]:
+        return self.committed
+
+    async def seek(self, tp: TP, offset: int) -> None:
+        if self.fail:
+            raise RuntimeError("partition revoked")
+        self.seeks.append((tp, offset))
+
+
+class Dropped:
+    """A record the stream dropped before any stage saw it (never tracked)."""
+
+    def __init__(self, tp: TP, offset: int):
+        self.tp, self.offset, self.tracked = tp, offset, False
+
+
+async def rewinds_done() -> None:
+    await asyncio.gather(*list(offsets._TASKS))
+
+
+async def test_a_dropped_record_is_not_acknowledged_and_its_partition_is_read_again() -> None:
+    """Rule 1: Faust acknowledges records it drops around a rebalance; the hub refuses the
+    acknowledgement and rewinds, once per partition, to the lowest dropped offset."""
+    commit_only_handled()
+    other = TP("adt.events", 1)
+    consumer = RewindingConsumer({RAW, other}, {RAW: 5, other: 0})
+    fake = cast(Consumer, consumer)
+    assert Consumer.ack(fake, Dropped(RAW, 9)) is False
+    assert Consumer.ack(fake, Dropped(RAW, 7)) is False
+    assert Consumer.ack(fake, Dropped(other, 3)) is False
+    await rewinds_done()
+    assert sorted(consumer.seeks) == [(other, 3), (RAW, 7)]
+
+
+async def test_a_rewind_leaves_alone_what_is_no_longer_this_workers_or_already_committed() -> None:
+    """A partition revoked meanwhile is the next owner's (it reads from the commit); an offset
+    below the commit was handled already; a seek that fails is logged, never raised."""
+    commit_only_handled()
+    gone = TP("adt.events", 3)
+    consumer = RewindingConsumer({RAW}, {RAW: 20})
+    Consumer.ack(cast(Consumer, consumer), Dropped(RAW, 8))  # below the commit of 20
+    Consumer.ack(cast(Consumer, consumer), Dropped(gone, 2))  # not assigned any more
+    await rewinds_done()
+    assert consumer.seeks == []
+    failing = RewindingConsumer({RAW}, {RAW: 5}, fail=True)
+    Consumer.ack(cast(Consumer, failing), Dropped(RAW, 9))
+    await rewinds_done()
+    assert failing.seeks == []
