@@ -2,18 +2,15 @@
 location, and the raw bytes (replayed with ``hub replay``) or the record itself with the topic
 and key it came from (replayed with ``hub deadletters replay``).
 
-It is called from the agents' last line of defence, so it never raises: a dead-letter write that
-fails (the broker gone) is logged, and the record itself is still on its source topic, where its
-offset says how to find it again."""
+A dead letter is an output of the batch that handled the record (``agents.batches``): it is on
+Kafka before the record's offset is committed, like every other output, or the record is read
+again."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from agents.topics import Topics
-from hub.logs import get_logger
-
-log = get_logger("agents.deadletter")
 
 
 def letter_for(stage: str, record: dict[str, Any], *, code: str, message: str,
@@ -40,10 +37,8 @@ def letter_for(stage: str, record: dict[str, Any], *, code: str, message: str,
 async def dead_letter(topics: Topics, stage: str, record: dict[str, Any], *, code: str,
                       message: str, location: str | None = None, source: str | None = None,
                       key: str | None = None) -> None:
+    """For code written against ``Topics``: ``topics`` are a batch's (``Batch.topics``), so the
+    letter is queued with the batch's other outputs."""
     key, letter = letter_for(stage, record, code=code, message=message, location=location,
                              source=source, key=key)
-    try:
-        await topics.deadletter.send(key=key, value=letter)
-    except Exception as exc:  # the stream must outlive a broker hiccup
-        log.error("deadletter.not_written", stage=stage, code=code, error=type(exc).__name__,
-                  control_id=record.get("control_id"))
+    await topics.deadletter.send(key=key, value=letter)

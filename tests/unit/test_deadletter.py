@@ -1,10 +1,11 @@
-"""Dead letters: the record a person fixes and replays from, and an agent's last line of defence
-that must not itself kill the stream."""
+"""Dead letters: the record a person fixes and replays from, an output like any other."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, cast
+
+import pytest
 
 from agents.deadletter import dead_letter
 from agents.topics import Topics
@@ -40,10 +41,10 @@ async def test_a_dead_letter_keeps_the_bytes_the_reason_and_the_location() -> No
         "normalize", "missing_segment", "PID")
 
 
-async def test_a_dead_letter_that_cannot_be_written_does_not_raise() -> None:
-    """The broker gone while an agent handles a failure: logged, and the stream goes on (the
-    record itself is still on its source topic)."""
+async def test_a_dead_letter_that_cannot_be_written_is_not_swallowed() -> None:
+    """Nothing is lost: a letter that fails to go out fails the batch that owes it (which then
+    retries, its input unacknowledged), instead of being logged and dropped."""
     topics = FakeTopics(Deadletters(down=True))
-    await dead_letter(cast(Topics, topics), "episodes", {"kind": "reply"}, code="internal_error",
-                      message="boom")
-    assert topics.deadletter.sent == []
+    with pytest.raises(ConnectionError):
+        await dead_letter(cast(Topics, topics), "episodes", {"kind": "reply"},
+                          code="internal_error", message="boom")
