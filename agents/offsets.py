@@ -2,7 +2,15 @@
 
 Faust (faust-streaming) can commit past records no stage ever handled, and it did in the crash
 tests: commands at the head of a partition vanished when workers joined or left a group, with
-no error and no log line (issue 9). Two mechanisms, both around a rebalance:
+no error and no log line (issue 9). Three mechanisms:
+
+0. **The commit itself.** Faust commits the first run of acknowledged offsets, but its check that
+   the run starts where the last commit ended lets one unhandled record at the head through
+   (``min(acked) - committed > 1``: faust-streaming issue #606, open) and is skipped entirely
+   on a partition never committed or committed at 0 (``if committed:``). With records
+   redelivered out of order after a rebalance, the records at a partition's head were committed
+   unhandled. Here the run must start exactly at the committed offset, or at the first offset
+   the log holds for a partition never committed.
 
 1. **Dropped records acknowledged.** While partitions are being revoked, or when a record
    fetched for an older assignment comes out of the queue, the stream drops it and *acknowledges*
@@ -33,6 +41,7 @@ from typing import Any
 
 from faust.transport.consumer import Consumer
 from faust.types import TP
+from faust.utils.functional import consecutive_numbers
 
 from hub.logs import get_logger
 
@@ -71,9 +80,16 @@ def commit_only_handled() -> None:
 
     async def tracked_perform_seek(self: Consumer) -> None:
         await perform_seek(self)
+        assigned = self.assignment()
+        starts = _state(self, "_hub_start")
+        starts.clear()
+        starts.update(await self.earliest_offsets(*assigned) if assigned else {})
         following = _following(self)
-        following.clear()  # from the committed offsets; unknown ones are taken as they come
-        for tp, offset in self._committed_offset.items():
+        following.clear()  # from the committed offsets, else from the start of the log
+        for tp in assigned:
+            offset = self._committed_offset.get(tp)
+            if offset is None:
+                offset = starts.get(tp)
             if offset is not None:
                 following[tp] = offset
 
@@ -81,12 +97,41 @@ def commit_only_handled() -> None:
         # never mark records as done because the fetch jumped over them: read them again
         _rewind_later(self, tp, offset_from, "gap")
 
+    Consumer._new_offset = handled_through  # type: ignore[method-assign,assignment]
     Consumer._add_gap = no_gap  # type: ignore[method-assign]
     Consumer.ack = checked_ack  # type: ignore[method-assign]
     Consumer.getmany = in_order  # type: ignore[method-assign]
     Consumer.seek = tracked_seek  # type: ignore[method-assign]
     Consumer.perform_seek = tracked_perform_seek  # type: ignore[method-assign]
     setattr(Consumer, _PATCHED, True)
+
+
+def handled_through(consumer: Consumer, tp: TP) -> int | None:
+    """The offset to commit for ``tp``: one past the run of acknowledged records that starts
+    exactly at the committed offset (at the log's first offset if the partition was never
+    committed); None while the record there is not handled yet, or the start is unknown."""
+    acked: list[int] = consumer._acked[tp]
+    if not acked:
+        return None
+    acked.sort()
+    index = consumer._acked_index[tp]
+    start = _state(consumer, "_hub_start").get(tp)
+    floor = consumer._committed_offset.get(tp)
+    if floor is None or (start is not None and start > floor):
+        floor = start  # never committed, or the records below the log's start are gone
+    if floor is None:
+        return None
+    done = 0
+    while done < len(acked) and acked[done] < floor:
+        done += 1  # acknowledged again after a rewind: committed already
+    index.difference_update(acked[:done])
+    del acked[:done]
+    if not acked or acked[0] != floor:
+        return None
+    run = next(consecutive_numbers(acked))
+    del acked[:len(run)]
+    index.difference_update(run)
+    return int(run[-1]) + 1
 
 
 def admit(following: dict[TP, int], tries: dict[TP, int], tp: TP, offset: int) -> int | None:
@@ -150,7 +195,10 @@ class Unstick:
     """Per partition: the committed offset seen at the last look. A stage partition whose commit
     has not moved for two looks while the log is ahead of it and no record of it is being
     handled is read again from its commit (a record held back or dropped that never came back:
-    without this the partition would wait for the next rebalance)."""
+    without this the partition would wait for the next rebalance). A partition that has never
+    been committed counts too (read from the start of the log), and one that Faust left paused
+    or took out of its fetches after a rebalance is put back first: either stalls a partition
+    without a word, as the three-worker crash test showed."""
 
     def __init__(self) -> None:
         self._last: dict[TP, int | None] = {}
@@ -158,23 +206,45 @@ class Unstick:
     async def look(self, consumer: Consumer, topics: frozenset[str]) -> list[TP]:
         assigned = [tp for tp in consumer.assignment() if tp.topic in topics]
         ends = await consumer.highwaters(*assigned) if assigned else {}
+        starts = await consumer.earliest_offsets(*assigned) if assigned else {}
+        known = _state(consumer, "_hub_start")  # where a never-committed partition's run starts
+        for tp, offset in starts.items():
+            known.setdefault(tp, offset)
         busy = {m.tp for m in consumer._unacked_messages}
         stuck = []
         for tp in assigned:
             committed = consumer._committed_offset.get(tp)
+            position = committed if committed is not None else starts.get(tp)
             end = ends.get(tp)
-            behind = committed is not None and end is not None and end > committed
-            if behind and tp not in busy and self._last.get(tp) == committed:
+            behind = position is not None and end is not None and end > position
+            seen = self._last.get(tp, -1)
+            if behind and tp not in busy and seen == committed:
                 stuck.append(tp)
             self._last[tp] = committed
         for tp in stuck:
-            offset = consumer._committed_offset[tp]
-            assert offset is not None
+            committed = consumer._committed_offset.get(tp)
+            offset = committed if committed is not None else starts[tp]
+            paused = _put_back(consumer, tp)
             try:
                 await consumer.seek(tp, offset)
                 log.warning("offsets.unstuck", topic=tp.topic, partition=tp.partition,
-                            offset=offset)
+                            offset=offset, reason=paused or "commit stopped")
             except Exception as exc:  # revoked meanwhile
                 log.info("offsets.rewind_skipped", topic=tp.topic, partition=tp.partition,
                          error=type(exc).__name__)
         return stuck
+
+
+def _put_back(consumer: Consumer, tp: TP) -> str | None:
+    """Fetch ``tp`` again if Faust left it paused or out of its active set; what it was."""
+    why = None
+    if tp in getattr(consumer, "_paused_partitions", ()):
+        why = "paused"
+    elif tp in getattr(consumer, "_buffered_partitions", ()):
+        why = "buffer full"
+    elif tp not in consumer._get_active_partitions():
+        why = "not fetched"
+    if why is not None:
+        getattr(consumer, "_buffered_partitions", set()).discard(tp)
+        consumer.resume_partitions([tp])
+    return why

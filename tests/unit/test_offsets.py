@@ -13,7 +13,7 @@ from faust.transport.consumer import Consumer
 from faust.types import TP
 
 from agents import offsets
-from agents.offsets import MAX_REWINDS, Unstick, admit, commit_only_handled
+from agents.offsets import MAX_REWINDS, Unstick, admit, commit_only_handled, handled_through
 
 RAW = TP("hl7.adt.raw", 0)
 CHANGELOG = TP("tcm-hub-episodes-changelog", 0)
@@ -25,9 +25,22 @@ class FakeConsumer:
     highwater_at: int
     unacked: list[Any] = field(default_factory=list)
     seeks: list[tuple[TP, int]] = field(default_factory=list)
+    log_start: int = 0
+    _paused_partitions: set[TP] = field(default_factory=set)
+    active: set[TP] = field(default_factory=lambda: {RAW, CHANGELOG})
 
     def assignment(self) -> set[TP]:
         return {RAW, CHANGELOG}
+
+    def _get_active_partitions(self) -> set[TP]:
+        return self.active
+
+    def resume_partitions(self, tps: list[TP]) -> None:
+        self._paused_partitions.difference_update(tps)
+        self.active.update(tps)
+
+    async def earliest_offsets(self, *tps: TP) -> dict[TP, int]:
+        return {tp: self.log_start for tp in tps}
 
     @property
     def _committed_offset(self) -> dict[TP, int | None]:
@@ -53,6 +66,31 @@ async def test_a_commit_stuck_behind_skipped_records_is_read_again_from_the_comm
     assert await look(watch, consumer) == []  # one look is not yet "stuck"
     assert await look(watch, consumer) == [RAW]
     assert consumer.seeks == [(RAW, 6)]
+
+
+async def test_a_partition_never_committed_with_records_waiting_is_read_from_the_start() -> None:
+    """A partition taken over from a killed worker that had never committed it, and then never
+    read by its new owner: read from the first record the log still has."""
+    consumer, watch = FakeConsumer(committed=None, highwater_at=12, log_start=3), Unstick()
+    assert await look(watch, consumer) == []
+    assert await look(watch, consumer) == [RAW]
+    assert consumer.seeks == [(RAW, 3)]
+    assert consumer.__dict__["_hub_start"][RAW] == 3  # where its first commit must start
+    empty, watch = FakeConsumer(committed=None, highwater_at=0), Unstick()
+    await look(watch, empty)
+    assert await look(watch, empty) == [] and empty.seeks == []
+
+
+async def test_a_stuck_partition_left_paused_or_out_of_the_fetches_is_put_back() -> None:
+    """Faust pauses partitions during recovery and takes one out of its fetches when a stream's
+    buffer is full; one left so after a rebalance never moves again: resumed, then re-read."""
+    paused = FakeConsumer(committed=6, highwater_at=35, _paused_partitions={RAW},
+                          active={CHANGELOG})
+    watch = Unstick()
+    await look(watch, paused)
+    assert await look(watch, paused) == [RAW]
+    assert RAW not in paused._paused_partitions and RAW in paused.active
+    assert paused.seeks == [(RAW, 6)]
 
 
 async def test_a_partition_that_moves_or_has_records_in_flight_is_left_alone() -> None:
@@ -154,3 +192,46 @@ async def test_a_rewind_leaves_alone_what_is_no_longer_this_workers_or_already_c
     Consumer.ack(cast(Consumer, failing), Dropped(RAW, 9))
     await rewinds_done()
     assert failing.seeks == []
+
+
+class Acked:
+    """What Faust's commit reads of its consumer: acknowledged offsets and the last commit."""
+
+    def __init__(self, committed: int | None, acked: list[int], start: int | None = None):
+        self._acked = {RAW: list(acked)}
+        self._acked_index = {RAW: set(acked)}
+        self._committed_offset = {RAW: committed}
+        if start is not None:
+            self.__dict__["_hub_start"] = {RAW: start}
+
+
+def commit_for(consumer: Acked) -> int | None:
+    return handled_through(cast(Consumer, consumer), RAW)
+
+
+def test_the_commit_never_passes_the_record_at_its_head() -> None:
+    """faust-streaming #606: committed 2585 and 2586..2589 acknowledged; 2585 is still being
+    handled (or was dropped). Faust commits 2590; the hub waits for 2585."""
+    consumer = Acked(2585, [2586, 2587, 2588, 2589])
+    assert commit_for(consumer) is None and consumer._acked[RAW] == [2586, 2587, 2588, 2589]
+    consumer._acked[RAW].append(2585)
+    consumer._acked_index[RAW].add(2585)
+    assert commit_for(consumer) == 2590
+    assert consumer._acked[RAW] == [] and consumer._acked_index[RAW] == set()
+
+
+def test_a_partition_never_committed_or_committed_at_zero_is_checked_too() -> None:
+    """Faust skips its check when the commit is None or 0: a partition taken over before its
+    first commit had its head committed unhandled. The run must start at the log's start."""
+    assert commit_for(Acked(None, [3, 4], start=0)) is None
+    assert commit_for(Acked(None, [0, 1, 2, 5], start=0)) == 3
+    assert commit_for(Acked(0, [1, 2])) is None
+    assert commit_for(Acked(None, [7, 8], start=7)) == 9  # records before 7 gone (retention)
+    assert commit_for(Acked(None, [0, 1])) is None  # where the log starts is not known yet
+
+
+def test_offsets_acknowledged_again_below_the_commit_are_dropped() -> None:
+    """A record read again after a rewind and acknowledged a second time is below the commit:
+    it is cleared, not taken for a gap."""
+    consumer = Acked(10, [4, 10, 11])
+    assert commit_for(consumer) == 12 and consumer._acked[RAW] == []
