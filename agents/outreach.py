@@ -36,7 +36,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
     gate = asyncio.Semaphore(settings.outreach_concurrency)  # phones handled at once
     source = app.topic(OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND, key_type=str,
                        value_serializer="json", partitions=settings.partitions, internal=True)
-    policy = ContactPolicy(ledger_retention_days=settings.retention_days)
+    policy = ContactPolicy(ledger_retention_days=settings.retention_days,
+                           in_doubt_seconds=settings.twilio_in_doubt_seconds)
     practice = {"practice": settings.practice_name, "callback": settings.callback_number}
     public = settings.twilio.public_url.rstrip("/") if settings.twilio.public_url else None
     port: dict[str, Outbound] = {}
@@ -122,7 +123,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
     @app.timer(settings.tick_interval)
     async def outreach_ticks() -> None:
         try:
-            await due.track(app, _DeferredSends(phones.table), _as_time)
+            await due.track(app, _DeferredSends(phones.table, policy), _as_time)
             for item in due.pop_due(clock.now()):
                 phone, command_id = item.split("\x00", 1)
                 await topics.outreach_ticks.send(key=phone, value={"command_id": command_id})
@@ -141,8 +142,8 @@ class _DeferredSends:
     index: deferred sends at their time, sends left in flight (a crash mid-call, a request
     without an answer) when they are to be reconciled with the provider."""
 
-    def __init__(self, phones: Any):
-        self._phones = phones
+    def __init__(self, phones: Any, policy: ContactPolicy):
+        self._phones, self._policy = phones, policy
 
     def items(self) -> Iterator[tuple[str, Any]]:
         """(key, due time); a ledger entry that cannot be read is handed on as it is, for the
@@ -151,7 +152,7 @@ class _DeferredSends:
             for command_id, data in stored["ledger"].items():
                 key = f"{phone}\x00{command_id}"
                 try:
-                    at = _due_time(data)
+                    at = _due_time(data, self._policy)
                 except (KeyError, TypeError, ValueError):
                     yield key, data
                     continue
@@ -159,11 +160,11 @@ class _DeferredSends:
                     yield key, at
 
 
-def _due_time(data: dict[str, Any]) -> datetime | None:
+def _due_time(data: dict[str, Any], policy: ContactPolicy) -> datetime | None:
     if data["status"] == "deferred" and data.get("deferred_until"):
         return datetime.fromisoformat(data["deferred_until"])
     if data["status"] in IN_FLIGHT:
         entry = LedgerEntry.from_dict(data)
         if awaiting_reconcile(entry):
-            return reconcile_at(entry)
+            return reconcile_at(entry, policy)
     return None

@@ -211,6 +211,7 @@ class Settings:
     broker_write_timeout: float = 5.0  # seconds before ingest answers AR (broker gone)
     outreach_concurrency: int = 64  # phones the outreach stage handles at once (per worker)
     twilio_rate: int = 100  # Twilio requests a second at most (per worker); 0: no limit
+    twilio_in_doubt_seconds: int = 120  # a send in doubt is looked up at Twilio this long after
     templates_dir: str | None = None  # HUB_TEMPLATES_DIR: edited patient texts (<lang>.toml)
     clock_start: datetime | None = None  # worker clock starts here (rehearsals, tests)
     # HUB_FACILITY_RULES: per-facility rule overrides (hub.domain.rules_file), "*" for all
@@ -284,6 +285,8 @@ class Settings:
                                           cls.outreach_concurrency, 1, 1000),
             twilio_rate=_bounded(env, "TWILIO_MAX_REQUESTS_PER_SECOND", cls.twilio_rate,
                                  0, 10_000),
+            twilio_in_doubt_seconds=_bounded(env, "TWILIO_IN_DOUBT_SECONDS",
+                                             cls.twilio_in_doubt_seconds, 1, 3600),
             broker_write_timeout=_positive(env, "HUB_BROKER_WRITE_TIMEOUT",
                                            cls.broker_write_timeout),
         )

@@ -4,9 +4,9 @@ record the result. Every decision about one phone goes through here, whoever ask
 The ledger entry is written as "sending" and made durable *before* the provider is called
 (``save``), so a crash between the call and the result leaves an entry in flight; so does a
 request that got no answer. Such a send is never repeated blindly (architecture: at-least-once,
-idempotent handlers): once ``RECONCILE_AFTER`` has passed, the provider is asked whether it has
-it. It does: the send is recorded with its SID. It does not: the command is decided afresh and
-sent, under the same hours and caps as any other.
+idempotent handlers): once the policy's ``in_doubt_seconds`` have passed, the provider is asked
+whether it has it. It does: the send is recorded with its SID. It does not: the command is
+decided afresh and sent, under the same hours and caps as any other.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from hub.logs import get_logger
 log = get_logger("hub.sending")
 
 Save = Callable[[PhoneState], Awaitable[None]]
-RECONCILE_AFTER = timedelta(minutes=2)  # long enough for the provider to list what it took
 MAX_RECONCILES = 5  # a send that keeps ending in doubt is given up, not tried forever
 
 
@@ -49,8 +48,8 @@ def awaiting_reconcile(entry: LedgerEntry) -> bool:
     return entry.status in IN_FLIGHT and entry.provider_sid is None
 
 
-def reconcile_at(entry: LedgerEntry) -> datetime:
-    return as_utc(entry.updated_at) + RECONCILE_AFTER
+def reconcile_at(entry: LedgerEntry, policy: ContactPolicy) -> datetime:
+    return as_utc(entry.updated_at) + timedelta(seconds=policy.in_doubt_seconds)
 
 
 class Sender:
@@ -120,7 +119,7 @@ class Sender:
             assert entry is not None
             return SendOutcome(state, [self._event(command, "in_doubt", now,
                                                    reason=failure.reason)],
-                               retry_at=reconcile_at(entry))
+                               retry_at=reconcile_at(entry, self._policy))
         retry_at = failure.retry_at if error.retriable else None
         return SendOutcome(state, [self._event(command, "failed", now, reason=failure.reason,
                                                error_code=code)], retry_at=retry_at)
@@ -129,8 +128,8 @@ class Sender:
                          now: datetime) -> tuple[SendOutcome | None, PhoneState]:
         """An in-flight send seen again: settled (an outcome), or (None, the state to decide
         the command afresh on) when the provider does not have it."""
-        if as_utc(now) < reconcile_at(entry):
-            return SendOutcome(state, [], retry_at=reconcile_at(entry)), state
+        if as_utc(now) < reconcile_at(entry, self._policy):
+            return SendOutcome(state, [], retry_at=reconcile_at(entry, self._policy)), state
         try:
             found = await self._outbound.find_sent(command.to, command.channel,
                                                    command.body if command.channel == "sms"
@@ -138,7 +137,8 @@ class Sender:
         except ProviderError as error:
             log.warning("outreach.reconcile_unanswered", command_id=command.command_id,
                         http_status=error.http_status)
-            return SendOutcome(state, [], retry_at=as_utc(now) + RECONCILE_AFTER), state
+            return SendOutcome(state, [], retry_at=as_utc(now) + timedelta(
+                seconds=self._policy.in_doubt_seconds)), state
         if found is not None:
             state = policy_core.reconcile(state, command.command_id, provider_sid=found.sid,
                                           provider_status=found.status, now=now)

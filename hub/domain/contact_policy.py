@@ -138,6 +138,9 @@ class ContactPolicy:
     # settled send-ledger entries older than this are forgotten (bounded state): a command
     # cannot come back after its expiry (30 days at most), so none is resent for lack of one
     ledger_retention_days: int = 90
+    # a send left in doubt (a crash mid-call, no answer) is looked up at the provider this long
+    # after it was started: long enough for the provider to list what it took
+    in_doubt_seconds: int = 120
 
     def __post_init__(self) -> None:
         if self.max_per_day < 1 or self.max_per_week < self.max_per_day:
@@ -146,6 +149,8 @@ class ContactPolicy:
             raise ConfigError("week: 'rolling' or 'calendar' with week_starts 0..6")
         if self.ledger_retention_days < 31:
             raise ConfigError("ledger retention: at least 31 days (past the 30-day window)")
+        if not 1 <= self.in_doubt_seconds <= 3600:
+            raise ConfigError("in-doubt look-up: 1 to 3600 seconds after the send")
         if min(self.sms_max_chars, self.voice_max_seconds, self.voice_words_per_minute) < 1:
             raise ConfigError("message limits must be positive")
 

@@ -63,7 +63,8 @@ async def twilio() -> AsyncIterator[TwilioStandIn]:
 
 def worker_env(twilio: TwilioStandIn, store: str) -> dict[str, str]:
     return {"HUB_STORE": store, "TWILIO_API_URL": twilio.url, "HUB_PARTITIONS": "8",
-            "HUB_REBALANCE_TIMEOUT": "3"}  # a dead member leaves the group in seconds
+            "HUB_REBALANCE_TIMEOUT": "3",  # a dead member leaves the group in seconds
+            "TWILIO_IN_DOUBT_SECONDS": "5"}  # the stand-in lists what it took at once
 
 
 def start(kafka: servers.Kafka, prism: servers.Prism, workdir: Path, world: World, app_id: str,

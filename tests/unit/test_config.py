@@ -43,6 +43,7 @@ def test_facility_zones_map_each_sending_facility() -> None:
     ({"HUB_OUTREACH_CONCURRENCY": "0"}, "HUB_OUTREACH_CONCURRENCY"),  # nothing would be sent
     ({"TWILIO_MAX_REQUESTS_PER_SECOND": "-5"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),
     ({"TWILIO_MAX_REQUESTS_PER_SECOND": "fast"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),
+    ({"TWILIO_IN_DOUBT_SECONDS": "0"}, "TWILIO_IN_DOUBT_SECONDS"),
 ])
 def test_bad_values_name_their_variable(env: dict[str, str], variable: str) -> None:
     """A bad setting is a ConfigError that names the variable to fix."""

@@ -98,6 +98,7 @@ def test_one_unreadable_record_never_hides_the_other_deadlines() -> None:
     """Timers never crash (issue 9): a record whose due time cannot be read is counted and
     skipped; the others are indexed."""
     from agents.outreach import _as_time, _DeferredSends
+    from hub.domain.contact_policy import ContactPolicy
 
     at = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
     phones = {
@@ -108,6 +109,6 @@ def test_one_unreadable_record_never_hides_the_other_deadlines() -> None:
                                     "E2:checkin": {"no": "status"}}},
     }
     index = DueIndex()
-    asyncio.run(index.rebuild(_DeferredSends(phones).items(), _as_time))
+    asyncio.run(index.rebuild(_DeferredSends(phones, ContactPolicy()).items(), _as_time))
     assert index.pop_due(at) == ["+16175550101\x00E1:welcome_sms"]
     assert index.skipped == 2

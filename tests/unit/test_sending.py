@@ -13,7 +13,9 @@ from hub.adapters.outbound import CallScript, ProviderError, Receipt, RecordingO
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
 from hub.domain.phone_state import PhoneState
-from hub.sending import RECONCILE_AFTER, Sender, spread
+from hub.sending import Sender, spread
+
+RECONCILE_AFTER = timedelta(seconds=ContactPolicy().in_doubt_seconds)  # the default: 2 min
 
 NY = ZoneInfo("America/New_York")
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
@@ -27,8 +29,9 @@ def command(channel: str = "sms") -> OutreachCommand:
                            AT + timedelta(days=29), "America/New_York", "GEN")
 
 
-def sender(outbound: RecordingOutbound, callback: str | None = None) -> Sender:
-    return Sender(outbound, ContactPolicy(), status_callback=callback,
+def sender(outbound: RecordingOutbound, callback: str | None = None,
+           policy: ContactPolicy | None = None) -> Sender:
+    return Sender(outbound, policy or ContactPolicy(), status_callback=callback,
                   voice_call=lambda c: CallScript(f"<Response>{c.step}</Response>"))
 
 
@@ -122,6 +125,21 @@ async def test_a_request_without_an_answer_is_held_in_doubt_not_resent() -> None
     again = await sender(outbound).handle(first.state, command(), now=AT + timedelta(seconds=5),
                                           save=Saves())
     assert outbound.sent == [] and again.events == [] and again.retry_at == first.retry_at
+
+
+async def test_the_wait_before_an_in_doubt_send_is_looked_up_is_the_policys() -> None:
+    """Send ledger: TWILIO_IN_DOUBT_SECONDS sets when a send in doubt is looked up; before
+    then a redelivery sends nothing, after it a send Twilio does not have goes out once."""
+    outbound, policy = RecordingOutbound(), ContactPolicy(in_doubt_seconds=5)
+    outbound.fail_next(NO_ANSWER)
+    first = await sender(outbound, policy=policy).handle(None, command(), now=AT, save=Saves())
+    assert first.retry_at == AT + timedelta(seconds=5)
+    early = await sender(outbound, policy=policy).handle(
+        first.state, command(), now=AT + timedelta(seconds=4), save=Saves())
+    assert outbound.sent == [] and early.retry_at == first.retry_at
+    await sender(outbound, policy=policy).handle(
+        first.state, command(), now=AT + timedelta(seconds=6), save=Saves())
+    assert len(outbound.sent) == 1
 
 
 async def test_an_in_doubt_send_the_provider_has_is_recorded_not_repeated() -> None:
