@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.integration import servers
-
-# Known not yet reliable (issue 9, multi-worker group): run with HUB_SOAK=1; never counted.
-collect_ignore = [] if os.environ.get("HUB_SOAK") else ["test_worker_group.py"]
 
 
 @pytest.fixture(scope="session")
