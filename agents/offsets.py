@@ -36,6 +36,7 @@ At-least-once, as the stages expect: a record read again is absorbed downstream.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -48,7 +49,11 @@ from hub.logs import get_logger
 log = get_logger("agents.offsets")
 _PATCHED = "_hub_offsets_handled_only"
 _TASKS: set[asyncio.Future[None]] = set()
-MAX_REWINDS = 20  # rewinds to one offset without reading it: the log really has a gap there
+MAX_REWINDS = 20  # fetches that jump over one offset: the log may really have a gap there
+GAP_PATIENCE = 30.0  # seconds, as well, before a jump is taken for a gap
+# looks a stuck partition is excused because one of its records is in a stage: a record a
+# stream dropped after a rebalance without acknowledging it would otherwise hold it for ever
+BUSY_LOOKS = 3
 
 
 def commit_only_handled() -> None:
@@ -67,10 +72,15 @@ def commit_only_handled() -> None:
 
     async def in_order(self: Consumer, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
         following, tries = _following(self), _state(self, "_hub_tries")
+        since: dict[TP, float] = self.__dict__.setdefault("_hub_held_since", {})
+        held_now: set[TP] = set()  # one try per partition per fetch, however many it held
         async for tp, message in getmany(self, timeout):
-            held_for = admit(following, tries, tp, message.offset)
+            held_for = admit(following, tries, since, tp, message.offset, time.monotonic())
             if held_for is not None:  # stale: hold back, read again in order
-                _rewind_later(self, tp, held_for, "jump")
+                if tp not in held_now:
+                    held_now.add(tp)
+                    tries[tp] = tries.get(tp, 0) + 1
+                _rewind_later(self, tp, held_for, "jump", seen=message.offset)
                 continue
             yield tp, message
 
@@ -80,7 +90,11 @@ def commit_only_handled() -> None:
 
     async def tracked_perform_seek(self: Consumer) -> None:
         await perform_seek(self)
-        assigned = self.assignment()
+        # the stages' inputs only: changelogs are read by recovery from offsets of its own
+        acking = self.app.topics.acks_enabled_for
+        assigned = [tp for tp in self.assignment() if acking(tp.topic)]
+        _state(self, "_hub_tries").clear()  # a new assignment: no jump is held any more
+        self.__dict__.setdefault("_hub_held_since", {}).clear()
         starts = _state(self, "_hub_start")
         starts.clear()
         starts.update(await self.earliest_offsets(*assigned) if assigned else {})
@@ -134,18 +148,24 @@ def handled_through(consumer: Consumer, tp: TP) -> int | None:
     return int(run[-1]) + 1
 
 
-def admit(following: dict[TP, int], tries: dict[TP, int], tp: TP, offset: int) -> int | None:
+def admit(following: dict[TP, int], tries: dict[TP, int], since: dict[TP, float], tp: TP,
+          offset: int, now: float) -> int | None:
     """Whether the record at ``offset`` of ``tp`` may go to the stage: None if it may (and it
     becomes the last one read), else the offset of the record that must come first, to rewind
-    to. A forward jump is held back until it has been rewound ``MAX_REWINDS`` times without
-    the records in between ever coming: then they are gone (retention) and it goes on."""
+    to. A forward jump is held back until the partition has been fetched again ``MAX_REWINDS``
+    times over at least ``GAP_PATIENCE`` seconds without the records in between ever coming:
+    then they are gone (retention) and it goes on. (Counting rewinds alone, a fetch full of
+    stale records used every try up in milliseconds, and the records then read below the
+    accepted jump were dropped by Faust as already read.)"""
     expected = following.get(tp)
     if expected is not None and offset > expected:
-        if tries.get(tp, 0) < MAX_REWINDS:
+        first = since.setdefault(tp, now)
+        if tries.get(tp, 0) < MAX_REWINDS or now - first < GAP_PATIENCE:
             return expected
         log.warning("offsets.gap_accepted", topic=tp.topic, partition=tp.partition,
                     offset=expected)
     tries.pop(tp, None)
+    since.pop(tp, None)
     if expected is None or offset >= expected:
         following[tp] = offset + 1
     return None
@@ -161,18 +181,19 @@ def _following(consumer: Consumer) -> dict[TP, int]:
     return _state(consumer, "_hub_following")
 
 
-def _rewind_later(consumer: Consumer, tp: TP, offset: int, why: str) -> None:
+def _rewind_later(consumer: Consumer, tp: TP, offset: int, why: str,
+                  seen: int | None = None) -> None:
     pending = _state(consumer, "_hub_rewinds")
     if tp in pending and pending[tp] <= offset:
         return
     first = not pending
     pending[tp] = offset
     if first:
-        _TASKS.add(task := asyncio.ensure_future(_rewind(consumer, why)))
+        _TASKS.add(task := asyncio.ensure_future(_rewind(consumer, why, seen)))
         task.add_done_callback(_TASKS.discard)
 
 
-async def _rewind(consumer: Consumer, why: str) -> None:
+async def _rewind(consumer: Consumer, why: str, seen: int | None) -> None:
     await asyncio.sleep(0)  # gather every record dropped in this pass
     pending: dict[TP, int] = consumer.__dict__.pop("_hub_rewinds", {})
     assigned = consumer.assignment()
@@ -180,12 +201,10 @@ async def _rewind(consumer: Consumer, why: str) -> None:
         committed = consumer._committed_offset.get(tp)
         if tp not in assigned or (committed is not None and offset < committed):
             continue  # another worker's now, or handled and committed already
-        tries = _state(consumer, "_hub_tries")
-        tries[tp] = tries.get(tp, 0) + 1
         try:
             await consumer.seek(tp, offset)
             log.info("offsets.rewound", topic=tp.topic, partition=tp.partition, offset=offset,
-                     reason=why)
+                     reason=why, seen=seen)
         except Exception as exc:  # revoked meanwhile: the next owner reads from the commit
             log.info("offsets.rewind_skipped", topic=tp.topic, partition=tp.partition,
                      error=type(exc).__name__)
@@ -202,6 +221,7 @@ class Unstick:
 
     def __init__(self) -> None:
         self._last: dict[TP, int | None] = {}
+        self._waited: dict[TP, int] = {}  # looks a stuck partition was excused as busy
 
     async def look(self, consumer: Consumer, topics: frozenset[str]) -> list[TP]:
         assigned = [tp for tp in consumer.assignment() if tp.topic in topics]
@@ -217,9 +237,14 @@ class Unstick:
             position = committed if committed is not None else starts.get(tp)
             end = ends.get(tp)
             behind = position is not None and end is not None and end > position
-            seen = self._last.get(tp, -1)
-            if behind and tp not in busy and seen == committed:
+            unmoved = behind and self._last.get(tp, -1) == committed
+            if unmoved and tp in busy and self._waited.get(tp, 0) < BUSY_LOOKS:
+                self._waited[tp] = self._waited.get(tp, 0) + 1  # a stage may be working on it
+            elif unmoved:
                 stuck.append(tp)
+                self._waited.pop(tp, None)  # patience again after this re-read
+            if not unmoved:
+                self._waited.pop(tp, None)
             self._last[tp] = committed
         for tp in stuck:
             committed = consumer._committed_offset.get(tp)

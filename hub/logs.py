@@ -29,7 +29,8 @@ SAFE_KEYS = frozenset({
     "alert_id", "code", "command_id", "control_id", "count", "episode_id", "error",
     "event_type", "host", "http_status",
     "in_doubt", "intent", "kind", "location", "path", "peer", "port", "provider_code",
-    "refused", "retention_days", "retriable", "sid", "size", "stage", "template", "tls", "topic",
+    "refused", "retention_days", "retriable", "seen", "sid", "size", "stage", "template",
+    "tls", "topic",
     "field", "local", "offset", "partition", "reason", "rebuild", "retry_in_s", "rows", "what",
     "workers",
 })

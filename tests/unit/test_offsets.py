@@ -13,7 +13,15 @@ from faust.transport.consumer import Consumer
 from faust.types import TP
 
 from agents import offsets
-from agents.offsets import MAX_REWINDS, Unstick, admit, commit_only_handled, handled_through
+from agents.offsets import (
+    BUSY_LOOKS,
+    GAP_PATIENCE,
+    MAX_REWINDS,
+    Unstick,
+    admit,
+    commit_only_handled,
+    handled_through,
+)
 
 RAW = TP("hl7.adt.raw", 0)
 CHANGELOG = TP("tcm-hub-episodes-changelog", 0)
@@ -93,13 +101,17 @@ async def test_a_stuck_partition_left_paused_or_out_of_the_fetches_is_put_back()
     assert paused.seeks == [(RAW, 6)]
 
 
-async def test_a_partition_that_moves_or_has_records_in_flight_is_left_alone() -> None:
+async def test_a_partition_that_moves_or_has_records_in_flight_is_left_alone_a_while() -> None:
+    """Progress, or a record in a stage, excuses a partition for BUSY_LOOKS looks, not for ever."""
     consumer, watch = FakeConsumer(committed=6, highwater_at=35), Unstick()
     await look(watch, consumer)
     consumer.committed = 7  # progress since the last look
     assert await look(watch, consumer) == []
     consumer.unacked = [type("M", (), {"tp": RAW})()]  # a stage is still working on one
-    assert await look(watch, consumer) == []
+    assert [await look(watch, consumer) for _ in range(BUSY_LOOKS)] == [[]] * BUSY_LOOKS
+    # ... or a stream dropped it without acknowledging it: the patience has an end
+    assert await look(watch, consumer) == [RAW] and consumer.seeks == [(RAW, 7)]
+    consumer.seeks.clear()
     caught_up = FakeConsumer(committed=35, highwater_at=35)
     await look(watch, caught_up)
     assert await look(watch, caught_up) == [] and consumer.seeks == []
@@ -114,23 +126,30 @@ def test_records_in_log_order_go_through_and_a_forward_jump_is_held_back() -> No
     again below it, go through without moving the position backwards."""
     following: dict[TP, int] = {}
     tries: dict[TP, int] = {}
-    assert admit(following, tries, RAW, 10) is None  # the first record fixes the position
-    assert admit(following, tries, RAW, 11) is None and following[RAW] == 12
-    assert admit(following, tries, RAW, 15) == 12  # 12..14 skipped: hold back, rewind to 12
+    since: dict[TP, float] = {}
+    assert admit(following, tries, since, RAW, 10, 0.0) is None  # fixes the position
+    assert admit(following, tries, since, RAW, 11, 0.0) is None and following[RAW] == 12
+    assert admit(following, tries, since, RAW, 15, 0.0) == 12  # 12..14 skipped: rewind to 12
     assert following[RAW] == 12
-    tries[RAW] = 1  # the rewind was made
-    assert admit(following, tries, RAW, 12) is None and following[RAW] == 13
-    assert RAW not in tries  # back in order: the count starts again
-    assert admit(following, tries, RAW, 9) is None and following[RAW] == 13  # a re-read
+    tries[RAW] = 1  # one fetch held it
+    assert admit(following, tries, since, RAW, 12, 1.0) is None and following[RAW] == 13
+    assert RAW not in tries and RAW not in since  # back in order: the count starts again
+    assert admit(following, tries, since, RAW, 9, 1.0) is None and following[RAW] == 13
 
 
-def test_a_jump_that_stays_after_every_rewind_is_a_real_gap_and_goes_on() -> None:
-    """Records gone by retention never come back: after MAX_REWINDS rewinds to the same offset
-    the jump is accepted and the stage goes on from it."""
-    following, tries = {RAW: 12}, {RAW: MAX_REWINDS - 1}
-    assert admit(following, tries, RAW, 40) == 12
+def test_a_jump_is_a_real_gap_only_after_many_fetches_and_some_time() -> None:
+    """Records gone by retention never come back: after MAX_REWINDS fetches that jumped, over
+    GAP_PATIENCE seconds, the jump is accepted and the stage goes on from it. Many fetches in a
+    moment (a buffer full of stale records) are not enough: the records below would be read
+    after the jump and Faust drops those as already read."""
+    following, tries, since = {RAW: 12}, {RAW: MAX_REWINDS}, {}
+    assert admit(following, tries, since, RAW, 40, 100.0) == 12  # first held at t=100
+    assert admit(following, tries, since, RAW, 40, 100.0 + GAP_PATIENCE / 2) == 12
+    tries[RAW] = MAX_REWINDS - 1
+    assert admit(following, tries, since, RAW, 40, 100.0 + GAP_PATIENCE) == 12  # too few
     tries[RAW] = MAX_REWINDS
-    assert admit(following, tries, RAW, 40) is None and following[RAW] == 41
+    assert admit(following, tries, since, RAW, 40, 100.0 + GAP_PATIENCE) is None
+    assert following[RAW] == 41
 
 
 @dataclass
