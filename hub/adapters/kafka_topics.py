@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
@@ -128,3 +129,20 @@ async def prepare_topics(bootstrap: str, topics: Iterable[str], app_id: str, *,
         log.warning("kafka_topics.unprepared", error=type(exc).__name__)
     finally:
         await admin.close()
+
+
+async def partitions_of(bootstrap: str, names: Iterable[str]) -> list[TopicPartition]:
+    """The partitions of those of ``names`` that exist, from the broker's metadata now. (A
+    consumer's ``partitions_for_topic`` knows only topics it has fetched metadata for, and its
+    ``topics()`` does not teach it: it answers None for a topic that exists.) Only existing
+    topics are described: describing a missing one can make a broker create it."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [name for name in names if name in existing]
+        described = await admin.describe_topics(wanted) if wanted else []
+    finally:
+        await admin.close()
+    return [TopicPartition(topic["topic"], partition["partition"]) for topic in described
+            if topic["error_code"] == 0 for partition in topic["partitions"]]

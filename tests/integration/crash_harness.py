@@ -15,8 +15,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
+from hub.adapters.kafka_topics import partitions_of
 from hub.adapters.mllp_client import MllpClient
 from hub.feed import Person, adt
 from hub.sendfiles import ack_summary
@@ -127,9 +128,8 @@ async def settled(bootstrap: str, group: str, timeout: float) -> bool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            await consumer.topics()  # fresh metadata: the partitions of every topic
-            partitions = [TopicPartition(topic, p) for topic in STAGE_INPUTS
-                          for p in (consumer.partitions_for_topic(topic) or ())]
+            partitions = await partitions_of(bootstrap, STAGE_INPUTS)  # fresh metadata
+            assert partitions, "no stage topic on the broker: nothing could be checked"
             ends = await consumer.end_offsets(partitions)
             lagging = False
             for tp in partitions:
