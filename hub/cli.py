@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -58,6 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--ingest", action="store_true",
                        help="also measure MLLP ingest into Kafka (needs KAFKA_BOOTSTRAP_SERVERS)")
     bench.add_argument("--messages", type=int, default=4000)
+    bench.add_argument("--pipeline", action="store_true",
+                       help="also measure discharge to first Twilio request through a worker "
+                            "(a broker of its own: the embedded one unless "
+                            "KAFKA_BOOTSTRAP_SERVERS is set)")
+    bench.add_argument("--discharges", type=int, default=1000,
+                       help="discharges of the pipeline's load and capacity phases")
+    bench.add_argument("--rate", type=float, default=200.0,
+                       help="discharges a second of the pipeline's load phase")
 
     texts = sub.add_parser("templates", help="patient texts")
     texts_sub = texts.add_subparsers(dest="templates_command", required=True)
@@ -108,6 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     settings.kafka_bootstrap, messages=args.messages, connections=8,
                     out=sys.stdout, zone_for=settings.zone_for,
                     phone_region=settings.phone_region))
+            if args.pipeline:
+                from hub.bench_pipeline import run_pipeline_bench
+                status |= run_pipeline_bench(os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
+                                             discharges=args.discharges, rate=args.rate,
+                                             out=sys.stdout)
             return status
         if args.command == "templates":
             return _templates(args)
