@@ -102,6 +102,7 @@ def run_pipeline_bench(bootstrap: str | None, *, discharges: int, rate: float,
         raise ConfigError(f"--rate: expected discharges a second above 0, got {rate:g}")
     workdir = Path(tempfile.mkdtemp(prefix="tcm-hub-bench-"))
     broker = worker = None
+    keep = False  # the worker's log, when something went wrong
     try:
         if bootstrap is None:
             print("Starting the embedded broker for the pipeline bench ...", file=out, flush=True)
@@ -117,6 +118,7 @@ def run_pipeline_bench(bootstrap: str | None, *, discharges: int, rate: float,
         except (RuntimeError, TimeoutError) as exc:
             lines = (workdir / "worker.log").read_text(errors="replace").strip().splitlines()
             print(f"hub: bench: {exc}: {lines[-1] if lines else 'no output'}", file=sys.stderr)
+            keep = True
             return 1
         first = WARM_UP + BASELINE
         phases = [Phase("warm-up", people(0, WARM_UP), None, {}, {}),
@@ -128,6 +130,7 @@ def run_pipeline_bench(bootstrap: str | None, *, discharges: int, rate: float,
         if not complete:
             print(f"Not every patient was texted in time; worker log: {workdir / 'worker.log'}",
                   file=out)
+            keep = True
             return 1
         return 0
     finally:
@@ -135,7 +138,8 @@ def run_pipeline_bench(bootstrap: str | None, *, discharges: int, rate: float,
             stop_process(worker)
         if broker is not None:
             broker.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 async def _require_empty(bootstrap: str) -> None:
