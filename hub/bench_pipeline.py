@@ -45,6 +45,7 @@ from hub.errors import ConfigError
 from hub.feed import Person, adt
 from hub.sendfiles import ack_summary
 from hub.topic_names import OUTREACH_EVENTS, RAW
+from hub.topic_reader import until
 
 TARGET_P99_S = 1.0  # issue 9: discharge to first Twilio request, p99, at TARGET_RATE
 TARGET_RATE = 200.0  # discharges a second on one worker
@@ -188,7 +189,7 @@ async def _drive(bootstrap: str, mllp_port: int, phases: list[Phase]) -> bool:
     try:
         for phase in phases:
             await _feed(mllp_port, phase)
-            if not await _until(_all_texted(phase), 120):
+            if not await until(_all_texted(phase), 120):
                 return False
         return True
     finally:
@@ -240,15 +241,6 @@ async def _watch(bootstrap: str, owner: dict[str, Phase], done: asyncio.Event) -
                         phase.texted.setdefault(event["patient_key"], record.timestamp / 1000)
     finally:
         await consumer.stop()
-
-
-async def _until(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.1)  # polling what the reader task collects
-    return True
 
 
 def _report(phases: list[Phase], where: str, rate: float, complete: bool, out: TextIO) -> None:

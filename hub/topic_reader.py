@@ -11,6 +11,18 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 
 
+async def until(check: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    """Poll ``check`` (a count another task updates) until it holds; False after ``timeout``
+    seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(interval)  # polling a condition, re-checked
+    return True
+
+
 class TopicReader:
     def __init__(self, bootstrap: str, topics: list[str]):
         self._consumer = AIOKafkaConsumer(

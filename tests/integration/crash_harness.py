@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -188,12 +188,3 @@ async def episodes_listed(web_port: int) -> list[dict[str, Any]]:
         assert response.status == 200, await response.text()
         return list((await response.json())["episodes"])
 
-
-async def until(check: Callable[[], bool], timeout: float) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            return False
-        await asyncio.sleep(0.2)  # polling a counter another task updates
-    return True

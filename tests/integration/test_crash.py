@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from hub.topic_reader import TopicReader
+from hub.topic_reader import TopicReader, until
 from tests.integration import servers
 from tests.integration.crash_harness import (
     NY,
@@ -33,7 +33,6 @@ from tests.integration.crash_harness import (
     key,
     patients,
     settled,
-    until,
     where_stopped,
 )
 from tests.integration.twilio_standin import TwilioStandIn

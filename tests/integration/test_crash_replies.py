@@ -20,7 +20,7 @@ import aiohttp
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.twilio_webhooks import SignatureChecker
 from hub.sendfiles import ack_summary
-from hub.topic_reader import TopicReader
+from hub.topic_reader import TopicReader, until
 from tests.integration import servers
 from tests.integration.crash_harness import (
     World,
@@ -29,7 +29,6 @@ from tests.integration.crash_harness import (
     key,
     patients,
     settled,
-    until,
 )
 from tests.integration.test_crash import (
     DISCHARGED,
