@@ -22,6 +22,12 @@ ALL = (RAW, REJECTED, EVENTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_TICKS, OUT
 STAGE_INPUTS = frozenset({RAW, EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS,
                           OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND})
 RAW_BYTES = (RAW, REJECTED, DEADLETTER)  # their records carry a message's exact bytes
+# the stages' tables; each has a changelog topic "<HUB_APP_ID>-<table>-changelog"
+TABLES = ("adt-seen", "episodes", "episodes-due", "phones")
+
+
+def changelogs(app_id: str) -> list[str]:
+    return [f"{app_id}-{table}-changelog" for table in TABLES]
 
 # The largest record the hub writes. A raw record carries its message base64-encoded in JSON
 # (about 4/3 of the bytes), so the listener's default 1 MiB frame is a record of about 1.4 MB:

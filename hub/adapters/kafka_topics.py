@@ -96,10 +96,18 @@ async def existing_partitions(bootstrap: str, timeout_ms: int = 10_000) -> dict[
 
 async def prepare_topics(bootstrap: str, topics: Iterable[str], app_id: str, *,
                          partitions: int, replication: int, timeout_ms: int = 10_000,
-                         large_record_topics: Collection[str] = LARGE_RECORD_TOPICS) -> None:
-    """Create the missing hub topics; ``ConfigError`` for one with another partition count.
-    A broker that cannot be reached is left to Faust, which waits for it as it always does."""
+                         large_record_topics: Collection[str] = LARGE_RECORD_TOPICS,
+                         changelogs: Iterable[str] = ()) -> None:
+    """Create the missing hub topics and table changelogs (compacted, as Faust makes them);
+    ``ConfigError`` for one with another partition count. A broker that cannot be reached is
+    left to Faust, which waits for it as it always does.
+
+    The changelogs are made here too because Faust declares them while the worker starts, and
+    a stage can write a table before that: a broker that auto-creates topics then makes the
+    changelog with its default count (one partition), and every later write to it fails with
+    PartitionsMismatch, the stage retrying for ever (seen in the pipeline bench)."""
     topics = list(topics)
+    changelogs = list(changelogs)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
     try:
         await admin.start()
@@ -114,6 +122,9 @@ async def prepare_topics(bootstrap: str, topics: Iterable[str], app_id: str, *,
         missing = new_topics([name for name in topics if name not in found],
                              partitions=partitions, replication=replication,
                              large_record_topics=large_record_topics)
+        missing += [NewTopic(name, partitions, replication,
+                             topic_configs={"cleanup.policy": "compact"})
+                    for name in changelogs if name not in found]
         await _warn_small_limits(admin, [name for name in topics
                                          if name in found and name in large_record_topics])
         if missing:

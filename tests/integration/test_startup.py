@@ -91,3 +91,29 @@ async def test_raw_topics_are_created_for_large_records_and_a_small_existing_one
     assert limit > MAX_REQUEST_BYTES
     [warning] = [e for e in logged if e["event"] == "kafka_topics.record_limit_too_small"]
     assert warning["topic"] == old and "--add-config max.message.bytes=" in warning["error"]
+
+
+async def test_table_changelogs_are_created_compacted_before_any_stage_writes(
+        kafka: servers.Kafka) -> None:
+    """Co-partitioning: the tables' changelogs are created at start-up with HUB_PARTITIONS and
+    compaction, as Faust makes them; left to the first write, a broker that auto-creates topics
+    made one partition and every later write failed (PartitionsMismatch, the stage stuck)."""
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    from hub.topic_names import TABLES, changelogs
+
+    app_id = "tcm-hub-startup-tables"
+    names = changelogs(app_id)
+    assert names == [f"{app_id}-{table}-changelog" for table in TABLES]
+    await prepare_topics(kafka.bootstrap, ["startup.tables.alerts"], app_id, partitions=2,
+                         replication=1, changelogs=names)
+    assert await listed(kafka, names) == [2] * len(TABLES)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, names[0])])
+    finally:
+        await admin.close()
+    [(_error, _message, _type, _name, entries)] = response.resources
+    assert dict((e[0], e[1]) for e in entries)["cleanup.policy"] == "compact"
