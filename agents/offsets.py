@@ -97,7 +97,10 @@ def commit_only_handled() -> None:
         self.__dict__.setdefault("_hub_held_since", {}).clear()
         starts = _state(self, "_hub_start")
         starts.clear()
-        starts.update(await self.earliest_offsets(*assigned) if assigned else {})
+        try:
+            starts.update(await self.earliest_offsets(*assigned) if assigned else {})
+        except Exception as exc:  # the watchdog fills them in; until then nothing is committed
+            log.warning("offsets.starts_unknown", error=type(exc).__name__)
         following = _following(self)
         following.clear()  # from the committed offsets, else from the start of the log
         for tp in assigned:
