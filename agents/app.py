@@ -13,7 +13,7 @@ from typing import Any
 import faust
 
 from agents import api, episodes, ingest, normalize, outreach, webhooks
-from agents.offsets import Unstick, commit_only_handled
+from agents.offsets import Unstick, commit_only_handled, rebalancing
 from agents.topics import Topics
 from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
 from hub.adapters.outbound import Outbound
@@ -80,7 +80,7 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     @app.timer(UNSTICK_SECONDS)
     async def unstick_partitions() -> None:
         """Offsets: a stage partition whose commit stopped while records wait is read again."""
-        if getattr(app, "rebalancing", False) or getattr(app, "in_recovery", False):
+        if rebalancing(app):
             return
         try:
             await unstick.look(app.consumer, STAGE_INPUTS)  # type: ignore[arg-type]

@@ -97,24 +97,24 @@ class Changelogged:
             return done
         return self._sent.pop()
 
-
     async def forget(self, stale_shard: Callable[[Any], int | None], *,
-                     owned: Callable[[int], bool]) -> int:
+                     owned: Callable[[], set[int]]) -> int:
         """Delete every entry for which ``stale_shard`` names a shard this worker owns, with a
         tombstone on that changelog partition; how many. For a timer, outside any stream: the
         partition comes from the entry (a table write inside a stream takes it from the record
-        being handled). Each entry is read again just before it goes, so one a stage renewed
-        meanwhile stays. The keys are listed once, then handled in chunks between which the
-        stages run."""
+        being handled). The keys are listed once, then handled in chunks between which the
+        stages run; before each chunk the shards owned are asked again (a rebalance may have
+        moved them: none are owned while it runs), and each entry is read again just before it
+        goes, so one a stage renewed meanwhile stays."""
         keys, forgotten = list(self.table.keys()), 0
         for start in range(0, len(keys), FORGET_CHUNK):
-            futures = []
+            futures, ours = [], owned()
             for key in keys[start:start + FORGET_CHUNK]:
                 value = self.table.data.get(key)
                 shard = None if value is None else stale_shard(value)
-                if shard is None or not owned(shard):
+                if shard is None or shard not in ours:
                     continue
-                del self.table.data[key]  # the store; the tombstone below is the changelog's
+                self.table.data.pop(key, None)  # the store; the tombstone is the changelog's
                 futures.append(self.table.send_changelog(shard, key, None,
                                                          value_serializer="raw"))
             self._sent.clear()

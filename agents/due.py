@@ -21,6 +21,7 @@ from typing import Any
 
 import faust
 
+from agents.offsets import rebalancing
 from hub.logs import get_logger
 
 log = get_logger("agents.due")
@@ -92,7 +93,7 @@ class DueIndex:
                     next_due: Callable[[Any], datetime | None]) -> None:
         """Rebuild from the table when this worker's partitions changed since the last look,
         once the tables are recovered; until then the next timer tick looks again."""
-        if getattr(app, "in_recovery", False) or getattr(app, "rebalancing", False):
+        if rebalancing(app):
             return
         assignment = frozenset(app.consumer.assignment()) if app.consumer else frozenset()
         if assignment != self._assignment:

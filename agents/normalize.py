@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ from faust.streams import current_event
 
 from agents.batches import Batch, Changelogged, acting_for, batches_of
 from agents.deadletter import letter_for
+from agents.offsets import rebalancing
 from agents.topics import Topics
 from hub import dedupe
 from hub.clock import Clock
@@ -37,12 +37,12 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
     @app.timer(settings.retention_sweep_interval)
     async def forget_old_control_ids() -> None:
         """ADT-1 memory bounded: control ids received before the retention are forgotten."""
-        if getattr(app, "rebalancing", False) or getattr(app, "in_recovery", False):
+        if rebalancing(app):
             return
         before = clock.now().date() - timedelta(days=settings.retention_days)
         try:
             forgotten = await table.forget(lambda value: dedupe.stale_shard(value, before),
-                                           owned=_owned(app, topics.raw))
+                                           owned=lambda: _owned(app, topics.raw))
             if forgotten:
                 log.info("dedupe.forgotten", rows=forgotten,
                          retention_days=settings.retention_days)
@@ -98,9 +98,10 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         seen.remember(record, _shard())
 
 
-def _owned(app: faust.App, topic: faust.TopicT) -> Callable[[int], bool]:
-    """Whether this worker holds a partition of ``topic`` now (its table shard is ours to
-    change)."""
+def _owned(app: faust.App, topic: faust.TopicT) -> set[int]:
+    """The partitions of ``topic`` this worker holds now (their table shards are ours to
+    change); none while the group rebalances."""
+    if rebalancing(app):
+        return set()
     name = topic.get_topic_name()
-    assigned = {tp.partition for tp in app.consumer.assignment() if tp.topic == name}
-    return assigned.__contains__
+    return {tp.partition for tp in app.consumer.assignment() if tp.topic == name}

@@ -56,6 +56,12 @@ GAP_PATIENCE = 30.0  # seconds, as well, before a jump is taken for a gap
 BUSY_LOOKS = 3
 
 
+def rebalancing(app: Any) -> bool:
+    """True while the group rebalances or the tables recover: the assignment and the tables
+    are not to be read or swept then (the timers wait for the next tick)."""
+    return bool(getattr(app, "rebalancing", False) or getattr(app, "in_recovery", False))
+
+
 def commit_only_handled() -> None:
     """Install both rules on Faust's consumer class (once per process)."""
     if getattr(Consumer, _PATCHED, False):

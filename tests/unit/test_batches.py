@@ -133,3 +133,37 @@ async def test_a_web_request_s_record_is_delivered_only_once_the_broker_acknowle
         await asyncio.sleep(0)
     topic.sent[1][2].set_result(None)
     assert await acknowledged is True
+
+
+class SweptTable:
+    """What ``Changelogged.forget`` uses of a Faust table: its keys, its store (``data``) and
+    the changelog, whose records are kept with their partition."""
+
+    def __init__(self, entries: dict[str, Any]):
+        self.data = dict(entries)
+        self.tombstones: list[tuple[int, str]] = []
+
+    def keys(self) -> list[str]:
+        return list(self.data)
+
+    def send_changelog(self, partition: int, key: str, value: Any,
+                       **_options: Any) -> asyncio.Future[None]:
+        assert value is None
+        self.tombstones.append((partition, key))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+async def test_a_sweep_forgets_stale_entries_of_the_shards_it_owns_when_it_reaches_them(
+        monkeypatch: Any) -> None:
+    """ADT-1 memory bounded: stale entries go from the store with a tombstone on their own
+    changelog partition; fresh ones stay; ownership is asked again for each chunk, so a shard
+    a rebalance took away meanwhile (or every shard, while it runs) is left alone."""
+    monkeypatch.setattr(batches, "FORGET_CHUNK", 2)
+    table = SweptTable({"a": ("old", 1), "b": ("new", 1), "c": ("old", 2), "d": ("old", 1)})
+    owned = iter([{1, 2}, {1}])  # the first chunk (a, b) then the second (c, d)
+    forgotten = await Changelogged(table).forget(  # type: ignore[arg-type]
+        lambda value: value[1] if value[0] == "old" else None, owned=lambda: next(owned))
+    assert forgotten == 2 and table.tombstones == [(1, "a"), (1, "d")]
+    assert sorted(table.data) == ["b", "c"]  # fresh, and no longer ours when reached
