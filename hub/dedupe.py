@@ -35,12 +35,17 @@ def dedupe_key(record: dict[str, Any]) -> str | None:
 def entry(record: dict[str, Any], shard: int) -> dict[str, Any]:
     """What is remembered of a normalized record: the hash of its bytes, the day it was received
     and the shard (changelog partition) it is kept in, so it can be forgotten later."""
-    return {"sha256": record["sha256"], "seen": _received_day(record).isoformat(),
-            "shard": shard}
+    day = _received_day(record)
+    return {"sha256": record["sha256"], "seen": day.isoformat() if day else None, "shard": shard}
 
 
-def _received_day(record: dict[str, Any]) -> date:
-    return datetime.fromisoformat(record["received_at"]).date()
+def _received_day(record: dict[str, Any]) -> date | None:
+    """The day the hub received it; None when the record does not say (kept, never pruned,
+    rather than a message lost to an unreadable receipt time)."""
+    try:
+        return datetime.fromisoformat(record["received_at"]).date()
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _sha256(value: Any) -> str | None:
@@ -52,7 +57,7 @@ def _sha256(value: Any) -> str | None:
 def stale_shard(value: Any, before: date) -> int | None:
     """The shard of an entry received before ``before``, to be forgotten; None for an entry
     to keep (one without a day, written before entries had one, is never guessed old)."""
-    if isinstance(value, dict) and date.fromisoformat(value["seen"]) < before:
+    if isinstance(value, dict) and value.get("seen") and date.fromisoformat(value["seen"]) < before:
         return int(value["shard"])
     return None
 

@@ -70,3 +70,16 @@ def test_an_entry_written_before_days_were_kept_still_dedupes() -> None:
     seen = SeenMessages({"EPIC|GEN|42": "a"})
     assert seen.classify(record) is Seen.DUPLICATE
     assert seen.classify({**record, "sha256": "b"}) is Seen.CONTROL_ID_REUSED
+
+
+def test_a_record_without_a_readable_receipt_time_is_remembered_and_never_pruned() -> None:
+    """ADT-1 bad input: a raw record whose received_at is missing or unreadable still dedupes
+    (the stage never fails on it) and is kept rather than guessed old."""
+    for received in (None, "yesterday"):
+        record = {"sending_application": "EPIC", "sending_facility": "GEN", "control_id": "7",
+                  "sha256": "a", "received_at": received}
+        table: dict[str, Any] = {}
+        seen = SeenMessages(table)
+        seen.remember(record, 1)
+        assert seen.classify(record) is Seen.DUPLICATE
+        assert stale_shard(table["EPIC|GEN|7"], date(2099, 1, 1)) is None
