@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +39,8 @@ from aiokafka import AIOKafkaConsumer
 from hub.adapters.embedded_broker import EmbeddedBroker, free_port, stop_process, wait_for_port
 from hub.adapters.kafka_topics import partitions_of
 from hub.adapters.mllp_client import MllpClient
-from hub.errors import ConfigError
+from hub.demo import start_worker
+from hub.errors import BrokerUnavailable, ConfigError
 from hub.feed import Person, adt
 from hub.sendfiles import ack_summary
 from hub.topic_names import OUTREACH_EVENTS, RAW
@@ -113,7 +112,12 @@ def run_pipeline_bench(bootstrap: str | None, *, discharges: int, rate: float,
             asyncio.run(_require_empty(bootstrap))
             where = f"Kafka at {bootstrap}"
         mllp_port = free_port()
-        worker = _start_worker(bootstrap, mllp_port, workdir, idempotent=broker is None)
+        worker = start_worker(
+            bootstrap, mllp_port, free_port(), workdir, HUB_STORE="rocksdb://",
+            HUB_PARTITIONS="8", HUB_APP_ID=f"tcm-hub-bench-{uuid.uuid4().hex}",
+            HUB_CLOCK_START=MONDAY.isoformat(),
+            HUB_KAFKA_IDEMPOTENCE="true" if broker is None else "false",
+            TWILIO_MAX_REQUESTS_PER_SECOND="0")  # the stand-in has no account limit to keep
         try:
             wait_for_port(mllp_port, worker, 120, "the hub worker")
         except (RuntimeError, TimeoutError) as exc:
@@ -145,6 +149,9 @@ def run_pipeline_bench(bootstrap: str | None, *, discharges: int, rate: float,
 
 async def _require_empty(bootstrap: str) -> None:
     partitions = await partitions_of(bootstrap, [RAW])
+    if partitions is None:
+        raise BrokerUnavailable(f"no Kafka broker answers at {bootstrap} "
+                                "(KAFKA_BOOTSTRAP_SERVERS)")
     held = 0
     if partitions:
         consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
@@ -160,26 +167,6 @@ async def _require_empty(bootstrap: str) -> None:
         raise ConfigError(
             f"the pipeline bench needs a broker of its own: {RAW} at {bootstrap} already holds "
             f"{held} records (unset KAFKA_BOOTSTRAP_SERVERS to use the embedded broker)")
-
-
-def _start_worker(bootstrap: str, mllp_port: int, workdir: Path, *, idempotent: bool
-                  ) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "HUB_APP_ID": f"tcm-hub-bench-{uuid.uuid4().hex}",
-        "MLLP_HOST": "127.0.0.1", "MLLP_PORT": str(mllp_port),
-        "HUB_WEB_HOST": "127.0.0.1", "HUB_WEB_PORT": str(free_port()),
-        "HUB_SENDER": "record", "HUB_STORE": "rocksdb://", "HUB_PARTITIONS": "8",
-        "HUB_DATA_DIR": str(workdir / "data"), "HUB_FACILITY_TZ": str(ZONE),
-        "HUB_CLOCK_START": MONDAY.isoformat(), "HUB_REBALANCE_TIMEOUT": "3",
-        "HUB_PRACTICE_NAME": "Riverside Primary Care", "HUB_CALLBACK_NUMBER": "+16175550100",
-        "HUB_KAFKA_IDEMPOTENCE": "true" if idempotent else "false",
-        "TWILIO_MAX_REQUESTS_PER_SECOND": "0",  # the stand-in has no account limit to keep
-    }
-    with (workdir / "worker.log").open("wb") as log:
-        return subprocess.Popen([sys.executable, "-m", "hub", "worker", "--loglevel", "warn"],
-                                env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
 
 
 async def _drive(bootstrap: str, mllp_port: int, phases: list[Phase]) -> bool:

@@ -91,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "worker":
         from hub import logs
         logs.configure("warning")  # tools print their results; logs only for problems
+        logs.quiet_libraries()  # ... and say in one line what failed
     try:
         if args.command == "worker":
             return _worker(args.loglevel)
@@ -209,8 +210,6 @@ def _worker(loglevel: str) -> int:
     logs.filter_library_logs()  # masked, and one line per repeated error a minute
     local = LocalState(Path(app.conf.tabledir), persistent=not settings.store.startswith("memory"))
     local.open()  # after a crash, the tables are rebuilt from Kafka alone
-    # redirect_stdouts=False: the hub's own log lines are written to stderr; Faust's redirect
-    # would turn each into a library log record (and lose them).
     worker = faust_worker(app, loglevel)
     try:
         worker.execute_from_commandline()
@@ -225,7 +224,8 @@ def faust_worker(app: Any, loglevel: str) -> Any:
     """Faust's worker for ``app``, without its terminal spinner: at WARNING and above Faust
     drives the spinner from every log record and sets the root logger to DEBUG for it, so each
     library debug line was built and masked, then dropped (a quarter of a loaded worker's CPU
-    in the pipeline bench)."""
+    in the pipeline bench). ``redirect_stdouts=False``: the hub's own log lines are written to
+    stderr; Faust's redirect would turn each into a library log record (and lose them)."""
     import faust
 
     worker = faust.Worker(app, loglevel=loglevel.upper() if loglevel != "warn" else "WARNING",

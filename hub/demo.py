@@ -42,7 +42,7 @@ def run_demo(*, keep: bool = False, out: Any = None) -> int:
         mllp_port, web_port = free_port(), free_port()
         print("Starting a hub worker (Twilio stand-in: nothing is really sent) ...", file=out,
               flush=True)
-        worker = _start_worker(broker.bootstrap, mllp_port, web_port, workdir)
+        worker = start_worker(broker.bootstrap, mllp_port, web_port, workdir)
         wait_for_port(mllp_port, worker, 120, "the hub worker")
         now = datetime.now(UTC)
         scenario = build_scenario(now, ZoneInfo(ZONE))
@@ -66,8 +66,11 @@ def run_demo(*, keep: bool = False, out: Any = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _start_worker(bootstrap: str, mllp_port: int, web_port: int, workdir: Path
-                  ) -> subprocess.Popen[bytes]:
+def start_worker(bootstrap: str, mllp_port: int, web_port: int, workdir: Path,
+                 **settings: str) -> subprocess.Popen[bytes]:
+    """A ``hub worker`` process for the tools (the demo, the pipeline bench): loopback ports,
+    the recording Twilio stand-in, its log in ``workdir``; ``settings`` (environment variables)
+    override the demo's."""
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
@@ -79,6 +82,7 @@ def _start_worker(bootstrap: str, mllp_port: int, web_port: int, workdir: Path
         "HUB_PRACTICE_NAME": "Riverside Primary Care", "HUB_CALLBACK_NUMBER": "+16175550100",
         "HUB_APP_ID": "tcm-hub-demo", "HUB_KAFKA_IDEMPOTENCE": "false",
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "HUB_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
+        **settings,
     }
     with (workdir / "worker.log").open("wb") as log:
         return subprocess.Popen([sys.executable, "-m", "hub", "worker", "--loglevel", "warn"],

@@ -113,6 +113,13 @@ class LibraryLogFilter(logging.Filter):
         return True
 
 
+def quiet_libraries(prefixes: tuple[str, ...] = ("aiokafka", "faust", "mode")) -> None:
+    """For the command-line tools: a library's own error lines are left out, the tool says in
+    one line what failed (the worker keeps them, masked: ``filter_library_logs``)."""
+    for name in prefixes:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def filter_library_logs(prefixes: tuple[str, ...] = ("aiokafka", "faust", "mode"),
                         log_filter: logging.Filter | None = None) -> logging.Filter:
     """Install the filter on every logger of these libraries (loggers do not pass their

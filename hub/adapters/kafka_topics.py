@@ -82,13 +82,13 @@ async def _partitions(admin: AIOKafkaAdminClient) -> dict[str, int]:
 
 
 async def existing_partitions(bootstrap: str, timeout_ms: int = 10_000) -> dict[str, int] | None:
-    """Partitions per topic on the cluster; None when the broker cannot be asked."""
+    """Partitions per topic on the cluster; None when the broker cannot be asked (the caller
+    says what that means for it)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
     try:
         await admin.start()
         return await _partitions(admin)
-    except KafkaError as exc:
-        log.warning("kafka_topics.unreachable", error=type(exc).__name__)
+    except KafkaError:
         return None
     finally:
         await admin.close()
@@ -142,18 +142,12 @@ async def prepare_topics(bootstrap: str, topics: Iterable[str], app_id: str, *,
         await admin.close()
 
 
-async def partitions_of(bootstrap: str, names: Iterable[str]) -> list[TopicPartition]:
-    """The partitions of those of ``names`` that exist, from the broker's metadata now. (A
-    consumer's ``partitions_for_topic`` knows only topics it has fetched metadata for, and its
-    ``topics()`` does not teach it: it answers None for a topic that exists.) Only existing
-    topics are described: describing a missing one can make a broker create it."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [name for name in names if name in existing]
-        described = await admin.describe_topics(wanted) if wanted else []
-    finally:
-        await admin.close()
-    return [TopicPartition(topic["topic"], partition["partition"]) for topic in described
-            if topic["error_code"] == 0 for partition in topic["partitions"]]
+async def partitions_of(bootstrap: str, names: Iterable[str]) -> list[TopicPartition] | None:
+    """The partitions of those of ``names`` that exist, from the broker's metadata now; None
+    when the broker cannot be asked. (A consumer's ``partitions_for_topic`` knows only topics
+    it has fetched metadata for, and its ``topics()`` does not teach it.)"""
+    found = await existing_partitions(bootstrap)
+    if found is None:
+        return None
+    return [TopicPartition(name, p) for name in names if name in found
+            for p in range(found[name])]

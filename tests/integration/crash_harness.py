@@ -129,7 +129,7 @@ async def settled(bootstrap: str, group: str, timeout: float) -> bool:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             partitions = await partitions_of(bootstrap, STAGE_INPUTS)  # fresh metadata
-            assert partitions, "no stage topic on the broker: nothing could be checked"
+            assert partitions, "no stage topic on the broker (or no broker): nothing checked"
             ends = await consumer.end_offsets(partitions)
             lagging = False
             for tp in partitions:

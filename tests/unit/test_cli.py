@@ -40,3 +40,33 @@ def test_the_worker_keeps_the_root_logger_at_its_level() -> None:
     finally:
         root.setLevel(before[0])
         root.handlers[:] = before[1]
+
+
+def _pipeline_bench(*options: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hub", "bench", "--pipeline", "--episodes", "0", "--seconds",
+         "0.05", "--corpus", "no-such-folder", *options],
+        cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+
+
+def test_the_pipeline_bench_refuses_a_wrong_option_in_one_line() -> None:
+    """Bad input: a count or a rate the bench cannot run is one line naming the option."""
+    for options, named in ((("--discharges", "0"), "--discharges"),
+                           (("--rate", "-5"), "--rate")):
+        done = _pipeline_bench(*options, env={})
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and named in done.stderr, done.stderr
+
+
+def test_a_broker_that_refuses_the_pipeline_bench_is_one_line_naming_it() -> None:
+    """Failure, not absence: a bootstrap address whose port refuses the connection is one line
+    with the address and the variable; no library error lines, no traceback."""
+    import socket
+
+    with socket.socket() as closed:  # a port bound, never listened on: connections refused
+        closed.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{closed.getsockname()[1]}"
+        done = _pipeline_bench("--discharges", "10", env={"KAFKA_BOOTSTRAP_SERVERS": address})
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert address in done.stderr and "KAFKA_BOOTSTRAP_SERVERS" in done.stderr
