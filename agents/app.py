@@ -13,6 +13,7 @@ from typing import Any
 import faust
 
 from agents import api, episodes, ingest, normalize, outreach, webhooks
+from agents.fetching import wait_at_most
 from agents.offsets import Unstick, commit_only_handled, rebalancing
 from agents.topics import Topics
 from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
@@ -38,6 +39,7 @@ def advertised_host(web_host: str) -> str:
 def create_app(settings: Settings, *, outbound: Outbound | None = None,
                clock: Clock | None = None) -> faust.App:
     commit_only_handled()  # a rebalance must not commit past records no stage handled
+    wait_at_most(settings.fetch_wait_ms)  # a record never waits behind an idle partition
     if clock is None:
         clock = OffsetClock(settings.clock_start) if settings.clock_start else SystemClock()
     # A short rebalance for a one-worker demo: the group join waits for the session timeout too.

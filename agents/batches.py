@@ -43,6 +43,7 @@ BATCH_WITHIN = 0.02  # seconds a partial batch waits for more (latency added per
 RETRY_FIRST, RETRY_MAX = 0.2, 30.0  # seconds between two tries of a failed broker write
 ATTEMPT_TIMEOUT = 15.0  # seconds one try may wait for its acknowledgements before it is retried
 FORGET_CHUNK = 2_000  # entries a sweep deletes between two turns of the event loop
+TURN_SECONDS = 0.005  # work a stage does on a batch before the event loop serves the others
 _DELETED = object()
 
 
@@ -51,6 +52,19 @@ def batches_of(stream: faust.StreamT[Any]) -> AsyncIterator[list[Any]]:
     handled it has finished (Faust's ``take_events``)."""
     return cast(AsyncIterator[list[Any]],
                 cast(Any, stream).take_events(BATCH_SIZE, BATCH_WITHIN))
+
+
+async def in_turns(events: list[Any]) -> AsyncIterator[Any]:
+    """A batch's records one by one, handing the event loop back every ``TURN_SECONDS`` of
+    work: a batch of hundreds handled without an ``await`` would hold up everything else the
+    worker serves meanwhile (an MLLP sender waiting for its ACK, the other stages, the API)."""
+    loop = asyncio.get_running_loop()
+    turn_ends = loop.time() + TURN_SECONDS
+    for event in events:
+        yield event
+        if loop.time() >= turn_ends:
+            await asyncio.sleep(0)  # a turn for the others, not synchronization
+            turn_ends = loop.time() + TURN_SECONDS
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from typing import Any
 import faust
 from faust.types import TableT
 
-from agents.batches import Batch, Changelogged, acting_for, batches_of
+from agents.batches import Batch, Changelogged, acting_for, batches_of, in_turns
 from agents.deadletter import letter_for
 from agents.due import DueIndex
 from agents.topics import EPISODE_ACTIONS, EPISODE_TICKS, EVENTS, OUTREACH_EVENTS, Topics
@@ -48,7 +48,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
     async def episodes_stage(stream: faust.StreamT[Any]) -> None:
         async for events in batches_of(stream):
             batch = Batch()
-            for event in events:
+            async for event in in_turns(events):
                 with acting_for(event):
                     _handle_safely(batch, event.key, event.value, event.message.topic)
             await batch.commit()  # commands and alerts, then the records (agents.batches)

@@ -9,7 +9,7 @@ from typing import Any
 import faust
 from faust.streams import current_event
 
-from agents.batches import Batch, Changelogged, acting_for, batches_of
+from agents.batches import Batch, Changelogged, acting_for, batches_of, in_turns
 from agents.deadletter import letter_for
 from agents.offsets import rebalancing
 from agents.topics import Topics
@@ -54,7 +54,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         async for events in batches_of(stream):
             batch = Batch()
             seen = dedupe.SeenMessages(batch.view(table))
-            for event in events:
+            async for event in in_turns(events):
                 record = event.value
                 with acting_for(event):
                     try:

@@ -209,6 +209,7 @@ class Settings:
     # MSH-11 T/D messages: "record" (kept apart, nobody contacted) or "refuse" (AR at the door)
     non_production: str = "record"
     broker_write_timeout: float = 5.0  # seconds before ingest answers AR (broker gone)
+    fetch_wait_ms: int = 100  # a stage's fetch waits at most this long on the broker for records
     outreach_concurrency: int = 64  # phones the outreach stage handles at once (per worker)
     twilio_rate: int = 100  # Twilio requests a second at most (per worker); 0: no limit
     twilio_in_doubt_seconds: int = 120  # a send in doubt is looked up at Twilio this long after
@@ -287,6 +288,7 @@ class Settings:
                                  0, 10_000),
             twilio_in_doubt_seconds=_bounded(env, "TWILIO_IN_DOUBT_SECONDS",
                                              cls.twilio_in_doubt_seconds, 1, 3600),
+            fetch_wait_ms=_bounded(env, "HUB_FETCH_WAIT_MS", cls.fetch_wait_ms, 1, 1500),
             broker_write_timeout=_positive(env, "HUB_BROKER_WRITE_TIMEOUT",
                                            cls.broker_write_timeout),
         )

@@ -167,3 +167,30 @@ async def test_a_sweep_forgets_stale_entries_of_the_shards_it_owns_when_it_reach
         lambda value: value[1] if value[0] == "old" else None, owned=lambda: next(owned))
     assert forgotten == 2 and table.tombstones == [(1, "a"), (1, "d")]
     assert sorted(table.data) == ["b", "c"]  # fresh, and no longer ours when reached
+
+
+async def test_a_long_batch_lets_the_event_loop_serve_others_between_records(
+        monkeypatch: Any) -> None:
+    """A stage handling hundreds of records without an await would hold up every MLLP ACK
+    meanwhile: ``in_turns`` hands the loop back once a turn's time is used up."""
+    served: list[int] = []
+
+    async def other() -> None:  # an MLLP connection waiting for its turn
+        served.append(len(handled))
+
+    handled: list[int] = []
+    monkeypatch.setattr(batches, "TURN_SECONDS", 0.0)  # every record uses up a turn
+    waiting = asyncio.ensure_future(other())
+    async for record in batches.in_turns([1, 2, 3]):
+        handled.append(record)
+    await waiting
+    assert handled == [1, 2, 3] and served == [1]  # served after the first record, not the last
+
+    served.clear()
+    handled.clear()
+    monkeypatch.setattr(batches, "TURN_SECONDS", 60.0)  # a turn long enough for all three
+    waiting = asyncio.ensure_future(other())
+    async for record in batches.in_turns([1, 2, 3]):
+        handled.append(record)
+    await waiting
+    assert served == [3]

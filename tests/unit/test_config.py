@@ -44,6 +44,8 @@ def test_facility_zones_map_each_sending_facility() -> None:
     ({"TWILIO_MAX_REQUESTS_PER_SECOND": "-5"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),
     ({"TWILIO_MAX_REQUESTS_PER_SECOND": "fast"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),
     ({"TWILIO_IN_DOUBT_SECONDS": "0"}, "TWILIO_IN_DOUBT_SECONDS"),
+    ({"HUB_FETCH_WAIT_MS": "0"}, "HUB_FETCH_WAIT_MS"),  # a busy loop of empty fetches
+    ({"HUB_FETCH_WAIT_MS": "60000"}, "HUB_FETCH_WAIT_MS"),  # records would wait a minute
 ])
 def test_bad_values_name_their_variable(env: dict[str, str], variable: str) -> None:
     """A bad setting is a ConfigError that names the variable to fix."""
