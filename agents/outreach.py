@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import faust
+from mode import Service
 
 from agents.batches import Batch, Changelogged, acting_for, batches_of
 from agents.deadletter import dead_letter
@@ -56,6 +57,16 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             if settings.twilio_rate:
                 port["outbound"] = RateLimited(port["outbound"], settings.twilio_rate)
         return port["outbound"]
+
+    class ProviderSession(Service):
+        """Closes the provider's HTTP session when the worker stops (else aiohttp reports
+        an unclosed session at exit, as an error)."""
+
+        async def on_stop(self) -> None:
+            if "outbound" in port:
+                await port.pop("outbound").close()
+
+    app.service(ProviderSession)
 
     def sender() -> Sender:
         return Sender(provider(), policy,

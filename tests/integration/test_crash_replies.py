@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.twilio_standin import TwilioStandIn
 from hub.adapters.twilio_webhooks import SignatureChecker
 from hub.sendfiles import ack_summary
 from hub.topic_reader import TopicReader, until
@@ -38,7 +39,6 @@ from tests.integration.test_crash import (
     twilio,
     worker_env,
 )
-from tests.integration.twilio_standin import TwilioStandIn
 from tests.integration.worker import AUTH_TOKEN, Worker
 
 __all__ = ["kafka", "twilio"]  # the crash module's own broker and stand-in fixtures

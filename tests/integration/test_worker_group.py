@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from hub.adapters.twilio_standin import TwilioStandIn
 from tests.integration import servers
 from tests.integration.crash_harness import (
     Feed,
@@ -29,7 +30,6 @@ from tests.integration.test_crash import (
     twilio,
     worker_env,
 )
-from tests.integration.twilio_standin import TwilioStandIn
 
 __all__ = ["kafka", "twilio"]  # the test module's own broker and stand-in fixtures
 

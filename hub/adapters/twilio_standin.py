@@ -1,10 +1,12 @@
-"""A Twilio stand-in for the crash tests: a real HTTP server on a real socket that the worker's
-``twilio`` client talks to (``TWILIO_API_URL``). Unlike Prism it counts: every message and call
-created is kept with a SID of its own, and the look-ups the in-doubt check makes (``GET
-Messages.json?To=``, ``GET Calls.json?To=``) answer from what it took.
+"""A Twilio stand-in for the crash tests and ``hub bench --pipeline``: a real HTTP server on a real
+socket that the worker's ``twilio`` client talks to (``TWILIO_API_URL``). Unlike Prism it counts:
+every message and call created is kept with a SID of its own, and the look-ups the in-doubt
+check makes (``GET Messages.json?To=``, ``GET Calls.json?To=``) answer from what it took.
+Nothing leaves the machine: it listens on loopback and sends nothing.
 
-Its clock is the test's "world" clock, the one the workers' clocks are started from, so the
-creation times it reports compare with the times the worker wrote in its ledger."""
+Its clock is the caller's "world" clock, the one the workers' clocks are started from, so the
+creation times it reports compare with the times the worker wrote in its ledger. ``on_create``
+is told of each message or call as it is taken (the bench times its arrival there)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ class TwilioStandIn:
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _runner: web.AppRunner | None = None
     url: str = ""
+    on_create: Callable[[Created], None] | None = None
 
     def texts_to(self) -> Counter[str]:
         return Counter(m.to for m in self.messages)
@@ -64,6 +67,8 @@ class TwilioStandIn:
         created = Created(f"{prefix}{next(self._ids):032x}", str(form.get("To", "")),
                           _text(form.get("Body")), self.now(), _text(form.get("StatusCallback")))
         into.append(created)
+        if self.on_create is not None:
+            self.on_create(created)
         return created
 
     async def _create_sms(self, request: web.Request) -> web.Response:
