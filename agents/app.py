@@ -26,7 +26,7 @@ from hub.logs import get_logger
 from hub.topic_names import STAGE_INPUTS
 
 log = get_logger("agents.app")
-UNSTICK_SECONDS = 10.0
+UNSTICK_SECONDS = 2.0  # a stalled partition moves again within seconds (QUIET_SECONDS)
 
 
 def advertised_host(web_host: str) -> str:

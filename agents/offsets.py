@@ -53,7 +53,11 @@ MAX_REWINDS = 20  # fetches that jump over one offset: the log may really have a
 GAP_PATIENCE = 30.0  # seconds, as well, before a jump is taken for a gap
 # looks a stuck partition is excused because one of its records is in a stage: a record a
 # stream dropped after a rebalance without acknowledging it would otherwise hold it for ever
-BUSY_LOOKS = 3
+BUSY_LOOKS = 15
+# seconds without a record of a partition reaching the stages before the watchdog may read it
+# again: longer than Faust's commit interval (2.8 s), so a partition whose records are all
+# handled and whose commit is on its way is left alone
+QUIET_SECONDS = 5.0
 
 
 def rebalancing(app: Any) -> bool:
@@ -78,6 +82,7 @@ def commit_only_handled() -> None:
 
     async def in_order(self: Consumer, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
         following, tries = _following(self), _state(self, "_hub_tries")
+        admitted_at = _admitted_at(self)
         since: dict[TP, float] = self.__dict__.setdefault("_hub_held_since", {})
         held_now: set[TP] = set()  # one try per partition per fetch, however many it held
         async for tp, message in getmany(self, timeout):
@@ -88,6 +93,7 @@ def commit_only_handled() -> None:
                     tries[tp] = tries.get(tp, 0) + 1
                 _rewind_later(self, tp, held_for, "jump", seen=message.offset)
                 continue
+            admitted_at[tp] = time.monotonic()
             yield tp, message
 
     async def tracked_seek(self: Consumer, partition: TP, offset: int) -> None:
@@ -109,10 +115,16 @@ def commit_only_handled() -> None:
             log.warning("offsets.starts_unknown", error=type(exc).__name__)
         following = _following(self)
         following.clear()  # from the committed offsets, else from the start of the log
+        assigned_at = time.monotonic()
         for tp in assigned:
+            _admitted_at(self)[tp] = assigned_at  # the watchdog's patience starts now
             offset = self._committed_offset.get(tp)
-            if offset is None:
-                offset = starts.get(tp)
+            if offset is None and (offset := starts.get(tp)) is not None:
+                # Faust seeks only the partitions with a commit. A never-committed one keeps
+                # the position of records fetched and then dropped (a getmany cut short by
+                # the new generation): with nothing more written to it, it stood still
+                # until the watchdog (issue 9, a killed worker's partitions)
+                await seek_in_its_thread(self, tp, offset)
             if offset is not None:
                 following[tp] = offset
 
@@ -185,9 +197,35 @@ def _state(consumer: Consumer, name: str) -> dict[TP, int]:
     return state
 
 
+def _admitted_at(consumer: Consumer) -> dict[TP, float]:
+    """Per partition, when (monotonic seconds) a record of it last went to a stage, or it was
+    assigned."""
+    admitted: dict[TP, float] = consumer.__dict__.setdefault("_hub_admitted_at", {})
+    return admitted
+
+
 def _following(consumer: Consumer) -> dict[TP, int]:
     """Per partition, the offset of the record that must come next."""
     return _state(consumer, "_hub_following")
+
+
+async def seek_in_its_thread(consumer: Consumer, tp: TP, offset: int) -> None:
+    """``consumer.seek``, but done by the thread that runs the aiokafka consumer. Faust seeks
+    from the stages' thread: it moves the fetch position under the consumer thread's feet and
+    wakes that thread's event loop from the wrong thread, so the records of a rewound
+    partition could wait many seconds, until another event woke it (a killed worker's
+    partitions then stood still until the watchdog, issue 9)."""
+    thread = getattr(consumer, "_thread", None)
+    if thread is None or not hasattr(thread, "call_thread"):
+        await consumer.seek(tp, offset)
+        return
+
+    async def there() -> None:
+        thread.seek(tp, offset)
+
+    await thread.call_thread(there)
+    consumer._read_offset[tp] = offset if offset else None  # as Consumer.seek: read again
+    _following(consumer)[tp] = offset
 
 
 def _rewind_later(consumer: Consumer, tp: TP, offset: int, why: str,
@@ -208,10 +246,17 @@ async def _rewind(consumer: Consumer, why: str, seen: int | None) -> None:
     assigned = consumer.assignment()
     for tp, offset in pending.items():
         committed = consumer._committed_offset.get(tp)
-        if tp not in assigned or (committed is not None and offset < committed):
-            continue  # another worker's now, or handled and committed already
+        if tp not in assigned:
+            continue  # another worker's now: it reads from the commit
+        if committed is not None and offset < committed:
+            if _following(consumer).get(tp, committed) >= committed:
+                continue  # handled and committed already
+            # held back while waiting for records below a commit made since the assignment
+            # (the previous owner's, or this worker's own): they are done; read on from the
+            # commit, or the partition waits for the watchdog with its position past it
+            offset = committed
         try:
-            await consumer.seek(tp, offset)
+            await seek_in_its_thread(consumer, tp, offset)
             log.info("offsets.rewound", topic=tp.topic, partition=tp.partition, offset=offset,
                      reason=why, seen=seen)
         except Exception as exc:  # revoked meanwhile: the next owner reads from the commit
@@ -221,8 +266,9 @@ async def _rewind(consumer: Consumer, why: str, seen: int | None) -> None:
 
 class Unstick:
     """Per partition: the committed offset seen at the last look. A stage partition whose commit
-    has not moved for two looks while the log is ahead of it and no record of it is being
-    handled is read again from its commit (a record held back or dropped that never came back:
+    has not moved for two looks while the log is ahead of it, none of whose records went to a
+    stage for ``QUIET_SECONDS`` and none of whose records is being handled is read again from
+    its commit (a record held back or dropped that never came back:
     without this the partition would wait for the next rebalance). A partition that has never
     been committed counts too (read from the start of the log), and one that Faust left paused
     or took out of its fetches after a rebalance is put back first: either stalls a partition
@@ -232,7 +278,11 @@ class Unstick:
         self._last: dict[TP, int | None] = {}
         self._waited: dict[TP, int] = {}  # looks a stuck partition was excused as busy
 
-    async def look(self, consumer: Consumer, topics: frozenset[str]) -> list[TP]:
+    async def look(self, consumer: Consumer, topics: frozenset[str],
+                   now: float | None = None) -> list[TP]:
+        """The partitions read again at this look; ``now`` in monotonic seconds."""
+        now = time.monotonic() if now is None else now
+        admitted_at = _admitted_at(consumer)
         assigned = [tp for tp in consumer.assignment() if tp.topic in topics]
         ends = await consumer.highwaters(*assigned) if assigned else {}
         starts = await consumer.earliest_offsets(*assigned) if assigned else {}
@@ -246,7 +296,8 @@ class Unstick:
             position = committed if committed is not None else starts.get(tp)
             end = ends.get(tp)
             behind = position is not None and end is not None and end > position
-            unmoved = behind and self._last.get(tp, -1) == committed
+            quiet = now - admitted_at.get(tp, float("-inf")) >= QUIET_SECONDS
+            unmoved = behind and quiet and self._last.get(tp, -1) == committed
             if unmoved and tp in busy and self._waited.get(tp, 0) < BUSY_LOOKS:
                 self._waited[tp] = self._waited.get(tp, 0) + 1  # a stage may be working on it
             elif unmoved:
@@ -260,7 +311,7 @@ class Unstick:
             offset = committed if committed is not None else starts[tp]
             paused = _put_back(consumer, tp)
             try:
-                await consumer.seek(tp, offset)
+                await seek_in_its_thread(consumer, tp, offset)
                 log.warning("offsets.unstuck", topic=tp.topic, partition=tp.partition,
                             offset=offset, reason=paused or "commit stopped")
             except Exception as exc:  # revoked meanwhile

@@ -8,7 +8,9 @@ offset and the group's commit)."""
 
 from __future__ import annotations
 
+import itertools
 import random
+import time
 from pathlib import Path
 
 from hub.adapters.twilio_standin import TwilioStandIn
@@ -31,6 +33,7 @@ from tests.integration.test_crash import (
     worker_env,
 )
 
+MAX_PAUSE = 12.0  # seconds: the 6 s session timeout, a rebalance, the tables' recovery
 __all__ = ["kafka", "twilio"]  # the test module's own broker and stand-in fixtures
 
 
@@ -54,9 +57,14 @@ async def test_three_workers_one_dies_and_the_others_carry_its_partitions(
     victim = rng.randrange(3)
     context = f"seed {SEED} (HUB_CRASH_SEED), worker {victim} killed after {kill_at} AAs"
 
+    texted_at: list[float] = []  # monotonic seconds of every text the stand-in takes
+    twilio.on_create = lambda _: texted_at.append(time.monotonic())
+    killed_at: list[float] = []
+
     async def killer() -> None:
         await feed.reached(kill_at)
         listeners.up.clear()
+        killed_at.append(time.monotonic())
         workers[victim].kill()
         listeners.ports[:] = [w.mllp_port for i, w in enumerate(workers) if i != victim]
         listeners.up.set()
@@ -71,3 +79,13 @@ async def test_three_workers_one_dies_and_the_others_carry_its_partitions(
             if i != victim:
                 running.stop()
     check_exactly_once(people, feed, twilio, listed, records, context)
+    # Flowing again within seconds: the longest pause between two texts after the kill is the
+    # dead member's session timeout (6 s here), one rebalance and, for a partition Faust left
+    # behind, the watchdog's re-read (agents.offsets.Unstick: after QUIET_SECONDS).
+    after = [killed_at[0], *(at for at in texted_at if at > killed_at[0])]
+    pause = max(b - a for a, b in itertools.pairwise(after))
+    rereads = "\n".join(line for i, running in enumerate(workers) if i != victim
+                        for line in running.log.read_text(errors="replace").splitlines()
+                        if "offsets.unstuck" in line)
+    assert pause <= MAX_PAUSE, (
+        f"texts stood still {pause:.1f} s after the kill; {context}\n{rereads}")

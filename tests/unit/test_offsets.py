@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, cast
 
 from faust.transport.consumer import Consumer
@@ -17,10 +18,12 @@ from agents.offsets import (
     BUSY_LOOKS,
     GAP_PATIENCE,
     MAX_REWINDS,
+    QUIET_SECONDS,
     Unstick,
     admit,
     commit_only_handled,
     handled_through,
+    seek_in_its_thread,
 )
 
 RAW = TP("hl7.adt.raw", 0)
@@ -115,6 +118,19 @@ async def test_a_partition_that_moves_or_has_records_in_flight_is_left_alone_a_w
     caught_up = FakeConsumer(committed=35, highwater_at=35)
     await look(watch, caught_up)
     assert await look(watch, caught_up) == [] and consumer.seeks == []
+
+
+async def test_a_partition_whose_records_reach_the_stages_waits_for_its_commit() -> None:
+    """A record that went to a stage less than QUIET_SECONDS ago: its commit is on its way
+    (Faust commits every 2.8 s), the partition is not read again; once quiet, it is."""
+    consumer, watch = FakeConsumer(committed=6, highwater_at=35), Unstick()
+    consumer.__dict__["_hub_admitted_at"] = {RAW: 100.0}
+    topics = frozenset({"hl7.adt.raw"})
+    assert await watch.look(consumer, topics, now=101.0) == []  # type: ignore[arg-type]
+    assert await watch.look(consumer, topics, now=103.0) == []  # type: ignore[arg-type]
+    assert await watch.look(  # type: ignore[arg-type]
+        consumer, topics, now=100.0 + QUIET_SECONDS) == [RAW]
+    assert consumer.seeks == [(RAW, 6)]
 
 
 # The two rules on Faust's consumer: only handled records are committed, and records are
@@ -254,3 +270,64 @@ def test_offsets_acknowledged_again_below_the_commit_are_dropped() -> None:
     it is cleared, not taken for a gap."""
     consumer = Acked(10, [4, 10, 11])
     assert commit_for(consumer) == 12 and consumer._acked[RAW] == []
+
+
+async def test_a_jump_held_below_a_commit_made_since_the_assignment_reads_on_from_it() -> None:
+    """The stage expected offset 0 at the assignment; the records up to 19 were handled and
+    committed meanwhile (by the previous owner or this worker) while the fetch moved past 23:
+    the partition is read again from the commit, not left until the watchdog."""
+    commit_only_handled()
+    consumer = RewindingConsumer({RAW}, {RAW: 20})
+    consumer.__dict__["_hub_following"] = {RAW: 0}
+    offsets._rewind_later(cast(Consumer, consumer), RAW, 0, "jump", seen=23)
+    await rewinds_done()
+    assert consumer.seeks == [(RAW, 20)]
+
+
+class ConsumerThread:
+    """What ``seek_in_its_thread`` uses of Faust's consumer thread."""
+
+    def __init__(self) -> None:
+        self.seeks: list[tuple[TP, int]] = []
+        self.queued = 0
+
+    def seek(self, tp: TP, offset: int) -> None:
+        self.seeks.append((tp, offset))
+
+    async def call_thread(self, fun: Any) -> Any:
+        self.queued += 1  # Faust runs ``fun`` in the thread's own event loop
+        return await fun()
+
+
+async def test_a_rewind_seeks_in_the_consumer_s_own_thread() -> None:
+    """Faust seeks from the stages' thread, under the aiokafka consumer's feet; the hub's
+    rewinds go through the consumer thread's queue and then read the partition again."""
+    consumer = RewindingConsumer({RAW}, {RAW: 5})
+    thread = ConsumerThread()
+    consumer.__dict__.update(_thread=thread, _read_offset={RAW: 30})
+    await seek_in_its_thread(cast(Consumer, consumer), RAW, 7)
+    assert thread.seeks == [(RAW, 7)] and thread.queued == 1 and consumer.seeks == []
+    assert consumer.__dict__["_read_offset"][RAW] == 7  # Faust reads on from there
+    assert consumer.__dict__["_hub_following"][RAW] == 7
+
+
+async def test_an_assigned_partition_never_committed_is_read_from_the_start_of_its_log() -> None:
+    """Faust seeks only the partitions with a commit at an assignment; one never committed kept
+    the position of records fetched and dropped by a getmany cut short by the new generation,
+    and stood still until the watchdog. The hub seeks it to the first record the log has."""
+    commit_only_handled()
+    other = TP("adt.events", 1)
+    consumer = RewindingConsumer({RAW, other}, {RAW: 20, other: None})
+
+    async def seek_to_committed() -> dict[TP, int]:
+        return {RAW: 20}
+
+    async def earliest_offsets(*tps: TP) -> dict[TP, int]:
+        return {tp: 3 for tp in tps}
+
+    consumer.__dict__.update(
+        _read_offset={}, seek_to_committed=seek_to_committed, earliest_offsets=earliest_offsets,
+        app=SimpleNamespace(topics=SimpleNamespace(acks_enabled_for=lambda _: True)))
+    await Consumer.perform_seek(cast(Consumer, consumer))
+    assert consumer.seeks == [(other, 3)]  # RAW went to its commit (Faust's own seek)
+    assert consumer.__dict__["_hub_following"] == {RAW: 20, other: 3}
