@@ -100,6 +100,14 @@ def _bounded(env: Mapping[str, str], variable: str, default: int, low: int, high
     return value
 
 
+def _rebalance_timeout(env: Mapping[str, str], default: float | None) -> float | None:
+    value = _float(env, "HUB_REBALANCE_TIMEOUT", default or 0.0)
+    if not 0 <= value <= 600:
+        raise ConfigError(f"HUB_REBALANCE_TIMEOUT: expected seconds from 0 (Faust's defaults) "
+                          f"to 600, got {value:g}")
+    return value or None
+
+
 def _positive(env: Mapping[str, str], variable: str, default: float) -> float:
     value = _float(env, variable, default)
     if not 0 < value <= 600:
@@ -203,7 +211,9 @@ class Settings:
         default_factory=lambda: TwilioSettings("", "", None, None, None, None))
     sender: str = "twilio"  # "twilio" or "record" (the demo's stand-in that sends nothing)
     tick_interval: float = 30.0
-    rebalance_timeout: float | None = None  # seconds; small values speed up a one-worker demo
+    # seconds a group waits for its members at a rebalance; a dead worker is noticed after twice
+    # this (its session timeout), and its partitions move then. None: Faust's (60 s each)
+    rebalance_timeout: float | None = 5.0
     api_token: str = ""  # bearer token for the care-team API; empty = API refuses every call
     kafka_idempotence: bool = True  # the embedded demo broker has no idempotent producers
     # MSH-11 T/D messages: "record" (kept apart, nobody contacted) or "refuse" (AR at the door)
@@ -274,7 +284,7 @@ class Settings:
             twilio=twilio,
             sender=sender,
             tick_interval=_float(env, "HUB_TICK_SECONDS", cls.tick_interval),
-            rebalance_timeout=(_float(env, "HUB_REBALANCE_TIMEOUT", 0.0) or None),
+            rebalance_timeout=_rebalance_timeout(env, cls.rebalance_timeout),
             clock_start=_instant(env, "HUB_CLOCK_START"),
             api_token=env.get("HUB_API_TOKEN", ""),
             kafka_idempotence=env.get("HUB_KAFKA_IDEMPOTENCE", "true").lower() not in (

@@ -44,6 +44,7 @@ def test_facility_zones_map_each_sending_facility() -> None:
     ({"TWILIO_MAX_REQUESTS_PER_SECOND": "-5"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),
     ({"TWILIO_MAX_REQUESTS_PER_SECOND": "fast"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),
     ({"TWILIO_IN_DOUBT_SECONDS": "0"}, "TWILIO_IN_DOUBT_SECONDS"),
+    ({"HUB_REBALANCE_TIMEOUT": "-3"}, "HUB_REBALANCE_TIMEOUT"),
     ({"HUB_FETCH_WAIT_MS": "0"}, "HUB_FETCH_WAIT_MS"),  # a busy loop of empty fetches
     ({"HUB_FETCH_WAIT_MS": "60000"}, "HUB_FETCH_WAIT_MS"),  # records would wait a minute
 ])
@@ -145,3 +146,11 @@ def test_bounded_state_settings_are_checked(variable: str, value: str) -> None:
     connections; a wrong value stops the start naming the variable."""
     with pytest.raises(ConfigError, match=variable):
         Settings.from_env({variable: value})
+
+
+def test_a_dead_worker_is_noticed_in_seconds_unless_faust_s_defaults_are_asked_for() -> None:
+    """Issue 9: a killed worker's partitions move after its session timeout, twice the
+    rebalance timeout; the hub's default keeps it at 10 s, not Faust's 60."""
+    assert Settings.from_env({}).rebalance_timeout == 5.0
+    assert Settings.from_env({"HUB_REBALANCE_TIMEOUT": "3"}).rebalance_timeout == 3.0
+    assert Settings.from_env({"HUB_REBALANCE_TIMEOUT": "0"}).rebalance_timeout is None
