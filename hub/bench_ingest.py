@@ -17,9 +17,9 @@ from hub.adapters.kafka_sink import KafkaSink
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.mllp_server import MllpServer
 from hub.clock import SystemClock
+from hub.hl7.ack import ack_summary
 from hub.ingestor import Ingestor
 from hub.intake import Received, default_zone_for, raw_record, triage
-from hub.sendfiles import ack_summary
 
 BENCH_RAW = "hl7.adt.bench.raw"
 

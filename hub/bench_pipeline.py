@@ -56,7 +56,7 @@ from hub.demo import start_worker
 from hub.domain.messages import OutreachCommand
 from hub.errors import BrokerUnavailable, ConfigError
 from hub.feed import Person, adt
-from hub.sendfiles import ack_summary
+from hub.hl7.ack import ack_summary
 from hub.topic_names import OUTREACH_COMMANDS, RAW
 from hub.topic_reader import until
 

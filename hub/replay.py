@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 from hub.adapters.kafka_sink import KafkaSink
 from hub.clock import SystemClock
 from hub.errors import ConfigError
+from hub.hl7.ack import ack_summary
 from hub.hl7.batch import read_batch
 from hub.ingestor import Ingestor
-from hub.sendfiles import ack_summary
 from hub.topic_names import (
     DEADLETTER,
     EPISODE_ACTIONS,

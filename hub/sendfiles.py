@@ -7,24 +7,8 @@ from pathlib import Path
 from typing import TextIO
 
 from hub.adapters.mllp_client import MllpClient
+from hub.hl7.ack import ack_summary
 from hub.hl7.batch import read_batch
-from hub.hl7.charset import CODECS, declared_charset
-
-
-def ack_summary(ack: bytes) -> str:
-    """``AA <control id>`` plus the ERR text when there is one, from an ACK's MSA/ERR segments,
-    read in the character set its MSH-18 names (the hub answers in the sender's)."""
-    codec = CODECS.get(declared_charset(ack), "utf-8")
-    text = ack.decode(codec, "replace").replace("\r\n", "\r").replace("\n", "\r")
-    segments = [s for s in text.split("\r") if s]
-    msa = next((s for s in segments if s.startswith("MSA")), "")
-    sep = msa[3:4] or "|"
-    fields = msa.split(sep)
-    code = fields[1] if len(fields) > 1 else "?"
-    control = fields[2] if len(fields) > 2 else ""
-    errors = [s for s in segments if s.startswith("ERR")]
-    detail = f"  {errors[0]}" if errors else ""
-    return f"{code} {control}{detail}"
 
 
 async def send_files(files: list[Path], host: str, port: int, *, out: TextIO) -> int:

@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 
 from hub.errors import Hl7Error
-from hub.hl7.charset import CODECS
+from hub.hl7.charset import CODECS, declared_charset
 from hub.hl7.header import MessageHeader
 from hub.hl7.parse import Encoding
 from hub.hl7.scope import SUPPORTED_VERSIONS
@@ -107,3 +107,19 @@ def _err(error: Hl7Error, enc: Encoding, version: str) -> str:
                                                                else [])
     return f.join(["ERR", "", c.join(erl) if segment else "",
                    c.join([hl7_code, message, "HL70357"]), "E", "", "", "", message])
+
+
+def ack_summary(ack: bytes) -> str:
+    """``AA <control id>`` plus the ERR text when there is one, from an ACK's MSA/ERR segments,
+    read in the character set its MSH-18 names (the hub answers in the sender's)."""
+    codec = CODECS.get(declared_charset(ack), "utf-8")
+    text = ack.decode(codec, "replace").replace("\r\n", "\r").replace("\n", "\r")
+    segments = [s for s in text.split("\r") if s]
+    msa = next((s for s in segments if s.startswith("MSA")), "")
+    sep = msa[3:4] or "|"
+    fields = msa.split(sep)
+    code = fields[1] if len(fields) > 1 else "?"
+    control = fields[2] if len(fields) > 2 else ""
+    errors = [s for s in segments if s.startswith("ERR")]
+    detail = f"  {errors[0]}" if errors else ""
+    return f"{code} {control}{detail}"

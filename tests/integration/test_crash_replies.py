@@ -20,7 +20,7 @@ import aiohttp
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.twilio_standin import TwilioStandIn
 from hub.adapters.twilio_webhooks import SignatureChecker
-from hub.sendfiles import ack_summary
+from hub.hl7.ack import ack_summary
 from hub.topic_reader import TopicReader, until
 from tests.integration import servers
 from tests.integration.crash_harness import (

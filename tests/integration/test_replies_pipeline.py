@@ -17,7 +17,7 @@ import pytest
 
 from hub.adapters.mllp_client import MllpClient
 from hub.feed import Person, adt
-from hub.sendfiles import ack_summary
+from hub.hl7.ack import ack_summary
 from hub.topic_reader import TopicReader
 from tests.integration import servers
 from tests.integration.test_walking_skeleton import signed_reply

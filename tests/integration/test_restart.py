@@ -14,7 +14,7 @@ import pytest
 
 from hub.adapters.mllp_client import MllpClient
 from hub.feed import Person, adt
-from hub.sendfiles import ack_summary
+from hub.hl7.ack import ack_summary
 from hub.topic_reader import TopicReader
 from tests.integration import servers
 from tests.integration.worker import API_TOKEN, start_worker

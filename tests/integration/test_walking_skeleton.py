@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from hub.adapters.mllp_client import MllpClient
 from hub.feed import Person, adt
+from hub.hl7.ack import ack_summary
 from hub.hl7.header import read_header
-from hub.sendfiles import ack_summary
 from hub.topic_reader import TopicReader
 from tests.integration import servers
 from tests.integration.worker import Worker, module_worker

@@ -130,7 +130,7 @@ def test_enhanced_mode_accept_ack_conditions_of_msh_15() -> None:
 
 def test_hub_send_reads_an_ack_in_the_character_set_it_declares() -> None:
     """ADT-1: `hub send` prints a Latin-1 ACK's ERR text as the characters it holds."""
-    from hub.sendfiles import ack_summary
+    from hub.hl7.ack import ack_summary
 
     error = Hl7Error("DO\u00c9 is not a segment", code="bad_segment_id", location="PID")
     raw = build_ack(read_header(LATIN1), "AE", now=NOW, control_id="A", error=error)
