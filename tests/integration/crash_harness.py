@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer
 
 from hub.adapters.kafka_topics import partitions_of
 from hub.adapters.mllp_client import MllpClient
-from hub.feed import Person, adt
+from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from hub.topic_names import STAGE_INPUTS  # settled when the group committed each to its end
 from tests.integration.worker import API_TOKEN

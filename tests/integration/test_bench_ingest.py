@@ -6,7 +6,7 @@ import io
 from datetime import UTC, datetime
 
 from hub.adapters.mllp_server import MllpServer
-from hub.bench_ingest import BENCH_RAW, Replies, bench_ingest, send_timed
+from hub.cli.bench.ingest import BENCH_RAW, Replies, bench_ingest, send_timed
 from hub.clock import FixedClock
 from hub.ingestor import Ingestor, MemorySink
 from hub.topic_reader import TopicReader

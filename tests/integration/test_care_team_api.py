@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from hub.adapters.mllp_client import MllpClient
-from hub.feed import Person, adt
+from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from tests.integration import servers
 from tests.integration.worker import API_TOKEN, Worker, start_worker

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.adapters.mllp_client import MllpClient
-from hub.feed import Person, adt
+from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from hub.topic_reader import TopicReader
 from tests.integration import servers
@@ -249,7 +249,7 @@ async def test_a_stage_dead_letter_is_exported_and_replayed_to_where_it_came_fro
     """Nothing is lost (issue 9, item 4): a reply from a number the hub never texted is dead-
     lettered with its topic and key; exported and replayed, the outreach stage takes it again
     (and, still unknown, dead-letters it again: the same record twice)."""
-    from hub.replay import export_dead_letters, replay_dead_letters
+    from hub.cli.replay import export_dead_letters, replay_dead_letters
 
     stranger = "+16175550111"
     await signed_reply(worker, stranger, "who is this?", "SM" + "d1" * 16)

@@ -13,7 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from hub.adapters.mllp_client import MllpClient
-from hub.feed import Person, adt
+from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from hub.topic_reader import TopicReader
 from tests.integration import servers

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hub.adapters.mllp_client import MllpClient
-from hub.feed import Person, adt
+from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from hub.hl7.header import read_header
 from hub.topic_reader import TopicReader

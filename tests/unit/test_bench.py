@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from hub.bench import run_bench
+from hub.cli.bench.normalize import run_bench
 
 
 def test_bench_prints_fast_path_reference_and_ratio(corpus_dir: Path) -> None:

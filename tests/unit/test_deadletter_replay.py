@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from hub.cli import main
+from hub.cli.main import main
+from hub.cli.replay import replayable
 from hub.errors import ConfigError
-from hub.replay import replayable
 
 
 def letter(tmp_path: Path, name: str, **fields: Any) -> Path:

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hub.cli.feed import Person, adt
+from hub.cli.simulate import simulate
 from hub.config import Settings
 from hub.domain.processing import NOT_PRODUCTION, processing_mode, set_apart
 from hub.domain.rules import TcmRules
 from hub.domain.transitions import apply_adt
 from hub.errors import ConfigError
-from hub.feed import Person, adt
 from hub.intake import triage
-from hub.simulate import simulate
 from tests.unit.episode_events import DISCHARGE, KEY, NOW, RULES, adt_event
 
 NY = ZoneInfo("America/New_York")

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hub.cli.feed import Person, adt
+from hub.cli.simulate import preview, read_replies, simulate
 from hub.domain.rules import TcmRules
 from hub.errors import ConfigError
-from hub.feed import Person, adt
-from hub.simulate import preview, read_replies, simulate
 
 NY = ZoneInfo("America/New_York")
 LA = ZoneInfo("America/Los_Angeles")

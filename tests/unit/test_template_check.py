@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from hub.cli import main
+from hub.cli.main import main
+from hub.cli.templates import templates_check
 from hub.domain.template_check import check, check_templates
 from hub.domain.templates import TEMPLATES, load_texts, render
 from hub.errors import ConfigError
-from hub.templates_command import templates_check
 
 PRACTICE, CALLBACK = "Riverside Primary Care", "+16175550100"
 PACKAGED = Path(str(resources.files("hub.domain").joinpath("texts")))

@@ -31,7 +31,7 @@ def corpus_messages(directory: Path | None, zone: ZoneInfo) -> list[bytes]:
     if directory is not None and directory.is_dir():
         raw = [m for p in sorted(directory.glob("*.hl7")) for m in split_messages(p.read_bytes())]
     else:
-        from hub.feed import Person, adt
+        from hub.cli.feed import Person, adt
         at = datetime(2026, 11, 23, 9, 0, tzinfo=zone)
         raw = [adt(ev, Person(str(i), "DOE", "ANA", "19600101", "F", "(617) 555-0188"),
                    control_id=f"B{i}", at=at, disposition="01", discharge_at=at)
@@ -65,7 +65,7 @@ def run_bench(corpus: Path | None, *, seconds: float, episodes: int, out: TextIO
     print(f"  hl7apy reference {n['hl7apy_per_s']:>10,.0f} msg/s", file=out)
     print(f"  ratio            {n['ratio']:>10.1f} x", file=out)
     if episodes:
-        from hub.bench_episodes import measure_episodes
+        from hub.cli.bench.episodes import measure_episodes
         e = measure_episodes(episodes, zone)
         print(f"Episodes ({e['episodes']:,.0f} open episodes on one worker, RocksDB store):",
               file=out)

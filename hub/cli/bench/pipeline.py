@@ -50,12 +50,12 @@ from hub.adapters.kafka_topics import partitions_of
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.twilio_outbound import TwilioOutbound
 from hub.adapters.twilio_standin import Created, TwilioStandIn
+from hub.cli.demo.run import start_worker
+from hub.cli.feed import Person, adt
 from hub.clock import OffsetClock
 from hub.config import TwilioSettings
-from hub.demo import start_worker
 from hub.domain.messages import OutreachCommand
 from hub.errors import BrokerUnavailable, ConfigError
-from hub.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from hub.topic_names import OUTREACH_COMMANDS, RAW
 from hub.topic_reader import until

@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "worker":
             return _worker(args.loglevel)
         if args.command == "demo":
-            from hub.demo import run_demo
+            from hub.cli.demo.run import run_demo
             return run_demo(keep=args.keep)
         if args.command == "hl7":
             from hub.config import Settings
@@ -107,11 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("replay", "deadletters"):
             return asyncio.run(_replay(args))
         if args.command == "bench":
-            from hub.bench import run_bench
+            from hub.cli.bench.normalize import run_bench
             status = run_bench(args.corpus, seconds=args.seconds, episodes=args.episodes,
                                out=sys.stdout)
             if args.ingest:
-                from hub.bench_ingest import bench_ingest
+                from hub.cli.bench.ingest import bench_ingest
                 from hub.config import Settings
                 settings = Settings.from_env()
                 status |= asyncio.run(bench_ingest(
@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     out=sys.stdout, zone_for=settings.zone_for,
                     phone_region=settings.phone_region))
             if args.pipeline:
-                from hub.bench_pipeline import run_pipeline_bench
+                from hub.cli.bench.pipeline import run_pipeline_bench
                 status |= run_pipeline_bench(os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
                                              discharges=args.discharges, rate=args.rate,
                                              out=sys.stdout)
@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("simulate", "tcm"):
             return _dry_run(args)
         if args.command == "send":
-            from hub.sendfiles import send_files
+            from hub.cli.send import send_files
             return asyncio.run(send_files(args.files, args.host, args.port, out=sys.stdout))
     except ConfigError as exc:
         print(f"hub: configuration error: {exc}", file=sys.stderr)
@@ -142,8 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _replay(args: argparse.Namespace) -> int:
+    from hub.cli.replay import export_dead_letters, replay_dead_letters, replay_files
     from hub.config import Settings
-    from hub.replay import export_dead_letters, replay_dead_letters, replay_files
 
     settings = Settings.from_env()
     if args.command == "replay":
@@ -158,10 +158,10 @@ async def _replay(args: argparse.Namespace) -> int:
 
 
 def _dry_run(args: argparse.Namespace) -> int:
+    from hub.cli.simulate import preview, print_json_lines, read_replies, simulate
     from hub.config import Settings
     from hub.domain.rules import rules_for_settings
     from hub.domain.templates import install_from
-    from hub.simulate import preview, print_json_lines, read_replies, simulate
 
     settings = Settings.from_env()
     install_from(settings.templates_dir)
@@ -181,9 +181,9 @@ def _dry_run(args: argparse.Namespace) -> int:
 
 
 def _templates(args: argparse.Namespace) -> int:
+    from hub.cli.templates import templates_check
     from hub.config import Settings
     from hub.domain.templates import install_from
-    from hub.templates_command import templates_check
 
     settings = Settings.from_env()
     directory = args.directory

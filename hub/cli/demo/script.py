@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.feed import Person, adt
+from hub.cli.feed import Person, adt
 
 FACILITY = "GENHOSP"
 MARIA = Person("100234", "GARCIA", "MARIA", "19580301", "F", "(617) 555-0123", "es")

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.demo_script import Scenario
+from hub.cli.demo.script import Scenario
 
 
 def _local(value: str | None, zone: ZoneInfo) -> str:

@@ -1,0 +1,1 @@
+"""``hub bench``: figures against a baseline measured in the same run, with a verdict."""

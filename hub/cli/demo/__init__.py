@@ -1,0 +1,1 @@
+"""``hub demo``: the README's first command, a discharge to a text on the embedded broker."""
