@@ -21,7 +21,7 @@ from hub.domain.inbound import receive
 from hub.domain.messages import OutreachEvent
 from hub.domain.phone_state import PhoneState
 from hub.logs import get_logger
-from hub.sending import Sender
+from hub.services.delivery import Sender
 
 log = get_logger("agents.inbound")
 

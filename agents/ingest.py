@@ -17,8 +17,8 @@ from hub.adapters.tls import server_context
 from hub.clock import Clock
 from hub.config import Settings
 from hub.errors import BrokerUnavailable
-from hub.ingestor import Ingestor
 from hub.logs import get_logger
+from hub.services.ingest import Ingestor
 
 log = get_logger("agents.ingest")
 

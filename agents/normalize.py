@@ -13,14 +13,14 @@ from agents.batches import Batch, Changelogged, acting_for, batches_of, in_turns
 from agents.deadletter import letter_for
 from agents.offsets import rebalancing
 from agents.topics import Topics
-from hub import dedupe
 from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.processing import is_production, set_apart
 from hub.errors import Hl7Error
 from hub.hl7.extract import normalize as normalize_hl7
-from hub.intake import non_production_error, raw_bytes
 from hub.logs import get_logger
+from hub.services import dedupe
+from hub.services.triage import non_production_error, raw_bytes
 
 log = get_logger("agents.normalize")
 

@@ -1,6 +1,6 @@
 """Stage **outreach**: keyed by E.164 phone, so every decision about one phone is made in one
-place. Commands, ticks and inbound webhooks -> ``hub.sending`` / ``hub.domain`` -> provider ->
-``outreach.events`` (re-keyed to the patient)."""
+place. Commands, ticks and inbound webhooks -> ``hub.services.delivery`` / ``hub.domain`` ->
+provider -> ``outreach.events`` (re-keyed to the patient)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,14 @@ from agents.inbound import handle_inbound
 from agents.topics import OUTREACH_COMMANDS, OUTREACH_INBOUND, OUTREACH_TICKS, Topics
 from hub.adapters.outbound import Outbound, RecordingOutbound
 from hub.adapters.rate_limited import RateLimited
+from hub.adapters.voice import call_script
 from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
 from hub.domain.phone_state import IN_FLIGHT, LedgerEntry, PhoneState
 from hub.logs import get_logger
-from hub.sending import Sender, awaiting_reconcile, reconcile_at
-from hub.voice import call_script
+from hub.services.delivery import Sender, awaiting_reconcile, reconcile_at
 
 log = get_logger("agents.outreach")
 

@@ -20,11 +20,11 @@ from hub.adapters.twilio_webhooks import (
     inbound_sms,
     status_callback,
 )
+from hub.adapters.voice import answered_twiml, say_and_hang_up
 from hub.config import Settings
 from hub.domain.replies import voice_digits
 from hub.domain.templates import language_for, render
 from hub.logs import get_logger
-from hub.voice import answered_twiml, say_and_hang_up
 
 log = get_logger("agents.webhooks")
 MAX_FORM_BYTES = 64 * 1024

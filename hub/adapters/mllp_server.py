@@ -15,8 +15,8 @@ import ssl as ssl_module
 from typing import Protocol
 
 from hub.hl7.mllp import Frame, FramingProblem, MllpDecoder, frame
-from hub.ingestor import IngestResult
 from hub.logs import get_logger
+from hub.services.ingest import IngestResult
 
 log = get_logger("hub.mllp")
 

@@ -19,11 +19,12 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from hub.adapters.kafka_sink import KafkaSink
+from hub.adapters.topic_reader import TopicReader
 from hub.clock import SystemClock
 from hub.errors import ConfigError
 from hub.hl7.ack import ack_summary
 from hub.hl7.batch import read_batch
-from hub.ingestor import Ingestor
+from hub.services.ingest import Ingestor
 from hub.topic_names import (
     DEADLETTER,
     EPISODE_ACTIONS,
@@ -35,7 +36,6 @@ from hub.topic_names import (
     OUTREACH_TICKS,
     REJECTED,
 )
-from hub.topic_reader import TopicReader
 
 EXPORTED = ((DEADLETTER, "deadletter"), (REJECTED, "rejected"))  # topic, file prefix
 REPLAYABLE_TOPICS = frozenset({EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS,

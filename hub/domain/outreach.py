@@ -5,7 +5,8 @@ call (MSG-6). Each returns a new state; none reads the clock.
 The stage's protocol, which makes "never texted twice for one command" hold across crashes:
 ``decide`` -> on ``SendNow``: ``mark_sending``, save, call the provider -> ``mark_sent`` or
 ``mark_failed``. An entry left in flight (a crash mid-call, a request without an answer) is
-``reconcile``d with what the provider says before anything is resent (``hub.sending``).
+``reconcile``d with what the provider says before anything is resent
+(``hub.services.delivery``).
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ import io
 from datetime import UTC, datetime
 
 from hub.adapters.mllp_server import MllpServer
+from hub.adapters.topic_reader import TopicReader
 from hub.cli.bench.ingest import BENCH_RAW, Replies, bench_ingest, send_timed
 from hub.clock import FixedClock
-from hub.ingestor import Ingestor, MemorySink
-from hub.topic_reader import TopicReader
+from hub.services.ingest import Ingestor, MemorySink
 from tests.integration import servers
 
 

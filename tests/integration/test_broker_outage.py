@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.topic_reader import TopicReader
 from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
-from hub.topic_reader import TopicReader
 from tests.integration import servers
 from tests.integration.test_walking_skeleton import signed_reply
 from tests.integration.worker import Worker, start_worker

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from hub.adapters.topic_reader import TopicReader, until
 from hub.adapters.twilio_standin import TwilioStandIn
-from hub.topic_reader import TopicReader, until
 from tests.integration import servers
 from tests.integration.crash_harness import (
     NY,

@@ -18,10 +18,10 @@ from typing import Any
 import aiohttp
 
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.topic_reader import TopicReader, until
 from hub.adapters.twilio_standin import TwilioStandIn
 from hub.adapters.twilio_webhooks import SignatureChecker
 from hub.hl7.ack import ack_summary
-from hub.topic_reader import TopicReader, until
 from tests.integration import servers
 from tests.integration.crash_harness import (
     World,

@@ -12,9 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.topic_reader import TopicReader
 from hub.hl7.ack import ack_summary
 from hub.hl7.mllp import START, frame
-from hub.topic_reader import TopicReader
 from tests.integration import servers
 from tests.integration.worker import Worker, module_worker
 

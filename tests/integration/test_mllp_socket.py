@@ -22,7 +22,7 @@ from hub.adapters.tls import client_context, server_context
 from hub.clock import FixedClock
 from hub.hl7.ack import ack_summary
 from hub.hl7.mllp import START, frame
-from hub.ingestor import Ingestor, MemorySink
+from hub.services.ingest import Ingestor, MemorySink
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 

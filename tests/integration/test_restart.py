@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.topic_reader import TopicReader
 from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
-from hub.topic_reader import TopicReader
 from tests.integration import servers
 from tests.integration.worker import API_TOKEN, start_worker
 

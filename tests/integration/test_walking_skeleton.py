@@ -9,10 +9,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.topic_reader import TopicReader
 from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from hub.hl7.header import read_header
-from hub.topic_reader import TopicReader
 from tests.integration import servers
 from tests.integration.worker import Worker, module_worker
 
@@ -156,7 +156,7 @@ async def test_the_normalize_stage_dead_letters_what_got_past_the_listener(
 async def write_unchecked(kafka: servers.Kafka, raw: bytes) -> None:
     """Put a message on hl7.adt.raw as the listener would, but without the listener's check."""
     from hub.adapters.kafka_sink import KafkaSink
-    from hub.intake import Received, Triage, raw_record
+    from hub.services.triage import Received, Triage, raw_record
 
     sink = KafkaSink(kafka.bootstrap)
     await sink.start()

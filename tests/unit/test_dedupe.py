@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hub.dedupe import Seen, SeenMessages, classify, dedupe_key, stale_shard
+from hub.services.dedupe import Seen, SeenMessages, classify, dedupe_key, stale_shard
 
 RECEIVED = "2026-08-03T10:00:00-04:00"
 

@@ -1,4 +1,5 @@
-"""The domain never imports the edge libraries and never reads the clock (style.md)."""
+"""The domain and the services never import the edge libraries and never read the clock
+(style.md; issue 10: the services are use cases over ports)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,14 @@ def test_domain_imports_no_edge_library_and_reads_no_clock() -> None:
     """Pure core: hub/domain imports none of faust/twilio/aiokafka/hl7apy and calls no now()."""
     paths = sorted((REPO / "hub" / "domain").glob("*.py"))
     assert len(paths) > 10  # the check saw the domain
+    assert [p for path in paths for p in _problems(path)] == []
+
+
+def test_services_import_no_edge_library_and_read_no_clock() -> None:
+    """hub/services: no Kafka, Twilio, Faust or HTTP library, no now(): the stages and the
+    adapters bring those in through ports and parameters."""
+    paths = sorted((REPO / "hub" / "services").glob("*.py"))
+    assert len(paths) >= 4  # the check saw the services
     assert [p for path in paths for p in _problems(path)] == []
 
 

@@ -13,7 +13,7 @@ from agents.topics import Topics
 from hub.adapters.outbound import CallScript, ProviderError, RecordingOutbound
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.phone_state import PhoneState
-from hub.sending import Sender
+from hub.services.delivery import Sender
 
 NY = ZoneInfo("America/New_York")
 AT = datetime(2026, 11, 23, 18, 0, tzinfo=NY)

@@ -10,7 +10,7 @@ import structlog
 
 from hub.clock import FixedClock
 from hub.hl7.mllp import FramingProblem
-from hub.ingestor import Ingestor, MemorySink
+from hub.services.ingest import Ingestor, MemorySink
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 PV1 = ["PV1", "1", "I", *[""] * 33, "01", "HOME", *[""] * 6, "20261120080000", "20261123093000"]

@@ -32,7 +32,7 @@ def test_topics_carrying_raw_bytes_take_records_as_large_as_the_producer_sends()
     producer's largest request; other topics keep the broker's default."""
     from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
     from hub.adapters.kafka_topics import new_topics
-    from hub.intake import Received, Triage, raw_record
+    from hub.services.triage import Received, Triage, raw_record
 
     created = {t.name: t.topic_configs for t in new_topics(
         ["hl7.adt.raw", "hl7.adt.rejected", "adt.deadletter", "adt.events"], partitions=8,

@@ -17,7 +17,7 @@ from hub.domain.processing import NOT_PRODUCTION, processing_mode, set_apart
 from hub.domain.rules import TcmRules
 from hub.domain.transitions import apply_adt
 from hub.errors import ConfigError
-from hub.intake import triage
+from hub.services.triage import triage
 from tests.unit.episode_events import DISCHARGE, KEY, NOW, RULES, adt_event
 
 NY = ZoneInfo("America/New_York")

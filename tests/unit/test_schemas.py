@@ -10,7 +10,7 @@ import jsonschema
 
 from hub.clock import FixedClock
 from hub.domain.messages import CareAlert, OutreachCommand, OutreachEvent
-from hub.ingestor import Ingestor, MemorySink
+from hub.services.ingest import Ingestor, MemorySink
 from tests.conftest import REPO
 
 AT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

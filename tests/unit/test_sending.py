@@ -13,7 +13,7 @@ from hub.adapters.outbound import CallScript, ProviderError, Receipt, RecordingO
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
 from hub.domain.phone_state import PhoneState
-from hub.sending import Sender, spread
+from hub.services.delivery import Sender, spread
 
 RECONCILE_AFTER = timedelta(seconds=ContactPolicy().in_doubt_seconds)  # the default: 2 min
 

@@ -18,8 +18,8 @@ from hub.adapters.mllp_client import MllpClient
 from hub.adapters.mllp_server import MllpServer
 from hub.clock import SystemClock
 from hub.hl7.ack import ack_summary
-from hub.ingestor import Ingestor
-from hub.intake import Received, default_zone_for, raw_record, triage
+from hub.services.ingest import Ingestor
+from hub.services.triage import Received, default_zone_for, raw_record, triage
 
 BENCH_RAW = "hl7.adt.bench.raw"
 

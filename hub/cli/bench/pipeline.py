@@ -48,6 +48,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from hub.adapters.embedded_broker import EmbeddedBroker, free_port, stop_process, wait_for_port
 from hub.adapters.kafka_topics import partitions_of
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.topic_reader import until
 from hub.adapters.twilio_outbound import TwilioOutbound
 from hub.adapters.twilio_standin import Created, TwilioStandIn
 from hub.cli.demo.run import start_worker
@@ -58,7 +59,6 @@ from hub.domain.messages import OutreachCommand
 from hub.errors import BrokerUnavailable, ConfigError
 from hub.hl7.ack import ack_summary
 from hub.topic_names import OUTREACH_COMMANDS, RAW
-from hub.topic_reader import until
 
 TARGET_P99_S = 1.0  # issue 9: discharge to first Twilio request, p99, at TARGET_RATE
 TARGET_RATE = 200.0  # discharges a second on one worker

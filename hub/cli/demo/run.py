@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 from hub.adapters.embedded_broker import EmbeddedBroker, free_port, stop_process, wait_for_port
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.topic_reader import TopicReader
 from hub.adapters.twilio_webhooks import SignatureChecker
 from hub.cli.demo.script import Scenario, build_scenario
 from hub.cli.demo.summary import render_summary
 from hub.hl7.ack import ack_summary
 from hub.topic_names import ALERTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_EVENTS, REJECTED
-from hub.topic_reader import TopicReader
 
 ZONE = "America/New_York"
 AUTH_TOKEN = "demo-auth-token"  # the stand-in's: the demo signs its replies as Twilio would

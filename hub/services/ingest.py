@@ -18,8 +18,8 @@ from hub.errors import BrokerUnavailable, Hl7Error
 from hub.hl7.ack import ack_wanted, build_ack
 from hub.hl7.header import MessageHeader, read_header
 from hub.hl7.mllp import FramingProblem
-from hub.intake import Received, Triage, default_zone_for, raw_record, triage
 from hub.logs import get_logger
+from hub.services.triage import Received, Triage, default_zone_for, raw_record, triage
 from hub.topic_names import RAW, REJECTED
 
 log = get_logger("hub.ingest")

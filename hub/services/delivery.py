@@ -24,7 +24,7 @@ from hub.domain.messages import OutreachCommand, OutreachEvent
 from hub.domain.phone_state import IN_FLIGHT, LedgerEntry, PhoneState
 from hub.logs import get_logger
 
-log = get_logger("hub.sending")
+log = get_logger("hub.services.delivery")
 
 Save = Callable[[PhoneState], Awaitable[None]]
 MAX_RECONCILES = 5  # a send that keeps ending in doubt is given up, not tried forever
