@@ -50,7 +50,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             if outbound is not None:
                 port["outbound"] = outbound
             elif settings.sender == "record":
-                port["outbound"] = RecordingOutbound()
+                port["outbound"] = RecordingOutbound(clock=clock)
             else:
                 from hub.adapters.twilio_outbound import TwilioOutbound
                 port["outbound"] = TwilioOutbound(settings.twilio)

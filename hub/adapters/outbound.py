@@ -3,17 +3,22 @@ outcome was never recorded (a crash or a lost connection mid-call) reached it.
 
 ``RecordingOutbound`` is the in-memory fake used by unit tests and by ``hub demo`` (it sends
 nothing and records what would have gone out); ``hub.adapters.twilio_outbound.TwilioOutbound`` is
-the real one. The same contract tests run against both.
+the real one. The same contract suite runs against both (``tests/unit/test_outbound_contract.py``,
+the real one against the Twilio stand-in on a socket); Prism checks the real requests' shape.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from hub.clock import Clock, SystemClock
 from hub.errors import DeliveryError
+
+# ``find_sent`` looks this far before ``since``: the provider's clock is not ours
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,16 @@ class Sent:
     to: str
     content: str
     sid: str
+    at: datetime  # when the provider took it, by the fake's clock
 
 
 @dataclass
 class RecordingOutbound:
-    """Records every request; can be told to fail the next requests with given provider codes."""
+    """Records every request; can be told to fail the next requests with given provider codes.
+    ``clock`` stamps each request as the provider would (the worker passes its own)."""
 
     sent: list[Sent] = field(default_factory=list)
+    clock: Clock = field(default_factory=SystemClock)
     failures: list[ProviderError] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -88,8 +96,10 @@ class RecordingOutbound:
 
     async def find_sent(self, to: str, channel: str, body: str | None, since: datetime
                         ) -> Receipt | None:
-        match = next((s for s in self.sent if s.to == to and s.channel == channel
-                      and (body is None or s.content == body)), None)
+        after = since - CLOCK_SKEW
+        match = next((s for s in reversed(self.sent)  # newest first, as Twilio lists them
+                      if s.to == to and s.channel == channel and s.at >= after
+                      and (channel != "sms" or s.content == body)), None)
         return Receipt(match.sid, "sent") if match else None
 
     async def close(self) -> None:
@@ -99,5 +109,5 @@ class RecordingOutbound:
         if self.failures:
             raise self.failures.pop(0)
         sid = f"{prefix}{next(self._ids):032x}"
-        self.sent.append(Sent(channel, to, content, sid))
+        self.sent.append(Sent(channel, to, content, sid, self.clock.now()))
         return Receipt(sid, "queued")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,7 +22,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from hub.adapters.outbound import CallScript, ProviderError, Receipt
+from hub.adapters.outbound import CLOCK_SKEW, CallScript, ProviderError, Receipt
 from hub.config import TwilioSettings
 
 # twilio-python logs each request (URL, headers) at INFO; keep its loggers to warnings.
@@ -89,7 +89,7 @@ class TwilioOutbound:
                         ) -> Receipt | None:
         # Newest first, filtered here by creation time: a text still queued at Twilio has no
         # DateSent yet, so a DateSent> filter would miss exactly the send that is in doubt.
-        after = since - timedelta(minutes=1)  # the provider's clock is not ours
+        after = since - CLOCK_SKEW  # the provider's clock is not ours
         listing = (self._client.messages.list_async(to=to, limit=50) if channel == "sms"
                    else self._client.calls.list_async(to=to, limit=50))
         found = next((item for item in await _answered(listing)
