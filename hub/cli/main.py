@@ -99,8 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hub.cli.demo.run import run_demo
             return run_demo(keep=args.keep)
         if args.command == "hl7":
+            from hub.cli.hl7 import parse_files
             from hub.config import Settings
-            from hub.hl7.inspect import parse_files
             settings = Settings.from_env()
             return parse_files(args.files, zone_for=settings.zone_for,
                                phone_region=settings.phone_region, out=sys.stdout)

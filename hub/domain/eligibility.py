@@ -15,9 +15,10 @@ from typing import Any
 
 from hub.domain.restrictions import ContactRestrictions, restrictions_for
 from hub.domain.rules import TcmRules
+from hub.hl7.visit import DECEASED_DISPOSITIONS
 
 NEEDS_REVIEW = "needs_review"
-EXPIRED_DISPOSITIONS = frozenset({"20", "40", "41", "42"})  # ADT-5
+EXPIRED_DISPOSITIONS = DECEASED_DISPOSITIONS  # ADT-5: the discharge dispositions of a death
 # table 0112 as UB-04 uses it in the US (ADT-7), including the 8x "planned readmission" codes
 KNOWN_DISPOSITIONS = frozenset({
     "01", "02", "03", "04", "05", "06", "07", "09", "20", "21", "30", "40", "41", "42", "43",

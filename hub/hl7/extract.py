@@ -1,8 +1,8 @@
 """Raw ADT bytes -> the ``AdtEvent`` dict of ``schemas/adt_event.schema.json`` (ADT-1..ADT-7).
 
 The hot path of the hub: one pass over the segments, fields split only for the segments read,
-components only for the values read. ``hub.hl7.reference`` extracts the same values with hl7apy
-and a test holds the two equal on the corpus.
+components only for the values read. ``hub.cli.bench.reference`` extracts the same values with
+hl7apy and a test holds the two equal on the corpus.
 
 Tolerated with a warning (the hub's action does not depend on them): a missing EVN, a missing PV1
 on events other than A03, EVN-1 disagreeing with MSH-9 (MSH-9 wins), an empty MSH-9 trigger when

@@ -1,5 +1,5 @@
-"""The domain and the services never import the edge libraries and never read the clock
-(style.md; issue 10: the services are use cases over ports)."""
+"""The domain, the HL7 package and the services never import the edge libraries and never read
+the clock (style.md; issue 10: the services are use cases over ports)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,14 @@ def test_services_import_no_edge_library_and_read_no_clock() -> None:
     adapters bring those in through ports and parameters."""
     paths = sorted((REPO / "hub" / "services").glob("*.py"))
     assert len(paths) >= 4  # the check saw the services
+    assert [p for path in paths for p in _problems(path)] == []
+
+
+def test_hl7_imports_no_edge_library_and_reads_no_clock() -> None:
+    """hub/hl7 is pure too: hl7apy serves only the reference check of the benchmark and the
+    tests (hub/cli/bench/reference.py), the file inspection is the command's."""
+    paths = sorted((REPO / "hub" / "hl7").glob("*.py"))
+    assert len(paths) > 10  # the check saw the HL7 package
     assert [p for path in paths for p in _problems(path)] == []
 
 

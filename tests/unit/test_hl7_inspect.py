@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hub.hl7.inspect import parse_files
+from hub.cli.hl7 import parse_files
 
 NY = ZoneInfo("America/New_York")
 

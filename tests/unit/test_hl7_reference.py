@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hub.cli.bench.reference import FIELDS, fast_fields, reference_fields
 from hub.errors import Hl7Error
 from hub.hl7.extract import normalize
 from hub.hl7.parse import split_messages
-from hub.hl7.reference import FIELDS, fast_fields, reference_fields
 from tests.conftest import CORPUS
 
 NY = ZoneInfo("America/New_York")

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from hub.cli.bench.reference import reference_fields
 from hub.errors import Hl7Error
 from hub.hl7.extract import normalize
 from hub.hl7.parse import split_messages
-from hub.hl7.reference import reference_fields
 
 TARGET_NORMALIZE = 20_000  # messages/s on one core (issue: hot path)
 

@@ -26,6 +26,7 @@ from hl7apy.parser import parse_message
 from hub.hl7.charset import decode
 from hub.hl7.parse import clean
 from hub.hl7.timestamps import BadTimestamp, parse_date, parse_timestamp
+from hub.hl7.visit import DECEASED_DISPOSITIONS
 
 FIELDS = ("event_type", "message_structure", "control_id", "sending_application",
           "sending_facility", "receiving_application", "receiving_facility", "hl7_version",
@@ -36,7 +37,6 @@ FIELDS = ("event_type", "message_structure", "control_id", "sending_application"
           "visit.hospital_service", "visit.discharge_disposition", "visit.discharged_to",
           "visit.admit_at", "visit.discharge_at")
 # PV1-36 codes of death (UB-04 / table 0112): 20 expired, 40/41/42 expired at home/facility/unknown
-_DEATH_DISPOSITIONS = ("20", "40", "41", "42")
 
 
 def _repetitions(segment: Segment | None, field: int) -> int:
@@ -147,7 +147,7 @@ def reference_fields(raw: bytes, *, zone_for: Callable[[str], ZoneInfo]) -> dict
         "patient.birth_date": birth_date,
         "patient.sex": _value(pid, 8) or None,
         "patient.language": _value(pid, 15).lower() or None,
-        "patient.deceased": _value(pid, 30).upper() == "Y" or disposition in _DEATH_DISPOSITIONS,
+        "patient.deceased": _value(pid, 30).upper() == "Y" or disposition in DECEASED_DISPOSITIONS,
         "visit.patient_class": _value(pv1, 2).upper() or None,
         "visit.visit_number": _value(pv1, 19) or None,
         "visit.hospital_service": _value(pv1, 10) or None,
