@@ -24,9 +24,9 @@ from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
-from hub.domain.phone_state import IN_FLIGHT, LedgerEntry, PhoneState
+from hub.domain.phone_state import PhoneState, awaiting_reconcile, look_again_at
 from hub.logs import get_logger
-from hub.services.delivery import Sender, awaiting_reconcile, reconcile_at
+from hub.services.delivery import Sender
 
 log = get_logger("agents.outreach")
 
@@ -163,19 +163,9 @@ class _DeferredSends:
             for command_id, data in stored["ledger"].items():
                 key = f"{phone}\x00{command_id}"
                 try:
-                    at = _due_time(data, self._policy)
+                    at = look_again_at(data, self._policy)
                 except (KeyError, TypeError, ValueError):
                     yield key, data
                     continue
                 if at is not None:
                     yield key, at
-
-
-def _due_time(data: dict[str, Any], policy: ContactPolicy) -> datetime | None:
-    if data["status"] == "deferred" and data.get("deferred_until"):
-        return datetime.fromisoformat(data["deferred_until"])
-    if data["status"] in IN_FLIGHT:
-        entry = LedgerEntry.from_dict(data)
-        if awaiting_reconcile(entry):
-            return reconcile_at(entry, policy)
-    return None

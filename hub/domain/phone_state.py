@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from hub.domain.contact_policy import ContactPolicy, as_utc
+
 LedgerStatus = Literal["planned", "deferred", "sending", "sent", "delivered", "undelivered",
                        "failed", "suppressed", "cancelled", "in_doubt"]
 OptOutVia = Literal["keyword", "opt_out_type", "provider_21610", "voice_key", "api"]
@@ -174,3 +176,26 @@ def _iso(at: datetime | None) -> str | None:
 
 def _parse(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def awaiting_reconcile(entry: LedgerEntry) -> bool:
+    """In flight without a SID: the provider may have it, and nobody knows yet."""
+    return entry.status in IN_FLIGHT and entry.provider_sid is None
+
+
+def reconcile_at(entry: LedgerEntry, policy: ContactPolicy) -> datetime:
+    return as_utc(entry.updated_at) + timedelta(seconds=policy.in_doubt_seconds)
+
+
+def look_again_at(data: dict[str, Any], policy: ContactPolicy) -> datetime | None:
+    """When a stored ledger entry needs its stage again: a deferred send at its time, a send
+    left in flight without an answer (a crash mid-call) when it is to be reconciled with the
+    provider; None when nothing is owed. A ``KeyError``, ``TypeError`` or ``ValueError`` says
+    the entry cannot be read."""
+    if data["status"] == "deferred" and data.get("deferred_until"):
+        return datetime.fromisoformat(data["deferred_until"])
+    if data["status"] in IN_FLIGHT:
+        entry = LedgerEntry.from_dict(data)
+        if awaiting_reconcile(entry):
+            return reconcile_at(entry, policy)
+    return None

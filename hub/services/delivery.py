@@ -21,7 +21,12 @@ from hub.adapters.outbound import CallScript, Outbound, ProviderError
 from hub.domain import outreach as policy_core
 from hub.domain.contact_policy import ContactPolicy, as_utc
 from hub.domain.messages import OutreachCommand, OutreachEvent
-from hub.domain.phone_state import IN_FLIGHT, LedgerEntry, PhoneState
+from hub.domain.phone_state import (
+    LedgerEntry,
+    PhoneState,
+    awaiting_reconcile,
+    reconcile_at,
+)
 from hub.logs import get_logger
 
 log = get_logger("hub.services.delivery")
@@ -41,15 +46,6 @@ def spread(command_id: str) -> float:
     """Backoff jitter in [0, 1): fixed per command, so retries after a 429 do not all come back
     in the same second, and a test can say when one will."""
     return zlib.crc32(command_id.encode()) / 2**32
-
-
-def awaiting_reconcile(entry: LedgerEntry) -> bool:
-    """In flight without a SID: the provider may have it, and nobody knows yet."""
-    return entry.status in IN_FLIGHT and entry.provider_sid is None
-
-
-def reconcile_at(entry: LedgerEntry, policy: ContactPolicy) -> datetime:
-    return as_utc(entry.updated_at) + timedelta(seconds=policy.in_doubt_seconds)
 
 
 class Sender:

@@ -8,13 +8,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.domain import outreach as core
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
-from hub.domain.phone_state import PROVIDER_RANK, PROVIDER_TO_LEDGER, LedgerEntry, PhoneState
+from hub.domain.phone_state import (
+    PROVIDER_RANK,
+    PROVIDER_TO_LEDGER,
+    LedgerEntry,
+    PhoneState,
+    look_again_at,
+)
 
 NY = ZoneInfo("America/New_York")
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
@@ -161,3 +168,20 @@ def test_any_reachable_state_round_trips(ops: list[tuple[str, str, int, str, int
     if state is not None:
         assert through_json(state) == state
         assert through_json(state).to_dict() == state.to_dict()
+
+
+def test_a_stored_entry_says_when_the_stage_must_look_at_it_again() -> None:
+    """MSG-3 deferred sends come back at their time; a send left in flight without a SID (a
+    crash mid-call) comes back when it is to be looked up at the provider (in-doubt seconds
+    after it started); a settled one never; an unreadable one says so."""
+    policy = ContactPolicy(in_doubt_seconds=120)
+    later = AT + timedelta(hours=13)
+    deferred = LedgerEntry("deferred", "sms", AT, deferred_until=later).to_dict()
+    assert look_again_at(deferred, policy) == later
+    in_flight = LedgerEntry("sending", "sms", AT).to_dict()
+    assert look_again_at(in_flight, policy) == AT + timedelta(seconds=120)
+    answered = LedgerEntry("sending", "sms", AT, provider_sid="SM1").to_dict()
+    assert look_again_at(answered, policy) is None  # the provider answered: its status comes
+    assert look_again_at(LedgerEntry("sent", "sms", AT).to_dict(), policy) is None
+    with pytest.raises(KeyError):
+        look_again_at({"deferred_until": later.isoformat()}, policy)
