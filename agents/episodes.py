@@ -31,7 +31,6 @@ from hub.logs import get_logger
 
 log = get_logger("agents.episodes")
 RETICK = timedelta(seconds=30)
-MAX_MERGE_HOPS = 3  # merges chained back and forth must not bounce an event forever
 FOLLOWS_MERGE = frozenset({EVENTS, OUTREACH_EVENTS, EPISODE_ACTIONS})
 
 
@@ -78,14 +77,11 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
         if topic == EPISODE_TICKS and ("merge_out" in value or "merge_in" in value):
             _merge_step(batch, key, record, value, now)
             return
-        if record is not None and record.merged_into and topic in FOLLOWS_MERGE \
-                and not (topic == EVENTS and value.get("merge")) and hops < MAX_MERGE_HOPS:
-            # §2 A40: this key was merged away. A late ADT, a reply to a text sent before the
-            # merge (the phone learns the survivor only with its next command) or an action
-            # on the old key belongs to the survivor: applied here it would open a second
-            # episode (TCM-8) or be lost.
-            batch.emit(topics.episode_ticks, record.merged_into, {
-                "follow": {"topic": topic, "value": value, "hops": hops + 1}})
+        survivor = merge.survivor_for(
+            record, about_the_patient=topic in FOLLOWS_MERGE,
+            is_a_merge=topic == EVENTS and bool(value.get("merge")), hops=hops)
+        if survivor is not None:  # §2 A40: this key was merged away
+            batch.emit(topics.episode_ticks, survivor, merge.forwarded(topic, value, hops))
             return
         if topic == EVENTS:
             outcome = engine.apply_adt(record, value, now=now,

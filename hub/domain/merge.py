@@ -28,6 +28,7 @@ from hub.domain.outcome import Outcome, raise_alert
 from hub.domain.rules import TcmRules
 
 EVIDENCE = ("contact", "visit", "med_rec")
+MAX_HOPS = 3  # merges chained back and forth must not bounce a record for ever
 
 
 def merge_out_request(event: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -111,3 +112,22 @@ def _contactable(survivor: Contactable, prior: Contactable) -> Contactable:
     values = {f.name: getattr(survivor, f.name) or getattr(prior, f.name)
               for f in fields(Contactable)}
     return Contactable(**values)
+
+
+
+def survivor_for(record: PatientRecord | None, *, about_the_patient: bool,
+                 is_a_merge: bool, hops: int) -> str | None:
+    """The key a record for a merged-away key belongs to, or None to handle it here. A late
+    ADT, a reply to a text sent before the merge (the phone learns the survivor only with its
+    next command) or a care-team action on the old key is the survivor's: applied here it would
+    open a second episode (TCM-8) or be lost. Ticks stay (they concern this record), the A40
+    itself stays (it is what merges), and after ``MAX_HOPS`` forwards it stays too."""
+    if record is None or not record.merged_into or not about_the_patient or is_a_merge \
+            or hops >= MAX_HOPS:
+        return None
+    return record.merged_into
+
+
+def forwarded(source: str, value: dict[str, Any], hops: int) -> dict[str, Any]:
+    """The tick that carries a record to the survivor's key (``survivor_for``)."""
+    return {"follow": {"topic": source, "value": value, "hops": hops + 1}}

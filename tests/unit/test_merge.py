@@ -6,7 +6,15 @@ from typing import Any
 
 from hub.domain.actions import apply_action
 from hub.domain.episode import PatientRecord
-from hub.domain.merge import fold_in, hand_over, merge_out_request, merge_records
+from hub.domain.merge import (
+    MAX_HOPS,
+    fold_in,
+    forwarded,
+    hand_over,
+    merge_out_request,
+    merge_records,
+    survivor_for,
+)
 from hub.domain.transitions import apply_adt
 from tests.unit.episode_events import KEY, NOW, RULES, adt_event, at, opened
 
@@ -109,3 +117,21 @@ def test_the_surviving_demographics_win_and_death_holds() -> None:
     merged = merge_records(survivor, dead_prior, KEY, now=NOW, rules=RULES).record
     assert merged.contactable.given_name == "ANNA" and merged.contactable.deceased
     assert merged.contactable.phones  # the survivor had none: the prior's are used
+
+
+def test_what_reaches_a_merged_away_key_goes_to_the_survivor_tcm_8() -> None:
+    """§2 A40, TCM-8: a late ADT, a reply or an action for the old key is the survivor's (else
+    a second episode, or a lost reply); a tick and the A40 itself stay; forwards stop after
+    MAX_HOPS (merges chained back and forth)."""
+    emptied, _ = hand_over(prior(), KEY, NOW)
+    assert emptied is not None and emptied.merged_into == KEY
+    assert survivor_for(emptied, about_the_patient=True, is_a_merge=False, hops=0) == KEY
+    assert survivor_for(emptied, about_the_patient=False, is_a_merge=False, hops=0) is None
+    assert survivor_for(emptied, about_the_patient=True, is_a_merge=True, hops=0) is None
+    assert survivor_for(emptied, about_the_patient=True, is_a_merge=False,
+                        hops=MAX_HOPS) is None
+    assert survivor_for(prior(), about_the_patient=True, is_a_merge=False, hops=0) is None
+    assert survivor_for(None, about_the_patient=True, is_a_merge=False, hops=0) is None
+    tick = forwarded("adt.events", {"event_type": "A03"}, hops=1)
+    assert tick == {"follow": {"topic": "adt.events", "value": {"event_type": "A03"},
+                               "hops": 2}}
