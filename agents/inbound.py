@@ -16,7 +16,7 @@ from typing import Any
 
 from agents.deadletter import dead_letter
 from agents.topics import OUTREACH_INBOUND, Topics
-from hub.domain import outreach as core
+from hub.domain import ledger
 from hub.domain.inbound import receive
 from hub.domain.messages import OutreachEvent
 from hub.domain.phone_state import PhoneState
@@ -60,7 +60,7 @@ async def handle_inbound(phones: Any, topics: Topics, phone: str, value: dict[st
 
 async def _status(phones: Any, topics: Topics, state: PhoneState, value: dict[str, Any],
                   now: datetime) -> None:
-    state = core.apply_status(state, value["provider_sid"] or "", value["status"], now,
+    state = ledger.apply_status(state, value["provider_sid"] or "", value["status"], now,
                               error_code=value.get("error_code"),
                               command_id=value.get("command_id"))
     phones[state.phone] = state.to_dict()

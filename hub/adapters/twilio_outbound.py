@@ -4,7 +4,7 @@ Twilio's errors are translated here, once, into ``ProviderError`` with the retri
 tcm-rules MSG-6 (429/20429 and 5xx retriable; 21610, 21211, 21614, 21612, ... final). A request
 that got no answer at all (timeout, connection reset) is a ``ProviderError`` with neither code nor
 HTTP status; like a 5xx, Twilio may have the message, so the send path holds it in doubt and asks
-Twilio (``find_sent``) before it sends again (``hub.domain.outreach.classify_failure``).
+Twilio (``find_sent``) before it sends again (``hub.domain.provider_failures.classify_failure``).
 """
 
 from __future__ import annotations

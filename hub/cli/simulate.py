@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.domain import merge
+from hub.domain import ledger, merge
 from hub.domain import outreach as policy_core
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.episode import PatientRecord
@@ -117,8 +117,8 @@ class Simulation:
             self.pending.append(command)
             return
         if isinstance(decision, policy_core.SendNow):
-            state = policy_core.mark_sending(state, command, at)
-            state = policy_core.mark_sent(state, command.command_id, f"SIM{len(self.actions)}",
+            state = ledger.mark_sending(state, command, at)
+            state = ledger.mark_sent(state, command.command_id, f"SIM{len(self.actions)}",
                                           "queued", at)
             self._emit(at.astimezone(ZoneInfo(command.zone)),
                        command.channel if command.channel == "sms" else "call",

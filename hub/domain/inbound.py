@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from hub.domain import outreach as core
+from hub.domain import ledger
 from hub.domain.contact_policy import as_utc
 from hub.domain.messages import Channel, OutreachCommand, OutreachEvent
 from hub.domain.phone_state import ANSWER_PREFIX, PhoneState
@@ -63,13 +63,13 @@ def receive(state: PhoneState | None, phone: str, value: Mapping[str, Any], now:
         channel, text = "voice", value.get("digits") or ""
     opting_out = (intent.intent == "opt_out" or intent.also_opt_out) and not state.opted_out
     if opting_out:
-        state = core.opt_out(state, now, via=("opt_out_type" if value.get("opt_out_type")
+        state = ledger.opt_out(state, now, via=("opt_out_type" if value.get("opt_out_type")
                                               else "keyword" if channel == "sms" else "voice_key"))
     elif intent.intent == "opt_in":
-        state = core.opt_in(state)
+        state = ledger.opt_in(state)
     template = _answer_template(state, intent, value, channel, opting_out, now)
     if template == "opt_out_confirmation":
-        state, _ = core.confirm_opt_out(state)  # recorded first: never a second one
+        state, _ = ledger.confirm_opt_out(state)  # recorded first: never a second one
     targets = _targets(state, value.get("command_id"), now)
     shared = len(set(targets.values())) > 1
     events = tuple(OutreachEvent(

@@ -4,7 +4,7 @@ caps count (MSG-1), and the patient and episode the number belongs to (to route 
 
 It lives as JSON in a Kafka-backed table, so ``to_dict``/``from_dict`` round-trip exactly.
 Datetimes are stored in UTC: the JSON is canonical and no comparison trips over a DST fold.
-Nothing here is ever mutated; every change is a copy (``hub.domain.outreach`` makes them).
+Nothing here is ever mutated; every change is a copy (``hub.domain.ledger`` makes them).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import Any
 
 from hub.domain.episode import Episode, PlannedStep
 from hub.domain.outcome import Outcome, raise_alert
-from hub.domain.outreach import VOICE_FALLBACK, FailureKind, classify_failure
+from hub.domain.provider_failures import VOICE_FALLBACK, FailureKind, classify_failure
 from hub.domain.release import FALLBACK_TEMPLATE, release_due
 from hub.domain.rules import TcmRules
 

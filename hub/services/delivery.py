@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from hub.adapters.outbound import CallScript, Outbound, ProviderError
+from hub.domain import ledger, provider_failures
 from hub.domain import outreach as policy_core
 from hub.domain.contact_policy import ContactPolicy, as_utc
 from hub.domain.messages import OutreachCommand, OutreachEvent
@@ -84,7 +85,7 @@ class Sender:
         if isinstance(decision, policy_core.Suppress):
             return SendOutcome(state, [self._event(command, "suppressed", now,
                                                    reason=decision.reason)])
-        state = policy_core.mark_sending(state, command, now)
+        state = ledger.mark_sending(state, command, now)
         await save(state)
         callback = self._callback_for(command)
         try:
@@ -96,21 +97,21 @@ class Sender:
                                                           status_callback=callback)
         except ProviderError as error:
             return self._failed(state, command, error, now)
-        state = policy_core.mark_sent(state, command.command_id, receipt.sid, receipt.status, now)
+        state = ledger.mark_sent(state, command.command_id, receipt.sid, receipt.status, now)
         log.info("outreach.sent", command_id=command.command_id, sid=receipt.sid)
         return SendOutcome(state, [self._event(command, "sent", now, provider_sid=receipt.sid)])
 
     def _failed(self, state: PhoneState, command: OutreachCommand, error: ProviderError,
                 now: datetime) -> SendOutcome:
         code = error.provider_code or (429 if error.http_status == 429 else None)
-        state, failure = policy_core.mark_failed(state, command.command_id, code, now,
+        state, failure = ledger.mark_failed(state, command.command_id, code, now,
                                                  http_status=error.http_status,
                                                  jitter=spread(command.command_id))
         log.warning("outreach.provider_error", command_id=command.command_id,
                     provider_code=error.provider_code, http_status=error.http_status,
                     retriable=error.retriable, in_doubt=failure.kind is
-                    policy_core.FailureKind.UNKNOWN)
-        if failure.kind is policy_core.FailureKind.UNKNOWN:
+                    provider_failures.FailureKind.UNKNOWN)
+        if failure.kind is provider_failures.FailureKind.UNKNOWN:
             entry = state.entry(command.command_id)
             assert entry is not None
             return SendOutcome(state, [self._event(command, "in_doubt", now,
@@ -136,17 +137,17 @@ class Sender:
             return SendOutcome(state, [], retry_at=as_utc(now) + timedelta(
                 seconds=self._policy.in_doubt_seconds)), state
         if found is not None:
-            state = policy_core.reconcile(state, command.command_id, provider_sid=found.sid,
+            state = ledger.reconcile(state, command.command_id, provider_sid=found.sid,
                                           provider_status=found.status, now=now)
             log.info("outreach.reconciled_sent", command_id=command.command_id, sid=found.sid)
             return SendOutcome(state, [self._event(command, "sent", now, provider_sid=found.sid,
                                                    reason="reconciled")]), state
         if entry.attempts >= MAX_RECONCILES:
-            state = policy_core.give_up(state, command.command_id, now, "in_doubt_exhausted")
+            state = ledger.give_up(state, command.command_id, now, "in_doubt_exhausted")
             return SendOutcome(state, [self._event(command, "failed", now,
                                                    reason="in_doubt_exhausted")]), state
         log.info("outreach.reconciled_not_sent", command_id=command.command_id)
-        state = policy_core.reconcile(state, command.command_id, provider_sid=None,
+        state = ledger.reconcile(state, command.command_id, provider_sid=None,
                                       provider_status=None, now=now)
         settled = state.entry(command.command_id)
         if settled is not None and settled.status == "cancelled":  # cancelled while in doubt

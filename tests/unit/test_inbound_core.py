@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.domain import ledger
 from hub.domain import outreach as core
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.inbound import receive
@@ -34,8 +35,8 @@ def texted(*commands: OutreachCommand, now: datetime = AT) -> PhoneState:
     for cmd in commands:
         state, _ = core.decide(state, cmd, now=now, policy=POLICY)
         if cmd.action == "send":
-            state = core.mark_sending(state, cmd, now)
-            state = core.mark_sent(state, cmd.command_id, f"SM-{cmd.command_id}", "queued", now)
+            state = ledger.mark_sending(state, cmd, now)
+            state = ledger.mark_sent(state, cmd.command_id, f"SM-{cmd.command_id}", "queued", now)
     assert state is not None
     return state
 
@@ -115,7 +116,7 @@ def test_answers_neither_obey_nor_use_up_the_daily_cap() -> None:
     now = AT + timedelta(hours=1)
     state, decision = core.decide(received.state, received.answer, now=now, policy=POLICY)
     assert isinstance(decision, core.SendNow)
-    state = core.mark_sent(core.mark_sending(state, received.answer, now),
+    state = ledger.mark_sent(ledger.mark_sending(state, received.answer, now),
                            received.answer.command_id, "SMout", "queued", now)
     assert len(state.cap_history()) == 1
 

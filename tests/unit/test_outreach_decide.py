@@ -13,11 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.domain import outreach as core
+from hub.domain import ledger, provider_failures
 from hub.domain.contact_policy import ContactPolicy, QuietHours
+from hub.domain.ledger import LedgerError
 from hub.domain.messages import OutreachCommand
-from hub.domain.outreach import Defer, FailureKind, LedgerError, SendNow, Suppress, decide
+from hub.domain.outreach import Defer, SendNow, Suppress, decide
 from hub.domain.phone_state import PhoneState
+from hub.domain.provider_failures import FailureKind
 from hub.errors import HubError
 
 NY = ZoneInfo("America/New_York")
@@ -40,14 +42,14 @@ def sent(state: PhoneState | None, cmd: OutreachCommand, now: datetime, sid: str
     """The stage's happy path: decide -> sending -> provider took it."""
     state, decision = decide(state, cmd, now=now, policy=POLICY)
     assert decision == SendNow()
-    state = core.mark_sending(state, cmd.command_id, now)
-    return core.mark_sent(state, cmd.command_id, sid, "queued", now)
+    state = ledger.mark_sending(state, cmd.command_id, now)
+    return ledger.mark_sent(state, cmd.command_id, sid, "queued", now)
 
 
 def sending(cmd: OutreachCommand | None = None, now: datetime = AT) -> PhoneState:
     cmd = cmd or command()
     state, _ = decide(None, cmd, now=now, policy=POLICY)
-    return core.mark_sending(state, cmd.command_id, now)
+    return ledger.mark_sending(state, cmd.command_id, now)
 
 
 # --- decide: hours, caps, size ---------------------------------------------------------------
@@ -139,19 +141,19 @@ def test_a_call_that_cannot_go_before_it_expires_is_suppressed() -> None:
 @pytest.mark.parametrize("channel", ["sms", "voice"])
 def test_an_opted_out_phone_gets_nothing_until_it_opts_back_in(channel: str) -> None:
     """MSG-2: revocation is honoured at once, for texts and calls; START restores it."""
-    state = core.opt_out(PhoneState(PHONE), AT)
+    state = ledger.opt_out(PhoneState(PHONE), AT)
     cmd = command(channel=channel, body="Press 1")
     assert decide(state, cmd, now=AT, policy=POLICY)[1] == Suppress("opted_out")
-    assert decide(core.opt_in(state), cmd, now=AT, policy=POLICY)[1] == SendNow()
+    assert decide(ledger.opt_in(state), cmd, now=AT, policy=POLICY)[1] == SendNow()
 
 
 @pytest.mark.parametrize("settle, reason", [
     (lambda s: s, "duplicate"),  # still "sending"
-    (lambda s: core.mark_sent(s, "E1:welcome_sms", "SM1", "queued", AT), "duplicate"),
-    (lambda s: core.apply_status(core.mark_sent(s, "E1:welcome_sms", "SM1", "queued", AT),
+    (lambda s: ledger.mark_sent(s, "E1:welcome_sms", "SM1", "queued", AT), "duplicate"),
+    (lambda s: ledger.apply_status(ledger.mark_sent(s, "E1:welcome_sms", "SM1", "queued", AT),
                                  "SM1", "delivered", AT), "duplicate"),
-    (lambda s: core.mark_failed(s, "E1:welcome_sms", None, AT)[0], "in_doubt"),
-    (lambda s: core.mark_failed(s, "E1:welcome_sms", 21211, AT)[0], "already_failed"),
+    (lambda s: ledger.mark_failed(s, "E1:welcome_sms", None, AT)[0], "in_doubt"),
+    (lambda s: ledger.mark_failed(s, "E1:welcome_sms", 21211, AT)[0], "already_failed"),
 ])
 def test_a_command_id_is_never_sent_twice(settle: object, reason: str) -> None:
     """Send ledger: a redelivered command after (or during) its send never goes again."""
@@ -211,21 +213,21 @@ def test_commands_for_another_phone_or_an_unknown_zone_are_refused() -> None:
 
 def test_sending_then_sent_records_the_sid_and_counts_for_the_caps() -> None:
     """Send ledger: attempts, the SID and the hand-off time; replaying mark_sent is a no-op."""
-    state = core.mark_sent(sending(), "E1:welcome_sms", "SM1", "queued", AT)
+    state = ledger.mark_sent(sending(), "E1:welcome_sms", "SM1", "queued", AT)
     entry = state.entry("E1:welcome_sms")
     assert entry is not None
     assert (entry.status, entry.provider_sid, entry.attempts) == ("sent", "SM1", 1)
     assert state.sent_at == (AT.astimezone(UTC),)
-    assert core.mark_sent(state, "E1:welcome_sms", "SM1", "queued", AT) == state
+    assert ledger.mark_sent(state, "E1:welcome_sms", "SM1", "queued", AT) == state
 
 
 def test_mark_sending_refuses_anything_but_a_waiting_entry() -> None:
     """Send ledger: the last guard against a second send is in the transition itself."""
-    state = core.mark_sent(sending(), "E1:welcome_sms", "SM1", "queued", AT)
+    state = ledger.mark_sent(sending(), "E1:welcome_sms", "SM1", "queued", AT)
     with pytest.raises(LedgerError):
-        core.mark_sending(state, "E1:welcome_sms", AT)
+        ledger.mark_sending(state, "E1:welcome_sms", AT)
     with pytest.raises(LedgerError):
-        core.mark_sending(PhoneState(PHONE), "E1:unknown", AT)
+        ledger.mark_sending(PhoneState(PHONE), "E1:unknown", AT)
 
 
 def test_send_history_keeps_only_what_the_caps_need() -> None:
@@ -257,7 +259,7 @@ def test_provider_errors_are_classified(code: int | None, http: int | None, chan
     """MSG-6: 21610 opts out, 21211/21614/21612/30003/30006 are final (SMS -> voice where a
     call can help), 20429 / HTTP 429 back off; no answer at all or a 5xx (Twilio may have
     created it) is in doubt: looked up before any resend."""
-    state, failure = core.mark_failed(sending(command(channel=channel, body="Press 1")),
+    state, failure = ledger.mark_failed(sending(command(channel=channel, body="Press 1")),
                                       "E1:welcome_sms", code, AT, http_status=http)
     entry = state.entry("E1:welcome_sms")
     assert entry is not None
@@ -269,26 +271,26 @@ def test_provider_errors_are_classified(code: int | None, http: int | None, chan
 
 def test_21610_blocks_the_phone_until_start() -> None:
     """MSG-6: Twilio says the recipient opted out: the phone is opted out, via the provider."""
-    state, _ = core.mark_failed(sending(), "E1:welcome_sms", 21610, AT)
+    state, _ = ledger.mark_failed(sending(), "E1:welcome_sms", 21610, AT)
     assert (state.opted_out, state.opted_out_via) == (True, "provider_21610")
     assert decide(state, command("checkin"), now=AT, policy=POLICY)[1] == Suppress("opted_out")
 
 
 def test_a_rate_limited_send_backs_off_then_goes_within_hours() -> None:
     """MSG-6: 20429 comes back after the backoff, re-decided (hours, caps), attempts counted."""
-    state, failure = core.mark_failed(sending(), "E1:welcome_sms", 20429, AT, jitter=0.5)
+    state, failure = ledger.mark_failed(sending(), "E1:welcome_sms", 20429, AT, jitter=0.5)
     assert failure.retry_at == AT + timedelta(seconds=45)
     assert decide(state, command(), now=AT + timedelta(seconds=10), policy=POLICY)[1] == \
         Defer(AT + timedelta(seconds=45), "retry_backoff")
     state, decision = decide(state, command(), now=AT + timedelta(minutes=1), policy=POLICY)
     assert decision == SendNow()
-    entry = core.mark_sending(state, "E1:welcome_sms", AT).entry("E1:welcome_sms")
+    entry = ledger.mark_sending(state, "E1:welcome_sms", AT).entry("E1:welcome_sms")
     assert entry is not None and entry.attempts == 2
 
 
 def test_retries_stop_after_max_attempts() -> None:
     """MSG-6: backoff is bounded: after the last attempt a retriable error is final."""
-    _, failure = core.mark_failed(sending(), "E1:welcome_sms", 20429, AT, max_attempts=1)
+    _, failure = ledger.mark_failed(sending(), "E1:welcome_sms", 20429, AT, max_attempts=1)
     assert failure.kind is FailureKind.RETRIES_EXHAUSTED and failure.final
 
 
@@ -299,42 +301,42 @@ def test_retries_stop_after_max_attempts() -> None:
 def test_backoff_is_exponential_capped_and_jittered_by_the_caller(attempt: int, jitter: float,
                                                                   seconds: int) -> None:
     """MSG-6: retry 429/5xx with backoff: doubling from 30 s, never above 30 min."""
-    assert core.backoff(attempt, jitter) == timedelta(seconds=seconds)
+    assert provider_failures.backoff(attempt, jitter) == timedelta(seconds=seconds)
 
 
 # --- status callbacks, in-doubt sends -------------------------------------------------------
 
 def test_a_late_sent_after_delivered_is_ignored() -> None:
     """MSG-6: callbacks arrive out of order; an entry never moves backwards."""
-    state = core.mark_sent(sending(), "E1:welcome_sms", "SM1", "queued", AT)
-    state = core.apply_status(state, "SM1", "delivered", AT)
-    assert core.apply_status(state, "SM1", "sent", AT) == state
-    assert core.apply_status(state, "SM-other", "failed", AT) == state
-    assert core.apply_status(state, "SM1", "bogus", AT) == state
+    state = ledger.mark_sent(sending(), "E1:welcome_sms", "SM1", "queued", AT)
+    state = ledger.apply_status(state, "SM1", "delivered", AT)
+    assert ledger.apply_status(state, "SM1", "sent", AT) == state
+    assert ledger.apply_status(state, "SM-other", "failed", AT) == state
+    assert ledger.apply_status(state, "SM1", "bogus", AT) == state
 
 
-@pytest.mark.parametrize("provider, ledger", [
+@pytest.mark.parametrize("provider, in_ledger", [
     ("completed", "delivered"), ("busy", "undelivered"), ("no-answer", "undelivered"),
     ("ringing", "sent"), ("failed", "failed"), ("canceled", "cancelled"), ("read", "delivered"),
 ])
-def test_call_and_message_statuses_map_to_the_ledger(provider: str, ledger: str) -> None:
+def test_call_and_message_statuses_map_to_the_ledger(provider: str, in_ledger: str) -> None:
     """MSG-6: Twilio's message and call statuses in the ledger's words."""
-    state = core.mark_sent(sending(), "E1:welcome_sms", "SM1", "queued", AT)
-    entry = core.apply_status(state, "SM1", provider, AT).entry("E1:welcome_sms")
-    assert entry is not None and (entry.status, entry.provider_status) == (ledger, provider)
+    state = ledger.mark_sent(sending(), "E1:welcome_sms", "SM1", "queued", AT)
+    entry = ledger.apply_status(state, "SM1", provider, AT).entry("E1:welcome_sms")
+    assert entry is not None and (entry.status, entry.provider_status) == (in_ledger, provider)
 
 
 def test_a_callback_with_21610_opts_the_phone_out() -> None:
     """MSG-6: an undelivered message with 21610 blocks the phone like the API error does."""
-    state = core.mark_sent(sending(), "E1:welcome_sms", "SM1", "queued", AT)
-    state = core.apply_status(state, "SM1", "undelivered", AT, error_code=21610)
+    state = ledger.mark_sent(sending(), "E1:welcome_sms", "SM1", "queued", AT)
+    state = ledger.apply_status(state, "SM1", "undelivered", AT, error_code=21610)
     assert state.opted_out
 
 
 def test_reconciled_send_that_reached_the_provider_is_sent_not_resent() -> None:
     """Send ledger: the provider has it: record the SID, count it from when it was sent."""
     later = AT + timedelta(minutes=10)
-    state = core.reconcile(sending(), "E1:welcome_sms", provider_sid="SM9",
+    state = ledger.reconcile(sending(), "E1:welcome_sms", provider_sid="SM9",
                            provider_status="delivered", now=later)
     entry = state.entry("E1:welcome_sms")
     assert entry is not None and (entry.status, entry.provider_sid) == ("delivered", "SM9")
@@ -345,7 +347,7 @@ def test_reconciled_send_that_reached_the_provider_is_sent_not_resent() -> None:
 def test_reconciled_send_that_never_reached_the_provider_is_decided_again() -> None:
     """Send ledger: the provider never got it: the command goes through decide once more."""
     later = AT + timedelta(minutes=10)
-    state = core.reconcile(sending(), "E1:welcome_sms", provider_sid=None, provider_status=None,
+    state = ledger.reconcile(sending(), "E1:welcome_sms", provider_sid=None, provider_status=None,
                            now=later)
     assert state.entry("E1:welcome_sms").status == "deferred"  # type: ignore[union-attr]
     assert decide(state, command(), now=later, policy=POLICY)[1] == SendNow()
@@ -354,7 +356,7 @@ def test_reconciled_send_that_never_reached_the_provider_is_decided_again() -> N
 def test_a_status_callback_can_settle_a_send_whose_sid_was_lost() -> None:
     """Send ledger: a callback naming the command id ties the SID to a stuck "sending" entry."""
     later = AT + timedelta(minutes=3)
-    state = core.apply_status(sending(), "SM7", "sent", later, command_id="E1:welcome_sms")
+    state = ledger.apply_status(sending(), "SM7", "sent", later, command_id="E1:welcome_sms")
     entry = state.entry("E1:welcome_sms")
     assert entry is not None and (entry.status, entry.provider_sid) == ("sent", "SM7")
     assert state.sent_at == (AT.astimezone(UTC),)
@@ -362,7 +364,7 @@ def test_a_status_callback_can_settle_a_send_whose_sid_was_lost() -> None:
 
 def test_a_command_may_be_passed_whole_to_mark_sending() -> None:
     """Send ledger: the stage may hand the command (not only its id) to mark_sending."""
-    state = core.mark_sending(PhoneState(PHONE), command(), AT)
+    state = ledger.mark_sending(PhoneState(PHONE), command(), AT)
     entry = state.entry("E1:welcome_sms")
     assert entry is not None and entry.status == "sending" and entry.command is not None
     assert replace(entry, updated_at=AT).attempts == 1
@@ -409,7 +411,7 @@ def simulate(start: datetime, zone_name: str, events: list[tuple[int, int, str, 
         if kind == "reconcile":
             assert state is not None
             found = outcome == "crash_sent"
-            state = core.reconcile(state, cid, provider_sid=f"SM{cid}" if found else None,
+            state = ledger.reconcile(state, cid, provider_sid=f"SM{cid}" if found else None,
                                    provider_status="sent" if found else None, now=now)
             if found:
                 run.handed_off.append(now - timedelta(minutes=10))
@@ -433,18 +435,18 @@ def simulate(start: datetime, zone_name: str, events: list[tuple[int, int, str, 
         run.send_now_at.append(now)
         if cid in maybe_out:
             run.resent_while_maybe_out.append(cid)
-        state = core.mark_sending(state, cid, now)
+        state = ledger.mark_sending(state, cid, now)
         maybe_out.add(cid)
         if outcome == "sent":
-            state = core.mark_sent(state, cid, f"SM{cid}", "queued", now)
+            state = ledger.mark_sent(state, cid, f"SM{cid}", "queued", now)
             run.handed_off.append(now)
         elif outcome == "rate_limited":
-            state, failure = core.mark_failed(state, cid, 20429, now, jitter=0.25)
+            state, failure = ledger.mark_failed(state, cid, 20429, now, jitter=0.25)
             maybe_out.discard(cid)
             assert failure.retry_at is not None
             heapq.heappush(queue, (failure.retry_at, seq := seq + 1, "tick", step, "sent"))
         elif outcome == "invalid":
-            state, _ = core.mark_failed(state, cid, 21211, now)
+            state, _ = ledger.mark_failed(state, cid, 21211, now)
             maybe_out.discard(cid)
         else:  # crash between the provider call and the ledger write
             heapq.heappush(queue, (now + timedelta(minutes=10), seq := seq + 1, "reconcile",
@@ -499,9 +501,9 @@ def test_status_callbacks_in_any_order_end_the_same(paths: tuple[list[str], list
     in_order, shuffled = paths
     results = []
     for statuses in (in_order, shuffled):
-        state = core.mark_sent(sending(), "E1:welcome_sms", "SM1", statuses[0], AT)
+        state = ledger.mark_sent(sending(), "E1:welcome_sms", "SM1", statuses[0], AT)
         for minute, status in enumerate(statuses):
-            state = core.apply_status(state, "SM1", status, AT + timedelta(minutes=minute))
+            state = ledger.apply_status(state, "SM1", status, AT + timedelta(minutes=minute))
         entry = state.entry("E1:welcome_sms")
         assert entry is not None
         results.append((entry.status, entry.provider_status))

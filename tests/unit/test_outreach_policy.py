@@ -9,17 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.domain.contact_policy import ContactPolicy, QuietHours
+from hub.domain.ledger import apply_status, mark_failed, mark_sending, mark_sent
 from hub.domain.messages import OutreachCommand
-from hub.domain.outreach import (
-    Defer,
-    SendNow,
-    Suppress,
-    apply_status,
-    decide,
-    mark_failed,
-    mark_sending,
-    mark_sent,
-)
+from hub.domain.outreach import Defer, SendNow, Suppress, decide
 
 NY = ZoneInfo("America/New_York")
 POLICY = ContactPolicy()

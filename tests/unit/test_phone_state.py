@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.domain import ledger
 from hub.domain import outreach as core
 from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
@@ -42,12 +43,12 @@ def busy_state() -> PhoneState:
     """A phone with one entry in each interesting status."""
     policy = ContactPolicy()
     state, _ = core.decide(None, command("welcome_sms"), now=AT, policy=policy)
-    state = core.mark_sent(core.mark_sending(state, "E1:welcome_sms", AT), "E1:welcome_sms",
+    state = ledger.mark_sent(ledger.mark_sending(state, "E1:welcome_sms", AT), "E1:welcome_sms",
                            "SM1", "queued", AT)
-    state = core.apply_status(state, "SM1", "delivered", AT + timedelta(minutes=1))
+    state = ledger.apply_status(state, "SM1", "delivered", AT + timedelta(minutes=1))
     state, _ = core.decide(state, command("checkin"), now=AT, policy=policy)  # deferred (cap)
     state, _ = core.decide(state, command("gone", AT - timedelta(days=40)), now=AT, policy=policy)
-    state = core.opt_out(state, AT, via="keyword")
+    state = ledger.opt_out(state, AT, via="keyword")
     return state
 
 
@@ -86,21 +87,21 @@ def test_opt_out_state_is_kept_with_its_origin() -> None:
     """MSG-2: opted out, since when and how; a second revocation keeps the first."""
     state = busy_state()
     assert (state.opted_out, state.opted_out_via) == (True, "keyword")
-    later = core.opt_out(state, AT + timedelta(days=1), via="voice_key")
+    later = ledger.opt_out(state, AT + timedelta(days=1), via="voice_key")
     assert later.opted_out_at == state.opted_out_at and later.opted_out_via == "keyword"
-    back = core.opt_in(later)
+    back = ledger.opt_in(later)
     assert (back.opted_out, back.opted_out_at, back.opted_out_via) == (False, None, None)
 
 
 def test_the_opt_out_confirmation_goes_once_per_revocation() -> None:
     """MSG-2: one confirmation text; a new revocation after START may be confirmed again."""
     state = busy_state()
-    state, send = core.confirm_opt_out(state)
+    state, send = ledger.confirm_opt_out(state)
     assert send
-    state, send = core.confirm_opt_out(state)
+    state, send = ledger.confirm_opt_out(state)
     assert not send
-    state = core.opt_out(core.opt_in(state), AT + timedelta(days=2))
-    assert core.confirm_opt_out(state)[1]
+    state = ledger.opt_out(ledger.opt_in(state), AT + timedelta(days=2))
+    assert ledger.confirm_opt_out(state)[1]
 
 
 def test_an_older_state_without_the_new_fields_still_loads() -> None:
@@ -117,7 +118,7 @@ def test_an_older_state_without_the_new_fields_still_loads() -> None:
 def test_caps_count_sends_in_flight() -> None:
     """MSG-1: a send whose outcome is unknown (in flight) counts, as it may have gone out."""
     state, _ = core.decide(None, command("welcome_sms"), now=AT, policy=ContactPolicy())
-    state = core.mark_sending(state, "E1:welcome_sms", AT)
+    state = ledger.mark_sending(state, "E1:welcome_sms", AT)
     assert state.cap_history() == [AT.astimezone(UTC)]
     assert state.sent_at == ()
 
@@ -154,17 +155,17 @@ def test_any_reachable_state_round_trips(ops: list[tuple[str, str, int, str, int
         elif state is None or entry is None:
             continue
         elif op == "sending" and entry.status in ("planned", "deferred"):
-            state = core.mark_sending(state, cid, now)
+            state = ledger.mark_sending(state, cid, now)
         elif op == "sent" and entry.status == "sending":
-            state = core.mark_sent(state, cid, f"SM{step}", "queued", now)
+            state = ledger.mark_sent(state, cid, f"SM{step}", "queued", now)
         elif op == "failed" and entry.status == "sending":
-            state, _ = core.mark_failed(state, cid, code, now, jitter=0.5)
+            state, _ = ledger.mark_failed(state, cid, code, now, jitter=0.5)
         elif op == "status":
-            state = core.apply_status(state, f"SM{step}", status, now, error_code=code)
+            state = ledger.apply_status(state, f"SM{step}", status, now, error_code=code)
         elif op == "opt_out":
-            state = core.opt_out(state, now)
+            state = ledger.opt_out(state, now)
         elif op == "opt_in":
-            state = core.opt_in(state)
+            state = ledger.opt_in(state)
     if state is not None:
         assert through_json(state) == state
         assert through_json(state).to_dict() == state.to_dict()

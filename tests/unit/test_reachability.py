@@ -103,6 +103,7 @@ def test_other_outcomes_change_no_channel(status: str, code: int | None, channel
 def test_a_text_a_landline_never_received_no_longer_counts_for_the_caps() -> None:
     """MSG-1 / MSG-6: "undelivered, 30006" reached nobody: the day's cap is free again for the
     call that replaces it; an ordinary undelivered text (30007, a filter) still counts."""
+    from hub.domain import ledger
     from hub.domain import outreach as core
     from hub.domain.contact_policy import ContactPolicy
     from tests.unit.test_inbound_core import command
@@ -111,10 +112,10 @@ def test_a_text_a_landline_never_received_no_longer_counts_for_the_caps() -> Non
         text = command("E1", KEY)
         now = at("2026-11-23 10:00")
         state, _ = core.decide(None, text, now=now, policy=ContactPolicy())
-        state = core.mark_sent(core.mark_sending(state, text, now), text.command_id, "SM1",
+        state = ledger.mark_sent(ledger.mark_sending(state, text, now), text.command_id, "SM1",
                                "queued", now)
-        state = core.apply_status(state, "SM1", "undelivered", now, error_code=code)
-        state = core.apply_status(state, "SM1", "undelivered", now, error_code=code)  # again
+        state = ledger.apply_status(state, "SM1", "undelivered", now, error_code=code)
+        state = ledger.apply_status(state, "SM1", "undelivered", now, error_code=code)  # again
         return len(state.cap_history())
 
     assert (undelivered(30006), undelivered(30007)) == (0, 1)
