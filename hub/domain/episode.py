@@ -12,12 +12,13 @@ is JSON as it is, and ``from_dict(to_dict(r)) == r``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.domain.calendar import end_of_day
+from hub.domain.records import as_dict, plain
 
 OPEN, VOIDED, INELIGIBLE = "open", "voided", "ineligible"
 COMPLETED, EXPIRED, DECEASED, CLOSED_BY_CARE_TEAM = (
@@ -175,35 +176,3 @@ def _tuples(cls: type, data: dict[str, Any]) -> dict[str, Any]:
             else value for key, value in data.items() if key in names}
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def as_dict(value: Any) -> Any:
-    """``dataclasses.asdict`` without its deep copies (the values here are immutable or are
-    rebuilt): the same shape, tuples kept as tuples, several times faster on a patient record,
-    which every event of the episodes stage writes."""
-    kind = type(value)
-    names = _FIELDS.get(kind)
-    if names is None and is_dataclass(value) and not isinstance(value, type):
-        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
-    if names is not None:
-        return {name: as_dict(getattr(value, name)) for name in names}
-    if kind is tuple:
-        return tuple(as_dict(v) for v in value)
-    if kind is list:
-        return [as_dict(v) for v in value]
-    if kind is dict:
-        return {k: as_dict(v) for k, v in value.items()}
-    return value
-
-
-def plain(value: Any) -> Any:
-    """A JSON-safe copy: tuples become lists and times become ISO strings, so what goes in a
-    timeline entry or an attempt is exactly what comes back from the table."""
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value

@@ -28,8 +28,8 @@ from typing import Any, Literal
 
 from hub.domain import ledger
 from hub.domain.contact_policy import as_utc
-from hub.domain.messages import Channel, OutreachCommand, OutreachEvent
-from hub.domain.phone_state import ANSWER_PREFIX, PhoneState
+from hub.domain.messages import ANSWER_PREFIX, Channel, OutreachCommand, OutreachEvent
+from hub.domain.phone_state import PhoneState
 from hub.domain.replies import ReplyIntent, classify_reply, voice_digits
 from hub.domain.templates import render
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from hub.domain.contact_policy import as_utc
-from hub.domain.messages import OutreachCommand
+from hub.domain.messages import OutreachCommand, is_answer
 from hub.domain.phone_state import (
     IN_FLIGHT,
     PROVIDER_RANK,
@@ -26,7 +26,6 @@ from hub.domain.phone_state import (
     LedgerStatus,
     OptOutVia,
     PhoneState,
-    is_answer,
 )
 from hub.domain.provider_failures import (
     VOICE_FALLBACK,

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from hub.domain.episode import as_dict
+from hub.domain.records import as_dict
+
+ANSWER_PREFIX = "answer:"  # a text answering the patient's own message (HELP, opt-out confirmation)
 
 Channel = Literal["sms", "voice"]
 
@@ -117,3 +119,8 @@ class OutreachEvent:
         if values.get("deferred_until"):
             values["deferred_until"] = datetime.fromisoformat(values["deferred_until"])
         return cls(**values)
+
+
+def is_answer(command_id: str) -> bool:
+    """A command that answers the patient's own message (HELP, the opt-out confirmation)."""
+    return command_id.startswith(ANSWER_PREFIX)

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from hub.domain.episode import Episode, PatientRecord, plain
+from hub.domain.episode import Episode, PatientRecord
 from hub.domain.messages import CareAlert, OutreachCommand
+from hub.domain.records import plain
 
 Severity = Literal["info", "warning", "urgent"]
 

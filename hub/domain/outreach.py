@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.domain.contact_policy import ContactPolicy, NoCommonHours, as_utc
 from hub.domain.ledger import LedgerError, forget_settled
-from hub.domain.messages import OutreachCommand
+from hub.domain.messages import OutreachCommand, is_answer
 from hub.domain.phone_state import (
     IN_FLIGHT,
     WAITING,
     LedgerEntry,
     PhoneState,
-    is_answer,
 )
 from hub.domain.phone_zones import zones_of_number
 from hub.errors import HubError

@@ -10,8 +10,8 @@ from typing import Any
 
 from hub.domain.billing import HUB
 from hub.domain.episode import Episode, PatientRecord
+from hub.domain.messages import is_answer
 from hub.domain.outcome import Outcome, clear_alerts, raise_alert
-from hub.domain.phone_state import is_answer
 from hub.domain.reachability import after_failure
 from hub.domain.release import stop_steps
 from hub.domain.rules import TcmRules

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from hub.domain.contact_policy import ContactPolicy, as_utc
+from hub.domain.messages import is_answer
 
 LedgerStatus = Literal["planned", "deferred", "sending", "sent", "delivered", "undelivered",
                        "failed", "suppressed", "cancelled", "in_doubt"]
 OptOutVia = Literal["keyword", "opt_out_type", "provider_21610", "voice_key", "api"]
 
-ANSWER_PREFIX = "answer:"  # a text answering the patient's own message (HELP, opt-out confirmation)
 EPISODES_KEPT = timedelta(days=90)  # an episode's routing outlives its window by this much
 WAITING = frozenset({"planned", "deferred"})  # decided but not yet handed to the provider
 IN_FLIGHT = frozenset({"sending", "in_doubt"})  # the provider may have it: never resend blindly
@@ -164,10 +164,6 @@ class PhoneState:
                    patient_key=data.get("patient_key"), episode_id=data.get("episode_id"),
                    language=data.get("language"), zone=data.get("zone"),
                    episodes=data.get("episodes", {}))
-
-
-def is_answer(command_id: str) -> bool:
-    return command_id.startswith(ANSWER_PREFIX)
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from hub.domain.episode import PatientRecord, as_dict
+from hub.domain.episode import PatientRecord
+from hub.domain.records import as_dict
 from hub.domain.transitions import apply_adt
 from tests.unit.episode_events import DISCHARGE, NOW, RULES, adt_event
 
