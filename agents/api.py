@@ -29,8 +29,8 @@ from hub.api.gather import gather
 from hub.api.refusals import ApiRefusal, check_bearer, error_body
 from hub.clock import Clock
 from hub.config import Settings
-from hub.domain.actions import RuleViolation
-from hub.domain.rules import TcmRules
+from hub.domain.episode.actions import RuleViolation
+from hub.domain.episode.rules import TcmRules
 from hub.logs import get_logger
 
 MAX_BODY = 64 * 1024

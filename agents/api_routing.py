@@ -19,7 +19,7 @@ from yarl import URL
 
 from agents.http import aiohttp_request
 from hub.api.refusals import ApiRefusal
-from hub.domain.episode import PatientRecord
+from hub.domain.episode.record import PatientRecord
 
 ROUTED = "X-Hub-Routed"
 TIMEOUT = aiohttp.ClientTimeout(total=10)

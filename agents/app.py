@@ -20,7 +20,7 @@ from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
 from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
 from hub.config import Settings
-from hub.domain.rules import rules_for_settings
+from hub.domain.episode.rules import rules_for_settings
 from hub.domain.templates import install_from
 from hub.logs import get_logger
 from hub.topic_names import STAGE_INPUTS

@@ -21,11 +21,11 @@ from agents.due import DueIndex
 from agents.topics import EPISODE_ACTIONS, EPISODE_TICKS, EVENTS, OUTREACH_EVENTS, Topics
 from hub.clock import Clock
 from hub.config import Settings
-from hub.domain import merge
-from hub.domain import transitions as engine
-from hub.domain.actions import apply_action
-from hub.domain.episode import PatientRecord
-from hub.domain.rules import TcmRules
+from hub.domain.episode import merge
+from hub.domain.episode import transitions as engine
+from hub.domain.episode.actions import apply_action
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.rules import TcmRules
 from hub.errors import HubError
 from hub.logs import get_logger
 
@@ -117,8 +117,9 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
 
     def _merge_step(batch: Batch, key: str, record: PatientRecord | None,
                     value: dict[str, Any], now: datetime) -> None:
-        """§2 A40 across partitions: hand the prior record over, or fold it in (hub.domain.merge);
-        folding in can void a duplicate episode, whose pending texts must be cancelled (TCM-8)."""
+        """§2 A40 across partitions: hand the prior record over, or fold it in
+        (hub.domain.episode.merge); folding in can void a duplicate episode, whose pending texts
+        must be cancelled (TCM-8)."""
         if "merge_out" in value:
             emptied, handed = merge.hand_over(record, value["merge_out"], now)
             if emptied is not None:

@@ -2,10 +2,10 @@
 keypresses and status callbacks update the phone's state, then go to episodes as OutreachEvents.
 
 What a message means, whom it is about and what the hub answers is decided by
-``hub.domain.inbound.receive``. An opt-out is stored before anything is sent back (MSG-2: honoured
-at once); the answer (the one opt-out confirmation, or the HELP text) then goes through the send
-ledger like every other message, so a redelivered webhook answers once, and a failed answer (a
-landline, the provider down) never loses the revocation.
+``hub.domain.phone.inbound.receive``. An opt-out is stored before anything is sent back (MSG-2:
+honoured at once); the answer (the one opt-out confirmation, or the HELP text) then goes through
+the send ledger like every other message, so a redelivered webhook answers once, and a failed
+answer (a landline, the provider down) never loses the revocation.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 
 from agents.deadletter import dead_letter
 from agents.topics import OUTREACH_INBOUND, Topics
-from hub.domain import ledger
-from hub.domain.inbound import receive
 from hub.domain.messages import OutreachEvent
-from hub.domain.phone_state import PhoneState
+from hub.domain.phone import ledger
+from hub.domain.phone.inbound import receive
+from hub.domain.phone.state import PhoneState
 from hub.logs import get_logger
 from hub.services.delivery import Sender
 

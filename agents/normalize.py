@@ -15,7 +15,7 @@ from agents.offsets import rebalancing
 from agents.topics import Topics
 from hub.clock import Clock
 from hub.config import Settings
-from hub.domain.processing import is_production, set_apart
+from hub.domain.episode.processing import is_production, set_apart
 from hub.errors import Hl7Error
 from hub.hl7.extract import normalize as normalize_hl7
 from hub.logs import get_logger

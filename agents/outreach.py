@@ -22,9 +22,9 @@ from hub.adapters.rate_limited import RateLimited
 from hub.adapters.voice import call_script
 from hub.clock import Clock
 from hub.config import Settings
-from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
-from hub.domain.phone_state import PhoneState, awaiting_reconcile, look_again_at
+from hub.domain.phone.policy import ContactPolicy
+from hub.domain.phone.state import PhoneState, awaiting_reconcile, look_again_at
 from hub.logs import get_logger
 from hub.services.delivery import Sender
 

@@ -22,7 +22,7 @@ from hub.adapters.twilio_webhooks import (
 )
 from hub.adapters.voice import answered_twiml, say_and_hang_up
 from hub.config import Settings
-from hub.domain.replies import voice_digits
+from hub.domain.phone.replies import voice_digits
 from hub.domain.templates import language_for, render
 from hub.logs import get_logger
 

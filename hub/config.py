@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.domain.calendar import BusinessCalendar
-from hub.domain.rules_file import read_overrides
+from hub.domain.episode.rules_file import read_overrides
 from hub.errors import ConfigError
 from hub.topic_names import MAX_FRAME_BYTES
 
@@ -225,7 +225,7 @@ class Settings:
     twilio_in_doubt_seconds: int = 120  # a send in doubt is looked up at Twilio this long after
     templates_dir: str | None = None  # HUB_TEMPLATES_DIR: edited patient texts (<lang>.toml)
     clock_start: datetime | None = None  # worker clock starts here (rehearsals, tests)
-    # HUB_FACILITY_RULES: per-facility rule overrides (hub.domain.rules_file), "*" for all
+    # HUB_FACILITY_RULES: per-facility rule overrides (hub.domain.episode.rules_file), "*" for all
     facility_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def zone_for(self, facility: str) -> ZoneInfo:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.api import query as q
-from hub.domain.episode import (
+from hub.domain.episode.outreach_results import REPLY_ALERTS, replies_behind
+from hub.domain.episode.record import (
     CLOSED_BY_CARE_TEAM,
     COMPLETED,
     DECEASED,
@@ -24,7 +25,6 @@ from hub.domain.episode import (
     VOIDED,
     PatientRecord,
 )
-from hub.domain.outreach_results import REPLY_ALERTS, replies_behind
 
 PATIENT_SAID = frozenset(kind for kind, _severity in REPLY_ALERTS.values())
 ENDED = frozenset({COMPLETED, EXPIRED, CLOSED_BY_CARE_TEAM, VOIDED, DECEASED})

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from hub.api.refusals import ApiRefusal, not_found
-from hub.domain.actions import billing_readiness, validate_action
-from hub.domain.episode import PatientRecord
-from hub.domain.rules import TcmRules
+from hub.domain.episode.actions import billing_readiness, validate_action
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.rules import TcmRules
 
 
 def patient_view(key: str, stored: dict[str, Any] | None,

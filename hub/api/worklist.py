@@ -21,11 +21,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.api import query as q
-from hub.domain import episode as ep
-from hub.domain.billing import billing_readiness, recorded_day
 from hub.domain.calendar import end_of_day
-from hub.domain.episode import OPEN, Episode, PatientRecord
-from hub.domain.rules import TcmRules
+from hub.domain.episode import record as ep
+from hub.domain.episode.billing import billing_readiness, recorded_day
+from hub.domain.episode.record import OPEN, Episode, PatientRecord
+from hub.domain.episode.rules import TcmRules
 
 STATUSES = frozenset({ep.OPEN, ep.VOIDED, ep.INELIGIBLE, ep.COMPLETED, ep.EXPIRED, ep.DECEASED,
                       ep.CLOSED_BY_CARE_TEAM})

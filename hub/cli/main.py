@@ -160,7 +160,7 @@ async def _replay(args: argparse.Namespace) -> int:
 def _dry_run(args: argparse.Namespace) -> int:
     from hub.cli.simulate import preview, print_json_lines, read_replies, simulate
     from hub.config import Settings
-    from hub.domain.rules import rules_for_settings
+    from hub.domain.episode.rules import rules_for_settings
     from hub.domain.templates import install_from
 
     settings = Settings.from_env()

@@ -13,16 +13,23 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.domain import ledger, merge
-from hub.domain import outreach as policy_core
-from hub.domain.contact_policy import ContactPolicy
-from hub.domain.episode import PatientRecord
-from hub.domain.inbound import receive
+from hub.domain.episode import merge
+from hub.domain.episode.processing import set_apart
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.rules import TcmRules
+from hub.domain.episode.transitions import (
+    Outcome,
+    apply_adt,
+    apply_outreach_event,
+    apply_tick,
+    next_due,
+)
 from hub.domain.messages import OutreachCommand
-from hub.domain.phone_state import PhoneState
-from hub.domain.processing import set_apart
-from hub.domain.rules import TcmRules
-from hub.domain.transitions import Outcome, apply_adt, apply_outreach_event, apply_tick, next_due
+from hub.domain.phone import decision as policy_core
+from hub.domain.phone import ledger
+from hub.domain.phone.inbound import receive
+from hub.domain.phone.policy import ContactPolicy
+from hub.domain.phone.state import PhoneState
 from hub.errors import ConfigError, Hl7Error
 from hub.hl7.extract import normalize
 from hub.hl7.header import read_header
@@ -50,7 +57,8 @@ class Simulation:
             self._merge(request[0], request[1]["merge_out"], at)
 
     def _merge(self, prior_key: str, surviving_key: str, at: datetime) -> None:
-        """§2 A40 by the episodes agent's two steps (``hub.domain.merge``), no Kafka between."""
+        """§2 A40 by the episodes agent's two steps (``hub.domain.episode.merge``), no Kafka
+        between."""
         emptied, handed = merge.hand_over(self.records.get(prior_key), surviving_key, at)
         if emptied is not None:
             self.records[prior_key] = emptied

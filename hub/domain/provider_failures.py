@@ -1,6 +1,6 @@
 """A provider's refusal, read (MSG-6): which Twilio codes are final, which are worth a retry
 and when, which let a call try where a text cannot go. Pure; the ledger records the outcome
-(``hub.domain.ledger.mark_failed``)."""
+(``hub.domain.phone.ledger.mark_failed``)."""
 
 from __future__ import annotations
 

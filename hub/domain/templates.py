@@ -10,7 +10,7 @@ GSM-7 characters; a character outside the GSM alphabet would make it Unicode and
 so the values a text is filled with are folded to GSM first, ``segments.to_gsm``), so a long
 first name drops the name rather than overflow. The voice script is short enough for a call well
 under a minute, with one key each for "call me", "doing well" and "stop calling" (the keys
-``hub.domain.replies.VOICE_KEYS`` reads).
+``hub.domain.phone.replies.VOICE_KEYS`` reads).
 """
 
 from __future__ import annotations

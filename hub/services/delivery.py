@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from hub.adapters.outbound import CallScript, Outbound, ProviderError
-from hub.domain import ledger, provider_failures
-from hub.domain import outreach as policy_core
-from hub.domain.contact_policy import ContactPolicy, as_utc
+from hub.domain import provider_failures
 from hub.domain.messages import OutreachCommand, OutreachEvent
-from hub.domain.phone_state import (
+from hub.domain.phone import decision as policy_core
+from hub.domain.phone import ledger
+from hub.domain.phone.policy import ContactPolicy, as_utc
+from hub.domain.phone.state import (
     LedgerEntry,
     PhoneState,
     awaiting_reconcile,

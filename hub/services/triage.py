@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.domain.processing import is_production, set_apart
+from hub.domain.episode.processing import is_production, set_apart
 from hub.errors import Hl7Error
 from hub.hl7.extract import normalize
 from hub.hl7.header import MessageHeader, read_header
@@ -73,7 +73,7 @@ def triage(raw: bytes, *, zone_for: Callable[[str], ZoneInfo] = default_zone_for
     accepted (the normalize stage dead-letters it with its bytes) and ``check_failed`` names
     the exception type for the log, never its text (it may quote patient data).
 
-    A training or debugging message (MSH-11, ``hub.domain.processing``) is keyed in the test
+    A training or debugging message (MSH-11, ``hub.domain.episode.processing``) is keyed in the test
     namespace, or refused AR with ``refuse_non_production``."""
     try:
         header = read_header(raw)

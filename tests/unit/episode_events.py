@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.domain.episode import PatientRecord
-from hub.domain.rules import TcmRules
-from hub.domain.transitions import apply_adt
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.rules import TcmRules
+from hub.domain.episode.transitions import apply_adt
 
 KEY = "GEN|77"
 NY = ZoneInfo("America/New_York")

@@ -10,8 +10,8 @@ import pytest
 from hub.api import alerts
 from hub.api.alerts import AlertFilters, alert_rows
 from hub.api.refusals import ApiRefusal
-from hub.domain.episode import EXPIRED
-from hub.domain.transitions import apply_adt
+from hub.domain.episode.record import EXPIRED
+from hub.domain.episode.transitions import apply_adt
 from tests.unit.episode_events import DISCHARGE, NOW, RULES, adt_event, opened
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from hub.api.care_team import checked_action, parse_action, patient_view
 from hub.api.refusals import ApiRefusal, check_bearer, error_body
-from hub.domain.actions import RuleViolation, apply_action
+from hub.domain.episode.actions import RuleViolation, apply_action
 from hub.errors import HubError
 from tests.unit.episode_events import KEY, NOW, RULES, at, opened
 

@@ -12,10 +12,10 @@ import pytest
 from hub.api import worklist
 from hub.api.refusals import ApiRefusal
 from hub.api.worklist import WorklistFilters, next_deadline, worklist_rows
-from hub.domain.actions import apply_action
-from hub.domain.episode import PatientRecord
-from hub.domain.lifecycle import close_episode
-from hub.domain.outcome import Outcome
+from hub.domain.episode.actions import apply_action
+from hub.domain.episode.lifecycle import close_episode
+from hub.domain.episode.outcome import Outcome
+from hub.domain.episode.record import PatientRecord
 from tests.unit.episode_events import NOW, RULES, at, opened
 
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from hub.domain.actions import RuleViolation, apply_action, validate_action
-from hub.domain.billing import billing_readiness
-from hub.domain.episode import PatientRecord
-from hub.domain.outreach_results import apply_outreach_event
-from hub.domain.ticks import apply_tick
-from hub.domain.transitions import apply_adt
+from hub.domain.episode.actions import RuleViolation, apply_action, validate_action
+from hub.domain.episode.billing import billing_readiness
+from hub.domain.episode.outreach_results import apply_outreach_event
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.ticks import apply_tick
+from hub.domain.episode.transitions import apply_adt
 from tests.unit.episode_events import KEY, RULES, adt_event, at, opened
 
 LATER = at("2026-12-01 12:00")

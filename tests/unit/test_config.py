@@ -9,8 +9,8 @@ import pytest
 
 from hub.config import Settings
 from hub.domain.calendar import BusinessCalendar
-from hub.domain.rules import rules_for_settings
-from hub.domain.transitions import apply_adt
+from hub.domain.episode.rules import rules_for_settings
+from hub.domain.episode.transitions import apply_adt
 from hub.errors import ConfigError
 from tests.unit.episode_events import NY, adt_event
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.domain.contact_policy import ContactPolicy, QuietHours
+from hub.domain.phone.policy import ContactPolicy, QuietHours
 from hub.errors import ConfigError
 
 NY = ZoneInfo("America/New_York")

@@ -98,7 +98,7 @@ def test_one_unreadable_record_never_hides_the_other_deadlines() -> None:
     """Timers never crash (issue 9): a record whose due time cannot be read is counted and
     skipped; the others are indexed."""
     from agents.outreach import _as_time, _DeferredSends
-    from hub.domain.contact_policy import ContactPolicy
+    from hub.domain.phone.policy import ContactPolicy
 
     at = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
     phones = {

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from hub.domain.eligibility import assess_discharge
-from hub.domain.rules import TcmRules
+from hub.domain.episode.eligibility import assess_discharge
+from hub.domain.episode.rules import TcmRules
 from tests.unit.episode_events import adt_event
 
 RULES = TcmRules()

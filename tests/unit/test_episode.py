@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.domain.actions import apply_action
-from hub.domain.episode import PatientRecord
-from hub.domain.outreach_results import apply_outreach_event
-from hub.domain.ticks import apply_tick
-from hub.domain.transitions import apply_adt
+from hub.domain.episode.actions import apply_action
+from hub.domain.episode.outreach_results import apply_outreach_event
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.ticks import apply_tick
+from hub.domain.episode.transitions import apply_adt
 from tests.unit.episode_events import DISCHARGE, KEY, NOW, NY, RULES, adt_event, at, opened
 
 

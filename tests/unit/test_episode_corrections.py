@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hub.domain.episode import PatientRecord
-from hub.domain.merge import merge_records
-from hub.domain.transitions import apply_adt
+from hub.domain.episode.merge import merge_records
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.transitions import apply_adt
 from tests.unit.episode_events import DISCHARGE, KEY, NOW, RULES, adt_event, at, opened
 
 OLD = "GEN|OLD"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from hub.domain.episode import PatientRecord
-from hub.domain.ticks import apply_tick
-from hub.domain.transitions import apply_adt
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.ticks import apply_tick
+from hub.domain.episode.transitions import apply_adt
 from tests.unit.episode_events import DISCHARGE, MOBILE, RULES, adt_event, at, opened
 
 NEXT_MORNING = at("2026-11-24 09:00")  # before the business-day-1 call at 10:00

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from hub.domain.episode import PatientRecord
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.transitions import apply_adt
 from hub.domain.records import as_dict
-from hub.domain.transitions import apply_adt
 from tests.unit.episode_events import DISCHARGE, NOW, RULES, adt_event
 
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from agents.inbound import handle_inbound
 from agents.topics import Topics
 from hub.adapters.outbound import CallScript, ProviderError, RecordingOutbound
-from hub.domain.contact_policy import ContactPolicy
-from hub.domain.phone_state import PhoneState
+from hub.domain.phone.policy import ContactPolicy
+from hub.domain.phone.state import PhoneState
 from hub.services.delivery import Sender
 
 NY = ZoneInfo("America/New_York")

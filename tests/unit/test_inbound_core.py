@@ -1,5 +1,5 @@
 """What a patient's message does to the phone's state, whom it reaches and what the hub answers
-(``hub.domain.inbound.receive``; MSG-1, MSG-2, MSG-3, §5), with fixed times."""
+(``hub.domain.phone.inbound.receive``; MSG-1, MSG-2, MSG-3, §5), with fixed times."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.domain import ledger
-from hub.domain import outreach as core
-from hub.domain.contact_policy import ContactPolicy
-from hub.domain.inbound import receive
 from hub.domain.messages import OutreachCommand
-from hub.domain.phone_state import PhoneState
+from hub.domain.phone import decision as core
+from hub.domain.phone import ledger
+from hub.domain.phone.inbound import receive
+from hub.domain.phone.policy import ContactPolicy
+from hub.domain.phone.state import PhoneState
 
 NY = ZoneInfo("America/New_York")
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=NY)  # a Monday

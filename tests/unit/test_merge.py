@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.domain.actions import apply_action
-from hub.domain.episode import PatientRecord
-from hub.domain.merge import (
+from hub.domain.episode.actions import apply_action
+from hub.domain.episode.merge import (
     MAX_HOPS,
     fold_in,
     forwarded,
@@ -15,7 +14,8 @@ from hub.domain.merge import (
     merge_records,
     survivor_for,
 )
-from hub.domain.transitions import apply_adt
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.transitions import apply_adt
 from tests.unit.episode_events import KEY, NOW, RULES, adt_event, at, opened
 
 OLD = "GEN|OLD"

@@ -13,12 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.domain import ledger, provider_failures
-from hub.domain.contact_policy import ContactPolicy, QuietHours
-from hub.domain.ledger import LedgerError
+from hub.domain import provider_failures
 from hub.domain.messages import OutreachCommand
-from hub.domain.outreach import Defer, SendNow, Suppress, decide
-from hub.domain.phone_state import PhoneState
+from hub.domain.phone import ledger
+from hub.domain.phone.decision import Defer, SendNow, Suppress, decide
+from hub.domain.phone.ledger import LedgerError
+from hub.domain.phone.policy import ContactPolicy, QuietHours
+from hub.domain.phone.state import PhoneState
 from hub.domain.provider_failures import FailureKind
 from hub.errors import HubError
 

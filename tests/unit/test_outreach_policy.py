@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.domain.contact_policy import ContactPolicy, QuietHours
-from hub.domain.ledger import apply_status, mark_failed, mark_sending, mark_sent
 from hub.domain.messages import OutreachCommand
-from hub.domain.outreach import Defer, SendNow, Suppress, decide
+from hub.domain.phone.decision import Defer, SendNow, Suppress, decide
+from hub.domain.phone.ledger import apply_status, mark_failed, mark_sending, mark_sent
+from hub.domain.phone.policy import ContactPolicy, QuietHours
 
 NY = ZoneInfo("America/New_York")
 POLICY = ContactPolicy()

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.domain import ledger
-from hub.domain import outreach as core
-from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
-from hub.domain.phone_state import (
+from hub.domain.phone import decision as core
+from hub.domain.phone import ledger
+from hub.domain.phone.policy import ContactPolicy
+from hub.domain.phone.state import (
     PROVIDER_RANK,
     PROVIDER_TO_LEDGER,
     LedgerEntry,

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from hub.domain.episode import Contactable, Episode
-from hub.domain.plan import plan_outreach, plan_steps
-from hub.domain.rules import OutreachSchedule
+from hub.domain.episode.plan import plan_outreach, plan_steps
+from hub.domain.episode.record import Contactable, Episode
+from hub.domain.episode.rules import OutreachSchedule
 from hub.domain.templates import SMS_LIMIT
 from tests.unit.episode_events import MOBILE, NY, RULES, opened
 

@@ -13,9 +13,9 @@ import pytest
 from hub.cli.feed import Person, adt
 from hub.cli.simulate import simulate
 from hub.config import Settings
-from hub.domain.processing import NOT_PRODUCTION, processing_mode, set_apart
-from hub.domain.rules import TcmRules
-from hub.domain.transitions import apply_adt
+from hub.domain.episode.processing import NOT_PRODUCTION, processing_mode, set_apart
+from hub.domain.episode.rules import TcmRules
+from hub.domain.episode.transitions import apply_adt
 from hub.errors import ConfigError
 from hub.services.triage import triage
 from tests.unit.episode_events import DISCHARGE, KEY, NOW, RULES, adt_event

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from hub.domain.episode import PatientRecord
-from hub.domain.outreach_results import apply_outreach_event
-from hub.domain.ticks import apply_tick
-from hub.domain.transitions import Outcome
+from hub.domain.episode.outreach_results import apply_outreach_event
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.ticks import apply_tick
+from hub.domain.episode.transitions import Outcome
 from tests.unit.episode_events import KEY, RULES, at, opened
 
 PHONE = "+16175550188"
@@ -103,9 +103,9 @@ def test_other_outcomes_change_no_channel(status: str, code: int | None, channel
 def test_a_text_a_landline_never_received_no_longer_counts_for_the_caps() -> None:
     """MSG-1 / MSG-6: "undelivered, 30006" reached nobody: the day's cap is free again for the
     call that replaces it; an ordinary undelivered text (30007, a filter) still counts."""
-    from hub.domain import ledger
-    from hub.domain import outreach as core
-    from hub.domain.contact_policy import ContactPolicy
+    from hub.domain.phone import decision as core
+    from hub.domain.phone import ledger
+    from hub.domain.phone.policy import ContactPolicy
     from tests.unit.test_inbound_core import command
 
     def undelivered(code: int) -> int:
@@ -148,8 +148,8 @@ def test_settled_ledger_entries_are_forgotten_after_the_retention() -> None:
     from dataclasses import replace
     from datetime import timedelta
 
-    from hub.domain import outreach as core
-    from hub.domain.contact_policy import ContactPolicy
+    from hub.domain.phone import decision as core
+    from hub.domain.phone.policy import ContactPolicy
     from hub.errors import ConfigError
     from tests.unit.test_inbound_core import command, texted
 

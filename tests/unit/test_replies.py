@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.domain.replies import OPT_OUT_WORDS, classify_reply, normalize, voice_digits
+from hub.domain.phone.replies import OPT_OUT_WORDS, classify_reply, normalize, voice_digits
 
 INTENTS = {"opt_out", "opt_in", "help_keyword", "urgent", "doing_well", "unclassified"}
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from hub.api.alerts import AlertFilters, alert_rows
-from hub.domain.actions import apply_action
-from hub.domain.episode import PatientRecord
-from hub.domain.outreach_results import apply_outreach_event
-from hub.domain.transitions import Outcome
+from hub.domain.episode.actions import apply_action
+from hub.domain.episode.outreach_results import apply_outreach_event
+from hub.domain.episode.record import PatientRecord
+from hub.domain.episode.transitions import Outcome
 from tests.unit.episode_events import KEY, RULES, at, opened
 
 

@@ -7,8 +7,8 @@ from importlib import resources
 
 import pytest
 
-from hub.domain.replies import classify_reply
-from hub.domain.reply_words import WORDS, load
+from hub.domain.phone.replies import classify_reply
+from hub.domain.phone.reply_words import WORDS, load
 from hub.errors import ConfigError
 
 DATA = resources.files("hub.domain").joinpath("reply_words.toml").read_text("utf-8")

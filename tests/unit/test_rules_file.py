@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from hub.config import Settings
-from hub.domain.eligibility import assess_discharge
-from hub.domain.restrictions import restrictions_for
-from hub.domain.rules import rules_for_settings
+from hub.domain.episode.eligibility import assess_discharge
+from hub.domain.episode.restrictions import restrictions_for
+from hub.domain.episode.rules import rules_for_settings
 from hub.errors import ConfigError
 
 RULES = {"*": {"caregiver_fallback": True},
@@ -71,7 +71,7 @@ def test_a_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
 def test_a_death_sent_as_a_site_alias_stops_the_episode(tmp_path: Path) -> None:
     """ADT-5/TCM-10: a site that writes 'expired' in PV1-36 (mapped to 20 in its rules) on an
     A08 has the episode stopped and the care team told, like a coded 20."""
-    from hub.domain.transitions import apply_adt
+    from hub.domain.episode.transitions import apply_adt
     from tests.unit.episode_events import DISCHARGE, NOW, adt_event
 
     rules = rules_for_settings(settings_with(

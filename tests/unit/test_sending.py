@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.adapters.outbound import CallScript, ProviderError, Receipt, RecordingOutbound
-from hub.domain.contact_policy import ContactPolicy
 from hub.domain.messages import OutreachCommand
-from hub.domain.phone_state import PhoneState
+from hub.domain.phone.policy import ContactPolicy
+from hub.domain.phone.state import PhoneState
 from hub.services.delivery import Sender, spread
 
 RECONCILE_AFTER = timedelta(seconds=ContactPolicy().in_doubt_seconds)  # the default: 2 min

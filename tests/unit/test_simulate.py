@@ -10,7 +10,7 @@ import pytest
 
 from hub.cli.feed import Person, adt
 from hub.cli.simulate import preview, read_replies, simulate
-from hub.domain.rules import TcmRules
+from hub.domain.episode.rules import TcmRules
 from hub.errors import ConfigError
 
 NY = ZoneInfo("America/New_York")

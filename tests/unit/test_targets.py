@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hub.domain.episode import Contactable
-from hub.domain.release import target_for
-from hub.domain.rules import TcmRules
+from hub.domain.episode.record import Contactable
+from hub.domain.episode.release import target_for
+from hub.domain.episode.rules import TcmRules
 
 RULES = TcmRules(practice_name="Riverside Primary Care", callback_number="+16175550100")
 HOME = {"e164": "+16175550001", "use": "PRN", "equipment": "PH"}

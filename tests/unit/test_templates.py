@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.domain.replies import VOICE_KEYS
+from hub.domain.phone.replies import VOICE_KEYS
 from hub.domain.template_check import check_templates
 from hub.domain.templates import (
     SMS_LIMIT,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hub.domain.actions import apply_action
-from hub.domain.outreach_results import apply_outreach_event
-from hub.domain.ticks import apply_tick, next_due
-from hub.domain.transitions import apply_adt
+from hub.domain.episode.actions import apply_action
+from hub.domain.episode.outreach_results import apply_outreach_event
+from hub.domain.episode.ticks import apply_tick, next_due
+from hub.domain.episode.transitions import apply_adt
 from tests.unit.episode_events import KEY, RULES, adt_event, at, opened
 
 

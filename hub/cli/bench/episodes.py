@@ -28,8 +28,8 @@ BASELINE_SAMPLE = 20_000
 
 def open_episode_record(zone: ZoneInfo) -> dict[str, Any]:
     """One realistic stored record: an A03 opened its episode with the full §5 plan."""
-    from hub.domain.rules import TcmRules
-    from hub.domain.transitions import apply_adt
+    from hub.domain.episode.rules import TcmRules
+    from hub.domain.episode.transitions import apply_adt
 
     at = datetime(2026, 11, 23, 9, 0, tzinfo=zone)
     return apply_adt(None, {
@@ -46,8 +46,8 @@ def measure_episodes(count: int, zone: ZoneInfo) -> dict[str, float]:
     from rocksdict import Rdict, WriteBatch
 
     from agents.due import DueIndex
-    from hub.domain.episode import PatientRecord
-    from hub.domain.transitions import next_due
+    from hub.domain.episode.record import PatientRecord
+    from hub.domain.episode.transitions import next_due
 
     record = open_episode_record(zone)
     serialized = json.dumps(record).encode()

@@ -18,11 +18,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from hub.domain.episode import Episode, PlannedStep
-from hub.domain.outcome import Outcome, raise_alert
+from hub.domain.episode.outcome import Outcome, raise_alert
+from hub.domain.episode.record import Episode, PlannedStep
+from hub.domain.episode.release import FALLBACK_TEMPLATE, release_due
+from hub.domain.episode.rules import TcmRules
 from hub.domain.provider_failures import VOICE_FALLBACK, FailureKind, classify_failure
-from hub.domain.release import FALLBACK_TEMPLATE, release_due
-from hub.domain.rules import TcmRules
 
 DEAD_NUMBER = frozenset({FailureKind.INVALID_NUMBER, FailureKind.UNROUTABLE})
 FAILED = frozenset({"failed", "undelivered"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.domain.rules import TcmRules
+from hub.domain.episode.rules import TcmRules
 
 FOLLOW_UP, REMINDER = "follow_up", "reminder"  # what a planned step is for
 

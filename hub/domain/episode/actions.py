@@ -14,13 +14,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.domain.billing import billing_readiness
 from hub.domain.calendar import start_of_day
-from hub.domain.episode import CLOSED_BY_CARE_TEAM, COMPLETED, EXPIRED, Episode, PatientRecord
-from hub.domain.lifecycle import close_episode
-from hub.domain.outcome import Outcome, clear_alerts
-from hub.domain.release import stop_steps
-from hub.domain.rules import TcmRules
+from hub.domain.episode.billing import billing_readiness
+from hub.domain.episode.lifecycle import close_episode
+from hub.domain.episode.outcome import Outcome, clear_alerts
+from hub.domain.episode.record import (
+    CLOSED_BY_CARE_TEAM,
+    COMPLETED,
+    EXPIRED,
+    Episode,
+    PatientRecord,
+)
+from hub.domain.episode.release import stop_steps
+from hub.domain.episode.rules import TcmRules
 from hub.errors import HubError
 
 CHANNELS = frozenset({"phone", "video", "in_person", "portal", "email"})

@@ -1,7 +1,7 @@
 """The outreach plan of tcm-rules §5 as data.
 
 The whole plan is written into the episode when it opens; ticks release each step as an
-``OutreachCommand`` when it is due (``hub.domain.release``). A step that is no longer needed
+``OutreachCommand`` when it is due (``hub.domain.episode.release``). A step that is no longer needed
 (contact recorded, a reply, a visit, readmission, death) is simply never released, so outreach
 only ever holds commands that are due. Quiet hours and frequency caps are not decided here: the
 outreach stage enforces them for every message (MSG-1, MSG-3).
@@ -21,11 +21,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.domain.calendar import end_of_day, local_moment
-from hub.domain.episode import Contactable, Episode, PlannedStep
+from hub.domain.episode.record import Contactable, Episode, PlannedStep
+from hub.domain.episode.release import command_for, target_for
+from hub.domain.episode.restrictions import FOLLOW_UP, REMINDER, restrictions_for
+from hub.domain.episode.rules import TcmRules
 from hub.domain.messages import OutreachCommand
-from hub.domain.release import command_for, target_for
-from hub.domain.restrictions import FOLLOW_UP, REMINDER, restrictions_for
-from hub.domain.rules import TcmRules
 
 
 def plan_steps(episode: Episode, rules: TcmRules) -> tuple[PlannedStep, ...]:

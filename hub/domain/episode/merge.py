@@ -22,10 +22,10 @@ from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
-from hub.domain.episode import OPEN, VOIDED, Contactable, Episode, PatientRecord
-from hub.domain.lifecycle import stop_outreach
-from hub.domain.outcome import Outcome, raise_alert
-from hub.domain.rules import TcmRules
+from hub.domain.episode.lifecycle import stop_outreach
+from hub.domain.episode.outcome import Outcome, raise_alert
+from hub.domain.episode.record import OPEN, VOIDED, Contactable, Episode, PatientRecord
+from hub.domain.episode.rules import TcmRules
 
 EVIDENCE = ("contact", "visit", "med_rec")
 MAX_HOPS = 3  # merges chained back and forth must not bounce a record for ever

@@ -8,18 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain.calendar import local_date
-from hub.domain.eligibility import Eligibility, assess_discharge
-from hub.domain.episode import INELIGIBLE, OPEN, VOIDED, Episode
-from hub.domain.lifecycle import (
+from hub.domain.episode.eligibility import Eligibility, assess_discharge
+from hub.domain.episode.lifecycle import (
     episode_id_for,
     new_episode,
     record_ineligible,
     start_outreach,
     stop_outreach,
 )
-from hub.domain.outcome import Outcome, clear_alerts, raise_alert
-from hub.domain.release import release_due, resume_steps
-from hub.domain.rules import TcmRules
+from hub.domain.episode.outcome import Outcome, clear_alerts, raise_alert
+from hub.domain.episode.record import INELIGIBLE, OPEN, VOIDED, Episode
+from hub.domain.episode.release import release_due, resume_steps
+from hub.domain.episode.rules import TcmRules
 
 
 def discharge(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: datetime,

@@ -11,7 +11,7 @@ by its ADT-1 key (MSH-3, MSH-4, MSH-10), changes nothing and emits nothing.
 | A04 (E)  | ed_return alert                                | nothing                         |
 | A08      | demographics; a new PV1-36 re-assesses          | demographics                    |
 | death    | stop outreach, patient_deceased alert (TCM-10) | recorded on the patient         |
-| others   | demographics only (A02, A12, A07, A28, A31, A40 — merges: ``hub.domain.merge``) |
+| others   | demographics only (A02, A12, A07, A28, A31, A40 — merges: ``episode.merge``)   |
 """
 
 from __future__ import annotations
@@ -21,17 +21,22 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from hub.domain.contactable import reachability_changed, updated_contactable
-from hub.domain.discharge import discharge, reassess_if_same_discharge
-from hub.domain.episode import INELIGIBLE, VOIDED, PatientRecord
-from hub.domain.lifecycle import adt_key, close_if_window_over, stop_for_death, stop_outreach
-from hub.domain.outcome import Outcome, clear_alerts, raise_alert
+from hub.domain.episode.contactable import reachability_changed, updated_contactable
+from hub.domain.episode.discharge import discharge, reassess_if_same_discharge
+from hub.domain.episode.lifecycle import (
+    adt_key,
+    close_if_window_over,
+    stop_for_death,
+    stop_outreach,
+)
+from hub.domain.episode.outcome import Outcome, clear_alerts, raise_alert
 
 # re-exported: the episodes agent imports the engine from here
-from hub.domain.outreach_results import apply_outreach_event
-from hub.domain.readmission import cancel_admit, readmission
-from hub.domain.rules import TcmRules
-from hub.domain.ticks import apply_tick, next_due
+from hub.domain.episode.outreach_results import apply_outreach_event
+from hub.domain.episode.readmission import cancel_admit, readmission
+from hub.domain.episode.record import INELIGIBLE, VOIDED, PatientRecord
+from hub.domain.episode.rules import TcmRules
+from hub.domain.episode.ticks import apply_tick, next_due
 
 Handler = Callable[[Outcome, dict[str, Any], TcmRules, datetime, str], None]
 

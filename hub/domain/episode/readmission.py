@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from hub.domain.lifecycle import stop_outreach
-from hub.domain.outcome import Outcome, clear_alerts, raise_alert
-from hub.domain.release import release_due, resume_steps
-from hub.domain.rules import TcmRules
+from hub.domain.episode.lifecycle import stop_outreach
+from hub.domain.episode.outcome import Outcome, clear_alerts, raise_alert
+from hub.domain.episode.release import release_due, resume_steps
+from hub.domain.episode.rules import TcmRules
 
 
 def readmission(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: datetime,

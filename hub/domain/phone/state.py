@@ -4,7 +4,7 @@ caps count (MSG-1), and the patient and episode the number belongs to (to route 
 
 It lives as JSON in a Kafka-backed table, so ``to_dict``/``from_dict`` round-trip exactly.
 Datetimes are stored in UTC: the JSON is canonical and no comparison trips over a DST fold.
-Nothing here is ever mutated; every change is a copy (``hub.domain.ledger`` makes them).
+Nothing here is ever mutated; every change is a copy (``hub.domain.phone.ledger`` makes them).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from hub.domain.contact_policy import ContactPolicy, as_utc
 from hub.domain.messages import is_answer
+from hub.domain.phone.policy import ContactPolicy, as_utc
 
 LedgerStatus = Literal["planned", "deferred", "sending", "sent", "delivered", "undelivered",
                        "failed", "suppressed", "cancelled", "in_doubt"]

@@ -4,7 +4,7 @@ callbacks, and the phone's opt-out and opt-in (MSG-2). Each returns a new state;
 clock.
 
 The stage's protocol, which makes "never texted twice for one command" hold across crashes:
-``hub.domain.outreach.decide`` -> on ``SendNow``: ``mark_sending``, save, call the provider ->
+``hub.domain.phone.decision.decide`` -> on ``SendNow``: ``mark_sending``, save, call the provider ->
 ``mark_sent`` or ``mark_failed``. An entry left in flight (a crash mid-call, a request without
 an answer) is ``reconcile``d with what the provider says before anything is resent
 (``hub.services.delivery``).
@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from hub.domain.contact_policy import as_utc
 from hub.domain.messages import OutreachCommand, is_answer
-from hub.domain.phone_state import (
+from hub.domain.phone.policy import as_utc
+from hub.domain.phone.state import (
     IN_FLIGHT,
     PROVIDER_RANK,
     PROVIDER_TO_LEDGER,

@@ -1,6 +1,6 @@
 """The outreach decision for one command to one phone, a pure function over ``PhoneState``:
 send now, defer or suppress it (MSG-1, MSG-2, MSG-3). The ledger transitions around the
-provider call are in ``hub.domain.ledger``, the reading of a provider's refusal in
+provider call are in ``hub.domain.phone.ledger``, the reading of a provider's refusal in
 ``hub.domain.provider_failures``. None reads the clock.
 """
 
@@ -11,16 +11,16 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.domain.contact_policy import ContactPolicy, NoCommonHours, as_utc
-from hub.domain.ledger import LedgerError, forget_settled
 from hub.domain.messages import OutreachCommand, is_answer
-from hub.domain.phone_state import (
+from hub.domain.phone.ledger import LedgerError, forget_settled
+from hub.domain.phone.policy import ContactPolicy, NoCommonHours, as_utc
+from hub.domain.phone.state import (
     IN_FLIGHT,
     WAITING,
     LedgerEntry,
     PhoneState,
 )
-from hub.domain.phone_zones import zones_of_number
+from hub.domain.phone.zones import zones_of_number
 from hub.errors import HubError
 
 DEFER_REASONS = frozenset({"quiet_hours", "frequency_cap", "not_yet_due", "retry_backoff"})

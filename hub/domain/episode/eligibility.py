@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.domain.restrictions import ContactRestrictions, restrictions_for
-from hub.domain.rules import TcmRules
+from hub.domain.episode.restrictions import ContactRestrictions, restrictions_for
+from hub.domain.episode.rules import TcmRules
 from hub.hl7.visit import DECEASED_DISPOSITIONS
 
 NEEDS_REVIEW = "needs_review"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from hub.domain.episode import DECEASED, INELIGIBLE, VOIDED, Episode
-from hub.domain.rules import TcmRules
+from hub.domain.episode.record import DECEASED, INELIGIBLE, VOIDED, Episode
+from hub.domain.episode.rules import TcmRules
 
 HUB = "hub"  # the ``by`` of attempts the hub made itself
 
@@ -75,7 +75,7 @@ def _codes(episode: Episode, visit_day: date) -> list[str]:
 
 
 def recorded_day(entry: dict[str, Any] | None) -> date | None:
-    """The facility-local date of a recorded action (stored by ``hub.domain.actions``)."""
+    """The facility-local date of a recorded action (stored by ``hub.domain.episode.actions``)."""
     if not entry:
         return None
     return date.fromisoformat(entry.get("date") or entry["at"][:10])

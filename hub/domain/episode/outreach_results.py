@@ -8,13 +8,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from hub.domain.billing import HUB
-from hub.domain.episode import Episode, PatientRecord
+from hub.domain.episode.billing import HUB
+from hub.domain.episode.outcome import Outcome, clear_alerts, raise_alert
+from hub.domain.episode.reachability import after_failure
+from hub.domain.episode.record import Episode, PatientRecord
+from hub.domain.episode.release import stop_steps
+from hub.domain.episode.rules import TcmRules
 from hub.domain.messages import is_answer
-from hub.domain.outcome import Outcome, clear_alerts, raise_alert
-from hub.domain.reachability import after_failure
-from hub.domain.release import stop_steps
-from hub.domain.rules import TcmRules
 
 # a later status never overwrites a final one: callbacks arrive out of order (MSG-6)
 FINAL = frozenset({"delivered", "undelivered", "failed", "canceled", "cancelled", "suppressed",

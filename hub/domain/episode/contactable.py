@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from hub.domain.eligibility import EXPIRED_DISPOSITIONS, disposition_code
-from hub.domain.episode import Contactable
-from hub.domain.outcome import Outcome, clear_alerts
-from hub.domain.release import release_due, stop_steps, target_for, unskip_for_phone
-from hub.domain.restrictions import restrictions_for
-from hub.domain.rules import TcmRules
+from hub.domain.episode.eligibility import EXPIRED_DISPOSITIONS, disposition_code
+from hub.domain.episode.outcome import Outcome, clear_alerts
+from hub.domain.episode.record import Contactable
+from hub.domain.episode.release import release_due, stop_steps, target_for, unskip_for_phone
+from hub.domain.episode.restrictions import restrictions_for
+from hub.domain.episode.rules import TcmRules
 
 
 def updated_contactable(before: Contactable, event: dict[str, Any],

@@ -9,16 +9,16 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.domain.billing import billing_readiness
 from hub.domain.calendar import contact_due, local_date, local_moment
-from hub.domain.eligibility import NEEDS_REVIEW, Eligibility
-from hub.domain.episode import COMPLETED, DECEASED, EXPIRED, INELIGIBLE, OPEN, Episode
-from hub.domain.outcome import Outcome, raise_alert
-from hub.domain.plan import plan_steps, restricted_plan
-from hub.domain.processing import NOT_PRODUCTION, is_production
-from hub.domain.release import release_due, stop_steps, target_for
-from hub.domain.restrictions import restrictions_for
-from hub.domain.rules import TcmRules
+from hub.domain.episode.billing import billing_readiness
+from hub.domain.episode.eligibility import NEEDS_REVIEW, Eligibility
+from hub.domain.episode.outcome import Outcome, raise_alert
+from hub.domain.episode.plan import plan_steps, restricted_plan
+from hub.domain.episode.processing import NOT_PRODUCTION, is_production
+from hub.domain.episode.record import COMPLETED, DECEASED, EXPIRED, INELIGIBLE, OPEN, Episode
+from hub.domain.episode.release import release_due, stop_steps, target_for
+from hub.domain.episode.restrictions import restrictions_for
+from hub.domain.episode.rules import TcmRules
 
 QUIET_REASONS = ("emergency_visit_only", "patient_class_not_qualifying")
 WINDOW_DAYS = 29  # TCM-1: the discharge date is day 1, so day 30 is discharge date + 29

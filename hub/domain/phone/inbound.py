@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from hub.domain import ledger
-from hub.domain.contact_policy import as_utc
 from hub.domain.messages import ANSWER_PREFIX, Channel, OutreachCommand, OutreachEvent
-from hub.domain.phone_state import PhoneState
-from hub.domain.replies import ReplyIntent, classify_reply, voice_digits
+from hub.domain.phone import ledger
+from hub.domain.phone.policy import as_utc
+from hub.domain.phone.replies import ReplyIntent, classify_reply, voice_digits
+from hub.domain.phone.state import PhoneState
 from hub.domain.templates import render
 
 ANSWER_EXPIRY = {"opt_out_confirmation": timedelta(minutes=5), "help": timedelta(hours=1)}

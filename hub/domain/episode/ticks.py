@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from hub.domain.episode import Episode, PatientRecord
-from hub.domain.lifecycle import close_if_window_over
-from hub.domain.outcome import Outcome, raise_alert
-from hub.domain.release import release_due
-from hub.domain.rules import TcmRules
+from hub.domain.episode.lifecycle import close_if_window_over
+from hub.domain.episode.outcome import Outcome, raise_alert
+from hub.domain.episode.record import Episode, PatientRecord
+from hub.domain.episode.release import release_due
+from hub.domain.episode.rules import TcmRules
 
 JUST_AFTER = timedelta(microseconds=1)  # deadlines are inclusive: "passed" is the next instant
 

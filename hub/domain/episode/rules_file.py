@@ -22,7 +22,7 @@ from dataclasses import fields
 from datetime import time
 from typing import Any
 
-from hub.domain.rules import OutreachSchedule
+from hub.domain.episode.rules import OutreachSchedule
 from hub.errors import ConfigError
 
 RESTRICTIONS = frozenset({"no_reminders", "no_calls", "no_automated_outreach"})

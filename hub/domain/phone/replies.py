@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from hub.domain.reply_words import WORDS as W
+from hub.domain.phone.reply_words import WORDS as W
 
 Intent = Literal["opt_out", "opt_in", "help_keyword", "urgent", "doing_well", "unclassified"]
 OPT_OUT_WORDS = W.revoke_anywhere | W.revoke_alone

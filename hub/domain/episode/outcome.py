@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from hub.domain.episode import Episode, PatientRecord
+from hub.domain.episode.record import Episode, PatientRecord
 from hub.domain.messages import CareAlert, OutreachCommand
 from hub.domain.records import plain
 

@@ -1,7 +1,7 @@
 """When a patient may be contacted: quiet hours (MSG-3), frequency caps and message size (MSG-1).
 
 Everything is read on local wall clocks: the command's zone (the facility's), plus any zones
-the patient's number points to (``also``: ``hub.domain.phone_zones``), so a patient with a
+the patient's number points to (``also``: ``hub.domain.phone.zones``), so a patient with a
 Honolulu mobile is never texted at 5 a.m. Hawaii time because the hospital is in New York. Caps
 count days in the command's zone. Defaults follow tcm-rules; every value is a setting (§5).
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from hub.domain.episode import Contactable, Episode, PlannedStep
+from hub.domain.episode.processing import NOT_PRODUCTION
+from hub.domain.episode.record import Contactable, Episode, PlannedStep
+from hub.domain.episode.restrictions import restrictions_for
+from hub.domain.episode.rules import TcmRules
 from hub.domain.messages import OutreachCommand
-from hub.domain.processing import NOT_PRODUCTION
-from hub.domain.restrictions import restrictions_for
-from hub.domain.rules import TcmRules
 from hub.domain.templates import language_for, render, short_date
 from hub.errors import ConfigError
 
@@ -60,7 +60,7 @@ def _best(phones: Iterable[dict[str, Any]]) -> str | None:
 
 
 def as_channel(step: PlannedStep, episode: Episode) -> PlannedStep | None:
-    """The step as it can reach its number (MSG-6, ``hub.domain.reachability``): a text to a
+    """The step as it can reach its number (MSG-6, ``hub.domain.episode.reachability``): a text to a
     number that takes no texts becomes a call; None when the number takes neither."""
     if step.to is None:
         return step
