@@ -122,7 +122,9 @@ def _control_id(decision: Any) -> str | None:
 
 @dataclass
 class MemorySink:
-    """In-memory fake of the broker: keeps what was written, or fails like a broker that is down."""
+    """In-memory fake of the broker: keeps what was written, or fails like a broker that is down.
+    The raw sink contract suite (``tests/integration/test_raw_sink_contract.py``) holds it and
+    ``KafkaSink`` to the same behaviour."""
 
     records: list[tuple[str, str, dict[str, Any]]]
     down: bool = False
