@@ -27,20 +27,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -51,6 +47,20 @@ from hub.adapters.mllp_client import MllpClient
 from hub.adapters.topic_reader import until
 from hub.adapters.twilio_outbound import TwilioOutbound
 from hub.adapters.twilio_standin import Created, TwilioStandIn
+from hub.cli.bench.phases import (
+    AREA_CODES,
+    CONNECTIONS,
+    RATE_LIMIT,
+    ZONE,
+    Phase,
+    cpu_times,
+    e164,
+    key,
+    people,
+    per_second,
+    process_cpu,
+)
+from hub.cli.bench.report import report
 from hub.cli.demo.run import start_worker
 from hub.cli.feed import Person, adt
 from hub.clock import OffsetClock
@@ -60,81 +70,13 @@ from hub.errors import BrokerUnavailable, ConfigError
 from hub.hl7.ack import ack_summary
 from hub.topic_names import OUTREACH_COMMANDS, RAW
 
-TARGET_P99_S = 1.0  # issue 9: discharge to first Twilio request, p99, at TARGET_RATE
-TARGET_RATE = 200.0  # discharges a second on one worker
-TARGET_SECONDS = 5.0  # of sustained load, at least, for a verdict
-TARGET_SENDS = 500.0  # sends a second out of the outreach stage of one worker
-RATE_LIMIT = 600  # the worker's configured Twilio limit (TWILIO_MAX_REQUESTS_PER_SECOND)
 ACCOUNT = "AC" + "0" * 32  # the stand-in's account; the stand-in takes any credentials
 FROM_NUMBER = "+16175550100"
-CONNECTIONS = 8
-ZONE = ZoneInfo("America/New_York")
 MONDAY = datetime(2026, 11, 23, 12, 0, tzinfo=ZONE)  # the worker's clock: allowed hours
-# 555-01xx numbers reach nobody; a hundred per area code, all in the Eastern time zone (the
-# patient's local hours decide when a text may go)
-AREA_CODES = ("617", "508", "781", "978", "413", "339", "351", "774", "857", "203",
-              "212", "202", "305", "404", "904", "813", "614", "718", "646", "347",
-              "917", "201", "973", "908", "732", "215", "267", "412", "301", "410",
-              "216", "234", "248", "252", "260", "269", "272", "276", "302", "304",
-              "313", "315", "321", "330", "336", "352", "386", "401", "407", "434",
-              "440", "443", "470", "478", "484", "502", "513", "516", "518", "540")
 BASELINE = 50  # discharges of the baseline phase
 WARM_UP = 1  # a discharge texted before any is timed: the worker's group has settled
 JOINED = 16  # discharges texted, untimed, once a second worker has joined the group
-GROWN = 1.1  # two workers' capacity over one's, at least, for "grows with workers"
-SATURATED = 0.95  # machine busy at least this share: no core left for another worker
 MOST = (100 * len(AREA_CODES) - BASELINE - WARM_UP - JOINED) // 4  # patients a phase can have
-
-
-@dataclass
-class Phase:
-    name: str
-    people: list[Person]
-    rate: float | None  # discharges a second; None: as fast as the connections go
-    acked: dict[str, float]  # patient key -> wall time of its AA
-    texted: dict[str, float]  # patient key -> wall time of its first provider request
-    busy: float | None = None  # share of the machine's CPU time busy during the phase
-    worker_cpu: float | None = None  # CPU seconds the workers used during the phase
-
-    def latencies(self) -> list[float]:
-        return sorted(self.texted[k] - at for k, at in self.acked.items() if k in self.texted)
-
-    def texts_per_second(self) -> float:
-        return per_second(list(self.texted.values()))
-
-    def busiest_second(self) -> int:
-        """The most first requests that arrived within any one second."""
-        times, most, first = sorted(self.texted.values()), 0, 0
-        for last, at in enumerate(times):
-            while at - times[first] >= 1.0:
-                first += 1
-            most = max(most, last - first + 1)
-        return most
-
-
-def per_second(times: list[float]) -> float:
-    times = sorted(times)
-    return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else float("nan")
-
-
-def people(first: int, count: int) -> list[Person]:
-    return [Person(f"9{n:05d}", "BENCH", f"PAT{n}", "19500101", "F",
-                   f"({AREA_CODES[n // 100]}) 555-01{n % 100:02d}")
-            for n in range(first, first + count)]
-
-
-def key(person: Person) -> str:
-    return f"GENHOSP|{person.mrn}"
-
-
-def e164(person: Person) -> str:
-    return "+1" + "".join(c for c in person.phone if c.isdigit())
-
-
-def percentile(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def run_pipeline_bench(bootstrap: str | None, *, discharges: int, rate: float,
@@ -218,7 +160,7 @@ async def _bench(bootstrap: str, embedded: bool, where: str, workdir: Path, disc
         for started in workers:
             await asyncio.to_thread(stop_process, started)
         await standin.stop()
-    _report(phases[1:], where, rate, adapter_alone, complete, embedded, out)
+    report(phases[1:], where, rate, adapter_alone, complete, embedded, out)
     if not complete:
         print(f"Not every patient was texted in time; worker log: {workdir / 'worker.log'}",
               file=out)
@@ -303,35 +245,6 @@ async def _drive(bootstrap: str, ports: list[int], phases: list[Phase],
     return True
 
 
-def process_cpu(processes: list[subprocess.Popen[bytes]]) -> float | None:
-    """CPU seconds (user and system) these processes used so far (Linux; None elsewhere)."""
-    try:
-        seconds = 0.0
-        for process in processes:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return seconds
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def cpu_times() -> tuple[int, int] | None:
-    """(busy, total) CPU time of the whole machine so far, in ticks (Linux; None elsewhere):
-    a worker that cannot go faster because every core is taken says so."""
-    try:
-        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle and waiting for I/O
-    return sum(ticks) - idle, sum(ticks)
-
-
-def machine(phase: Phase) -> str:
-    if phase.busy is None:
-        return ""
-    return f"; the machine's {os.cpu_count()} cores {phase.busy:.0%} busy"
-
-
 async def _commands(bootstrap: str, phase: Phase) -> None:
     """One welcome text a patient, written straight onto ``outreach.commands`` (keyed by
     phone, as the episodes stage writes them): the outreach stage alone."""
@@ -382,67 +295,3 @@ async def _feed(ports: list[int], phase: Phase) -> None:
     await asyncio.gather(*(lane(n, patients) for n, patients in enumerate(lanes)))
 
 
-def _report(phases: list[Phase], where: str, rate: float, adapter_alone: float, complete: bool,
-            embedded: bool, out: TextIO) -> None:
-    baseline, load, capacity, outreach, _, two = phases
-    base, loaded = baseline.latencies(), load.latencies()
-    print(f"Discharge to first Twilio request (one worker, rocksdb://, {where}; Twilio: the "
-          f"HTTP stand-in, limit {RATE_LIMIT}/s):", file=out)
-    print(f"  baseline {baseline.rate:>5.0f}/s  p50 {percentile(base, 50):6.2f} s  "
-          f"p99 {percentile(base, 99):6.2f} s   ({len(base)} discharges)", file=out)
-    p99 = percentile(loaded, 99)
-    if rate < TARGET_RATE or len(load.people) < TARGET_SECONDS * TARGET_RATE:
-        verdict = (f"not judged (the target holds for {TARGET_SECONDS:.0f} s of load: "
-                   f"--rate {TARGET_RATE:.0f} --discharges {TARGET_SECONDS * TARGET_RATE:.0f})")
-    else:
-        verdict = "met" if complete and p99 <= TARGET_P99_S else "NOT MET"
-    print(f"  load     {rate:>5.0f}/s  p50 {percentile(loaded, 50):6.2f} s  p99 {p99:6.2f} s   "
-          f"({len(loaded)} discharges; {p99 / percentile(base, 99):.1f} x the baseline's p99)",
-          file=out)
-    print(f"  target   p99 <= {TARGET_P99_S:.1f} s at {TARGET_RATE:.0f} discharges/s: {verdict}",
-          file=out)
-    print(f"  capacity {capacity.texts_per_second():>8.0f} texts/s end to end "
-          f"({len(capacity.texted)} discharges sent as fast as {CONNECTIONS} connections go"
-          f"{machine(capacity)})", file=out)
-    sends, busiest = outreach.texts_per_second(), outreach.busiest_second()
-    honoured = busiest <= RATE_LIMIT + 1  # evenly spaced: one more at a second's edge
-    print(f"Outreach stage alone ({len(outreach.texted)} send commands on outreach.commands):",
-          file=out)
-    print(f"  stage    {sends:>8.0f} sends/s   (busiest second {busiest} requests: the "
-          f"{RATE_LIMIT}/s limit {'honoured' if honoured else 'EXCEEDED'}{machine(outreach)})",
-          file=out)
-    print(f"  adapter alone {adapter_alone:>5.0f} sends/s   (the Twilio adapter to the same "
-          f"stand-in, no Kafka; ratio {sends / adapter_alone:.2f})", file=out)
-    if len(outreach.people) < 2 * TARGET_SENDS:
-        verdict = (f"not judged (the target holds for 2 s of sends: --discharges "
-                   f"{2 * TARGET_SENDS:.0f})")
-    else:
-        verdict = "met" if complete and honoured and sends >= TARGET_SENDS else "NOT MET"
-    print(f"  target   >= {TARGET_SENDS:.0f} sends/s, the limit honoured: {verdict}", file=out)
-    if embedded:
-        print("Two workers in one group: measured on Kafka only (KAFKA_BOOTSTRAP_SERVERS); the "
-              "embedded broker reports a changelog's end one short of the offsets it "
-              "acknowledged, which a worker's RocksDB tables refuse at a rebalance", file=out)
-        return
-    grown = two.texts_per_second() / capacity.texts_per_second()
-    if grown >= GROWN:
-        verdict = "grows with workers"
-    elif two.busy is not None and two.busy >= SATURATED:
-        verdict = ("not judged: every core of this machine was busy (a second worker has no "
-                   "core of its own here; compare the workers' CPU a text)")
-    else:
-        verdict = "does NOT grow with workers"
-    print(f"Two workers in one group (the capacity phase again, {CONNECTIONS} connections over "
-          f"both listeners):", file=out)
-    print(f"  capacity {two.texts_per_second():>8.0f} texts/s end to end   ({grown:.2f} x one "
-          f"worker's {capacity.texts_per_second():.0f}{machine(two)})", file=out)
-    print(f"  workers' CPU a text  one worker {cost(capacity)}, two workers {cost(two)}",
-          file=out)
-    print(f"  target   throughput grows with workers (x {GROWN:.1f} or more): "
-          f"{verdict if complete else 'NOT MET'}", file=out)
-
-
-def cost(phase: Phase) -> str:
-    if phase.worker_cpu is None or not phase.texted:
-        return "unknown"
-    return f"{1000 * phase.worker_cpu / len(phase.texted):.2f} ms"
