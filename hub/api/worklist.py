@@ -52,15 +52,15 @@ def next_deadline(episode: Episode, now: datetime) -> tuple[datetime, str] | Non
         return None
     zone = ZoneInfo(episode.zone)
 
-    def day_end(day: str) -> datetime:
-        return end_of_day(date.fromisoformat(day), zone)
+    def day_end(day: date) -> datetime:
+        return end_of_day(day, zone)
 
     visit_by = day_end(episode.visit_due_99496)
     if now > visit_by:
         visit_by = day_end(episode.visit_due_99495)
     candidates = []
     if episode.contact is None:
-        candidates.append((datetime.fromisoformat(episode.contact_due), "contact"))
+        candidates.append((episode.contact_due, "contact"))
     if episode.visit is None:
         candidates.append((visit_by, "visit"))
     if episode.med_rec is None:
@@ -85,10 +85,12 @@ def worklist_rows(record: PatientRecord, filters: WorklistFilters, *, now: datet
         rows.append({
             "patient_key": episode.patient_key, "episode_id": episode.episode_id,
             "facility": episode.facility, "status": episode.status,
-            "discharge_date": episode.discharge_date, "contact_due": episode.contact_due,
+            "discharge_date": episode.discharge_date.isoformat(),
+            "contact_due": episode.contact_due.isoformat(),
             "contact_recorded": episode.contact is not None,
-            "visit_due_99496": episode.visit_due_99496,
-            "visit_due_99495": episode.visit_due_99495, "window_end": episode.window_end,
+            "visit_due_99496": episode.visit_due_99496.isoformat(),
+            "visit_due_99495": episode.visit_due_99495.isoformat(),
+            "window_end": episode.window_end.isoformat(),
             "next_due": due[0].isoformat() if due else None,
             "next_due_for": due[1] if due else None, "overdue": bool(due and due[0] < now),
             "missing": billing_readiness(episode, rules)["missing"],

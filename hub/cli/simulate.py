@@ -243,11 +243,13 @@ def preview(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
         out.append({
             "patient": record.patient_key, "control_id": event["control_id"],
             "eligible": episode.status == "open", "reason": episode.reason,
-            "discharge_date": episode.discharge_date, "window_end": episode.window_end,
-            "contact_due": episode.contact_due, "visit_due_99496": episode.visit_due_99496,
-            "visit_due_99495": episode.visit_due_99495,
-            "outreach": [{"at": s.not_before, "channel": s.channel, "template": s.template,
-                          "step": s.step} for s in episode.plan],
+            "discharge_date": episode.discharge_date.isoformat(),
+            "window_end": episode.window_end.isoformat(),
+            "contact_due": episode.contact_due.isoformat(),
+            "visit_due_99496": episode.visit_due_99496.isoformat(),
+            "visit_due_99495": episode.visit_due_99495.isoformat(),
+            "outreach": [{"at": s.not_before.isoformat(), "channel": s.channel,
+                          "template": s.template, "step": s.step} for s in episode.plan],
         })
     return out
 

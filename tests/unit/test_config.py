@@ -119,14 +119,16 @@ def test_calendar_settings_reach_the_deadlines() -> None:
     now = datetime(2026, 11, 25, 10, 0, tzinfo=NY)
     federal = rules_for_settings(Settings.from_env({}))("GEN")
     episode = apply_adt(None, event, now=now, rules=federal).record.episodes[0]
-    assert episode.contact_due.startswith("2026-11-30")  # Thu 26 is a holiday: Fri, Mon
-    assert (episode.visit_due_99496, episode.visit_due_99495) == ("2026-12-02", "2026-12-09")
+    assert episode.contact_due.date() == date(2026, 11, 30)  # Thu 26 is a holiday: Fri, Mon
+    assert (episode.visit_due_99496, episode.visit_due_99495) == (
+        date(2026, 12, 2), date(2026, 12, 9))
     settings = Settings.from_env({"HUB_FACILITY_HOLIDAYS": "GEN=none",
                                   "HUB_VISIT_DAY_COUNTING": "strict"})
     episode = apply_adt(None, event, now=now,
                         rules=rules_for_settings(settings)("GEN")).record.episodes[0]
-    assert episode.contact_due.startswith("2026-11-27")  # Thu, Fri
-    assert (episode.visit_due_99496, episode.visit_due_99495) == ("2026-12-01", "2026-12-08")
+    assert episode.contact_due.date() == date(2026, 11, 27)  # Thu, Fri
+    assert (episode.visit_due_99496, episode.visit_due_99495) == (
+        date(2026, 12, 1), date(2026, 12, 8))
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "soon", "601"])

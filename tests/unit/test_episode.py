@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -25,10 +25,11 @@ def test_a03_opens_an_episode_with_every_deadline() -> None:
                         now=NOW, rules=RULES)
     episode = outcome.record.open_episode
     assert episode is not None and re.fullmatch(r"ep-[0-9a-f]{20}", episode.episode_id)
-    assert (episode.discharge_date, episode.window_end) == ("2026-11-23", "2026-12-22")
-    assert episode.contact_due == "2026-11-25T23:59:59.999999-05:00"
-    assert episode.contact_escalation_at == "2026-11-25T08:00:00-05:00"
-    assert (episode.visit_due_99496, episode.visit_due_99495) == ("2026-11-30", "2026-12-07")
+    assert (episode.discharge_date, episode.window_end) == (date(2026, 11, 23), date(2026, 12, 22))
+    assert episode.contact_due.isoformat() == "2026-11-25T23:59:59.999999-05:00"
+    assert episode.contact_escalation_at.isoformat() == "2026-11-25T08:00:00-05:00"
+    assert (episode.visit_due_99496, episode.visit_due_99495) == (
+        date(2026, 11, 30), date(2026, 12, 7))
     assert episode.med_rec_due == episode.visit_due_99496
     assert episode.visit_numbers == ("V1",) and episode.zone == "America/New_York"
 
@@ -52,13 +53,14 @@ def test_strict_day_counting_setting() -> None:
     """TCM-4 (CONTESTED): the strict reading counts the discharge date as day 1 (+6/+13)."""
     episode = opened(replace(RULES, strict_visit_days=True)).open_episode
     assert episode is not None
-    assert (episode.visit_due_99496, episode.visit_due_99495) == ("2026-11-29", "2026-12-06")
+    assert (episode.visit_due_99496, episode.visit_due_99495) == (
+        date(2026, 11, 29), date(2026, 12, 6))
 
 
 def test_late_evening_discharge_is_that_local_day() -> None:
     """TCM-1 / ADT-2: a 23:30 discharge (04:30 UTC next day) belongs to the facility's date."""
     episode = opened(discharge_at="2026-11-24T04:30:00+00:00").open_episode
-    assert episode is not None and episode.discharge_date == "2026-11-23"
+    assert episode is not None and episode.discharge_date == date(2026, 11, 23)
 
 
 def test_replaying_the_same_event_changes_nothing() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from hub.domain.episode.actions import apply_action
@@ -59,7 +60,7 @@ def test_two_open_episodes_become_one_the_earlier_kept() -> None:
         now=at("2026-11-25 11:05"), rules=RULES).record
     outcome = merge_records(survivor, prior(), KEY, now=at("2026-11-25 12:00"), rules=RULES)
     kept = outcome.record.open_episode
-    assert kept is not None and kept.discharge_date == "2026-11-23"
+    assert kept is not None and kept.discharge_date == date(2026, 11, 23)
     assert kept.med_rec is not None and kept.visit_numbers == ("P1", "V1")
     assert sorted(e.status for e in outcome.record.episodes) == ["open", "voided"]
     assert [c.action for c in outcome.commands] == ["cancel"]

@@ -4,7 +4,7 @@ restrictions (ADT-5), deterministic command ids and expiries inside the window (
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -27,7 +27,7 @@ def episode(discharge_at: str, **values: Any) -> tuple[Episode, Contactable]:
 
 
 def wall(moment: str) -> str:
-    return datetime.fromisoformat(moment).astimezone(NY).strftime("%a %m-%d %H:%M")
+    return moment.astimezone(NY).strftime("%a %m-%d %H:%M")
 
 
 @pytest.mark.parametrize("discharge_at, expected", [
@@ -53,7 +53,7 @@ def test_steps_and_local_times(discharge_at: str, expected: dict[str, str]) -> N
 def test_dst_week_keeps_ten_o_clock() -> None:
     """§5: times are wall-clock in the facility zone across the spring-forward change."""
     found, _ = episode("2026-03-06T15:00:00-05:00")  # Friday before Sunday 8 March
-    steps = {s.step: datetime.fromisoformat(s.not_before) for s in plan_steps(found, RULES)}
+    steps = {s.step: s.not_before for s in plan_steps(found, RULES)}
     assert steps["bd1_call"].hour == 10 and steps["bd1_call"].utcoffset() == timedelta(hours=-4)
     assert steps["checkin_d7"].hour == 10
 
@@ -62,8 +62,8 @@ def test_every_step_expires_inside_the_window() -> None:
     """TCM-1: nothing is sent after day 30; follow-up texts expire with the contact deadline."""
     found, _ = episode("2026-11-23T09:30:00-05:00")
     steps = plan_steps(found, RULES)
-    assert all(datetime.fromisoformat(s.expires_at) <= found.window_close for s in steps)
-    assert all(datetime.fromisoformat(s.expires_at) > datetime.fromisoformat(s.not_before)
+    assert all(s.expires_at <= found.window_close for s in steps)
+    assert all(s.expires_at > s.not_before
                for s in steps)
     welcome = next(s for s in steps if s.step == "welcome_sms")
     assert welcome.expires_at == found.contact_due

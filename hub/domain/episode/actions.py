@@ -64,15 +64,15 @@ def validate_action(record: PatientRecord | None, action: dict[str, Any],
             raise RuleViolation("closing needs a reason", code="missing_reason")
         return episode
     at = _moment(action, episode)
-    if (kind in ("contact", "attempt") and at < datetime.fromisoformat(episode.discharge_at)) or \
-            _local_day(at, episode) < date.fromisoformat(episode.discharge_date):
+    if (kind in ("contact", "attempt") and at < episode.discharge_at) or \
+            _local_day(at, episode) < episode.discharge_date:
         raise RuleViolation("the action is dated before the discharge", code="before_discharge")
     if kind in ("contact", "attempt") and action.get("channel") not in CHANNELS:
         raise RuleViolation(f"channel must be one of {sorted(CHANNELS)}", code="bad_channel")
     if kind == "attempt" and not action.get("outcome"):
         raise RuleViolation("an attempt says what happened ('outcome')", code="missing_outcome")
     if kind == "visit":
-        if _local_day(at, episode) > date.fromisoformat(episode.window_end):
+        if _local_day(at, episode) > episode.window_end:
             raise RuleViolation("the visit is after the 30-day window (TCM-1)",
                                 code="visit_outside_window")
         if action.get("complexity") not in ("high", "moderate"):
@@ -106,7 +106,7 @@ def apply_action(record: PatientRecord, action: dict[str, Any], *, now: datetime
              "by": action["by"], **{k: action[k] for k in ("channel", "note", "outcome",
                                                           "complexity") if k in action}}
     if kind == "contact":
-        entry["on_time"] = at <= datetime.fromisoformat(episode.contact_due)
+        entry["on_time"] = at <= episode.contact_due
         # a person spoke with the patient: a later urgent reply must alert again
         episode = clear_alerts(replace(episode, contact=entry), "urgent_reply",
                                "unclassified_reply")

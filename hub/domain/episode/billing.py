@@ -35,7 +35,7 @@ def billing_readiness(episode: Episode, rules: TcmRules | None = None) -> dict[s
     visit_day = recorded_day(episode.visit)
     if visit_day is None:
         missing.append("face-to-face visit")
-    elif visit_day > date.fromisoformat(episode.window_end):
+    elif visit_day > episode.window_end:
         missing.append("face-to-face visit inside the 30-day window")
     med_rec_day = recorded_day(episode.med_rec)
     if med_rec_day is None:
@@ -53,7 +53,7 @@ def billing_readiness(episode: Episode, rules: TcmRules | None = None) -> dict[s
 
 def _contact(episode: Episode, rules: TcmRules) -> tuple[bool, bool]:
     """(requirement met, met only through attempts)."""
-    due = datetime.fromisoformat(episode.contact_due)
+    due = episode.contact_due
     if episode.contact and datetime.fromisoformat(episode.contact["at"]) <= due:
         return True, False
     timely = [a for a in episode.attempts
@@ -66,10 +66,10 @@ def _codes(episode: Episode, visit_day: date) -> list[str]:
     """TCM-4: 99496 = high complexity by the 7-day date; 99495 = moderate or high by 14."""
     complexity = (episode.visit or {}).get("complexity")
     codes = []
-    if complexity == "high" and visit_day <= date.fromisoformat(episode.visit_due_99496):
+    if complexity == "high" and visit_day <= episode.visit_due_99496:
         codes.append("99496")
     if complexity in ("high", "moderate") and \
-            visit_day <= date.fromisoformat(episode.visit_due_99495):
+            visit_day <= episode.visit_due_99495:
         codes.append("99495")
     return codes
 

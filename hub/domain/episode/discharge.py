@@ -82,7 +82,7 @@ def _recorded_same_day(outcome: Outcome, discharge_at: datetime, rules: TcmRules
                        ) -> Episode | None:
     latest = outcome.record.latest_episode
     same_day = latest is not None and latest.status == INELIGIBLE and \
-        latest.discharge_date == local_date(discharge_at, rules.zone).isoformat()
+        latest.discharge_date == local_date(discharge_at, rules.zone)
     return latest if same_day else None
 
 
@@ -93,7 +93,7 @@ def _same_discharge(episode: Episode, event: dict[str, Any], discharge_at: datet
     if visit_number and episode.visit_numbers:
         return visit_number == episode.visit_numbers[0]
     return discharge_at is not None and \
-        local_date(discharge_at, rules.zone).isoformat() == episode.discharge_date
+        local_date(discharge_at, rules.zone) == episode.discharge_date
 
 
 def _reassess(outcome: Outcome, episode: Episode, verdict: Eligibility, rules: TcmRules,

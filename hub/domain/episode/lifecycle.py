@@ -56,13 +56,13 @@ def new_episode(episode_id: str, outcome: Outcome, event: dict[str, Any], discha
         episode_id=episode_id, patient_key=outcome.record.patient_key,
         facility=outcome.record.facility, zone=rules.zone.key,
         status=OPEN if verdict.eligible else INELIGIBLE, reason=verdict.reason,
-        discharge_at=discharge_at.isoformat(), discharge_date=day0.isoformat(),
-        window_end=(day0 + timedelta(days=WINDOW_DAYS)).isoformat(),
-        contact_due=due.isoformat(),
+        discharge_at=discharge_at, discharge_date=day0,
+        window_end=day0 + timedelta(days=WINDOW_DAYS),
+        contact_due=due,
         contact_escalation_at=local_moment(due.date(), rules.schedule.due_today_alert_at,
-                                           rules.zone).isoformat(),
-        visit_due_99496=visit_96.isoformat(), visit_due_99495=visit_95.isoformat(),
-        med_rec_due=visit_96.isoformat(),  # TCM-5: by the visit, so by the earliest visit date
+                                           rules.zone),
+        visit_due_99496=visit_96, visit_due_99495=visit_95,
+        med_rec_due=visit_96,  # TCM-5: by the visit, so by the earliest visit date
         visit_numbers=(visit_number,) if visit_number else (),
         flags=verdict.flags if is_production(event.get("processing_id"))
         else (*verdict.flags, NOT_PRODUCTION))

@@ -64,7 +64,7 @@ def merge_records(surviving: PatientRecord | None, prior: PatientRecord | None,
                 for e in prior.episodes if e.episode_id not in known]
     # by instant, not by string: the two records may come from facilities in different zones
     episodes = sorted((*survivor.episodes, *incoming),
-                      key=lambda e: datetime.fromisoformat(e.discharge_at))
+                      key=lambda e: e.discharge_at)
     outcome.record = replace(
         survivor, episodes=tuple(episodes),
         contactable=_contactable(survivor.contactable, prior.contactable),

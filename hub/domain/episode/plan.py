@@ -17,7 +17,7 @@ outreach stage enforces them for every message (MSG-1, MSG-3).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from hub.domain.calendar import end_of_day, local_moment
@@ -31,17 +31,17 @@ from hub.domain.messages import OutreachCommand
 def plan_steps(episode: Episode, rules: TcmRules) -> tuple[PlannedStep, ...]:
     """Every §5 step of ``episode`` with its not-before and expiry, in order."""
     zone, schedule = ZoneInfo(episode.zone), rules.schedule
-    day0 = date.fromisoformat(episode.discharge_date)
+    day0 = episode.discharge_date
     window_close = episode.window_close
-    contact_due = datetime.fromisoformat(episode.contact_due)
+    contact_due = episode.contact_due
 
     bd1 = rules.calendar.add_business_days(day0, 1)
     steps = [
         PlannedStep("welcome_sms", "sms", "welcome_sms", episode.discharge_at,
-                    contact_due.isoformat(), FOLLOW_UP, ("contact",)),
+                    contact_due, FOLLOW_UP, ("contact",)),
         PlannedStep("bd1_call", "voice", "voice_call",
-                    local_moment(bd1, schedule.call_at, zone).isoformat(),
-                    contact_due.isoformat(), FOLLOW_UP, ("contact", "reply")),
+                    local_moment(bd1, schedule.call_at, zone),
+                    contact_due, FOLLOW_UP, ("contact", "reply")),
     ]
     # days 3-5: after the call's day (one message a day is the cap anyway, MSG-1) and on a
     # business day when there is one, since the text asks the patient to call and book
@@ -50,19 +50,19 @@ def plan_steps(episode: Episode, rules: TcmRules) -> tuple[PlannedStep, ...]:
     open_days = [d for d in after_call
                  if rules.calendar.is_business_day(day0 + timedelta(days=d))]
     offset = (open_days or after_call or [high])[0]
-    visit_close = end_of_day(date.fromisoformat(episode.visit_due_99496), zone)
+    visit_close = end_of_day(episode.visit_due_99496, zone)
     steps.append(PlannedStep(
         "visit_reminder", "sms", "visit_reminder",
-        local_moment(day0 + timedelta(days=offset), schedule.reminder_at, zone).isoformat(),
-        min(visit_close, window_close).isoformat(), REMINDER, ("visit",)))
+        local_moment(day0 + timedelta(days=offset), schedule.reminder_at, zone),
+        min(visit_close, window_close), REMINDER, ("visit",)))
     for days in schedule.checkin_days:
         day = day0 + timedelta(days=days)
-        if day > date.fromisoformat(episode.window_end):
+        if day > episode.window_end:
             continue
         stale = end_of_day(day + timedelta(days=2), zone)  # a check-in a week late is noise
         steps.append(PlannedStep(f"checkin_d{days}", "sms", "checkin",
-                                 local_moment(day, schedule.checkin_at, zone).isoformat(),
-                                 min(stale, window_close).isoformat(), REMINDER))
+                                 local_moment(day, schedule.checkin_at, zone),
+                                 min(stale, window_close), REMINDER))
     return tuple(steps)
 
 

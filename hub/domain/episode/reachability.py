@@ -61,9 +61,9 @@ def _fallback_call(episode: Episode, step: PlannedStep, now: datetime) -> Episod
     """A call in place of the text, planned now, while the text still mattered."""
     name = f"{step.step}:voice"
     if not episode.is_open or any(s.step == name for s in episode.plan) or \
-            datetime.fromisoformat(step.expires_at) <= now:
+            step.expires_at <= now:
         return episode
-    call = PlannedStep(name, "voice", FALLBACK_TEMPLATE, now.isoformat(), step.expires_at,
+    call = PlannedStep(name, "voice", FALLBACK_TEMPLATE, now, step.expires_at,
                        step.purpose, step.stop_when)
     return episode.with_plan((*episode.plan, call))
 

@@ -6,8 +6,10 @@ already applied, so a replay changes nothing. Every change to an episode is in i
 its cause (an ADT control id, a person, a tick) for the auditor. Opt-out is not here: it belongs
 to the phone number and lives in the outreach stage.
 
-Times are stored as ISO 8601 strings with their offset and dates as ``YYYY-MM-DD``: the record
-is JSON as it is, and ``from_dict(to_dict(r)) == r``.
+An episode's deadlines and a step's times are typed (``datetime`` with its offset, ``date``);
+they are converted once, at the edge: ``to_dict`` writes them as ISO 8601 (dates as
+``YYYY-MM-DD``) and ``from_dict`` reads them back, so the table holds JSON and
+``from_dict(to_dict(r)) == r``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ OPEN, VOIDED, INELIGIBLE = "open", "voided", "ineligible"
 COMPLETED, EXPIRED, DECEASED, CLOSED_BY_CARE_TEAM = (
     "closed_completed", "closed_expired", "closed_deceased", "closed_by_care_team")
 MAX_REMEMBERED_IDS = 500  # event/action ids kept for idempotence; redeliveries come soon after
+# typed in the record, ISO 8601 in its JSON (``to_dict`` / ``from_dict``)
+_EPISODE_TIMES = ("discharge_at", "contact_due", "contact_escalation_at")
+_EPISODE_DATES = ("discharge_date", "window_end", "visit_due_99496", "visit_due_99495",
+                  "med_rec_due")
+_STEP_TIMES = ("not_before", "expires_at")
 
 
 @dataclass(frozen=True)
@@ -35,13 +42,23 @@ class PlannedStep:
     step: str
     channel: str
     template: str
-    not_before: str
-    expires_at: str
+    not_before: datetime
+    expires_at: datetime
     purpose: str = "follow_up"  # or "reminder" (ADT-5 restrictions)
     stop_when: tuple[str, ...] = ()
     status: str = "planned"  # planned, released, cancelled, skipped, expired
     to: str | None = None
     reason: str | None = None  # why cancelled or skipped
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**as_dict(self), **{name: getattr(self, name).isoformat() for name in _STEP_TIMES}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PlannedStep:
+        values = _tuples(cls, data)
+        for name in _STEP_TIMES:
+            values[name] = datetime.fromisoformat(values[name])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -52,14 +69,14 @@ class Episode:
     zone: str  # IANA zone of the facility: deadlines and plan times are local to it
     status: str
     reason: str
-    discharge_at: str
-    discharge_date: str
-    window_end: str  # TCM-1: discharge date + 29 days (day 30)
-    contact_due: str  # TCM-3: end of business day 2
-    contact_escalation_at: str  # §5: start of business day 2, when contact_due_today is raised
-    visit_due_99496: str  # TCM-4
-    visit_due_99495: str
-    med_rec_due: str  # TCM-5: no later than the visit; the 99496 date is the earliest it can be
+    discharge_at: datetime
+    discharge_date: date
+    window_end: date  # TCM-1: discharge date + 29 days (day 30)
+    contact_due: datetime  # TCM-3: end of business day 2
+    contact_escalation_at: datetime  # §5: start of business day 2, when contact_due_today is raised
+    visit_due_99496: date  # TCM-4
+    visit_due_99495: date
+    med_rec_due: date  # TCM-5: no later than the visit; the 99496 date is the earliest it can be
     visit_numbers: tuple[str, ...] = ()  # PV1-19 of the opening discharge and any attached one
     flags: tuple[str, ...] = ()
     plan: tuple[PlannedStep, ...] = ()
@@ -90,7 +107,7 @@ class Episode:
 
     @property
     def window_close(self) -> datetime:
-        return end_of_day(date.fromisoformat(self.window_end), ZoneInfo(self.zone))
+        return end_of_day(self.window_end, ZoneInfo(self.zone))
 
     def noted(self, at: datetime, what: str, cause: str, **facts: Any) -> Episode:
         entry = {"at": at.isoformat(), "what": what, "cause": cause,
@@ -104,12 +121,18 @@ class Episode:
         return replace(self, plan=tuple(step if s.step == step.step else s for s in self.plan))
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(as_dict(self))
+        return {**as_dict(self), **{name: getattr(self, name).isoformat()
+                                    for name in (*_EPISODE_TIMES, *_EPISODE_DATES)},
+                "plan": tuple(step.to_dict() for step in self.plan)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Episode:
         values = _tuples(cls, data)
-        values["plan"] = tuple(PlannedStep(**_tuples(PlannedStep, s)) for s in data["plan"])
+        for name in _EPISODE_TIMES:
+            values[name] = datetime.fromisoformat(values[name])
+        for name in _EPISODE_DATES:
+            values[name] = date.fromisoformat(values[name])
+        values["plan"] = tuple(PlannedStep.from_dict(s) for s in data["plan"])
         return cls(**values)
 
 
@@ -158,7 +181,7 @@ class PatientRecord:
         return replace(self, applied=(*self.applied, applied_id)[-MAX_REMEMBERED_IDS:])
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(as_dict(self))
+        return {**as_dict(self), "episodes": tuple(e.to_dict() for e in self.episodes)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PatientRecord:

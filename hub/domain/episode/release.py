@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from hub.domain.episode.processing import NOT_PRODUCTION
@@ -81,14 +81,14 @@ def command_for(episode: Episode, step: PlannedStep, contactable: Contactable, r
         name = "" if target.caregiver else (contactable.given_name or "").split(" ")[0].title()
         body = render(step.template, language, {
             "name": name, "practice": rules.practice_name, "callback": rules.callback_number,
-            "visit_due": short_date(date.fromisoformat(episode.visit_due_99496), language)})
+            "visit_due": short_date(episode.visit_due_99496, language)})
     return OutreachCommand(
         command_id=f"{episode.episode_id}:{step.step}", episode_id=episode.episode_id,
         patient_key=episode.patient_key, step=step.step,
         channel="voice" if step.channel == "voice" else "sms", to=target.to,
         template=step.template, language=language, body=body,
-        not_before=datetime.fromisoformat(step.not_before),
-        expires_at=datetime.fromisoformat(step.expires_at), zone=episode.zone,
+        not_before=step.not_before,
+        expires_at=step.expires_at, zone=episode.zone,
         facility=episode.facility, action="cancel" if action == "cancel" else "send",
         window_end=episode.window_close)
 
@@ -113,11 +113,11 @@ def release_due(episode: Episode, contactable: Contactable, rules: TcmRules,
     restrictions = restrictions_for(contactable.publicity_code, contactable.protection, rules)
     commands = []
     for step in episode.plan:
-        if step.status != "planned" or datetime.fromisoformat(step.not_before) > now:
+        if step.status != "planned" or step.not_before > now:
             continue
         target = target_for(step.channel, contactable, rules)
         reachable = as_channel(replace(step, to=target.to), episode) if target else step
-        if now > datetime.fromisoformat(step.expires_at):
+        if now > step.expires_at:
             step = replace(step, status="expired")
         elif NOT_PRODUCTION in episode.flags:  # MSH-11 T/D: nobody is contacted
             step = replace(step, status="skipped", reason=NOT_PRODUCTION)
@@ -160,7 +160,7 @@ def resume_steps(episode: Episode, reason: str, now: datetime) -> Episode:
     Their ids never reached outreach (only released steps get cancels), so they can still go."""
     for step in episode.plan:
         if step.status == "cancelled" and step.reason == reason and step.to is None \
-                and datetime.fromisoformat(step.not_before) > now:
+                and step.not_before > now:
             episode = episode.with_step(replace(step, status="planned", reason=None))
     return episode
 
@@ -169,6 +169,6 @@ def unskip_for_phone(episode: Episode, now: datetime) -> Episode:
     """A08 brought a usable phone: steps skipped for lack of one and not yet stale go again."""
     for step in episode.plan:
         if step.status == "skipped" and step.reason == "no_reachable_phone" \
-                and datetime.fromisoformat(step.expires_at) > now:
+                and step.expires_at > now:
             episode = episode.with_step(replace(step, status="planned", reason=None))
     return episode

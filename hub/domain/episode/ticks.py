@@ -35,12 +35,12 @@ def _escalate(outcome: Outcome, episode: Episode, now: datetime) -> Episode:
     deadline passed -> contact_missed with the attempts made so far."""
     if episode.contact:
         return episode
-    if now > datetime.fromisoformat(episode.contact_due):
+    if now > episode.contact_due:
         attempts = [{k: a.get(k) for k in ("at", "channel", "outcome", "by")}
                     for a in episode.attempts]
         return raise_alert(outcome, episode, "contact_missed", "urgent", now,
                            contact_due=episode.contact_due, attempts=attempts)
-    if now >= datetime.fromisoformat(episode.contact_escalation_at) and \
+    if now >= episode.contact_escalation_at and \
             "contact_missed" not in episode.alerts_raised:
         return raise_alert(outcome, episode, "contact_due_today", "warning", now,
                            contact_due=episode.contact_due, attempts=len(episode.attempts))
@@ -55,10 +55,10 @@ def next_due(record: PatientRecord) -> datetime | None:
         return None
     moments = [episode.window_close + JUST_AFTER]
     if not episode.paused_by:
-        moments += [datetime.fromisoformat(s.not_before) for s in episode.plan
+        moments += [s.not_before for s in episode.plan
                     if s.status == "planned"]
     if not episode.contact and "contact_missed" not in episode.alerts_raised:
-        moments.append(datetime.fromisoformat(episode.contact_due) + JUST_AFTER)
+        moments.append(episode.contact_due + JUST_AFTER)
         if "contact_due_today" not in episode.alerts_raised:
-            moments.append(datetime.fromisoformat(episode.contact_escalation_at))
+            moments.append(episode.contact_escalation_at)
     return min(moments)
