@@ -4,6 +4,7 @@ message (the AdtEvent, or an error with code, message and location), for an inte
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,3 +31,19 @@ def parse_files(paths: list[Path], *, zone_for: Callable[[str], ZoneInfo], phone
                                                           "ack": error.ack_code}}
             print(json.dumps(result, ensure_ascii=False), file=out)
     return 1 if rejected else 0
+
+
+def register(sub: Any) -> None:
+    hl7 = sub.add_parser("hl7", help="HL7 tools for integration analysts")
+    hl7_sub = hl7.add_subparsers(dest="hl7_command", required=True)
+    parse = hl7_sub.add_parser("parse", help="print the AdtEvent (or the refusal) of each message")
+    parse.add_argument("files", nargs="+", type=Path)
+    parse.set_defaults(run=_parse)
+
+
+def _parse(args: Any) -> int:
+    from hub.config import Settings
+
+    settings = Settings.from_env()
+    return parse_files(args.files, zone_for=settings.zone_for,
+                       phone_region=settings.phone_region, out=sys.stdout)

@@ -10,9 +10,11 @@ record it had accepted). The export writes both, each file named after its topic
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -131,3 +133,33 @@ async def replay_dead_letters(files: list[Path], bootstrap: str, *, idempotent: 
     finally:
         await sink.stop()
     return 0
+
+
+def register(sub: Any) -> None:
+    replay = sub.add_parser("replay", help="ingest HL7 files into Kafka (same path as MLLP)")
+    replay.add_argument("files", nargs="+", type=Path)
+    replay.set_defaults(run=lambda args: asyncio.run(_replay(args)))
+    dead = sub.add_parser("deadletters", help="dead letters")
+    dead_sub = dead.add_subparsers(dest="dead_command", required=True)
+    export = dead_sub.add_parser("export", help="write each dead letter's bytes and reason")
+    export.add_argument("directory", type=Path)
+    export.set_defaults(run=lambda args: asyncio.run(_replay(args)))
+    again = dead_sub.add_parser(
+        "replay", help="send exported dead letters of a stage back to the topic they came from")
+    again.add_argument("files", nargs="+", type=Path, help="the exported .json files")
+    again.set_defaults(run=lambda args: asyncio.run(_replay(args)))
+
+
+async def _replay(args: Any) -> int:
+    from hub.config import Settings
+
+    settings = Settings.from_env()
+    if args.command == "replay":
+        return await replay_files(args.files, settings.kafka_bootstrap,
+                                  idempotent=settings.kafka_idempotence, out=sys.stdout,
+                                  zone_for=settings.zone_for, phone_region=settings.phone_region,
+                                  refuse_non_production=settings.non_production == "refuse")
+    if args.dead_command == "replay":
+        return await replay_dead_letters(args.files, settings.kafka_bootstrap,
+                                         idempotent=settings.kafka_idempotence, out=sys.stdout)
+    return await export_dead_letters(settings.kafka_bootstrap, args.directory, out=sys.stdout)

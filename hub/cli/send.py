@@ -3,8 +3,10 @@ print each ACK's MSA line, so an integration analyst sees exactly what the hub a
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from hub.adapters.mllp_client import MllpClient
 from hub.hl7.ack import ack_summary
@@ -27,3 +29,12 @@ async def send_files(files: list[Path], host: str, port: int, *, out: TextIO) ->
     finally:
         await client.close()
     return 1 if rejected else 0
+
+
+def register(sub: Any) -> None:
+    send = sub.add_parser("send", help="send HL7 files over MLLP and print each ACK")
+    send.add_argument("files", nargs="+", type=Path)
+    send.add_argument("--host", default="127.0.0.1")
+    send.add_argument("--port", type=int, default=2575)
+    send.set_defaults(run=lambda args: asyncio.run(
+        send_files(args.files, args.host, args.port, out=sys.stdout)))

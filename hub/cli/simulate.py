@@ -6,6 +6,7 @@ live, and the easiest place to check the rules."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -289,3 +290,40 @@ def read_replies(path: Path, phone_region: str = "US") -> list[dict[str, str]]:
 def print_json_lines(items: list[dict[str, Any]], out: Any) -> None:
     for item in items:
         print(json.dumps(item, ensure_ascii=False, default=str), file=out)
+
+
+def register(sub: Any) -> None:
+    dry_run = sub.add_parser("simulate", help="dry-run the TCM rules over a feed, no servers")
+    dry_run.add_argument("feeds", nargs="+", type=Path)
+    dry_run.add_argument("--replies", type=Path, help="JSON lines: {at, from, text}")
+    dry_run.add_argument("--days", type=int, default=30)
+    dry_run.add_argument("--start", type=datetime.fromisoformat)
+    dry_run.set_defaults(run=_dry_run)
+    tcm = sub.add_parser("tcm", help="TCM tools")
+    tcm_sub = tcm.add_subparsers(dest="tcm_command", required=True)
+    preview_parser = tcm_sub.add_parser("preview",
+                                        help="eligibility, deadlines and plan per discharge")
+    preview_parser.add_argument("files", nargs="+", type=Path)
+    preview_parser.set_defaults(run=_dry_run)
+
+
+def _dry_run(args: Any) -> int:
+    from hub.config import Settings
+    from hub.domain.episode.rules import rules_for_settings
+    from hub.domain.templates import install_from
+
+    settings = Settings.from_env()
+    install_from(settings.templates_dir)
+    rules_for = rules_for_settings(settings)
+    for feed in args.files if args.command == "tcm" else args.feeds:
+        if not feed.is_file():
+            raise ConfigError(f"{feed}: no such file")
+    if args.command == "tcm":
+        print_json_lines(preview(args.files, rules_for=rules_for, zone_for=settings.zone_for,
+                                 phone_region=settings.phone_region), sys.stdout)
+        return 0
+    replies = read_replies(args.replies, settings.phone_region) if args.replies else None
+    print_json_lines(simulate(args.feeds, rules_for=rules_for, zone_for=settings.zone_for,
+                              phone_region=settings.phone_region, days=args.days,
+                              start=args.start, replies=replies), sys.stdout)
+    return 0

@@ -26,7 +26,7 @@ def test_the_worker_keeps_the_root_logger_at_its_level() -> None:
 
     import faust
 
-    from hub.cli.main import faust_worker
+    from hub.cli.worker import faust_worker
 
     root = logging.getLogger()
     before = (root.level, list(root.handlers))

@@ -1,0 +1,71 @@
+"""``hub worker``: the Faust stages, the MLLP listener and the web server in one process."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hub.config import Settings
+
+
+def register(sub: Any) -> None:
+    worker = sub.add_parser("worker", help="run a worker: Faust stages, MLLP listener, web server")
+    worker.add_argument("--loglevel", default="info", choices=["debug", "info", "warn", "error"])
+    worker.set_defaults(run=lambda args: run_worker(args.loglevel), logs_of_its_own=True)
+
+
+def run_worker(loglevel: str) -> int:
+    from agents.app import create_app
+    from hub import logs
+    from hub.adapters.local_state import LocalState
+    from hub.config import Settings
+
+    settings = Settings.from_env()
+    settings.require_sender()
+    logs.configure(loglevel)
+    _prepare_topics(settings)
+    app = create_app(settings)
+    logs.filter_library_logs()  # masked, and one line per repeated error a minute
+    local = LocalState(Path(app.conf.tabledir), persistent=not settings.store.startswith("memory"))
+    local.open()  # after a crash, the tables are rebuilt from Kafka alone
+    worker = faust_worker(app, loglevel)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as stop:
+        if stop.code in (0, None):
+            local.stopped_cleanly()
+        raise
+    return 0
+
+
+def faust_worker(app: Any, loglevel: str) -> Any:
+    """Faust's worker for ``app``, without its terminal spinner: at WARNING and above Faust
+    drives the spinner from every log record and sets the root logger to DEBUG for it, so each
+    library debug line was built and masked, then dropped (a quarter of a loaded worker's CPU
+    in the pipeline bench). ``redirect_stdouts=False``: the hub's own log lines are written to
+    stderr; Faust's redirect would turn each into a library log record (and lose them)."""
+    import faust
+
+    worker = faust.Worker(app, loglevel=loglevel.upper() if loglevel != "warn" else "WARNING",
+                          redirect_stdouts=False)
+    worker.spinner = None
+    return worker
+
+
+def _prepare_topics(settings: Settings) -> None:
+    from agents.topics import ALL
+    from hub.adapters.kafka_topics import prepare_topics
+    from hub.topic_names import changelogs
+
+    # A loop of its own, never made current: Faust's worker sets up the loop it runs on.
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(prepare_topics(
+            settings.kafka_bootstrap, ALL, settings.app_id, partitions=settings.partitions,
+            replication=settings.topic_replication, changelogs=changelogs(settings.app_id)))
+    finally:
+        loop.close()
+
+
