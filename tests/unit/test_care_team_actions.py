@@ -4,6 +4,7 @@ and billing readiness for 99495 / 99496 (TCM-2..5, 9, 10)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -112,7 +113,8 @@ def test_visit_date_only_and_documentation_after_the_close() -> None:
     done = act(closed, now=at("2026-12-28 09:00"), kind="visit", at="2026-12-03",
                complexity="moderate")
     episode = done.episodes[0]
-    assert episode.status == "closed_completed" and episode.visit["date"] == "2026-12-03"  # type: ignore[index]
+    assert episode.status == "closed_completed" and episode.visit is not None
+    assert episode.visit["date"] == date(2026, 12, 3)
     assert billing_readiness(episode, RULES)["supportable"] == ["99495"]
 
 

@@ -138,7 +138,7 @@ def test_a_redelivered_command_never_rewrites_a_sent_attempt() -> None:
     record = send_result("sent", None, "2026-11-23 10:00")
     record = send_result("suppressed", "duplicate", "2026-11-23 10:05")
     [attempt] = record.episodes[0].attempts
-    assert attempt["outcome"] == "sent" and attempt["at"] == at("2026-11-23 10:00").isoformat()
+    assert attempt["outcome"] == "sent" and attempt["at"] == at("2026-11-23 10:00")
 
 
 

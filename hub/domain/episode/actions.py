@@ -102,7 +102,7 @@ def apply_action(record: PatientRecord, action: dict[str, Any], *, now: datetime
                       rules, now, cause, status)
         return outcome
     at = _moment(action, episode)
-    entry: dict[str, Any] = {"at": at.isoformat(), "date": _local_day(at, episode).isoformat(),
+    entry: dict[str, Any] = {"at": at, "date": _local_day(at, episode),
              "by": action["by"], **{k: action[k] for k in ("channel", "note", "outcome",
                                                           "complexity") if k in action}}
     if kind == "contact":

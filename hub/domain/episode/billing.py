@@ -7,7 +7,7 @@ and calls are logged, but automated outreach is not the practitioner's contact.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from hub.domain.episode.record import DECEASED, INELIGIBLE, VOIDED, Episode
@@ -54,10 +54,10 @@ def billing_readiness(episode: Episode, rules: TcmRules | None = None) -> dict[s
 def _contact(episode: Episode, rules: TcmRules) -> tuple[bool, bool]:
     """(requirement met, met only through attempts)."""
     due = episode.contact_due
-    if episode.contact and datetime.fromisoformat(episode.contact["at"]) <= due:
+    if episode.contact and episode.contact["at"] <= due:
         return True, False
     timely = [a for a in episode.attempts
-              if a.get("by") not in (None, HUB) and datetime.fromisoformat(a["at"]) <= due]
+              if a.get("by") not in (None, HUB) and a["at"] <= due]
     met = len(timely) >= rules.attempts_for_billing
     return met, met
 
@@ -78,4 +78,5 @@ def recorded_day(entry: dict[str, Any] | None) -> date | None:
     """The facility-local date of a recorded action (stored by ``hub.domain.episode.actions``)."""
     if not entry:
         return None
-    return date.fromisoformat(entry.get("date") or entry["at"][:10])
+    day: date = entry.get("date") or entry["at"].date()
+    return day

@@ -122,7 +122,8 @@ def _result(episode: Episode, event: dict[str, Any]) -> Episode:
     command_id = event.get("command_id")
     if event["status"] == "suppressed" and event.get("reason") in ("duplicate", "in_doubt"):
         return episode
-    entry = {"at": event["at"], "channel": event["channel"], "outcome": event["status"],
+    entry = {"at": datetime.fromisoformat(event["at"]), "channel": event["channel"],
+             "outcome": event["status"],
              "by": HUB, "command_id": command_id, "reason": event.get("reason"),
              "error_code": event.get("error_code")}
     attempts = list(episode.attempts)

@@ -31,6 +31,9 @@ _EPISODE_TIMES = ("discharge_at", "contact_due", "contact_escalation_at")
 _EPISODE_DATES = ("discharge_date", "window_end", "visit_due_99496", "visit_due_99495",
                   "med_rec_due")
 _STEP_TIMES = ("not_before", "expires_at")
+# recorded evidence (a contact, a visit, a med rec, each attempt): a dict of what its source
+# gave, with its moment ``at`` (datetime) and, for a care-team record, its local ``date``
+_EVIDENCE = ("contact", "visit", "med_rec")
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,9 @@ class Episode:
     def to_dict(self) -> dict[str, Any]:
         return {**as_dict(self), **{name: getattr(self, name).isoformat()
                                     for name in (*_EPISODE_TIMES, *_EPISODE_DATES)},
-                "plan": tuple(step.to_dict() for step in self.plan)}
+                "plan": tuple(step.to_dict() for step in self.plan),
+                **{name: plain(getattr(self, name)) for name in _EVIDENCE},
+                "attempts": tuple(plain(a) for a in self.attempts)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Episode:
@@ -133,6 +138,9 @@ class Episode:
         for name in _EPISODE_DATES:
             values[name] = date.fromisoformat(values[name])
         values["plan"] = tuple(PlannedStep.from_dict(s) for s in data["plan"])
+        for name in _EVIDENCE:
+            values[name] = _typed(values.get(name))
+        values["attempts"] = tuple(_typed(a) for a in values.get("attempts", ()))
         return cls(**values)
 
 
@@ -189,6 +197,18 @@ class PatientRecord:
                    contactable=Contactable(**_tuples(Contactable, data["contactable"])),
                    episodes=tuple(Episode.from_dict(e) for e in data["episodes"]),
                    applied=tuple(data["applied"]), merged_into=data.get("merged_into"))
+
+
+def _typed(entry: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An evidence entry as stored (ISO strings) with its ``at`` and ``date`` typed again."""
+    if entry is None:
+        return None
+    typed = dict(entry)
+    if isinstance(typed.get("at"), str):
+        typed["at"] = datetime.fromisoformat(typed["at"])
+    if isinstance(typed.get("date"), str):
+        typed["date"] = date.fromisoformat(typed["date"])
+    return typed
 
 
 def _tuples(cls: type, data: dict[str, Any]) -> dict[str, Any]:
