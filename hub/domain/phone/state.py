@@ -85,6 +85,21 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True)
+class Reaching:
+    """An episode that sends to a number: whose it is, and until when it may still send."""
+
+    patient_key: str
+    until: datetime
+
+    def to_dict(self) -> dict[str, str]:
+        return {"patient_key": self.patient_key, "until": self.until.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Reaching:
+        return cls(data["patient_key"], datetime.fromisoformat(data["until"]))
+
+
+@dataclass(frozen=True)
 class PhoneState:
     phone: str  # E.164, the table key
     opted_out: bool = False
@@ -99,7 +114,7 @@ class PhoneState:
     zone: str | None = None
     # Every episode that sent to this number, with its patient and the end of its last planned
     # step: a number shared by a household routes a reply to each episode open on it.
-    episodes: dict[str, dict[str, str]] = field(default_factory=dict)
+    episodes: dict[str, Reaching] = field(default_factory=dict)
 
     def entry(self, command_id: str) -> LedgerEntry | None:
         return self.ledger.get(command_id)
@@ -120,27 +135,25 @@ class PhoneState:
     def with_episode(self, episode_id: str, patient_key: str, until: datetime) -> PhoneState:
         """The episode sends to this number until ``until`` (the latest expiry seen)."""
         known = self.episodes.get(episode_id)
-        if known is not None and datetime.fromisoformat(known["until"]) >= until:
+        if known is not None and known.until >= until:
             return self
         kept = {eid: e for eid, e in self.episodes.items()  # long over: forgotten
-                if until - datetime.fromisoformat(e["until"]) < EPISODES_KEPT}
-        return replace(self, episodes={**kept, episode_id: {
-            "patient_key": patient_key, "until": until.isoformat()}})
+                if until - e.until < EPISODES_KEPT}
+        return replace(self, episodes={**kept, episode_id: Reaching(patient_key, until)})
 
     def owner_of(self, command_id: str | None) -> tuple[str, str] | None:
         """(episode id, patient key) of the episode that sent ``command_id`` (ids start with
         their episode's), else of the last message sent."""
         for episode_id, known in self.episodes.items():
             if command_id and command_id.startswith(f"{episode_id}:"):
-                return episode_id, known["patient_key"]
+                return episode_id, known.patient_key
         if self.patient_key and self.episode_id:
             return self.episode_id, self.patient_key
         return None
 
     def open_episodes(self, now: datetime) -> dict[str, str]:
         """Episode id -> patient key of the episodes still reaching out on this number."""
-        return {eid: e["patient_key"] for eid, e in self.episodes.items()
-                if datetime.fromisoformat(e["until"]) >= now}
+        return {eid: e.patient_key for eid, e in self.episodes.items() if e.until >= now}
 
     def to_dict(self) -> dict[str, Any]:
         return {"phone": self.phone, "opted_out": self.opted_out,
@@ -149,7 +162,8 @@ class PhoneState:
                 "ledger": {cid: e.to_dict() for cid, e in self.ledger.items()},
                 "sent_at": [s.isoformat() for s in self.sent_at],
                 "patient_key": self.patient_key, "episode_id": self.episode_id,
-                "language": self.language, "zone": self.zone, "episodes": self.episodes}
+                "language": self.language, "zone": self.zone,
+                "episodes": {eid: e.to_dict() for eid, e in self.episodes.items()}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PhoneState:
@@ -163,7 +177,8 @@ class PhoneState:
                    sent_at=tuple(datetime.fromisoformat(s) for s in data.get("sent_at", ())),
                    patient_key=data.get("patient_key"), episode_id=data.get("episode_id"),
                    language=data.get("language"), zone=data.get("zone"),
-                   episodes=data.get("episodes", {}))
+                   episodes={eid: Reaching.from_dict(e)
+                             for eid, e in data.get("episodes", {}).items()})
 
 
 def _iso(at: datetime | None) -> str | None:
