@@ -4,6 +4,7 @@ stored as it came. Shared by both aggregates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
@@ -40,3 +41,14 @@ def plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value
+
+
+def as_dict_with(value: Any, convert: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """``as_dict`` of one dataclass in a single pass, the fields named in ``convert`` given by
+    their own function instead (typed times written as ISO 8601 at the edge, say)."""
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
+    return {name: convert[name](getattr(value, name)) if name in convert
+            else as_dict(getattr(value, name)) for name in names}

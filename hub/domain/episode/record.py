@@ -14,13 +14,14 @@ they are converted once, at the edge: ``to_dict`` writes them as ISO 8601 (dates
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.domain.calendar import end_of_day
-from hub.domain.records import as_dict, plain
+from hub.domain.records import as_dict_with, plain
 
 OPEN, VOIDED, INELIGIBLE = "open", "voided", "ineligible"
 COMPLETED, EXPIRED, DECEASED, CLOSED_BY_CARE_TEAM = (
@@ -54,7 +55,7 @@ class PlannedStep:
     reason: str | None = None  # why cancelled or skipped
 
     def to_dict(self) -> dict[str, Any]:
-        return {**as_dict(self), **{name: getattr(self, name).isoformat() for name in _STEP_TIMES}}
+        return as_dict_with(self, _STEP_JSON)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PlannedStep:
@@ -124,11 +125,7 @@ class Episode:
         return replace(self, plan=tuple(step if s.step == step.step else s for s in self.plan))
 
     def to_dict(self) -> dict[str, Any]:
-        return {**as_dict(self), **{name: getattr(self, name).isoformat()
-                                    for name in (*_EPISODE_TIMES, *_EPISODE_DATES)},
-                "plan": tuple(step.to_dict() for step in self.plan),
-                **{name: plain(getattr(self, name)) for name in _EVIDENCE},
-                "attempts": tuple(plain(a) for a in self.attempts)}
+        return as_dict_with(self, _EPISODE_JSON)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Episode:
@@ -189,7 +186,7 @@ class PatientRecord:
         return replace(self, applied=(*self.applied, applied_id)[-MAX_REMEMBERED_IDS:])
 
     def to_dict(self) -> dict[str, Any]:
-        return {**as_dict(self), "episodes": tuple(e.to_dict() for e in self.episodes)}
+        return as_dict_with(self, _RECORD_JSON)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PatientRecord:
@@ -197,6 +194,21 @@ class PatientRecord:
                    contactable=Contactable(**_tuples(Contactable, data["contactable"])),
                    episodes=tuple(Episode.from_dict(e) for e in data["episodes"]),
                    applied=tuple(data["applied"]), merged_into=data.get("merged_into"))
+
+
+def _iso(value: date) -> str:
+    return value.isoformat()
+
+
+# what ``to_dict`` writes for the fields that are not plain data already
+_STEP_JSON: dict[str, Callable[[Any], Any]] = {name: _iso for name in _STEP_TIMES}
+_EPISODE_JSON: dict[str, Callable[[Any], Any]] = {
+    **{name: _iso for name in (*_EPISODE_TIMES, *_EPISODE_DATES)},
+    **{name: plain for name in _EVIDENCE},
+    "plan": lambda plan: tuple(step.to_dict() for step in plan),
+    "attempts": lambda attempts: tuple(plain(a) for a in attempts)}
+_RECORD_JSON: dict[str, Callable[[Any], Any]] = {
+    "episodes": lambda episodes: tuple(e.to_dict() for e in episodes)}
 
 
 def _typed(entry: dict[str, Any] | None) -> dict[str, Any] | None:
