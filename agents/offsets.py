@@ -27,8 +27,9 @@ no error and no log line (issue 9). Three mechanisms:
    partition is rewound to the first record it skipped). (A jump that stays after many rewinds
    is real, records gone by retention: it is let through, with a warning.)
 
-A partition whose commit stops moving while records wait behind it (a record that never came
-back after all) is read again from its commit by ``Unstick``, which the worker runs on a timer.
+Every seek runs in the consumer's own thread (Faust's ran in the stages' thread). A partition
+whose commit stops moving while records wait behind it (a record that never came back after all)
+is read again from its commit by ``Unstick``, which the worker runs on a timer.
 
 At-least-once, as the stages expect: a record read again is absorbed downstream.
 """
@@ -40,7 +41,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from faust.transport.consumer import Consumer
+from faust.transport.consumer import Consumer, ThreadDelegateConsumer
 from faust.types import TP
 from faust.utils.functional import consecutive_numbers
 
@@ -124,7 +125,7 @@ def commit_only_handled() -> None:
                 # the position of records fetched and then dropped (a getmany cut short by
                 # the new generation): with nothing more written to it, it stood still
                 # until the watchdog (issue 9, a killed worker's partitions)
-                await seek_in_its_thread(self, tp, offset)
+                await self.seek(tp, offset)
             if offset is not None:
                 following[tp] = offset
 
@@ -132,6 +133,19 @@ def commit_only_handled() -> None:
         # never mark records as done because the fetch jumped over them: read them again
         _rewind_later(self, tp, offset_from, "gap")
 
+    async def seek_in_its_thread(self: ThreadDelegateConsumer, partition: TP,
+                                 offset: int) -> None:
+        # Faust moves aiokafka's fetch position from the stages' thread, under the consumer
+        # thread's feet, and wakes that thread's loop from the wrong thread: a rewound
+        # partition's records then waited many seconds for another event to wake it (a
+        # killed worker's partitions stood still until the watchdog, issue 9). Every seek goes
+        # through the consumer thread's own queue instead, as Faust's other calls do.
+        async def there() -> None:
+            self._thread.seek(partition, offset)
+
+        await self._thread.call_thread(there)
+
+    ThreadDelegateConsumer._seek = seek_in_its_thread  # type: ignore[method-assign]
     Consumer._new_offset = handled_through  # type: ignore[method-assign,assignment]
     Consumer._add_gap = no_gap  # type: ignore[method-assign]
     Consumer.ack = checked_ack  # type: ignore[method-assign]
@@ -209,25 +223,6 @@ def _following(consumer: Consumer) -> dict[TP, int]:
     return _state(consumer, "_hub_following")
 
 
-async def seek_in_its_thread(consumer: Consumer, tp: TP, offset: int) -> None:
-    """``consumer.seek``, but done by the thread that runs the aiokafka consumer. Faust seeks
-    from the stages' thread: it moves the fetch position under the consumer thread's feet and
-    wakes that thread's event loop from the wrong thread, so the records of a rewound
-    partition could wait many seconds, until another event woke it (a killed worker's
-    partitions then stood still until the watchdog, issue 9)."""
-    thread = getattr(consumer, "_thread", None)
-    if thread is None or not hasattr(thread, "call_thread"):
-        await consumer.seek(tp, offset)
-        return
-
-    async def there() -> None:
-        thread.seek(tp, offset)
-
-    await thread.call_thread(there)
-    consumer._read_offset[tp] = offset if offset else None  # as Consumer.seek: read again
-    _following(consumer)[tp] = offset
-
-
 def _rewind_later(consumer: Consumer, tp: TP, offset: int, why: str,
                   seen: int | None = None) -> None:
     pending = _state(consumer, "_hub_rewinds")
@@ -256,7 +251,7 @@ async def _rewind(consumer: Consumer, why: str, seen: int | None) -> None:
             # commit, or the partition waits for the watchdog with its position past it
             offset = committed
         try:
-            await seek_in_its_thread(consumer, tp, offset)
+            await consumer.seek(tp, offset)
             log.info("offsets.rewound", topic=tp.topic, partition=tp.partition, offset=offset,
                      reason=why, seen=seen)
         except Exception as exc:  # revoked meanwhile: the next owner reads from the commit
@@ -311,7 +306,7 @@ class Unstick:
             offset = committed if committed is not None else starts[tp]
             paused = _put_back(consumer, tp)
             try:
-                await seek_in_its_thread(consumer, tp, offset)
+                await consumer.seek(tp, offset)
                 log.warning("offsets.unstuck", topic=tp.topic, partition=tp.partition,
                             offset=offset, reason=paused or "commit stopped")
             except Exception as exc:  # revoked meanwhile

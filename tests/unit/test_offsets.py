@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
 
-from faust.transport.consumer import Consumer
+from faust.transport.consumer import Consumer, ThreadDelegateConsumer
 from faust.types import TP
 
 from agents import offsets
@@ -23,7 +23,6 @@ from agents.offsets import (
     admit,
     commit_only_handled,
     handled_through,
-    seek_in_its_thread,
 )
 
 RAW = TP("hl7.adt.raw", 0)
@@ -285,7 +284,7 @@ async def test_a_jump_held_below_a_commit_made_since_the_assignment_reads_on_fro
 
 
 class ConsumerThread:
-    """What ``seek_in_its_thread`` uses of Faust's consumer thread."""
+    """What a seek uses of Faust's consumer thread."""
 
     def __init__(self) -> None:
         self.seeks: list[tuple[TP, int]] = []
@@ -299,16 +298,16 @@ class ConsumerThread:
         return await fun()
 
 
-async def test_a_rewind_seeks_in_the_consumer_s_own_thread() -> None:
-    """Faust seeks from the stages' thread, under the aiokafka consumer's feet; the hub's
-    rewinds go through the consumer thread's queue and then read the partition again."""
-    consumer = RewindingConsumer({RAW}, {RAW: 5})
+async def test_every_seek_goes_through_the_consumer_s_own_thread() -> None:
+    """Faust seeks from the stages' thread, under the aiokafka consumer's feet; with the hub's
+    rules installed, a seek (the hub's rewinds and Faust's own) is queued to the consumer
+    thread, and the partition is read again from there."""
+    commit_only_handled()
     thread = ConsumerThread()
+    consumer = RewindingConsumer({RAW}, {RAW: 5})
     consumer.__dict__.update(_thread=thread, _read_offset={RAW: 30})
-    await seek_in_its_thread(cast(Consumer, consumer), RAW, 7)
-    assert thread.seeks == [(RAW, 7)] and thread.queued == 1 and consumer.seeks == []
-    assert consumer.__dict__["_read_offset"][RAW] == 7  # Faust reads on from there
-    assert consumer.__dict__["_hub_following"][RAW] == 7
+    await ThreadDelegateConsumer._seek(cast(ThreadDelegateConsumer, consumer), RAW, 7)
+    assert thread.seeks == [(RAW, 7)] and thread.queued == 1
 
 
 async def test_an_assigned_partition_never_committed_is_read_from_the_start_of_its_log() -> None:
