@@ -27,21 +27,11 @@ from hub.errors import ConfigError
 from hub.hl7.ack import ack_summary
 from hub.hl7.batch import read_batch
 from hub.services.ingest import Ingestor
-from hub.topic_names import (
-    DEADLETTER,
-    EPISODE_ACTIONS,
-    EPISODE_TICKS,
-    EVENTS,
-    OUTREACH_COMMANDS,
-    OUTREACH_EVENTS,
-    OUTREACH_INBOUND,
-    OUTREACH_TICKS,
-    REJECTED,
-)
+from hub.topic_names import DEADLETTER, RAW, REJECTED, STAGE_INPUTS
 
 EXPORTED = ((DEADLETTER, "deadletter"), (REJECTED, "rejected"))  # topic, file prefix
-REPLAYABLE_TOPICS = frozenset({EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS,
-                               OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND})
+# a stage's dead letter goes back to the stage input it came from; raw HL7 is replayed as files
+REPLAYABLE_TOPICS = STAGE_INPUTS - {RAW}
 
 
 async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, out: TextIO,
