@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from hub.cli.bench.normalize import run_bench
+from hub.cli.bench.phases import Phase, per_second, percentile
 
 
 def test_bench_prints_fast_path_reference_and_ratio(corpus_dir: Path) -> None:
@@ -23,3 +24,18 @@ def test_bench_falls_back_to_a_synthetic_feed_without_the_corpus(tmp_path: Path)
     out = io.StringIO()
     run_bench(tmp_path / "absent", seconds=0.1, episodes=0, out=out)
     assert "synthetic feed" in out.getvalue()
+
+
+def test_the_pipeline_bench_figures_from_arrival_times() -> None:
+    """Issue 9 speed: the rate-limit check counts the most requests inside any one second (a
+    sliding window, not calendar seconds); rates and latencies come from the times recorded."""
+    phase = Phase("outreach", [], None, {}, {})
+    # 3 requests in [0.5, 1.4] span two calendar seconds but sit inside one sliding second
+    phase.texted.update({"a": 0.5, "b": 0.9, "c": 1.4, "d": 2.6})
+    assert phase.busiest_second() == 3
+    phase.texted["e"] = 1.45
+    assert phase.busiest_second() == 4
+    assert per_second([0.0, 0.5, 1.0, 2.0]) == 1.5 and str(per_second([1.0])) == "nan"
+    phase.acked.update({"a": 0.0, "b": 0.5, "z": 0.1})  # z never texted: no latency
+    assert phase.latencies() == [0.4, 0.5]
+    assert percentile([1.0, 2.0, 3.0], 50) == 2.0

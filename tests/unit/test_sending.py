@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.adapters.outbound import CallScript, ProviderError, Receipt, RecordingOutbound
+from hub.clock import FixedClock
 from hub.domain.messages import OutreachCommand
 from hub.domain.phone.policy import ContactPolicy
 from hub.domain.phone.state import PhoneState
@@ -27,6 +28,11 @@ def command(channel: str = "sms") -> OutreachCommand:
     return OutreachCommand(CID, "E1", "GEN|77", "welcome_sms", channel,  # type: ignore[arg-type]
                            "+16175550188", "welcome_sms", "en", "Hi. Reply STOP to opt out", AT,
                            AT + timedelta(days=29), "America/New_York", "GEN")
+
+
+def provider() -> RecordingOutbound:
+    """The fake provider, stamping what it takes by the test's clock (never the machine's)."""
+    return RecordingOutbound(clock=FixedClock(AT))
 
 
 def sender(outbound: RecordingOutbound, callback: str | None = None,
@@ -55,13 +61,13 @@ async def in_flight_after_a_crash() -> PhoneState:
         raise Crash
 
     with contextlib.suppress(Crash):
-        await sender(RecordingOutbound()).handle(None, command(), now=AT, save=save_then_crash)
+        await sender(provider()).handle(None, command(), now=AT, save=save_then_crash)
     return saves.states[-1]
 
 
 async def test_ledger_says_sending_before_the_provider_is_called() -> None:
     """Send ledger: 'sending' is saved first, then the provider, then 'sent' with the SID."""
-    outbound, saves = RecordingOutbound(), Saves()
+    outbound, saves = provider(), Saves()
     outcome = await sender(outbound).handle(None, command(), now=AT, save=saves)
     assert [s.entry(CID).status for s in saves.states] == ["sending"]  # type: ignore[union-attr]
     [sent] = outbound.sent
@@ -72,7 +78,7 @@ async def test_ledger_says_sending_before_the_provider_is_called() -> None:
 
 async def test_the_same_command_twice_texts_once() -> None:
     """At-least-once delivery: a redelivered command never texts the patient a second time."""
-    outbound, saves = RecordingOutbound(), Saves()
+    outbound, saves = provider(), Saves()
     first = await sender(outbound).handle(None, command(), now=AT, save=saves)
     second = await sender(outbound).handle(first.state, command(), now=AT, save=saves)
     assert len(outbound.sent) == 1
@@ -82,7 +88,7 @@ async def test_the_same_command_twice_texts_once() -> None:
 async def test_rate_limited_send_comes_back_later() -> None:
     """MSG-6: HTTP 429 / 20429 is retried with backoff (30 s, stretched by a jitter fixed per
     command), as a deferred send with a retry time."""
-    outbound = RecordingOutbound()
+    outbound = provider()
     outbound.fail_next(ProviderError("429", provider_code=20429, http_status=429, retriable=True))
     outcome = await sender(outbound).handle(None, command(), now=AT, save=Saves())
     assert outbound.sent == []
@@ -93,7 +99,7 @@ async def test_rate_limited_send_comes_back_later() -> None:
 
 async def test_voice_commands_place_a_call_with_its_script() -> None:
     """§5: a voice step places a call with the script the stage built for it."""
-    outbound = RecordingOutbound()
+    outbound = provider()
     await sender(outbound).handle(None, command("voice"), now=AT, save=Saves())
     assert outbound.sent[0].channel == "voice" and "welcome_sms" in outbound.sent[0].content
 
@@ -116,7 +122,7 @@ async def test_the_status_callback_names_the_command() -> None:
 async def test_a_request_without_an_answer_is_held_in_doubt_not_resent() -> None:
     """Send ledger: a timeout may have reached Twilio: the entry is in doubt and comes back
     for reconciliation; a redelivery before then sends nothing."""
-    outbound = RecordingOutbound()
+    outbound = provider()
     outbound.fail_next(NO_ANSWER)
     first = await sender(outbound).handle(None, command(), now=AT, save=Saves())
     assert first.state.entry(CID).status == "in_doubt"  # type: ignore[union-attr]
@@ -130,7 +136,7 @@ async def test_a_request_without_an_answer_is_held_in_doubt_not_resent() -> None
 async def test_the_wait_before_an_in_doubt_send_is_looked_up_is_the_policys() -> None:
     """Send ledger: TWILIO_IN_DOUBT_SECONDS sets when a send in doubt is looked up; before
     then a redelivery sends nothing, after it a send Twilio does not have goes out once."""
-    outbound, policy = RecordingOutbound(), ContactPolicy(in_doubt_seconds=5)
+    outbound, policy = provider(), ContactPolicy(in_doubt_seconds=5)
     outbound.fail_next(NO_ANSWER)
     first = await sender(outbound, policy=policy).handle(None, command(), now=AT, save=Saves())
     assert first.retry_at == AT + timedelta(seconds=5)
@@ -145,7 +151,7 @@ async def test_the_wait_before_an_in_doubt_send_is_looked_up_is_the_policys() ->
 async def test_an_in_doubt_send_the_provider_has_is_recorded_not_repeated() -> None:
     """Send ledger: the provider lists the text: its SID is adopted, nothing is sent again."""
     state = await in_flight_after_a_crash()
-    outbound = RecordingOutbound()
+    outbound = provider()
     await outbound.send_sms("+16175550188", command().body, status_callback=None)  # it got it
     later = AT + RECONCILE_AFTER + timedelta(seconds=1)
     outcome = await sender(outbound).handle(state, command(), now=later, save=Saves())
@@ -158,7 +164,7 @@ async def test_an_in_doubt_send_the_provider_never_got_is_sent_once() -> None:
     """Send ledger: a crash after 'sending' and before the call: after reconciliation the text
     goes out exactly once, and a further redelivery is a duplicate."""
     state = await in_flight_after_a_crash()
-    outbound, later = RecordingOutbound(), AT + RECONCILE_AFTER + timedelta(seconds=1)
+    outbound, later = provider(), AT + RECONCILE_AFTER + timedelta(seconds=1)
     outcome = await sender(outbound).handle(state, command(), now=later, save=Saves())
     assert len(outbound.sent) == 1 and [e.status for e in outcome.events] == ["sent"]
     again = await sender(outbound).handle(outcome.state, command(), now=later, save=Saves())
@@ -167,7 +173,7 @@ async def test_an_in_doubt_send_the_provider_never_got_is_sent_once() -> None:
 
 async def test_a_send_that_never_settles_is_given_up() -> None:
     """Send ledger: unanswered again and again, the command fails instead of looping."""
-    outbound, state, now = RecordingOutbound(), None, AT
+    outbound, state, now = provider(), None, AT
     statuses = []
     for _ in range(6):
         outbound.fail_next(NO_ANSWER)
@@ -182,7 +188,7 @@ async def test_a_cancel_while_in_doubt_stops_a_send_the_provider_never_got() -> 
     """A13 / death (TCM-10) while a text is in doubt: if Twilio never got it, it never goes;
     the patient of a voided episode is not texted after reconciliation."""
     state = await in_flight_after_a_crash()
-    outbound, later = RecordingOutbound(), AT + RECONCILE_AFTER + timedelta(seconds=1)
+    outbound, later = provider(), AT + RECONCILE_AFTER + timedelta(seconds=1)
     cancel = replace(command(), action="cancel")
     cancelled = await sender(outbound).handle(state, cancel, now=AT + timedelta(seconds=30),
                                               save=Saves())
