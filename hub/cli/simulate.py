@@ -151,6 +151,11 @@ class Simulation:
                 self.phones.setdefault(command.to, PhoneState(command.to))
                 self._send(command, at)
         for alert in outcome.alerts:
+            if alert.event == "alert_cleared":
+                self._emit(at, "alert_cleared", alert.patient_key, kind=alert.kind,
+                           alert_id=alert.alert_id, episode_id=alert.episode_id,
+                           reason=alert.reason)
+                continue
             kind = {"episode_opened": "episode_opened", "episode_voided": "episode_voided",
                     "episode_closed": "episode_closed"}.get(alert.kind)
             if kind:

@@ -59,9 +59,10 @@ class OutreachCommand:
 
 @dataclass(frozen=True)
 class CareAlert:
-    """Something the care team must see. ``alert_id`` is ``"<episode_id>:<kind>"``: one alert per
-    (episode, kind) until it clears; an update of an open alert (another urgent reply) comes
-    under the same id with a higher ``revision`` and is delivered again."""
+    """Something the care team must see, or (``event="alert_cleared"``) that it no longer must.
+    ``alert_id`` is ``"<episode_id>:<kind>"`` (``:<n>`` from the second time the kind is raised):
+    one alert per (episode, kind) until it clears; an update of an open alert (another urgent
+    reply) comes under the same id with a higher ``revision`` and is delivered again."""
 
     alert_id: str
     kind: str  # episode_opened, contact_due_today, contact_missed, urgent_reply, readmission, ...
@@ -73,6 +74,11 @@ class CareAlert:
     # ids and facts; a patient's reply carries its words here, for the care team (never logs)
     detail: dict[str, Any] = field(default_factory=dict)
     revision: int = 1  # 1 when raised; each update of the open alert sends the next one
+    program: str = ""  # PV1-10 hospital service of the episode's discharge (routing)
+    # the patient's first name: only for channels the hospital approved for names (routing)
+    patient_name: str | None = None
+    event: Literal["alert", "alert_cleared"] = "alert"
+    reason: str | None = None  # why it cleared (contact_recorded, episode_closed, ...)
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(as_dict(self))

@@ -34,7 +34,9 @@ def test_a11_falls_back_to_the_latest_only_without_a_visit_number() -> None:
         outcome = apply_adt(record, adt_event("A11", "C3", visit_number=number),
                             now=at("2026-11-24 09:30"), rules=RULES)
         assert not outcome.record.episodes[0].readmitted
-        assert [a.kind for a in outcome.alerts] == ["readmission_retracted"]
+        assert [a.kind for a in outcome.raised] == ["readmission_retracted"]
+        assert [(a.kind, a.reason) for a in outcome.cleared] == [
+            ("readmission", "readmission_retracted")]
 
 
 def test_a08_does_not_reopen_a_discharge_whose_window_is_over() -> None:
@@ -47,7 +49,7 @@ def test_a08_does_not_reopen_a_discharge_whose_window_is_over() -> None:
                         now=late + timedelta(hours=1), rules=RULES)
     [episode] = outcome.record.episodes
     assert (episode.status, episode.reason) == ("ineligible", "window_already_over")
-    assert outcome.commands == [] and "episode_opened" not in [a.kind for a in outcome.alerts]
+    assert outcome.commands == [] and "episode_opened" not in [a.kind for a in outcome.raised]
 
 
 def test_a08_making_a_merged_discharge_eligible_attaches_it_to_the_open_episode() -> None:
@@ -64,4 +66,4 @@ def test_a08_making_a_merged_discharge_eligible_attaches_it_to_the_open_episode(
     assert statuses == [("open", "disposition:01"), ("voided", "attached_to_open_episode")]
     kept = outcome.record.open_episode
     assert kept is not None and kept.visit_numbers == ("V1", "P2")
-    assert "episode_opened" not in [a.kind for a in outcome.alerts]
+    assert "episode_opened" not in [a.kind for a in outcome.raised]

@@ -44,7 +44,7 @@ def test_events_against_an_open_episode(event_type: str, values: dict[str, Any],
     """§2 / TCM-9 / §4: what each ADT event does to an open episode."""
     outcome = apply_adt(opened(), adt_event(event_type, "C2", **values), now=NEXT_MORNING,
                         rules=RULES)
-    assert [a.kind for a in outcome.alerts] == alerts
+    assert [a.kind for a in outcome.raised] == alerts
     assert [c.action for c in outcome.commands] == commands
     assert outcome.record.episodes[0].status == status
 
@@ -69,14 +69,14 @@ def test_readmission_pauses_outreach_and_a11_resumes_it() -> None:
     assert apply_tick(readmitted.record, now=at("2026-11-24 10:00"), rules=RULES).commands == []
     retracted = apply_adt(readmitted.record, adt_event("A11", "C3", visit_number="V2"),
                           now=at("2026-11-24 09:30"), rules=RULES)
-    assert [a.kind for a in retracted.alerts] == ["readmission_retracted"]
+    assert [a.kind for a in retracted.raised] == ["readmission_retracted"]
     episode = retracted.record.episodes[0]
     assert not episode.readmitted and episode.paused_by is None
     tick = apply_tick(retracted.record, now=at("2026-11-24 10:00"), rules=RULES)
     assert [c.step for c in tick.commands] == ["bd1_call"]
     again = apply_adt(tick.record, adt_event("A01", "C4", visit_number="V4"),
                       now=at("2026-11-26 09:00"), rules=RULES)
-    assert [a.kind for a in again.alerts] == ["readmission"]  # cleared, so it alerts again
+    assert [a.kind for a in again.raised] == ["readmission"]  # cleared, so it alerts again
 
 
 def test_discharged_home_again_resumes_and_elsewhere_stays_paused() -> None:
@@ -93,7 +93,7 @@ def test_discharged_home_again_resumes_and_elsewhere_stays_paused() -> None:
                                           visit_number="V2", disposition="03"),
                     now=at("2026-11-27 11:05"), rules=RULES)
     assert snf.record.episodes[0].paused_by == "C2"
-    assert [a.kind for a in snf.alerts] == ["later_discharge_not_eligible"]
+    assert [a.kind for a in snf.raised] == ["later_discharge_not_eligible"]
 
 
 def test_admission_message_for_the_discharged_visit_is_not_a_readmission() -> None:
@@ -110,10 +110,14 @@ def test_ed_discharge_clears_ed_return_so_the_next_visit_warns_again() -> None:
     home = apply_adt(first.record, adt_event("A03", "C3", patient_class="E", visit_number="E1",
                                              discharge_at="2026-11-24T13:00:00-05:00"),
                      now=at("2026-11-24 13:05"), rules=RULES)
-    assert home.alerts == [] and home.record.episodes[0].is_open
+    assert home.raised == [] and home.record.episodes[0].is_open
+    [cleared] = home.cleared  # on the wire, with the id it was raised under
+    assert (cleared.alert_id, cleared.reason) == (first.alerts[0].alert_id, "discharged_from_ed")
     second = apply_adt(home.record, adt_event("A04", "C4", patient_class="E", visit_number="E2"),
                        now=at("2026-11-30 13:00"), rules=RULES)
-    assert [a.kind for a in second.alerts] == ["ed_return"]
+    assert [a.kind for a in second.raised] == ["ed_return"]
+    # raised again after it cleared: a new alert, with a new id
+    assert second.raised[0].alert_id == f"{first.alerts[0].alert_id}:2"
 
 
 @pytest.mark.parametrize("event_type, values", [
@@ -129,7 +133,8 @@ def test_death_stops_outreach_and_tells_the_care_team(event_type: str,
                         rules=RULES)
     episode = outcome.record.episodes[0]
     assert (episode.status, episode.reason) == ("closed_deceased", "patient_deceased")
-    assert [a.kind for a in outcome.alerts] == ["patient_deceased"]
+    assert [a.kind for a in outcome.raised] == ["patient_deceased"]
+    assert {(a.kind, a.reason) for a in outcome.cleared} == {("episode_opened", "patient_deceased")}
     assert [c.action for c in outcome.commands] == ["cancel"]
     assert {s.status for s in episode.plan} == {"cancelled"}
     assert apply_tick(outcome.record, now=at("2026-11-25 10:00"), rules=RULES).commands == []
@@ -148,14 +153,14 @@ def test_a08_disposition_correction_reassesses_both_ways() -> None:
     to_snf = apply_adt(opened(), adt_event("A08", "C2", visit_number="V1", disposition="03"),
                        now=NEXT_MORNING, rules=RULES)
     assert to_snf.record.episodes[0].status == "ineligible"
-    assert [a.kind for a in to_snf.alerts] == ["eligibility_changed"]
+    assert [a.kind for a in to_snf.raised] == ["eligibility_changed"]
     assert [c.action for c in to_snf.commands] == ["cancel"]
     unclear = opened(disposition="home")
     assert unclear.episodes[0].status == "ineligible"
     fixed = apply_adt(unclear, adt_event("A08", "C2", visit_number="V1", disposition="01",
                                          discharge_at=DISCHARGE), now=NEXT_MORNING, rules=RULES)
     assert fixed.record.episodes[0].is_open
-    assert "episode_opened" in [a.kind for a in fixed.alerts]
+    assert "episode_opened" in [a.kind for a in fixed.raised]
 
 
 def test_a08_brings_a_phone_for_an_unreachable_patient() -> None:
@@ -191,6 +196,8 @@ def test_a13_voids_a_recorded_ineligible_discharge_and_without_one_does_nothing(
     ineligible = opened(disposition="03")
     voided = apply_adt(ineligible, adt_event("A13", "C2", visit_number="V1"), now=NEXT_MORNING,
                        rules=RULES)
-    assert voided.record.episodes[0].status == "voided" and voided.alerts == []
+    assert voided.record.episodes[0].status == "voided" and voided.raised == []
+    assert [(a.kind, a.reason) for a in voided.cleared] == [
+        ("discharge_not_eligible", "episode_voided")]
     nothing = apply_adt(None, adt_event("A13", "C2"), now=NEXT_MORNING, rules=RULES)
     assert nothing.record.episodes == () and nothing.alerts == []

@@ -64,7 +64,7 @@ def test_two_open_episodes_become_one_the_earlier_kept() -> None:
     assert kept.med_rec is not None and kept.visit_numbers == ("P1", "V1")
     assert sorted(e.status for e in outcome.record.episodes) == ["open", "voided"]
     assert [c.action for c in outcome.commands] == ["cancel"]
-    assert [a.kind for a in outcome.alerts] == ["episodes_merged"]
+    assert [a.kind for a in outcome.raised] == ["episodes_merged"]
 
 
 def test_merge_steps_are_idempotent() -> None:
@@ -94,7 +94,7 @@ def test_folding_in_a_duplicate_cancels_its_waiting_texts_with_the_facility_rule
     voided = next(e for e in outcome.record.episodes if e.status == "voided")
     assert (cancel.action, cancel.command_id) == ("cancel", f"{voided.episode_id}:welcome_sms")
     assert cancel.to == "+16175550188"
-    assert [a.kind for a in outcome.alerts] == ["episodes_merged"] and asked == ["GEN"]
+    assert [a.kind for a in outcome.raised] == ["episodes_merged"] and asked == ["GEN"]
 
 
 def test_episodes_from_other_zones_are_ordered_by_instant() -> None:

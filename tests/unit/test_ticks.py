@@ -38,7 +38,7 @@ def test_contact_escalations_before_and_after_the_deadline() -> None:
     [due_today] = [a for a in day2.alerts if a.kind == "contact_due_today"]
     assert due_today.severity == "warning"
     still = apply_tick(day2.record, now=at("2026-11-25 23:59"), rules=RULES)
-    assert [a.kind for a in still.alerts] == []
+    assert [a.kind for a in still.raised] == []
     missed = apply_tick(still.record, now=at("2026-11-26 00:00"), rules=RULES)
     [alert] = missed.alerts
     assert (alert.kind, alert.severity) == ("contact_missed", "urgent")
@@ -61,7 +61,7 @@ def test_missed_lists_the_attempts() -> None:
 def test_a_late_tick_raises_only_the_missed_alert() -> None:
     """TCM-3: a worker down over day 2 does not send a stale "due today" after the deadline."""
     tick = apply_tick(opened(), now=at("2026-11-27 09:00"), rules=RULES)
-    assert [a.kind for a in tick.alerts] == ["contact_missed"]
+    assert [a.kind for a in tick.raised] == ["contact_missed"]
 
 
 def test_a_reply_skips_the_call_and_an_urgent_reply_escalates() -> None:
@@ -80,7 +80,7 @@ def test_doing_well_is_logged_not_the_contact() -> None:
     outcome = reply(opened(), "doing_well", "2")
     assert outcome.alerts == [] and outcome.record.episodes[0].contact is None
     tick = apply_tick(outcome.record, now=at("2026-11-25 08:00"), rules=RULES)
-    assert "contact_due_today" in [a.kind for a in tick.alerts]
+    assert "contact_due_today" in [a.kind for a in tick.raised]
 
 
 def test_unclassified_and_opt_out_replies_go_to_the_care_team() -> None:
@@ -116,8 +116,10 @@ def test_window_end_closes_completed_with_evidence() -> None:
                               rules=RULES).record
     tick = apply_tick(record, now=at("2026-12-23 00:00"), rules=RULES)
     assert tick.record.episodes[0].status == "closed_completed"
-    [alert] = tick.alerts
+    [alert] = tick.raised
     assert alert.detail["supportable"] == ["99496", "99495"]
+    assert {(a.kind, a.reason) for a in tick.cleared} == {
+        ("episode_opened", "episode_closed_completed")}
 
 
 def test_next_due_walks_through_the_plan() -> None:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from hub.domain.calendar import start_of_day
 from hub.domain.episode.billing import billing_readiness
 from hub.domain.episode.lifecycle import close_episode
-from hub.domain.episode.outcome import Outcome, clear_alerts
+from hub.domain.episode.outcome import Outcome, clear_alerts, raise_alert
 from hub.domain.episode.record import (
     CLOSED_BY_CARE_TEAM,
     COMPLETED,
@@ -108,14 +108,20 @@ def apply_action(record: PatientRecord, action: dict[str, Any], *, now: datetime
     if kind == "contact":
         entry["on_time"] = at <= episode.contact_due
         # a person spoke with the patient: a later urgent reply must alert again
-        episode = clear_alerts(replace(episode, contact=entry), "urgent_reply",
-                               "unclassified_reply")
+        episode = clear_alerts(outcome, replace(episode, contact=entry), now,
+                               "contact_recorded", "urgent_reply", "unclassified_reply",
+                               "contact_due_today", "contact_missed")
     elif kind == "attempt":
         episode = replace(episode, attempts=(*episode.attempts, entry))
     elif kind == "visit":
-        episode = replace(episode, visit=entry)
+        episode = clear_alerts(outcome, replace(episode, visit=entry), now, "visit_recorded",
+                               "visit_not_recorded")
+        if episode.med_rec is None:  # TCM-5: reconciliation is due by the visit
+            episode = raise_alert(outcome, episode, "med_rec_missing", "warning", now,
+                                  visit_date=entry["date"], rule="TCM-5")
     else:
-        episode = replace(episode, med_rec=entry)
+        episode = clear_alerts(outcome, replace(episode, med_rec=entry), now,
+                               "med_rec_recorded", "med_rec_missing")
     episode, cancels = stop_steps(episode, outcome.record.contactable, rules, kind,
                                   lambda step: kind in step.stop_when)
     outcome.commands += cancels

@@ -52,7 +52,8 @@ def reachability_changed(outcome: Outcome, before: Contactable, rules: TcmRules,
     unreachable = target_for("sms", before, rules) is None and \
         target_for("voice", before, rules) is None
     if unreachable and (target_for("sms", after, rules) or target_for("voice", after, rules)):
-        episode = clear_alerts(unskip_for_phone(episode, now), "no_reachable_phone")
+        episode = clear_alerts(outcome, unskip_for_phone(episode, now), now,
+                               "phone_added", "no_reachable_phone")
     restrictions = restrictions_for(after.publicity_code, after.protection, rules)
     episode, cancels = stop_steps(
         episode, before, rules, ",".join(restrictions.flags),

@@ -16,7 +16,7 @@ from hub.domain.episode.lifecycle import (
     start_outreach,
     stop_outreach,
 )
-from hub.domain.episode.outcome import Outcome, clear_alerts, raise_alert
+from hub.domain.episode.outcome import Outcome, clear_alerts, end_alerts, raise_alert
 from hub.domain.episode.record import INELIGIBLE, OPEN, VOIDED, Episode
 from hub.domain.episode.release import release_due, resume_steps
 from hub.domain.episode.rules import TcmRules
@@ -114,7 +114,8 @@ def _reassess(outcome: Outcome, episode: Episode, verdict: Eligibility, rules: T
         episode = episode.noted(now, "reassessed_eligible", cause, reason=verdict.reason)
         start_outreach(outcome, episode, rules, now, cause)
     elif episode.is_open and not verdict.eligible:
-        episode = stop_outreach(outcome, episode, rules, "reassessed")
+        episode = end_alerts(outcome, stop_outreach(outcome, episode, rules, "reassessed"),
+                             now, "reassessed_ineligible")
         episode = replace(episode, status=INELIGIBLE).noted(now, "reassessed_ineligible", cause,
                                                             reason=verdict.reason)
         outcome.save(raise_alert(outcome, episode, "eligibility_changed", "warning", now,
@@ -134,7 +135,8 @@ def _later_discharge(outcome: Outcome, episode: Episode, event: dict[str, Any],
     care team is told."""
     visit_number = event["visit"].get("visit_number")
     if verdict.reason == "emergency_visit_only":
-        outcome.save(clear_alerts(episode, "ed_return").noted(now, "ed_discharge", cause))
+        outcome.save(clear_alerts(outcome, episode, now, "discharged_from_ed", "ed_return"
+                                  ).noted(now, "ed_discharge", cause))
         return
     if verdict.reason == "patient_deceased":
         return
@@ -165,7 +167,8 @@ def _attach_eligible(outcome: Outcome, episode: Episode, verdict: Eligibility, r
     """Home again after a readmission: outreach resumes with the steps still ahead."""
     if episode.paused_by:
         episode = resume_steps(replace(episode, paused_by=None), "readmission", now)
-    episode = clear_alerts(episode, "readmission", "ed_return").noted(
+    episode = clear_alerts(outcome, episode, now, "discharged_again", "readmission",
+                           "ed_return").noted(
         now, "discharge_attached", cause, eligible=True, reason=verdict.reason)
     episode, commands = release_due(episode, outcome.record.contactable, rules, now)
     outcome.commands += commands

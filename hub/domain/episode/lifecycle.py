@@ -12,7 +12,7 @@ from typing import Any
 from hub.domain.calendar import contact_due, local_date, local_moment
 from hub.domain.episode.billing import billing_readiness
 from hub.domain.episode.eligibility import NEEDS_REVIEW, Eligibility
-from hub.domain.episode.outcome import Outcome, raise_alert
+from hub.domain.episode.outcome import Outcome, end_alerts, raise_alert
 from hub.domain.episode.plan import plan_steps, restricted_plan
 from hub.domain.episode.processing import NOT_PRODUCTION, is_production
 from hub.domain.episode.record import COMPLETED, DECEASED, EXPIRED, INELIGIBLE, OPEN, Episode
@@ -52,7 +52,9 @@ def new_episode(episode_id: str, outcome: Outcome, event: dict[str, Any], discha
     due = contact_due(discharge_at, rules.zone, rules.calendar)
     visit_96, visit_95 = (day0 + timedelta(days=d) for d in rules.visit_days)
     visit_number = event["visit"].get("visit_number")
+    program = (event["visit"].get("hospital_service") or "").split("^")[0].strip().upper()
     return Episode(
+        program=program,
         episode_id=episode_id, patient_key=outcome.record.patient_key,
         facility=outcome.record.facility, zone=rules.zone.key,
         status=OPEN if verdict.eligible else INELIGIBLE, reason=verdict.reason,
@@ -62,6 +64,9 @@ def new_episode(episode_id: str, outcome: Outcome, event: dict[str, Any], discha
         contact_escalation_at=local_moment(due.date(), rules.schedule.due_today_alert_at,
                                            rules.zone),
         visit_due_99496=visit_96, visit_due_99495=visit_95,
+        visit_alert_at=local_moment(
+            visit_95 - timedelta(days=rules.schedule.visit_alert_days_before),
+            rules.schedule.due_today_alert_at, rules.zone),
         med_rec_due=visit_96,  # TCM-5: by the visit, so by the earliest visit date
         visit_numbers=(visit_number,) if visit_number else (),
         flags=verdict.flags if is_production(event.get("processing_id"))
@@ -119,7 +124,8 @@ def close_episode(outcome: Outcome, episode: Episode, rules: TcmRules, now: date
     with the evidence in the timeline and the alert."""
     evidence = billing_readiness(episode, rules)
     final = status or (COMPLETED if evidence["supportable"] else EXPIRED)
-    episode = stop_outreach(outcome, episode, rules, "closed")
+    episode = end_alerts(outcome, stop_outreach(outcome, episode, rules, "closed"), now,
+                         f"episode_{final}")
     episode = replace(episode, status=final).noted(now, "closed", cause, status=final,
                                                    evidence=evidence)
     episode = raise_alert(outcome, episode, "episode_closed", "info", now, status=final,
@@ -138,7 +144,8 @@ def close_if_window_over(outcome: Outcome, rules: TcmRules, now: datetime) -> No
 def stop_for_death(outcome: Outcome, episode: Episode, rules: TcmRules, now: datetime,
                    cause: str) -> Episode:
     """TCM-10: outreach stops at once and the care team is told."""
-    episode = stop_outreach(outcome, episode, rules, "patient_deceased")
+    episode = end_alerts(outcome, stop_outreach(outcome, episode, rules, "patient_deceased"),
+                         now, "patient_deceased")
     episode = replace(episode, status=DECEASED, reason="patient_deceased").noted(
         now, "stopped_deceased", cause)
     return outcome.save(raise_alert(outcome, episode, "patient_deceased", "urgent", now))

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain.episode.lifecycle import stop_outreach
-from hub.domain.episode.outcome import Outcome, raise_alert
+from hub.domain.episode.outcome import Outcome, end_alerts, raise_alert
 from hub.domain.episode.record import OPEN, VOIDED, Contactable, Episode, PatientRecord
 from hub.domain.episode.rules import TcmRules
 
@@ -100,7 +100,8 @@ def _keep_earliest_open(outcome: Outcome, open_ones: list[Episode], prior_key: s
                                                          + extra.visit_numbers)))
         kept = kept.noted(now, "merged_duplicate_attached", cause, episode_id=extra.episode_id,
                           evidence=sorted(carried))
-        extra = stop_outreach(outcome, extra, rules, "merged_duplicate")
+        extra = end_alerts(outcome, stop_outreach(outcome, extra, rules, "merged_duplicate"),
+                           now, "merged_duplicate")
         outcome.save(replace(extra, status=VOIDED, reason="merged_duplicate").noted(
             now, "voided", cause, kept=kept.episode_id))
     outcome.save(raise_alert(outcome, kept, "episodes_merged", "info", now, prior_key=prior_key))

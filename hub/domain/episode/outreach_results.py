@@ -83,7 +83,7 @@ def _reply(outcome: Outcome, episode: Episode, event: dict[str, Any], rules: Tcm
                                       lambda step: "reply" in step.stop_when)
         outcome.commands += cancels
     if intent == "opt_in":
-        episode = clear_alerts(episode, "patient_opted_out")
+        episode = clear_alerts(outcome, episode, now, "patient_opted_in", "patient_opted_out")
     if alert is not None:
         kind, severity = alert
         episode = raise_alert(outcome, episode, kind, severity, now,  # type: ignore[arg-type]

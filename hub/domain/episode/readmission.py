@@ -51,7 +51,8 @@ def cancel_admit(outcome: Outcome, event: dict[str, Any], rules: TcmRules, now: 
         now, "readmission_retracted", cause)
     if not episode.readmitted:
         episode = resume_steps(replace(episode, paused_by=None), "readmission", now)
-        episode = clear_alerts(episode, "readmission", "readmission_retracted")
+        episode = clear_alerts(outcome, episode, now, "readmission_retracted", "readmission",
+                               "readmission_retracted")
         episode = raise_alert(outcome, episode, "readmission_retracted", "info", now)
         episode, commands = release_due(episode, outcome.record.contactable, rules, now)
         outcome.commands += commands

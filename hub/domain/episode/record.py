@@ -94,6 +94,11 @@ class Episode:
     alert_severity: dict[str, str] = field(default_factory=dict)  # kind -> its severity
     # kind -> how many times the open alert was sent (raised, then each update, e.g. a reply)
     alert_revisions: dict[str, int] = field(default_factory=dict)
+    # kind -> how many times it was raised (cleared ones too): the next one gets a new id
+    alert_occurrences: dict[str, int] = field(default_factory=dict)
+    program: str = ""  # PV1-10 hospital service of the opening discharge (alert routing)
+    # TCM-4 / §5: when "visit not recorded" is raised (days before the 99495 date)
+    visit_alert_at: datetime | None = None
     # MSG-6: numbers the provider said cannot take texts (a landline: calls go instead) or
     # calls; one in both leaves the patient unreachable there, and a person is told
     no_texts: tuple[str, ...] = ()
@@ -134,6 +139,8 @@ class Episode:
             values[name] = datetime.fromisoformat(values[name])
         for name in _EPISODE_DATES:
             values[name] = date.fromisoformat(values[name])
+        if values.get("visit_alert_at"):
+            values["visit_alert_at"] = datetime.fromisoformat(values["visit_alert_at"])
         values["plan"] = tuple(PlannedStep.from_dict(s) for s in data["plan"])
         for name in _EVIDENCE:
             values[name] = _typed(values.get(name))
@@ -204,6 +211,7 @@ def _iso(value: date) -> str:
 _STEP_JSON: dict[str, Callable[[Any], Any]] = {name: _iso for name in _STEP_TIMES}
 _EPISODE_JSON: dict[str, Callable[[Any], Any]] = {
     **{name: _iso for name in (*_EPISODE_TIMES, *_EPISODE_DATES)},
+    "visit_alert_at": lambda at: at.isoformat() if at is not None else None,
     **{name: plain for name in _EVIDENCE},
     "plan": lambda plan: tuple(step.to_dict() for step in plan),
     "attempts": lambda attempts: tuple(plain(a) for a in attempts)}

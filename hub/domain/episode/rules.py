@@ -35,6 +35,8 @@ class OutreachSchedule:
     checkin_days: tuple[int, ...] = (7, 14, 21, 28)
     checkin_at: time = time(10, 0)
     due_today_alert_at: time = time(8, 0)  # "start of business day 2" escalation
+    # TCM-4: "visit not recorded" this many days before the 99495 date, at due_today_alert_at
+    visit_alert_days_before: int = 2
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,8 @@ def _schedule(value: Any) -> OutreachSchedule:
     for name, raw in value.items():
         if name.endswith("_at"):
             values[name] = time.fromisoformat(raw) if isinstance(raw, str) else _bad("HH:MM")
+        elif name == "visit_alert_days_before":
+            values[name] = _count(raw)
         else:
             if not isinstance(raw, list) or not all(isinstance(d, int) for d in raw):
                 raise ValueError(f"{name}: a list of days after discharge")

@@ -26,8 +26,18 @@ def apply_tick(record: PatientRecord, *, now: datetime, rules: TcmRules) -> Outc
         return outcome
     episode, commands = release_due(episode, record.contactable, rules, now)
     outcome.commands += commands
-    outcome.save(_escalate(outcome, episode, now))
+    outcome.save(_visit_check(outcome, _escalate(outcome, episode, now), now))
     return outcome
+
+
+def _visit_check(outcome: Outcome, episode: Episode, now: datetime) -> Episode:
+    """TCM-4 / §5: no face-to-face visit recorded a few days before its 99495 date."""
+    if episode.visit is None and episode.visit_alert_at is not None and \
+            now >= episode.visit_alert_at:
+        return raise_alert(outcome, episode, "visit_not_recorded", "warning", now,
+                           visit_due_99496=episode.visit_due_99496,
+                           visit_due_99495=episode.visit_due_99495, rule="TCM-4")
+    return episode
 
 
 def _escalate(outcome: Outcome, episode: Episode, now: datetime) -> Episode:
@@ -61,4 +71,7 @@ def next_due(record: PatientRecord) -> datetime | None:
         moments.append(episode.contact_due + JUST_AFTER)
         if "contact_due_today" not in episode.alerts_raised:
             moments.append(episode.contact_escalation_at)
+    if episode.visit is None and episode.visit_alert_at is not None and \
+            "visit_not_recorded" not in episode.alerts_raised:
+        moments.append(episode.visit_alert_at)
     return min(moments)

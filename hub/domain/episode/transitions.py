@@ -29,7 +29,7 @@ from hub.domain.episode.lifecycle import (
     stop_for_death,
     stop_outreach,
 )
-from hub.domain.episode.outcome import Outcome, clear_alerts, raise_alert
+from hub.domain.episode.outcome import Outcome, clear_alerts, end_alerts, raise_alert
 
 # re-exported: the episodes agent imports the engine from here
 from hub.domain.episode.outreach_results import apply_outreach_event
@@ -87,7 +87,8 @@ def _cancel_discharge(outcome: Outcome, event: dict[str, Any], rules: TcmRules, 
         outcome.notes.append("A13 for a visit this episode does not know")
         return
     was_open = episode.is_open
-    episode = stop_outreach(outcome, episode, rules, "voided")
+    episode = end_alerts(outcome, stop_outreach(outcome, episode, rules, "voided"), now,
+                         "episode_voided")
     episode = replace(episode, status=VOIDED).noted(now, "voided", cause)
     if was_open:
         episode = raise_alert(outcome, episode, "episode_voided", "info", now)
