@@ -29,6 +29,7 @@ from hub.api.gather import gather
 from hub.api.refusals import ApiRefusal, check_bearer, error_body
 from hub.clock import Clock
 from hub.config import Settings
+from hub.domain.alerts.lifecycle import AlertRefusal, acknowledge
 from hub.domain.episode.actions import RuleViolation
 from hub.domain.episode.rules import TcmRules
 from hub.logs import get_logger
@@ -47,9 +48,12 @@ def openapi_document() -> dict[str, Any]:
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[str, Any],
-             clock: Clock, rules: Callable[[str], TcmRules]) -> None:
+             clock: Clock, rules: Callable[[str], TcmRules],
+             alerts_table: TableT[str, Any]) -> None:
     """``rules``: the per-facility rules the episodes agent uses, built once by create_app."""
     placement = Placement(app, table)
+    alert_books = Placement(app, alerts_table)
+    routing = settings.routing
     document = openapi_document()
 
     def answering(handler: Handler) -> Handler:
@@ -59,25 +63,27 @@ def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[s
             try:
                 check_bearer(request.headers.get("Authorization"), settings.api_token)
                 return await handler(view, request, **match)
-            except (ApiRefusal, RuleViolation) as refusal:
+            except (ApiRefusal, RuleViolation, AlertRefusal) as refusal:
                 return view.json(error_body(refusal), status=refusal.status)
         return method
 
     async def at_owner(view: View, request: Request, key: str, body: bytes | None,
-                       answer: Callable[[], Awaitable[Response]]) -> Response:
-        owner = placement.owner(key)
+                       answer: Callable[[], Awaitable[Response]],
+                       where: Placement = placement) -> Response:
+        owner = where.owner(key)
         if owner is None:
             return await answer()
         if request.headers.get(ROUTED):
             raise not_ready()  # the sender thinks we own it and we do not: ownership is moving
-        status, reply = await placement.call(owner, request, "owner", body)
+        status, reply = await where.call(owner, request, "owner", body)
         return view.json(reply, status=status)
 
-    async def everywhere(request: Request, field: str, local: list[Any]) -> list[Any]:
+    async def everywhere(request: Request, field: str, local: list[Any],
+                         where: Placement = placement) -> list[Any]:
         if request.headers.get(ROUTED) == "local":
             return local
-        peers = placement.peers()
-        rows = await gather(local, peers, lambda peer: placement.rows_from(peer, request, field))
+        peers = where.peers()
+        rows = await gather(local, peers, lambda peer: where.rows_from(peer, request, field))
         log.info("api.gathered", field=field, workers=len(peers) + 1, local=len(local),
                  rows=len(rows))
         return rows
@@ -96,10 +102,38 @@ def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[s
     class AlertsView(View):
         @answering
         async def get(self, request: Request) -> Response:
-            filters = alerts.AlertFilters.from_query(request.query)
-            mine = alerts.collect(placement.local_records(), filters)
-            rows = alerts.ordered(await everywhere(request, "alerts", mine), filters.limit)
+            filters = alerts.AlertFilters.from_query(request.query, routing)
+            mine = alerts.collect(alert_books.local_values(), filters, routing)
+            rows = alerts.ordered(await everywhere(request, "alerts", mine, alert_books),
+                                  filters.limit)
             return self.json({"alerts": rows, "limit": filters.limit})
+
+    @app.page("/alerts/{key}/{alert_id}")
+    class AlertView(View):
+        @answering
+        async def get(self, request: Request, key: str, alert_id: str) -> Response:
+            async def answer() -> Response:
+                return self.json(alerts.history(alerts_table.get(key), alert_id, routing))
+            return await at_owner(self, request, key, None, answer, alert_books)
+
+    @app.page("/alerts/{key}/{alert_id}/acknowledge")
+    class AcknowledgeView(View):
+        @answering
+        async def post(self, request: Request, key: str, alert_id: str) -> Response:
+            if (aiohttp_request(request).content_length or 0) > MAX_BODY:
+                raise ApiRefusal("the body is too large", code="too_large", status=413)
+            body = await request.read()
+            by = alerts.parse_acknowledgement(body)
+
+            async def answer() -> Response:
+                acknowledge(alerts_table.get(key), alert_id, by, routing, clock.now())
+                if not await delivered(topics.alert_actions, key,
+                                       {"alert_id": alert_id, "by": by},
+                                       timeout=settings.broker_write_timeout):
+                    raise ApiRefusal("the acknowledgement could not be stored: try again",
+                                     code="not_stored", status=503)
+                return self.json({"acknowledged": alert_id, "by": by}, status=202)
+            return await at_owner(self, request, key, body, answer, alert_books)
 
     @app.page("/episodes/{key}")
     class EpisodeView(View):

@@ -67,13 +67,17 @@ class Placement:
                 and not self._same(url)]
 
     def local_records(self) -> Iterator[PatientRecord]:
-        """Records of the partitions this worker is active for (a standby copy of another
+        for stored in self.local_values():
+            yield PatientRecord.from_dict(stored)
+
+    def local_values(self) -> Iterator[Any]:
+        """Values of the partitions this worker is active for (a standby copy of another
         worker's partition must not be counted twice)."""
         actives = self.app.assignor.assigned_actives()
         name = self._changelog
         for key, stored in list(self.table.items()):
             if self.app.producer.key_partition(name, source_key(key)) in actives:
-                yield PatientRecord.from_dict(stored)
+                yield stored
 
     async def call(self, base: str, request: Request, routed: str,
                    body: bytes | None = None) -> tuple[int, Any]:

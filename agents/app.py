@@ -12,10 +12,11 @@ from typing import Any
 
 import faust
 
-from agents import api, episodes, ingest, normalize, outreach, webhooks
+from agents import alerts, api, episodes, ingest, normalize, notify, outreach, webhooks
 from agents.fetching import wait_at_most
 from agents.offsets import Unstick, commit_only_handled, rebalancing
 from agents.topics import Topics
+from hub.adapters.alert_channels import AlertChannel
 from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
 from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
@@ -37,7 +38,8 @@ def advertised_host(web_host: str) -> str:
 
 
 def create_app(settings: Settings, *, outbound: Outbound | None = None,
-               clock: Clock | None = None) -> faust.App:
+               clock: Clock | None = None,
+               channels: dict[str, AlertChannel] | None = None) -> faust.App:
     commit_only_handled()  # a rebalance must not commit past records no stage handled
     wait_at_most(settings.fetch_wait_ms)  # a record never waits behind an idle partition
     if clock is None:
@@ -75,8 +77,10 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     rules = rules_for_settings(settings)  # once: the episodes agent and the API share them
     episodes_table = episodes.register(app, topics, settings, clock, rules)
     outreach.register(app, topics, settings, clock, outbound)
+    alerts_table = alerts.register(app, topics, settings, clock)
+    notify.register(app, topics, settings, clock, channels)
     webhooks.register(app, topics, settings)
-    api.register(app, topics, settings, episodes_table, clock, rules)
+    api.register(app, topics, settings, episodes_table, clock, rules, alerts_table)
     unstick = Unstick()
 
     @app.timer(UNSTICK_SECONDS)

@@ -16,7 +16,8 @@ from typing import Any
 
 from agents.deadletter import dead_letter
 from agents.topics import OUTREACH_INBOUND, Topics
-from hub.domain.messages import OutreachEvent
+from hub.domain.alerts.pages import page_result
+from hub.domain.messages import OutreachEvent, is_care_team
 from hub.domain.phone import ledger
 from hub.domain.phone.inbound import receive
 from hub.domain.phone.state import PhoneState
@@ -24,6 +25,7 @@ from hub.logs import get_logger
 from hub.services.delivery import Sender
 
 log = get_logger("agents.inbound")
+FINAL_PAGE_ERRORS = frozenset({21211, 21610, 21614})  # invalid, opted out, not mobile
 
 
 async def handle_inbound(phones: Any, topics: Topics, phone: str, value: dict[str, Any],
@@ -74,4 +76,16 @@ async def _status(phones: Any, topics: Topics, state: PhoneState, value: dict[st
 
 
 async def _emit(topics: Topics, event: OutreachEvent) -> None:
+    await emit_result(topics, event)
+
+
+async def emit_result(topics: Topics, event: OutreachEvent) -> None:
+    """Back to the patient's episode on ``outreach.events``; a care-team page's result goes to
+    the alerts stage instead (``alerts.results``, keyed like the alert's book)."""
+    if event.command_id and is_care_team(event.command_id):
+        result = page_result(event.command_id, event.episode_id, event.status, event.reason,
+                             final=event.error_code in FINAL_PAGE_ERRORS)
+        if result is not None:
+            await topics.alert_results.send(key=event.patient_key, value=result)
+        return
     await topics.outreach_events.send(key=event.patient_key, value=event.to_dict())

@@ -9,6 +9,7 @@ from typing import Any
 import faust
 from faust.streams import current_event
 
+from agents.alerts import feed_heartbeat
 from agents.batches import Batch, Changelogged, acting_for, batches_of, in_turns
 from agents.deadletter import letter_for
 from agents.offsets import rebalancing
@@ -32,6 +33,7 @@ def _shard() -> int:
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -> None:
+    heard = feed_heartbeat(topics, settings, clock)  # feed silence (hub.domain.alerts.feed)
     table = Changelogged(app.Table("adt-seen", key_type=str, partitions=settings.partitions))
 
     @app.timer(settings.retention_sweep_interval)
@@ -93,6 +95,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         if verdict is dedupe.Seen.CONTROL_ID_REUSED:
             event["warnings"].append("MSH-10 control id reused for different content")
         batch.emit(topics.events, event["patient"]["key"], event)
+        heard(batch, event.get("sending_facility") or "")
         log.info("normalize.event", control_id=event["control_id"],
                  event_type=event["event_type"])
         seen.remember(record, _shard())

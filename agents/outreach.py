@@ -15,7 +15,7 @@ from mode import Service
 from agents.batches import Batch, Changelogged, acting_for, batches_of
 from agents.deadletter import dead_letter
 from agents.due import DueIndex
-from agents.inbound import handle_inbound
+from agents.inbound import emit_result, handle_inbound
 from agents.topics import OUTREACH_COMMANDS, OUTREACH_INBOUND, OUTREACH_TICKS, Topics
 from hub.adapters.outbound import Outbound, RecordingOutbound
 from hub.adapters.rate_limited import RateLimited
@@ -129,7 +129,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
         if outcome.retry_at is not None:
             due.set(f"{key}\x00{command.command_id}", outcome.retry_at)
         for result in outcome.events:
-            await queued.outreach_events.send(key=result.patient_key, value=result.to_dict())
+            await emit_result(queued, result)
 
     @app.timer(settings.tick_interval)
     async def outreach_ticks() -> None:

@@ -13,12 +13,17 @@ from dataclasses import dataclass
 import faust
 
 from hub.topic_names import (
+    ALERT_ACTIONS,
+    ALERT_DELIVERIES,
+    ALERT_RESULTS,
+    ALERT_TICKS,
     ALERTS,
     ALL,
     DEADLETTER,
     EPISODE_ACTIONS,
     EPISODE_TICKS,
     EVENTS,
+    FEEDS_SEEN,
     OUTREACH_COMMANDS,
     OUTREACH_EVENTS,
     OUTREACH_INBOUND,
@@ -27,9 +32,26 @@ from hub.topic_names import (
     REJECTED,
 )
 
-__all__ = ["ALERTS", "ALL", "DEADLETTER", "EPISODE_ACTIONS", "EPISODE_TICKS", "EVENTS",
-           "OUTREACH_COMMANDS", "OUTREACH_EVENTS", "OUTREACH_INBOUND", "OUTREACH_TICKS", "RAW",
-           "REJECTED", "Topics"]
+__all__ = [
+    "ALERTS",
+    "ALERT_ACTIONS",
+    "ALERT_DELIVERIES",
+    "ALERT_RESULTS",
+    "ALERT_TICKS",
+    "ALL",
+    "DEADLETTER",
+    "EPISODE_ACTIONS",
+    "EPISODE_TICKS",
+    "EVENTS",
+    "FEEDS_SEEN",
+    "OUTREACH_COMMANDS",
+    "OUTREACH_EVENTS",
+    "OUTREACH_INBOUND",
+    "OUTREACH_TICKS",
+    "RAW",
+    "REJECTED",
+    "Topics",
+]
 
 
 @dataclass(frozen=True)
@@ -45,6 +67,11 @@ class Topics:
     episode_ticks: faust.TopicT
     episode_actions: faust.TopicT
     alerts: faust.TopicT
+    alert_actions: faust.TopicT
+    alert_ticks: faust.TopicT
+    alert_results: faust.TopicT
+    alert_deliveries: faust.TopicT
+    feeds_seen: faust.TopicT
 
     @classmethod
     def declare(cls, app: faust.App, partitions: int) -> Topics:

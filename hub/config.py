@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub.domain.alerts.routing import Routing
+from hub.domain.alerts.routing_file import parse_routing
 from hub.domain.calendar import BusinessCalendar
 from hub.domain.episode.rules_file import read_overrides
 from hub.errors import ConfigError
@@ -52,6 +55,39 @@ def _max_frame(env: Mapping[str, str]) -> int:
         raise ConfigError(f"MLLP_MAX_FRAME_BYTES: between 1024 and {MAX_FRAME_LIMIT} (5 MiB: "
                           f"a larger frame could not be kept on Kafka), got {value}")
     return value
+
+
+def _routing(env: Mapping[str, str]) -> Routing:
+    """HUB_ALERT_ROUTING: the routing file; without one, alerts are the record on care.alerts
+    and the API's list, and no channel is used."""
+    path = env.get("HUB_ALERT_ROUTING", "")
+    if not path:
+        return Routing()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"HUB_ALERT_ROUTING: cannot read {path!r} ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"HUB_ALERT_ROUTING: {path!r} is not UTF-8 text") from exc
+    return parse_routing(text, path, env)
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
+    host = env.get("HUB_SMTP_HOST", "")
+    if not host:
+        return None
+    context = None
+    if ca_file := env.get("HUB_SMTP_CA_FILE", ""):
+        try:
+            context = ssl.create_default_context(cafile=ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"HUB_SMTP_CA_FILE: cannot use {ca_file!r} "
+                              f"({getattr(exc, 'strerror', None) or exc})") from exc
+    return SmtpSettings(
+        host, _int(env, "HUB_SMTP_PORT", 587), tls_context=context,
+        sender=env.get("HUB_SMTP_FROM") or "tcm-hub@localhost",
+        username=env.get("HUB_SMTP_USER") or None, password=env.get("HUB_SMTP_PASSWORD") or None,
+        starttls=env.get("HUB_SMTP_STARTTLS", "true").lower() not in ("false", "0", "no"))
 
 
 def _facility_rules(path: str) -> dict[str, dict[str, Any]]:
@@ -180,6 +216,17 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    sender: str = "tcm-hub@localhost"
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = True  # required unless the relay is on this host (HUB_SMTP_STARTTLS=0)
+    tls_context: ssl.SSLContext | None = None  # HUB_SMTP_CA_FILE: a private CA
+
+
+@dataclass(frozen=True)
 class Settings:
     kafka_bootstrap: str = "127.0.0.1:9092"
     app_id: str = "tcm-hub"
@@ -227,6 +274,10 @@ class Settings:
     clock_start: datetime | None = None  # worker clock starts here (rehearsals, tests)
     # HUB_FACILITY_RULES: per-facility rule overrides (hub.domain.episode.rules_file), "*" for all
     facility_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # HUB_ALERT_ROUTING: teams, on-call lists and channels (hub.domain.alerts.routing_file)
+    routing: Routing = field(default_factory=Routing)
+    smtp: SmtpSettings | None = None  # HUB_SMTP_HOST and the rest: the email channel relay
+    alert_channel_timeout: float = 10.0  # seconds one webhook or email attempt may take
 
     def zone_for(self, facility: str) -> ZoneInfo:
         return self.facility_zones.get(facility, self.default_zone)
@@ -301,6 +352,10 @@ class Settings:
             fetch_wait_ms=_bounded(env, "HUB_FETCH_WAIT_MS", cls.fetch_wait_ms, 1, 1500),
             broker_write_timeout=_positive(env, "HUB_BROKER_WRITE_TIMEOUT",
                                            cls.broker_write_timeout),
+            routing=_routing(env),
+            smtp=_smtp(env),
+            alert_channel_timeout=_positive(env, "HUB_ALERT_CHANNEL_TIMEOUT",
+                                            cls.alert_channel_timeout),
         )
 
     def require_sender(self) -> None:

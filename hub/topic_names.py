@@ -15,15 +15,23 @@ OUTREACH_EVENTS = "outreach.events"
 EPISODE_TICKS = "episodes.ticks"
 EPISODE_ACTIONS = "episodes.actions"
 ALERTS = "care.alerts"
+ALERT_ACTIONS = "alerts.actions"  # acknowledgements from the care-team API
+ALERT_TICKS = "alerts.ticks"
+ALERT_RESULTS = "alerts.results"  # what each channel did with a delivery
+ALERT_DELIVERIES = "alerts.deliveries"  # webhook and email notifications to make
+FEEDS_SEEN = "feeds.seen"  # a facility's feed was heard (feed silence)
 
 ALL = (RAW, REJECTED, EVENTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND,
-       OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, ALERTS)
+       OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, ALERTS, ALERT_ACTIONS, ALERT_TICKS,
+       ALERT_RESULTS, ALERT_DELIVERIES, FEEDS_SEEN)
 # what the stages read: a committed offset on these means "handled" (agents.offsets)
 STAGE_INPUTS = frozenset({RAW, EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS,
-                          OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND})
+                          OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND, ALERTS,
+                          ALERT_ACTIONS, ALERT_TICKS, ALERT_RESULTS, ALERT_DELIVERIES,
+                          FEEDS_SEEN})
 RAW_BYTES = (RAW, REJECTED, DEADLETTER)  # their records carry a message's exact bytes
 # the stages' tables; each has a changelog topic "<HUB_APP_ID>-<table>-changelog"
-TABLES = ("adt-seen", "episodes", "episodes-due", "phones")
+TABLES = ("adt-seen", "episodes", "episodes-due", "phones", "alerts")
 
 
 def changelogs(app_id: str) -> list[str]:

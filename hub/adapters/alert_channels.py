@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -22,6 +21,7 @@ from typing import Any, Protocol
 import aiohttp
 import aiosmtplib
 
+from hub.config import SmtpSettings
 from hub.domain.alerts.notice import email_subject
 from hub.domain.alerts.signature import DELIVERY_HEADER, HEADER, sign
 
@@ -72,17 +72,6 @@ class WebhookChannel:
         if self._session is not None:
             await self._session.close()
             self._session = None
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int = 587
-    sender: str = "tcm-hub@localhost"
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = True  # required unless the relay is on this host (HUB_SMTP_STARTTLS=0)
-    tls_context: ssl.SSLContext | None = None  # tests: a throwaway CA
 
 
 class EmailChannel:

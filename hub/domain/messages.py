@@ -14,6 +14,7 @@ from typing import Any, Literal
 from hub.domain.records import as_dict
 
 ANSWER_PREFIX = "answer:"  # a text answering the patient's own message (HELP, opt-out confirmation)
+CARE_TEAM_PREFIX = "alert:"  # a page to a care-team member's phone (hub.domain.alerts)
 
 Channel = Literal["sms", "voice"]
 
@@ -125,6 +126,11 @@ class OutreachEvent:
         if values.get("deferred_until"):
             values["deferred_until"] = datetime.fromisoformat(values["deferred_until"])
         return cls(**values)
+
+
+def is_care_team(command_id: str) -> bool:
+    """A page to a care-team member, not a patient text: no quiet hours, no caps, no episode."""
+    return command_id.startswith(CARE_TEAM_PREFIX)
 
 
 def is_answer(command_id: str) -> bool:

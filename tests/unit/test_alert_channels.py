@@ -22,9 +22,9 @@ from hub.adapters.alert_channels import (
     ChannelFailure,
     EmailChannel,
     RecordingChannel,
-    SmtpSettings,
     WebhookChannel,
 )
+from hub.config import SmtpSettings
 from hub.domain.alerts.notice import notice
 from hub.domain.alerts.signature import DELIVERY_HEADER, HEADER, verify
 

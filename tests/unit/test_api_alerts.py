@@ -1,63 +1,84 @@
-"""GET /alerts rows: the kinds each episode raised and nothing cleared, with the severity the
-domain raises them with (one per episode and kind)."""
+"""GET /alerts, GET /alerts/{key}/{id}, POST .../acknowledge over the alerts stage's books."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from hub.api import alerts
-from hub.api.alerts import AlertFilters, alert_rows
+from hub.api.alerts import AlertFilters, collect, history, parse_acknowledgement
 from hub.api.refusals import ApiRefusal
-from hub.domain.episode.record import EXPIRED
-from hub.domain.episode.transitions import apply_adt
-from tests.unit.episode_events import DISCHARGE, NOW, RULES, adt_event, opened
+from hub.domain.alerts.lifecycle import acknowledge, on_alert
+from hub.domain.alerts.routing import Person, Route, Routing, Team
+
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+ROUTING = Routing(teams={"general": Team("general", members=("ana",)),
+                         "cardiac": Team("cardiac", members=("ben",), on_call=("ben",))},
+                  people={"ana": Person("ana", "Ana"), "ben": Person("ben", "Ben")},
+                  routes=(Route("CARDIO", None, "cardiac"),), default_team="general")
 
 
-def test_the_default_list_is_what_needs_a_person() -> None:
-    """ADT-4: no reachable phone (warning) is listed; episode_opened (info) is not."""
-    [row] = alert_rows(opened(phones=[]), AlertFilters())
-    episode = opened(phones=[]).episodes[0]
-    assert row == {"alert_id": f"{episode.episode_id}:no_reachable_phone",
-                   "kind": "no_reachable_phone", "severity": "warning",
-                   "episode_id": episode.episode_id, "patient_key": "GEN|77",
-                   "facility": "GEN", "episode_status": "open", "revision": 1}
+def book(*alerts: tuple[str, str, str, int]) -> dict[str, Any]:
+    state: dict[str, Any] | None = None
+    for kind, severity, facility, minutes in alerts:
+        state = on_alert(state, "GEN|1", {
+            "alert_id": f"ep-1:{kind}", "kind": kind, "severity": severity,
+            "episode_id": "ep-1", "patient_key": "GEN|1", "facility": facility,
+            "at": (T0 + timedelta(minutes=minutes)).isoformat(), "revision": 1,
+            "detail": {}}, ROUTING, T0 + timedelta(minutes=minutes)).book
+    assert state is not None
+    return state
 
 
-def test_severity_any_adds_the_notices_and_urgent_sorts_first() -> None:
-    """severity=any lists info too; the merged list is urgent, warning, info."""
-    filters = AlertFilters.from_query({"severity": "any"})
-    rows = alert_rows(opened(phones=[]), filters)
-    assert {r["kind"] for r in rows} == {"episode_opened", "no_reachable_phone"}
-    urgent = {**rows[0], "kind": "readmission", "severity": "urgent", "alert_id": "x:readmission"}
-    assert [r["severity"] for r in alerts.ordered([*rows, urgent], 10)] == [
-        "urgent", "warning", "info"]
-    assert len(alerts.ordered([*rows, urgent], 2)) == 2
+BOOKS = [book(("contact_due_today", "warning", "GENHOSP", 0), ("episode_opened", "info",
+                                                                "GENHOSP", 1)),
+         book(("urgent_reply", "urgent", "CARDIO", 5))]
 
 
-def test_facility_filter_and_bad_severity() -> None:
-    """facility= keeps one facility; an unknown severity is 422 bad_query."""
-    assert alert_rows(opened(phones=[]), AlertFilters(facility="OTHER")) == []
+def listed(**query: str) -> list[str]:
+    return [r["kind"] for r in collect(BOOKS, AlertFilters.from_query(query, ROUTING), ROUTING)]
+
+
+def test_the_default_list_is_what_needs_a_person_urgent_first() -> None:
+    assert listed() == ["urgent_reply", "contact_due_today"]
+    assert listed(severity="any") == ["urgent_reply", "contact_due_today", "episode_opened"]
+
+
+def test_per_team_and_per_persons_teams() -> None:
+    assert listed(team="cardiac") == ["urgent_reply"]
+    assert listed(person="ana") == ["contact_due_today"]
+    with pytest.raises(ApiRefusal) as unknown:
+        listed(team="nobody")
+    assert unknown.value.status == 422
+    with pytest.raises(ApiRefusal):
+        listed(person="zed")
+
+
+def test_acknowledged_alerts_stay_listed_with_who_and_when_until_they_clear() -> None:
+    acked = acknowledge(BOOKS[0], "ep-1:contact_due_today", "nurse.lee", ROUTING,
+                        T0 + timedelta(minutes=9)).book
+    [row] = collect([acked], AlertFilters.from_query({}, ROUTING), ROUTING)
+    assert (row["state"], row["acknowledged_by"]) == ("acknowledged", "nurse.lee")
+    assert [r["kind"] for r in collect([acked], AlertFilters.from_query(
+        {"state": "open"}, ROUTING), ROUTING)] == []
+
+
+def test_the_history_of_one_alert() -> None:
+    acked = acknowledge(BOOKS[1], "ep-1:urgent_reply", "dr.kim", ROUTING, T0).book
+    story = history(acked, "ep-1:urgent_reply", ROUTING)
+    assert [h["what"] for h in story["history"]] == ["alert", "alert_acknowledged"]
+    assert story["link"] == "/alerts/GEN%7C1/ep-1%3Aurgent_reply"
+    with pytest.raises(ApiRefusal) as missing:
+        history(acked, "ep-1:nope", ROUTING)
+    assert missing.value.status == 404
+
+
+@pytest.mark.parametrize("body", [b"", b"{}", b'{"by": ""}', b'{"by": 3}', b"not json",
+                                  b'{"by": "' + b"x" * 101 + b'"}'])
+def test_an_acknowledgement_names_a_person(body: bytes) -> None:
     with pytest.raises(ApiRefusal) as refused:
-        AlertFilters.from_query({"severity": "loud"})
-    assert (refused.value.status, refused.value.code) == (422, "bad_query")
-
-
-def test_the_severity_is_the_one_the_alert_was_raised_with() -> None:
-    """A discharge that needs a person's review is a warning, not a notice: the list shows the
-    severity the domain raised, so it is not hidden from the default list."""
-    record = apply_adt(None, adt_event("A03", "C1", discharge_at=DISCHARGE, disposition="9Z"),
-                       now=NOW, rules=RULES).record
-    [episode] = record.episodes
-    assert episode.alert_severity["discharge_not_eligible"] == "warning"
-    assert [r["kind"] for r in alert_rows(record, AlertFilters())] == ["discharge_not_eligible"]
-
-
-def test_a_closed_episode_lists_only_what_the_patient_said() -> None:
-    """Stale deadline alerts of a closed episode are not listed; a patient's reply is."""
-    episode = replace(opened(phones=[]).episodes[0], status=EXPIRED)
-    episode = replace(episode, alerts_raised=(*episode.alerts_raised, "urgent_reply"),
-                      alert_severity={**episode.alert_severity, "urgent_reply": "urgent"})
-    record = replace(opened(phones=[]), episodes=(episode,))
-    assert [r["kind"] for r in alert_rows(record, AlertFilters())] == ["urgent_reply"]
+        parse_acknowledgement(body)
+    assert refused.value.status in (400, 422)
+    assert parse_acknowledgement(b'{"by": " nurse.lee "}') == "nurse.lee"

@@ -32,7 +32,7 @@ def test_a_stage_record_goes_back_to_its_topic_and_key(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fields, problem", [
     ({"record": None, "raw_b64": "TVNI"}, "hub replay the .hl7"),
-    ({"record": {"a": 1}, "source_topic": "care.alerts", "source_key": "K"}, "not ones"),
+    ({"record": {"a": 1}, "source_topic": "adt.deadletter", "source_key": "K"}, "not ones"),
     ({"record": {"a": 1}, "source_topic": "adt.events", "source_key": ""}, "not ones"),
 ])
 def test_a_letter_that_cannot_be_replayed_is_named(tmp_path: Path, fields: dict[str, Any],

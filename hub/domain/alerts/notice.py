@@ -54,5 +54,17 @@ def text(body: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+SMS_MAX = 160
+
+
+def sms_text(body: dict[str, Any]) -> str:
+    """The page to an on-call phone: one segment, no PHI (names never go by SMS here)."""
+    label = {"cleared": "CLEARED", "escalated": "ESCALATED", "reminder": "REMINDER"}.get(
+        body["phase"], body["severity"].upper())
+    tail = f" · {body['facility']}" + (f" · {body['link']}" if body.get("link") else "")
+    head = f"[TCM {label}] {body['title']}"
+    return (head[:max(10, SMS_MAX - len(tail))] + tail)[:SMS_MAX]
+
+
 def email_subject(body: dict[str, Any]) -> str:
     return text({**body, "link": None, "patient_words": None})

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.domain.messages import OutreachCommand, is_answer
+from hub.domain.messages import OutreachCommand, is_answer, is_care_team
 from hub.domain.phone.ledger import LedgerError, forget_settled
 from hub.domain.phone.policy import ContactPolicy, NoCommonHours, as_utc
 from hub.domain.phone.state import (
@@ -59,7 +59,9 @@ def decide(state: PhoneState | None, command: OutreachCommand, *, now: datetime,
     entry = state.entry(command.command_id)
     if command.action == "cancel":  # never moves the phone to another patient (shared numbers)
         return _cancel(state, command, entry, now)
-    answer = is_answer(command.command_id)
+    # the patient's own message answered, or a page to the care team: at once, outside the
+    # patient's caps and hours, and never binding the phone to a patient
+    answer = is_answer(command.command_id) or is_care_team(command.command_id)
     if not answer:
         state = replace(state, patient_key=command.patient_key, episode_id=command.episode_id,
                         language=command.language, zone=command.zone).with_episode(
