@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.domain.alerts import feed as alert_time
+from hub.domain.alerts.lifecycle import Step, on_alert, on_result
+from hub.domain.alerts.lifecycle import next_due as alert_due
+from hub.domain.alerts.routing import Routing
 from hub.domain.episode import merge
+from hub.domain.episode.actions import RuleViolation, apply_action, validate_action
 from hub.domain.episode.processing import set_apart
 from hub.domain.episode.record import PatientRecord
 from hub.domain.episode.rules import TcmRules
@@ -25,7 +30,7 @@ from hub.domain.episode.transitions import (
     apply_tick,
     next_due,
 )
-from hub.domain.messages import OutreachCommand
+from hub.domain.messages import CareAlert, OutreachCommand
 from hub.domain.phone import decision as policy_core
 from hub.domain.phone import ledger
 from hub.domain.phone.inbound import receive
@@ -49,6 +54,8 @@ class Simulation:
     phones: dict[str, PhoneState] = field(default_factory=dict)
     pending: list[OutreachCommand] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    routing: Routing = field(default_factory=Routing)
+    books: dict[str, dict[str, Any]] = field(default_factory=dict)  # the alerts stage's
 
     def adt(self, event: dict[str, Any], at: datetime) -> None:
         key = event["patient"]["key"]
@@ -90,6 +97,24 @@ class Simulation:
         if received.answer is not None:
             self._send(received.answer, at)
 
+    def care_team(self, item: dict[str, Any], at: datetime) -> None:
+        """A recorded action (``--actions``), checked as the API checks it, applied as the
+        episodes agent applies it."""
+        record = self.records.get(item["patient"])
+        action = {k: v for k, v in item.items() if k != "patient"}
+        try:
+            if record is None:
+                raise RuleViolation("no such patient", code="no_patient", status=404)
+            validate_action(record, action, now=at)
+        except RuleViolation as refusal:
+            self._emit(at, "action_refused", item["patient"], kind=action.get("kind"),
+                       code=refusal.code, reason=refusal.message)
+            return
+        self._emit(at, "care_team_action", item["patient"], kind=action["kind"],
+                   by=action["by"])
+        self._absorb(apply_action(record, action, now=at, rules=self.rules_for(record.facility)),
+                     at)
+
     def refused(self, error: dict[str, Any], at: datetime) -> None:
         self._emit(at, "rejected", None, **error)
 
@@ -101,6 +126,7 @@ class Simulation:
     def _next_moment(self) -> datetime | None:
         moments = [m for r in self.records.values() if (m := next_due(r)) is not None]
         moments += [self._send_time(c) for c in self.pending]
+        moments += [m for b in self.books.values() if (m := alert_due(b)) is not None]
         return min(moments) if moments else None
 
     def _send_time(self, command: OutreachCommand) -> datetime:
@@ -114,6 +140,10 @@ class Simulation:
             due = next_due(record)
             if due is not None and due <= at:
                 self._absorb(apply_tick(record, now=at, rules=self.rules_for(record.facility)), at)
+        for key, book in list(self.books.items()):
+            due = alert_due(book)
+            if due is not None and due <= at:
+                self._alerts(key, alert_time.tick(book, self.routing, at), at)
         for command in [c for c in self.pending if self._send_time(c) <= at]:
             self.pending.remove(command)
             self._send(command, at)
@@ -151,20 +181,41 @@ class Simulation:
                 self.phones.setdefault(command.to, PhoneState(command.to))
                 self._send(command, at)
         for alert in outcome.alerts:
-            if alert.event == "alert_cleared":
-                self._emit(at, "alert_cleared", alert.patient_key, kind=alert.kind,
-                           alert_id=alert.alert_id, episode_id=alert.episode_id,
-                           reason=alert.reason)
-                continue
-            kind = {"episode_opened": "episode_opened", "episode_voided": "episode_voided",
-                    "episode_closed": "episode_closed"}.get(alert.kind)
-            if kind:
-                self._emit(at, kind, alert.patient_key, episode_id=alert.episode_id,
-                           **alert.detail)
-            else:
-                self._emit(at, "alert", alert.patient_key, kind=alert.kind,
-                           severity=alert.severity, episode_id=alert.episode_id,
-                           revision=alert.revision, **alert.detail)
+            self._alert_record(alert, at)
+            self._alerts(alert.patient_key, on_alert(self.books.get(alert.patient_key),
+                                                     alert.patient_key, alert.to_dict(),
+                                                     self.routing, at), at)
+
+    def _alert_record(self, alert: CareAlert, at: datetime) -> None:
+        """What the episodes stage put on ``care.alerts``."""
+        if alert.event == "alert_cleared":
+            self._emit(at, "alert_cleared", alert.patient_key, kind=alert.kind,
+                       alert_id=alert.alert_id, episode_id=alert.episode_id,
+                       reason=alert.reason)
+            return
+        kind = {"episode_opened": "episode_opened", "episode_voided": "episode_voided",
+                "episode_closed": "episode_closed"}.get(alert.kind)
+        if kind:
+            self._emit(at, kind, alert.patient_key, episode_id=alert.episode_id,
+                       **alert.detail)
+        else:
+            self._emit(at, "alert", alert.patient_key, kind=alert.kind, alert_id=alert.alert_id,
+                       severity=alert.severity, episode_id=alert.episode_id,
+                       revision=alert.revision, **alert.detail)
+
+    def _alerts(self, key: str, step: Step, at: datetime) -> None:
+        """The alerts stage's part: routing, notifications (every channel answers at once in
+        a dry run), escalation; ``alert`` and ``alert_cleared`` are printed from the episodes
+        stage's records already."""
+        self.books[key] = step.book
+        for action in step.actions:
+            if action["action"] not in ("alert", "alert_cleared", "alert_updated"):
+                self._emit(at, action["action"], key, **{
+                    k: v for k, v in action.items() if k not in ("action", "key", "at")})
+        for delivery in step.deliveries:
+            self._alerts(key, on_result(self.books[key], {
+                "delivery_id": delivery["delivery_id"], "alert_id": delivery["alert_id"],
+                "status": "sent", "attempt": delivery["attempt"]}, self.routing, at), at)
 
     def _emit(self, at: datetime, action: str, patient: str | None, **fields: Any) -> None:
         self.actions.append({"at": at.isoformat(), "action": action, "patient": patient,
@@ -208,14 +259,16 @@ def _refused_message_time(raw: bytes, zone_for: Callable[[str], ZoneInfo]) -> da
 
 def simulate(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
              zone_for: Callable[[str], ZoneInfo], phone_region: str = "US", days: int = 30,
-             start: datetime | None = None, replies: list[dict[str, str]] | None = None
+             start: datetime | None = None, replies: list[dict[str, str]] | None = None,
+             actions: list[dict[str, Any]] | None = None, routing: Routing | None = None
              ) -> list[dict[str, Any]]:
     """Every action in time order (by instant: offsets differ between zones); a refused
     message at its own time, else at the start of the simulation."""
-    simulation = Simulation(rules_for)
+    simulation = Simulation(rules_for, routing=routing or Routing())
     items = list(feed_events(paths, zone_for, phone_region))
     inputs: list[tuple[datetime, str, Any]] = [(at, "adt", ev) for at, ev, _ in items if ev]
     inputs += [(datetime.fromisoformat(r["at"]), "reply", r) for r in replies or []]
+    inputs += [(datetime.fromisoformat(a["at"]), "action", a) for a in actions or []]
     inputs.sort(key=lambda item: item[0])
     refused = [(at, error) for at, _, error in items if error]
     known = [at for at, *_ in inputs if at != UNKNOWN_TIME] or \
@@ -227,6 +280,8 @@ def simulate(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
         simulation.advance(at)
         if kind == "adt":
             simulation.adt(value, max(at, begin))
+        elif kind == "action":
+            simulation.care_team(value, at)
         else:
             simulation.reply(value["from"], value["text"], at)
     simulation.advance(begin + timedelta(days=days))
@@ -292,6 +347,37 @@ def read_replies(path: Path, phone_region: str = "US") -> list[dict[str, str]]:
     return replies
 
 
+def read_actions(path: Path) -> list[dict[str, Any]]:
+    """``--actions``: one JSON object a line, ``{"at", "patient", "kind", "by", ...}``: the body
+    of ``POST /episodes/{patient}/actions`` with the patient key and the time it is recorded."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--actions {path}: cannot read it ({exc.__class__.__name__})") from exc
+    actions = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"--actions {path.name} line {number}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{where}: not JSON ({exc.msg})") from exc
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str)
+                                                 for k in ("at", "patient", "kind", "by")):
+            raise ConfigError(f'{where}: needs "at", "patient", "kind" and "by" as strings')
+        try:
+            at = datetime.fromisoformat(item["at"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: \"at\" is not an ISO 8601 time") from exc
+        if at.tzinfo is None:
+            raise ConfigError(f"{where}: \"at\" needs an offset (Z or +hh:mm)")
+        actions.append({**item, "action_id": f"simulated-{number}"})
+    if not actions:
+        raise ConfigError(f"--actions {path}: no actions in it")
+    return actions
+
+
 def print_json_lines(items: list[dict[str, Any]], out: Any) -> None:
     for item in items:
         print(json.dumps(item, ensure_ascii=False, default=str), file=out)
@@ -301,6 +387,8 @@ def register(sub: Any) -> None:
     dry_run = sub.add_parser("simulate", help="dry-run the TCM rules over a feed, no servers")
     dry_run.add_argument("feeds", nargs="+", type=Path)
     dry_run.add_argument("--replies", type=Path, help="JSON lines: {at, from, text}")
+    dry_run.add_argument("--actions", type=Path,
+                         help="JSON lines: {at, patient, kind, by, ...} (care-team actions)")
     dry_run.add_argument("--days", type=int, default=30)
     dry_run.add_argument("--start", type=datetime.fromisoformat)
     dry_run.set_defaults(run=_dry_run)
@@ -328,7 +416,9 @@ def _dry_run(args: Any) -> int:
                                  phone_region=settings.phone_region), sys.stdout)
         return 0
     replies = read_replies(args.replies, settings.phone_region) if args.replies else None
+    actions = read_actions(args.actions) if args.actions else None
     print_json_lines(simulate(args.feeds, rules_for=rules_for, zone_for=settings.zone_for,
                               phone_region=settings.phone_region, days=args.days,
-                              start=args.start, replies=replies), sys.stdout)
+                              start=args.start, replies=replies, actions=actions,
+                              routing=settings.routing), sys.stdout)
     return 0
