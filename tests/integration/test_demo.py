@@ -26,4 +26,13 @@ def test_hub_demo_runs_the_feed_end_to_end_and_summarizes() -> None:
     # MSG-2: a revocation in plain words opts out, is confirmed once, and the team is told
     assert '[warning] patient_opted_out: Robert B.: "Please stop. I am good."' in out
     assert "Robert B.: opt_out_confirmation sent" in out
+    # issue 11: an alert delivered (on-call page, signed webhook), acknowledged and cleared
+    assert "SMS page to the on-call nurse (Twilio stand-in)" in out
+    assert "webhook (raised): [TCM URGENT] Readmitted during the TCM window · GENHOSP" in out
+    assert "acknowledged by Nurse Jordan" in out
+    assert "webhook (cleared): [TCM CLEARED] Readmitted during the TCM window" in out
+    assert "refused for a bad signature" not in out
+    webhook_lines = [line for line in out.splitlines() if line.startswith("  webhook (")]
+    assert webhook_lines and not any(name in line for line in webhook_lines
+                                     for name in ("Linda", "CHEN", "100236", "Maria"))
     assert "Demo files kept" not in out  # it cleaned up after itself

@@ -22,14 +22,26 @@ from hub.adapters.embedded_broker import EmbeddedBroker, free_port, stop_process
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.topic_reader import TopicReader
 from hub.adapters.twilio_webhooks import SignatureChecker
-from hub.cli.demo.script import Scenario, build_scenario
+from hub.cli.demo import inbox as care_team
+from hub.cli.demo.script import LINDA, Scenario, build_scenario, key
 from hub.cli.demo.summary import render_summary
+from hub.cli.feed import adt
 from hub.hl7.ack import ack_summary
-from hub.topic_names import ALERTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_EVENTS, REJECTED
+from hub.topic_names import (
+    ALERT_ACTIONS,
+    ALERT_RESULTS,
+    ALERTS,
+    DEADLETTER,
+    OUTREACH_COMMANDS,
+    OUTREACH_EVENTS,
+    REJECTED,
+)
 
 ZONE = "America/New_York"
 AUTH_TOKEN = "demo-auth-token"  # the stand-in's: the demo signs its replies as Twilio would
-OUTPUT_TOPICS = [ALERTS, OUTREACH_COMMANDS, OUTREACH_EVENTS, DEADLETTER, REJECTED]
+API_TOKEN = "demo-api-token"
+OUTPUT_TOPICS = [ALERTS, OUTREACH_COMMANDS, OUTREACH_EVENTS, DEADLETTER, REJECTED, ALERT_RESULTS,
+                 ALERT_ACTIONS]
 
 
 def run_demo(*, keep: bool = False, out: Any = None) -> int:
@@ -39,17 +51,20 @@ def run_demo(*, keep: bool = False, out: Any = None) -> int:
     try:
         print("Starting the embedded broker (Tansu, memory storage) ...", file=out, flush=True)
         broker = EmbeddedBroker.start(workdir / "broker.log")
-        mllp_port, web_port = free_port(), free_port()
+        mllp_port, web_port, inbox_port = free_port(), free_port(), free_port()
         print("Starting a hub worker (Twilio stand-in: nothing is really sent) ...", file=out,
               flush=True)
-        worker = start_worker(broker.bootstrap, mllp_port, web_port, workdir)
+        worker = start_worker(
+            broker.bootstrap, mllp_port, web_port, workdir, HUB_API_TOKEN=API_TOKEN,
+            HUB_ALERT_ROUTING=str(care_team.routing_file(workdir, inbox_port, web_port)),
+            HUB_DEMO_WEBHOOK_SECRET=care_team.SECRET)
         wait_for_port(mllp_port, worker, 120, "the hub worker")
         now = datetime.now(UTC)
         scenario = build_scenario(now, ZoneInfo(ZONE))
-        ok, acks, replies, records = asyncio.run(_drive(scenario, broker.bootstrap, mllp_port,
-                                                        web_port))
+        ok, acks, replies, records, inbox = asyncio.run(_drive(
+            scenario, broker.bootstrap, mllp_port, web_port, inbox_port))
         print(render_summary(scenario, acks, records, zone=ZoneInfo(ZONE), complete=ok,
-                             replies=replies), file=out)
+                             replies=replies, inbox=inbox), file=out)
         if not ok:
             print("The hub did not finish the script in time; worker log: "
                   f"{workdir / 'worker.log'}", file=out)
@@ -90,9 +105,11 @@ def start_worker(bootstrap: str, mllp_port: int, web_port: int, workdir: Path,
                                 start_new_session=True)
 
 
-async def _drive(scenario: Scenario, bootstrap: str, mllp_port: int, web_port: int
-                 ) -> tuple[bool, list[tuple[str, str]], list[tuple[str, int]],
-                            dict[str, list[dict[str, Any]]]]:
+async def _drive(scenario: Scenario, bootstrap: str, mllp_port: int, web_port: int,
+                 inbox_port: int) -> tuple[bool, list[tuple[str, str]], list[tuple[str, int]],
+                                           dict[str, list[dict[str, Any]]], care_team.Inbox]:
+    inbox = care_team.Inbox()
+    await inbox.start(inbox_port)
     client = await MllpClient.connect("127.0.0.1", mllp_port)
     acks, replies = [], []
     try:
@@ -109,9 +126,50 @@ async def _drive(scenario: Scenario, bootstrap: str, mllp_port: int, web_port: i
                 replies.append((reply.label, await _reply(web_port, reply.phone, reply.body,
                                                           f"SM{number:032x}")))
             ok = await reader.wait_until(scenario.done, timeout=60)
+        if ok:
+            ok = await _acknowledge_and_clear(reader, inbox, mllp_port, web_port, acks)
     finally:
         await reader.stop()
-    return ok, acks, replies, reader.records
+        await inbox.stop()
+    return ok, acks, replies, reader.records, inbox
+
+
+async def _acknowledge_and_clear(reader: TopicReader, inbox: care_team.Inbox, mllp_port: int,
+                                 web_port: int, acks: list[tuple[str, str]]) -> bool:
+    """Linda's readmission, from the care team's side: paged and posted to the team's chat,
+    acknowledged by the nurse on call through the API, cleared when she is home again."""
+    from urllib.parse import quote
+
+    import aiohttp
+
+    from hub.adapters.topic_reader import until
+
+    [alert] = [a for a in reader.records[ALERTS] if a["patient_key"] == key(LINDA)
+               and a["kind"] == "readmission" and a.get("event", "alert") == "alert"]
+    if not await until(lambda: any(m["alert_id"] == alert["alert_id"]
+                                   for m in inbox.messages), timeout=30):
+        return False
+    url = (f"http://127.0.0.1:{web_port}/alerts/{quote(key(LINDA), safe='')}/"
+           f"{quote(alert['alert_id'], safe='')}/acknowledge")
+    async with aiohttp.ClientSession() as session, session.post(
+            url, json={"by": "Nurse Jordan"},
+            headers={"Authorization": f"Bearer {API_TOKEN}"}) as response:
+        if response.status != 202:
+            return False
+    home = datetime.now(UTC).astimezone(ZoneInfo(ZONE)).replace(microsecond=0)
+    client = await MllpClient.connect("127.0.0.1", mllp_port)
+    try:
+        acks.append(("A03 Linda discharged home again (clears the readmission alert)",
+                     ack_summary(await client.send(adt(
+                         "A03", LINDA, control_id="DEMO0008", at=home, disposition="01",
+                         discharged_to="HOME", discharge_at=home)))))
+    finally:
+        await client.close()
+    return await until(lambda: any(m["alert_id"] == alert["alert_id"] and m["phase"] == "cleared"
+                                   for m in inbox.messages), timeout=60) and \
+        await reader.wait_until(lambda r: bool(r[ALERT_ACTIONS]) and any(
+            x["delivery_id"].startswith(alert["alert_id"] + "/1/sms")
+            and x["status"] == "sent" for x in r[ALERT_RESULTS]), timeout=30)
 
 
 async def _reply(web_port: int, phone: str, body: str, sid: str) -> int:

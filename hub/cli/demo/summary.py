@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.cli.demo.inbox import Inbox
 from hub.cli.demo.script import Scenario
 
 
@@ -18,7 +19,8 @@ def _local(value: str | None, zone: ZoneInfo) -> str:
 
 def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
                    records: dict[str, list[dict[str, Any]]], *, zone: ZoneInfo,
-                   complete: bool, replies: Sequence[tuple[str, int]] = ()) -> str:
+                   complete: bool, replies: Sequence[tuple[str, int]] = (),
+                   inbox: Inbox | None = None) -> str:
     who = scenario.patients
     lines = ["", "=" * 78, "tcm-hub demo summary" + ("" if complete else " (INCOMPLETE)"),
              "=" * 78, "", f"Feed sent over MLLP ({len(acks)} messages), and the hub's ACKs:"]
@@ -32,7 +34,7 @@ def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
         lines += ["", "Replies posted to the Twilio webhook (signed as Twilio signs them):"]
         lines += [f"  HTTP {status}  {label}" for label, status in replies]
 
-    alerts = records["care.alerts"]
+    alerts = [a for a in records["care.alerts"] if a.get("event", "alert") == "alert"]
     opened = [a for a in alerts if a["kind"] == "episode_opened"]
     lines += ["", f"Transitional-care episodes opened: {len(opened)}"]
     for alert in opened:
@@ -50,6 +52,7 @@ def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
               + (f" ({a['detail'].get('reason')})" if a["detail"].get("reason") else "")
               + (f": \"{a['detail']['reply_text']}\"" if a["detail"].get("reply_text") else "")
               for a in other]
+    lines += _delivered(records, inbox, zone)
     answers = [e for e in records["outreach.events"] if e["kind"] == "send_result"
                and str(e["command_id"]).startswith("answer:")]
     lines += ["", f"Answers to patients' texts (through the send ledger): {len(answers)}"]
@@ -58,7 +61,8 @@ def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
 
     results = {e["command_id"]: e for e in records["outreach.events"]
                if e["kind"] == "send_result" and e["status"] != "cancelled"}
-    commands = [c for c in records["outreach.commands"] if c["action"] == "send"]
+    commands = [c for c in records["outreach.commands"] if c["action"] == "send"
+                and c["step"] != "alert_page"]  # the pages are shown with the alerts
     lines += ["", f"Messages planned: {len(commands)} (Twilio stand-in: nothing was really sent)"]
     for command in commands:
         result = results.get(command["command_id"])
@@ -81,3 +85,24 @@ def render_summary(scenario: Scenario, acks: list[tuple[str, str]],
               f"{r['error']['message']}" for r in records["hl7.adt.rejected"] if r.get("error")]
     lines.append("")
     return "\n".join(lines)
+
+
+def _delivered(records: dict[str, list[dict[str, Any]]], inbox: Inbox | None,
+               zone: ZoneInfo) -> list[str]:
+    """The alerts' side: who was paged, what the team's chat received (signature checked, no
+    PHI), who acknowledged, what cleared and why."""
+    pages = [r for r in records.get("alerts.results", []) if r["channel"] == "sms"
+             and r["status"] == "sent"]
+    lines = ["", "Alerts delivered to the care team (routing file, on-call page, signed webhook):"]
+    lines += [f"  SMS page to the on-call nurse (Twilio stand-in): {r['delivery_id']}"
+              for r in pages]
+    for message in (inbox.messages if inbox else []):
+        lines.append(f"  webhook ({message['phase']}): {message['text']}")
+    lines += [f"  acknowledged by {a['by']}: {a['alert_id']}"
+              for a in records.get("alerts.actions", [])]
+    cleared = [a for a in records["care.alerts"] if a.get("event") == "alert_cleared"
+               and a["kind"] != "episode_opened"]
+    lines += [f"  cleared ({a['reason']}): {a['alert_id']}" for a in cleared]
+    if inbox is not None and inbox.refused:
+        lines.append(f"  webhook requests refused for a bad signature: {inbox.refused}")
+    return lines

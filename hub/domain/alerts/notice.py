@@ -5,6 +5,7 @@ email and (shortened) a text to the on-call phone."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +25,7 @@ def notice(case: dict[str, Any], phase: str, link_base: str, *, names: bool) -> 
         "link": f"{link_base}/alerts/{quote(case['alert_id'], safe='')}" if link_base else None}
     for fact in DUE_FACTS:
         if case["detail"].get(fact):
-            body[fact] = case["detail"][fact]
+            body[fact] = _readable(str(case["detail"][fact]))
     if phase == "cleared":
         body["reason"] = case.get("cleared_reason")
     if names:
@@ -33,6 +34,18 @@ def notice(case: dict[str, Any], phase: str, link_base: str, *, names: bool) -> 
             body["patient_words"] = case["detail"]["reply_text"]
     body["text"] = text(body)
     return body
+
+
+def _readable(moment: str) -> str:
+    """``2026-12-08T23:59:59.999999-05:00`` -> ``2026-12-08 23:59 -05:00`` (a date stays)."""
+    try:
+        at = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    if "T" not in moment:
+        return moment
+    offset = at.strftime("%z")
+    return at.strftime("%Y-%m-%d %H:%M") + (f" {offset[:3]}:{offset[3:]}" if offset else "")
 
 
 def text(body: dict[str, Any]) -> str:
