@@ -123,15 +123,19 @@ Heartbeat = Callable[[Batch, str], None]
 
 def feed_heartbeat(topics: Topics, settings: Settings, clock: Clock,
                    every: timedelta = timedelta(minutes=1)) -> Heartbeat:
-    """For normalize: tell the alerts stage a facility's feed spoke, at most once a minute per
-    facility and worker, and only for facilities the routing file watches."""
+    """For normalize: tell the alerts stage a watched facility's feed spoke, at most once per
+    ``every`` (and a tenth of its silence limit) per facility and worker. The stage counts
+    silence from the last heartbeat, so it may be that much early, never late; and a message
+    after a real silence is always passed on (the last one is older than the limit), so the
+    alert always clears."""
     last: dict[str, datetime] = {}
 
     def heard(batch: Batch, facility: str) -> None:
-        if not facility or settings.routing.feed_watch(facility) is None:
+        watch = settings.routing.feed_watch(facility) if facility else None
+        if watch is None:
             return
         now = clock.now()
-        if facility in last and now - last[facility] < every:
+        if facility in last and now - last[facility] < min(every, watch.silence / 10):
             return
         last[facility] = now
         batch.emit(topics.feeds_seen, feed.feed_key(facility),

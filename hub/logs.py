@@ -32,7 +32,7 @@ SAFE_KEYS = frozenset({
     "refused", "retention_days", "retriable", "seen", "sid", "size", "stage", "template",
     "tls", "topic",
     "field", "local", "offset", "partition", "reason", "rebuild", "retry_in_s", "rows", "what",
-    "workers",
+    "workers", "team", "channel", "status", "attempt",  # alert delivery (hub.domain.alerts)
 })
 REDACTED = "[redacted]"
 _PHONE = re.compile(r"(?<![A-Za-z0-9])\+?\(?\d[\d\s().-]{7,}\d(?![A-Za-z0-9])")

@@ -237,3 +237,45 @@ async def until_async(check: Any, timeout: float) -> bool:
             return False
         await asyncio.sleep(0.2)  # polling the API for a state, re-checked
     return True
+
+
+async def test_a_silent_feed_alerts_the_integration_team_and_its_next_message_clears_it(
+        kafka: servers.Kafka, prism: servers.Prism, peers: Peers, tmp_path: Path) -> None:
+    """Feed silence: no ADT from a watched facility for the configured time inside its usual
+    hours reaches the integration team (not the care team); the next message clears it."""
+    path = tmp_path / "routing.yaml"
+    path.write_text(f"""\
+default_team: general
+integration_team: integration
+teams:
+  general:
+    channels: []
+  integration:
+    channels: [webhook]
+    webhook: {peers.webhook_url}
+    webhook_secret_env: HUB_TEST_WEBHOOK_SECRET
+feeds:
+  GENHOSP: {{silence_minutes: 0.1, hours: "00:00-23:59", days: [mon, tue, wed, thu, fri, sat, sun]}}
+""")
+    worker = start_worker(kafka, prism, tmp_path / "worker", clock_start=START.isoformat(),
+                          app_id="tcm-hub-feeds",
+                          extra_env={"HUB_ALERT_ROUTING": str(path),
+                                     "HUB_TEST_WEBHOOK_SECRET": SECRET})
+    try:
+        someone = Person("880045", "ABARA", "CHIDI", "19500101", "M", "(617) 555-0145")
+        assert (await send(worker.mllp_port, adt("A08", someone, control_id="FEED0001",
+                                                 at=START))).startswith("AA")
+
+        def silence(phase: str) -> list[dict[str, Any]]:
+            return [h for h in peers.hooks if h["kind"] == "feed_silence" and h["phase"] == phase]
+
+        assert await until(lambda: bool(silence("raised")), timeout=60), worker.log_tail()
+        [raised] = silence("raised")
+        assert (raised["team"], raised["facility"]) == ("integration", "GENHOSP")
+        assert (await send(worker.mllp_port, adt("A08", someone, control_id="FEED0002",
+                                                 at=START))).startswith("AA")
+        assert await until(lambda: bool(silence("cleared")), timeout=60), worker.log_tail()
+        assert silence("cleared")[0]["reason"] == "feed_resumed"
+        assert [h["kind"] for h in peers.hooks if h["team"] != "integration"] == []
+    finally:
+        worker.stop()
