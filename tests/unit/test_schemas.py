@@ -78,4 +78,34 @@ def test_every_topic_has_a_schema() -> None:
     """Wire contracts: schemas/ holds a contract for every record kind the hub writes."""
     names = {p.name.removesuffix(".schema.json") for p in (REPO / "schemas").glob("*.schema.json")}
     assert names == {"raw_message", "adt_event", "deadletter", "outreach_command",
-                     "outreach_inbound", "outreach_event", "care_alert", "tick"}
+                     "outreach_inbound", "outreach_event", "care_alert", "tick",
+                     "alert_delivery", "alert_result", "alert_action", "feed_seen"}
+
+
+async def test_alert_stage_records_match_their_schemas() -> None:
+    """Wire contracts of the alerts stage: deliveries, results, acknowledgements, heartbeats."""
+    from agents.notify import deliver_all
+    from hub.adapters.alert_channels import RecordingChannel
+    from hub.domain.alerts.lifecycle import on_alert
+    from hub.domain.alerts.routing import Person, Routing, Team
+
+    routing = Routing(teams={"t": Team("t", on_call=("a",), channels=("sms", "webhook", "email"),
+                                       webhook="https://h", webhook_secret="s" * 20,
+                                       email=("x@example.org",), names_on=frozenset({"email"}))},
+                      people={"a": Person("a", "A", "+16175550101")}, default_team="t",
+                      link="https://tcm")
+    alert = CareAlert("E1:urgent_reply", "urgent_reply", "E1", "G|7", "G", "urgent", AT,
+                      {"reply_text": "help", "contact_due": AT.isoformat()},
+                      patient_name="Ana")
+    step = on_alert(None, "G|7", alert.to_dict(), routing, AT)
+    assert len(step.deliveries) == 3
+    for delivery in step.deliveries:
+        jsonschema.validate(delivery, schema("alert_delivery"))
+    results = await deliver_all(step.deliveries, {"sms": RecordingChannel(),
+                                                  "webhook": RecordingChannel()}, 0, 1)
+    for result in results:
+        jsonschema.validate(result, schema("alert_result"))
+    jsonschema.validate({"alert_id": "E1:urgent_reply", "by": "rn.lee"}, schema("alert_action"))
+    jsonschema.validate({"facility": "G", "at": AT.isoformat()}, schema("feed_seen"))
+    broken = {**step.deliveries[0], "channel": "fax"}
+    assert list(jsonschema.Draft202012Validator(schema("alert_delivery")).iter_errors(broken))
