@@ -29,6 +29,7 @@ from hub.domain.alerts.lifecycle import (
     AlertRefusal,
     Step,
     acknowledge,
+    empty_book,
     next_due,
     on_alert,
     on_result,
@@ -85,7 +86,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
                                 routing, now)
         else:
             step = feed.tick(book, routing, now)
-        if step.book != book:
+        if step.book != (book or empty_book()):
             batch.put(table, key, step.book)
         at = next_due(step.book)
         due.set(key, max(at, now + RETICK) if at is not None and topic == ALERT_TICKS else at)

@@ -80,8 +80,10 @@ def test_routes_by_facility_and_program_then_the_default_team() -> None:
 
 
 def test_notices_are_recorded_but_page_no_one() -> None:
-    step = on_alert(None, "k", alert("episode_opened", "info"), ROUTING, T0)
+    step = on_alert(None, "k", alert("episodes_merged", "info"), ROUTING, T0)
     assert step.deliveries == [] and [a["action"] for a in step.actions] == ["alert"]
+    routine = on_alert(None, "k", alert("episode_opened", "info"), ROUTING, T0)
+    assert routine.actions == [] and routine.book == {"cases": {}, "ended": []}  # no book
 
 
 def test_an_update_of_an_open_alert_is_delivered_again() -> None:

@@ -32,7 +32,7 @@ def book(*alerts: tuple[str, str, str, int]) -> dict[str, Any]:
     return state
 
 
-BOOKS = [book(("contact_due_today", "warning", "GENHOSP", 0), ("episode_opened", "info",
+BOOKS = [book(("contact_due_today", "warning", "GENHOSP", 0), ("episodes_merged", "info",
                                                                 "GENHOSP", 1)),
          book(("urgent_reply", "urgent", "CARDIO", 5))]
 
@@ -43,7 +43,7 @@ def listed(**query: str) -> list[str]:
 
 def test_the_default_list_is_what_needs_a_person_urgent_first() -> None:
     assert listed() == ["urgent_reply", "contact_due_today"]
-    assert listed(severity="any") == ["urgent_reply", "contact_due_today", "episode_opened"]
+    assert listed(severity="any") == ["urgent_reply", "contact_due_today", "episodes_merged"]
 
 
 def test_per_team_and_per_persons_teams() -> None:

@@ -26,6 +26,9 @@ MAX_ATTEMPTS = 6  # a delivery tried this often without success is given up, and
 RETRY_FIRST, RETRY_MAX = timedelta(seconds=30), timedelta(hours=1)
 KEEP_CLEARED = timedelta(days=45)  # a cleared alert's history stays this long, then goes
 ENDINGS = frozenset({"episode_closed", "episode_voided", "patient_deceased"})
+# notices about every discharge: the record on care.alerts and the worklist are enough; a book
+# per patient for them would double the work of a burst of discharges for nothing
+ROUTINE = frozenset({"episode_opened", "episode_closed"})
 OPEN_STATES = ("open", "acknowledged")
 
 
@@ -79,6 +82,8 @@ def on_alert(book: dict[str, Any] | None, key: str, alert: dict[str, Any], routi
         alert.get("reason") or "").startswith(("episode_", "patient_deceased", "merged")))
     if ends and alert["episode_id"] not in step.book["ended"]:
         step.book["ended"] = [*step.book["ended"], alert["episode_id"]][-50:]
+    if alert["kind"] in ROUTINE:
+        return step
     case = cases.get(alert["alert_id"])
     if alert.get("event") == "alert_cleared":
         if case is not None and case["state"] in OPEN_STATES:
