@@ -67,6 +67,14 @@ async def _status(phones: Any, topics: Topics, state: PhoneState, value: dict[st
                               command_id=value.get("command_id"))
     phones[state.phone] = state.to_dict()
     command_id = value.get("command_id") or state.command_for_sid(value["provider_sid"] or "")
+    if command_id and is_care_team(command_id):  # a page the provider took, then could not
+        entry = state.entry(command_id)
+        if entry is not None and entry.command is not None:
+            await emit_result(topics, OutreachEvent(
+                "status", entry.command["patient_key"], entry.command["episode_id"], command_id,
+                "sms", value["status"], now, provider_sid=value["provider_sid"],
+                error_code=value.get("error_code")))
+        return
     owner = state.owner_of(command_id)
     if owner is not None:  # the episode that sent it, also on a number a household shares
         await _emit(topics, OutreachEvent(

@@ -218,3 +218,23 @@ def test_feed_silence_alerts_the_integration_team_and_the_next_message_clears_it
                    T0 + timedelta(hours=2))
     assert [(a["action"], a.get("reason")) for a in back.actions] == [
         ("alert_cleared", "feed_resumed")]
+
+
+def test_a_page_the_provider_took_but_could_not_deliver_is_sent_again() -> None:
+    """An SMS page answered "sent", then "undelivered" by a status callback: tried again."""
+    step = raised()
+    sms = step.deliveries[0]
+    ids = {"delivery_id": sms["delivery_id"], "alert_id": sms["alert_id"], "attempt": 1}
+    book = on_result(step.book, {**ids, "status": "sent"}, ROUTING, T0).book
+    back = on_result(book, {**ids, "status": "failed", "error": "undelivered"}, ROUTING,
+                     T0 + timedelta(seconds=20))
+    entry = back.book["cases"]["ep-1:urgent_reply"]["deliveries"][sms["delivery_id"]]
+    assert entry["status"] == "pending" and entry["retry_at"] is not None
+    again = tick(back.book, ROUTING, datetime.fromisoformat(entry["retry_at"]))
+    assert [d["attempt"] for d in again.deliveries if d["delivery_id"] == sms["delivery_id"]] == [2]
+    webhook = step.deliveries[1]  # a webhook that answered 2xx cannot come back
+    done = on_result(step.book, {"delivery_id": webhook["delivery_id"], "attempt": 1,
+                                 "alert_id": webhook["alert_id"], "status": "sent"}, ROUTING, T0)
+    assert on_result(done.book, {"delivery_id": webhook["delivery_id"], "attempt": 1,
+                                 "alert_id": webhook["alert_id"], "status": "failed"},
+                     ROUTING, T0).actions == []

@@ -115,3 +115,15 @@ def _with_contact(record: PatientRecord) -> PatientRecord:
     return apply_action(record, {"kind": "contact", "by": "rn.lee", "channel": "phone",
                                  "at": at_.isoformat()}, now=at_, rules=RULES).record
 
+
+
+def test_tcm3_business_day_2_starts_at_08_00_in_the_facility_zone() -> None:
+    """TCM-3: the deadline and its alert are the facility's local times (Los Angeles here)."""
+    la = ZoneInfo("America/Los_Angeles")
+    rules = TcmRules(zone=la)
+    record = apply_adt(None, adt_event("A03", "C1", discharge_at="2026-11-23T09:30:00-08:00",
+                                       visit_number="V1"),
+                       now=datetime(2026, 11, 23, 10, 0, tzinfo=la), rules=rules).record
+    start = datetime(2026, 11, 25, 8, 0, tzinfo=la)  # 11:00 in New York
+    assert "contact_due_today" not in raised(record, start - timedelta(seconds=1), rules)
+    assert "contact_due_today" in raised(record, start, rules)

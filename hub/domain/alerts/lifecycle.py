@@ -189,9 +189,14 @@ def on_result(book: dict[str, Any] | None, result: dict[str, Any], routing: Rout
     step = start(book)
     case = step.book["cases"].get(result["alert_id"])
     entry = case["deliveries"].get(result["delivery_id"]) if case else None
-    if case is None or entry is None or entry["status"] != "pending" or \
+    # an SMS page the provider took ("sent") may still come back undelivered
+    late = entry is not None and entry["status"] == "sent" and entry["channel"] == "sms" and \
+        result["status"] != "sent" and case is not None and case["state"] != "cleared"
+    if case is None or entry is None or (entry["status"] != "pending" and not late) or \
             result.get("attempt", entry["attempt"]) != entry["attempt"]:
         return step  # an old or repeated answer
+    if late:
+        entry["status"] = "pending"
     if result["status"] == "sent":
         entry.update(status="sent", error=None)
         note(step, case, now, "alert_notified", channel=entry["channel"],

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from hub.domain.messages import OutreachCommand, is_answer
+from hub.domain.messages import OutreachCommand, is_answer, is_care_team
 from hub.domain.phone.policy import as_utc
 from hub.domain.phone.state import (
     IN_FLIGHT,
@@ -90,7 +90,9 @@ def _handed_off(state: PhoneState, command_id: str, entry: LedgerEntry, sid: str
     state = replace(state, sent_at=recent if is_answer(command_id) else (*recent, at))
     return state.with_entry(command_id, replace(
         entry, status=PROVIDER_TO_LEDGER.get(status, "sent"), provider_sid=sid,
-        provider_status=known, updated_at=now, reason=None, command=None,
+        provider_status=known, updated_at=now, reason=None,
+        # a care-team page keeps its command: a later "undelivered" goes back to its alert
+        command=entry.command if is_care_team(command_id) else None,
         handed_off_at=None if is_answer(command_id) else at))
 
 
