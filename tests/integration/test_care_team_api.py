@@ -110,6 +110,16 @@ async def discharge(worker: Worker, person: Person, control_id: str) -> None:
     assert ack.startswith("AA"), ack
 
 
+async def ed_visit(worker: Worker, person: Person, control_id: str) -> None:
+    client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
+    try:
+        ack = ack_summary(await client.send(adt("A04", person, control_id=control_id,
+                                                at=DISCHARGED, patient_class="E")))
+    finally:
+        await client.close()
+    assert ack.startswith("AA"), ack
+
+
 async def test_any_worker_answers_for_every_patient(workers: tuple[Worker, Worker]) -> None:
     """Lists gather both workers' partitions; a POST sent to the worker that does not own the
     patient arrives with its body at the owner, which answers 202/409/422 (TCM-3, with its
@@ -140,13 +150,19 @@ async def test_any_worker_answers_for_every_patient(workers: tuple[Worker, Worke
             session, f"{base(a)}/episodes?due_before=2026-11-24&limit=1000", headers=AUTH)
         assert status == 200 and not {r["patient_key"] for r in early["episodes"]} & keys
 
-        status, opened = await get_json(
-            session, f"{base(b)}/alerts?severity=any&facility=GENHOSP&limit=1000", headers=AUTH)
-        assert status == 200
-        assert keys <= {r["patient_key"] for r in opened["alerts"]
-                        if r["kind"] == "episode_opened"}
-        status, default = await get_json(session, f"{base(a)}/alerts?limit=1000", headers=AUTH)
-        assert status == 200 and "episode_opened" not in {r["kind"] for r in default["alerts"]}
+        for n, person in enumerate((mine, theirs)):  # §4: back in the ED, both of them
+            await ed_visit(a, person, f"API010{n}")
+
+        async def alerted(worker: Worker) -> set[str] | None:
+            status, body = await get_json(
+                session, f"{base(worker)}/alerts?facility=GENHOSP&limit=1000", headers=AUTH)
+            found = {r["patient_key"] for r in body.get("alerts", []) if r["kind"] == "ed_return"}
+            return found & keys if status == 200 and keys <= found else None
+
+        assert await until(lambda: alerted(b), "both alerts listed by b") == keys
+        status, notices = await get_json(session, f"{base(a)}/alerts?severity=info&limit=1000",
+                                         headers=AUTH)
+        assert status == 200 and "ed_return" not in {r["kind"] for r in notices["alerts"]}
 
         # the patient owned by b, asked of a: forwarded with its body
         patient = f"{base(a)}/episodes/{quote(f'GENHOSP|{theirs.mrn}', safe='')}"
