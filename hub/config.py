@@ -57,9 +57,9 @@ def _max_frame(env: Mapping[str, str]) -> int:
     return value
 
 
-def _routing(env: Mapping[str, str]) -> Routing:
+def _routing(env: Mapping[str, str], smtp: SmtpSettings | None) -> Routing:
     """HUB_ALERT_ROUTING: the routing file; without one, alerts are the record on care.alerts
-    and the API's list, and no channel is used."""
+    and the API's list, and no channel is used. A team that mails needs a relay."""
     path = env.get("HUB_ALERT_ROUTING", "")
     if not path:
         return Routing()
@@ -69,7 +69,11 @@ def _routing(env: Mapping[str, str]) -> Routing:
         raise ConfigError(f"HUB_ALERT_ROUTING: cannot read {path!r} ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"HUB_ALERT_ROUTING: {path!r} is not UTF-8 text") from exc
-    return parse_routing(text, path, env)
+    routing = parse_routing(text, path, env)
+    mailing = [t.name for t in routing.teams.values() if "email" in t.channels]
+    if mailing and smtp is None:
+        raise ConfigError(f"HUB_ALERT_ROUTING: team {mailing[0]} sends email: set HUB_SMTP_HOST")
+    return routing
 
 
 def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
@@ -352,8 +356,8 @@ class Settings:
             fetch_wait_ms=_bounded(env, "HUB_FETCH_WAIT_MS", cls.fetch_wait_ms, 1, 1500),
             broker_write_timeout=_positive(env, "HUB_BROKER_WRITE_TIMEOUT",
                                            cls.broker_write_timeout),
-            routing=_routing(env),
-            smtp=_smtp(env),
+            routing=_routing(env, smtp := _smtp(env)),
+            smtp=smtp,
             alert_channel_timeout=_positive(env, "HUB_ALERT_CHANNEL_TIMEOUT",
                                             cls.alert_channel_timeout),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -156,3 +157,20 @@ def test_a_dead_worker_is_noticed_in_seconds_unless_faust_s_defaults_are_asked_f
     assert Settings.from_env({}).rebalance_timeout == 5.0
     assert Settings.from_env({"HUB_REBALANCE_TIMEOUT": "3"}).rebalance_timeout == 3.0
     assert Settings.from_env({"HUB_REBALANCE_TIMEOUT": "0"}).rebalance_timeout is None
+
+
+def test_alert_routing_and_smtp_are_read_and_checked_at_start_up(tmp_path: Path) -> None:
+    """HUB_ALERT_ROUTING: a missing file, a team that mails without a relay: refused at once."""
+    routing = tmp_path / "routing.yaml"
+    routing.write_text("teams:\n  ops:\n    channels: [email]\n    email: [ops@example.org]\n")
+    with pytest.raises(ConfigError, match="HUB_ALERT_ROUTING: cannot read"):
+        Settings.from_env({"HUB_ALERT_ROUTING": str(tmp_path / "nope.yaml")})
+    with pytest.raises(ConfigError, match="team ops sends email: set HUB_SMTP_HOST"):
+        Settings.from_env({"HUB_ALERT_ROUTING": str(routing)})
+    settings = Settings.from_env({"HUB_ALERT_ROUTING": str(routing), "HUB_SMTP_HOST": "relay",
+                                  "HUB_SMTP_PORT": "2525", "HUB_SMTP_STARTTLS": "false"})
+    assert settings.routing.teams["ops"].email == ("ops@example.org",)
+    assert settings.smtp is not None and (settings.smtp.port, settings.smtp.starttls) == (
+        2525, False)
+    with pytest.raises(ConfigError, match="HUB_SMTP_CA_FILE"):
+        Settings.from_env({"HUB_SMTP_HOST": "relay", "HUB_SMTP_CA_FILE": str(tmp_path / "x")})
