@@ -33,6 +33,7 @@ from hub.domain.alerts.lifecycle import AlertRefusal, acknowledge
 from hub.domain.episode.actions import RuleViolation
 from hub.domain.episode.rules import TcmRules
 from hub.logs import get_logger
+from hub.web.sessions import SessionKeys
 
 MAX_BODY = 64 * 1024
 Handler = Callable[..., Awaitable[Response]]
@@ -53,6 +54,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[s
     """``rules``: the per-facility rules the episodes agent uses, built once by create_app."""
     placement = Placement(app, table)
     alert_books = Placement(app, alerts_table)
+    internal = SessionKeys(settings.session_secret).internal_token() \
+        if settings.session_secret else ""
     routing = settings.routing
     document = openapi_document()
 
@@ -61,7 +64,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[s
         @wraps(handler)
         async def method(view: View, request: Request, **match: Any) -> Response:
             try:
-                check_bearer(request.headers.get("Authorization"), settings.api_token)
+                check_bearer(request.headers.get("Authorization"), settings.api_token, internal)
                 return await handler(view, request, **match)
             except (ApiRefusal, RuleViolation, AlertRefusal) as refusal:
                 return view.json(error_body(refusal), status=refusal.status)
@@ -140,7 +143,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[s
         @answering
         async def get(self, request: Request, key: str) -> Response:
             async def answer() -> Response:
-                return self.json(patient_view(key, table.get(key), rules))
+                return self.json(patient_view(key, table.get(key), rules, clock.now()))
             return await at_owner(self, request, key, None, answer)
 
     @app.page("/episodes/{key}/actions")

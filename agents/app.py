@@ -12,7 +12,7 @@ from typing import Any
 
 import faust
 
-from agents import alerts, api, episodes, ingest, normalize, notify, outreach, webhooks
+from agents import alerts, api, episodes, ingest, normalize, notify, outreach, pages, webhooks
 from agents.fetching import wait_at_most
 from agents.offsets import Unstick, commit_only_handled, rebalancing
 from agents.topics import Topics
@@ -81,6 +81,7 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
     notify.register(app, topics, settings, clock, channels)
     webhooks.register(app, topics, settings)
     api.register(app, topics, settings, episodes_table, clock, rules, alerts_table)
+    pages.register(app, topics, settings, clock)
     unstick = Unstick()
 
     @app.timer(UNSTICK_SECONDS)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import faust
 
 from hub.topic_names import (
+    ACCESS_LOG,
     ALERT_ACTIONS,
     ALERT_DELIVERIES,
     ALERT_RESULTS,
@@ -33,6 +34,7 @@ from hub.topic_names import (
 )
 
 __all__ = [
+    "ACCESS_LOG",
     "ALERTS",
     "ALERT_ACTIONS",
     "ALERT_DELIVERIES",
@@ -72,6 +74,7 @@ class Topics:
     alert_results: faust.TopicT
     alert_deliveries: faust.TopicT
     feeds_seen: faust.TopicT
+    access_log: faust.TopicT
 
     @classmethod
     def declare(cls, app: faust.App, partitions: int) -> Topics:

@@ -76,6 +76,13 @@ def _routing(env: Mapping[str, str], smtp: SmtpSettings | None) -> Routing:
     return routing
 
 
+def _session_secret(env: Mapping[str, str]) -> str:
+    secret = env.get("HUB_SESSION_SECRET", "")
+    if secret and len(secret) < 32:
+        raise ConfigError("HUB_SESSION_SECRET: 32 characters or more (e.g. openssl rand -hex 32)")
+    return secret
+
+
 def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
     host = env.get("HUB_SMTP_HOST", "")
     if not host:
@@ -282,6 +289,9 @@ class Settings:
     routing: Routing = field(default_factory=Routing)
     smtp: SmtpSettings | None = None  # HUB_SMTP_HOST and the rest: the email channel relay
     alert_channel_timeout: float = 10.0  # seconds one webhook or email attempt may take
+    # HUB_SESSION_SECRET: signs the worklist's sessions; unset, the pages are off
+    session_secret: str = ""
+    session_idle_minutes: float = 15.0  # HIPAA automatic log-off after inactivity
 
     def zone_for(self, facility: str) -> ZoneInfo:
         return self.facility_zones.get(facility, self.default_zone)
@@ -360,6 +370,9 @@ class Settings:
             smtp=smtp,
             alert_channel_timeout=_positive(env, "HUB_ALERT_CHANNEL_TIMEOUT",
                                             cls.alert_channel_timeout),
+            session_secret=_session_secret(env),
+            session_idle_minutes=_positive(env, "HUB_SESSION_IDLE_MINUTES",
+                                           cls.session_idle_minutes),
         )
 
     def require_sender(self) -> None:

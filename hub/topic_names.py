@@ -20,10 +20,12 @@ ALERT_TICKS = "alerts.ticks"
 ALERT_RESULTS = "alerts.results"  # what each channel did with a delivery
 ALERT_DELIVERIES = "alerts.deliveries"  # webhook and email notifications to make
 FEEDS_SEEN = "feeds.seen"  # a facility's feed was heard (feed silence)
+ACCESS_LOG = "access.log"  # who viewed or changed which patient, when (HIPAA audit controls)
+USERS = "hub.users"  # care-team accounts (compacted; written by ``hub users``)
 
 ALL = (RAW, REJECTED, EVENTS, DEADLETTER, OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND,
        OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS, ALERTS, ALERT_ACTIONS, ALERT_TICKS,
-       ALERT_RESULTS, ALERT_DELIVERIES, FEEDS_SEEN)
+       ALERT_RESULTS, ALERT_DELIVERIES, FEEDS_SEEN, ACCESS_LOG)
 # what the stages read: a committed offset on these means "handled" (agents.offsets)
 STAGE_INPUTS = frozenset({RAW, EVENTS, OUTREACH_EVENTS, EPISODE_TICKS, EPISODE_ACTIONS,
                           OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND, ALERTS,

@@ -29,7 +29,7 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
 from hub.errors import ConfigError
 from hub.logs import get_logger
-from hub.topic_names import RAW_BYTES
+from hub.topic_names import ACCESS_LOG, RAW_BYTES
 
 log = get_logger("hub.kafka_topics")
 
@@ -39,12 +39,18 @@ LARGE_RECORD_LIMIT = MAX_REQUEST_BYTES + (64 << 10)
 _MAX_MESSAGE_BYTES = "max.message.bytes"
 
 
+KEPT_FOREVER = frozenset({ACCESS_LOG})
+
+
 def new_topics(names: Iterable[str], *, partitions: int, replication: int,
                large_record_topics: Collection[str] = LARGE_RECORD_TOPICS) -> list[NewTopic]:
-    """The topics to create; those carrying raw bytes with the large-record limit."""
+    """The topics to create; those carrying raw bytes with the large-record limit, the audit
+    log of who viewed which patient kept without a time limit (HIPAA keeps six years: the
+    operator archives it, Kafka never deletes it)."""
     large = {_MAX_MESSAGE_BYTES: str(LARGE_RECORD_LIMIT)}
     return [NewTopic(name, partitions, replication,
-                     topic_configs=large if name in large_record_topics else None)
+                     topic_configs=large if name in large_record_topics
+                     else {"retention.ms": "-1"} if name in KEPT_FOREVER else None)
             for name in names]
 
 

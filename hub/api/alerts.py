@@ -31,6 +31,7 @@ MAX_NAME = 100
 class AlertFilters:
     teams: frozenset[str] | None = None  # None: every team
     facility: str | None = None
+    patient: str | None = None  # one patient's alerts
     severities: frozenset[str] = frozenset({"warning", "urgent"})
     states: frozenset[str] = STATES
     limit: int = q.DEFAULT_LIMIT
@@ -49,6 +50,7 @@ class AlertFilters:
             teams = mine if teams is None else teams & mine
         return cls(teams=frozenset(teams) if teams is not None else None,
                    facility=query.get("facility") or None,
+                   patient=query.get("patient") or None,
                    severities=q.choices(query, "severity", SEVERITIES,
                                         frozenset({"warning", "urgent"})),
                    states=q.choices(query, "state", STATES, STATES), limit=q.limit(query))
@@ -68,6 +70,7 @@ def row(case: Mapping[str, Any], routing: Routing) -> dict[str, Any]:
             "state": case["state"], "team": case["team"], "on_call": paged,
             "facility": case["facility"], "program": case["program"],
             "episode_id": case["episode_id"], "patient_key": case["patient_key"],
+            "patient_name": case.get("patient_name"),
             "raised_at": case["raised_at"], "revision": case["revision"],
             "acknowledged_by": case["acked_by"], "acknowledged_at": case["acked_at"],
             "cleared_at": case["cleared_at"], "cleared_reason": case["cleared_reason"],
@@ -79,7 +82,8 @@ def alert_rows(book: Mapping[str, Any], filters: AlertFilters,
     return [row(case, routing) for case in book["cases"].values()
             if case["state"] in filters.states and case["severity"] in filters.severities
             and (filters.teams is None or case["team"] in filters.teams)
-            and filters.facility in (None, case["facility"])]
+            and filters.facility in (None, case["facility"])
+            and filters.patient in (None, case["patient_key"])]
 
 
 def ordered(rows: Iterable[dict[str, Any]], limit: int) -> list[dict[str, Any]]:

@@ -13,13 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from hub.api.refusals import ApiRefusal, not_found
+from hub.api.worklist import demographics
 from hub.domain.episode.actions import billing_readiness, validate_action
 from hub.domain.episode.record import PatientRecord
 from hub.domain.episode.rules import TcmRules
 
 
 def patient_view(key: str, stored: dict[str, Any] | None,
-                 rules: Callable[[str], TcmRules]) -> dict[str, Any]:
+                 rules: Callable[[str], TcmRules], now: datetime | None = None
+                 ) -> dict[str, Any]:
     """The patient's episodes (deadlines, plan, attempts, timeline) with billing readiness
     under the facility's rules."""
     if stored is None:
@@ -29,8 +31,11 @@ def patient_view(key: str, stored: dict[str, Any] | None,
     episodes = []
     for episode, data in zip(record.episodes, stored["episodes"], strict=True):
         episodes.append({**data, "billing": billing_readiness(episode, facility_rules)})
-    return {"patient_key": record.patient_key, "facility": record.facility,
-            "episodes": episodes}
+    view: dict[str, Any] = {"patient_key": record.patient_key, "facility": record.facility,
+                            "episodes": episodes}
+    if now is not None:  # who to call (name, age, phone): the care team's, never a text's
+        view["person"] = demographics(record, now)
+    return view
 
 
 def parse_action(body: bytes) -> dict[str, Any]:

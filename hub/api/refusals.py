@@ -24,14 +24,17 @@ def error_body(error: HubError) -> dict[str, Any]:
     return {"error": error.message, "code": error.code}
 
 
-def check_bearer(header: str | None, token: str) -> None:
-    """401 without a usable token (or with the API switched off), 403 with a wrong one."""
-    if not token:
+def check_bearer(header: str | None, token: str, internal: str = "") -> None:
+    """401 without a usable token (or with the API switched off), 403 with a wrong one.
+    ``internal``: the token the worklist's pages use between workers (from the session
+    secret), accepted even when the systems' API token is unset."""
+    if not token and not internal:
         raise ApiRefusal("the care-team API is off: set HUB_API_TOKEN", code="api_off",
                          status=401)
     if not header or not header.startswith("Bearer "):
         raise ApiRefusal("missing bearer token", code="missing_token", status=401)
-    if not hmac.compare_digest(header[7:].encode(), token.encode()):
+    given = header[7:].encode()
+    if not any(t and hmac.compare_digest(given, t.encode()) for t in (token, internal)):
         raise ApiRefusal("invalid bearer token", code="invalid_token", status=403)
 
 

@@ -38,12 +38,14 @@ class WorklistFilters:
     statuses: frozenset[str] = frozenset({OPEN})
     due_before: date | datetime | None = None  # a date: by the end of that facility-local day
     limit: int = q.DEFAULT_LIMIT
+    search: str | None = None  # part of the name or the MRN, any case
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> WorklistFilters:
         return cls(facility=query.get("facility") or None,
                    statuses=q.choices(query, "status", STATUSES, frozenset({OPEN})),
-                   due_before=q.moment(query, "due_before"), limit=q.limit(query))
+                   due_before=q.moment(query, "due_before"), limit=q.limit(query),
+                   search=(query.get("q") or "").strip().lower() or None)
 
 
 def next_deadline(episode: Episode, now: datetime) -> tuple[datetime, str] | None:
@@ -79,11 +81,17 @@ def worklist_rows(record: PatientRecord, filters: WorklistFilters, *, now: datet
                 filters.facility not in (None, episode.facility):
             continue
         due = next_deadline(episode, now)
+        person = demographics(record, now)
+        if filters.search and filters.search not in (
+                f"{person['patient_name']} {person['mrn']}".lower()):
+            continue
         if filters.due_before is not None and (due is None or due[0] > _limit_of(
                 filters.due_before, episode)):
             continue
+        readiness = billing_readiness(episode, rules)
         rows.append({
             "patient_key": episode.patient_key, "episode_id": episode.episode_id,
+            **person, "program": episode.program,
             "facility": episode.facility, "status": episode.status,
             "discharge_date": episode.discharge_date.isoformat(),
             "contact_due": episode.contact_due.isoformat(),
@@ -93,9 +101,27 @@ def worklist_rows(record: PatientRecord, filters: WorklistFilters, *, now: datet
             "window_end": episode.window_end.isoformat(),
             "next_due": due[0].isoformat() if due else None,
             "next_due_for": due[1] if due else None, "overdue": bool(due and due[0] < now),
-            "missing": billing_readiness(episode, rules)["missing"],
+            "missing": readiness["missing"], "supportable": readiness["supportable"],
+            "zone": episode.zone,
             "open_alerts": list(episode.alerts_raised)})
     return rows
+
+
+def demographics(record: PatientRecord, now: datetime) -> dict[str, Any]:
+    """Who to call: the name, age, the first number that takes calls, the MRN."""
+    who = record.contactable
+    name = " ".join(p for p in (who.given_name, who.family_name) if p) or None
+    age = None
+    if who.birth_date:
+        try:
+            born = date.fromisoformat(who.birth_date[:10])
+            today = now.date()
+            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        except ValueError:
+            age = None
+    phone = next((p.get("e164") for p in who.phones if p.get("e164")), None)
+    return {"patient_name": name, "age": age, "phone": phone,
+            "mrn": record.patient_key.split("|", 1)[-1]}
 
 
 def ordered(rows: Iterable[dict[str, Any]], limit: int) -> list[dict[str, Any]]:

@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hub.cli import bench, demo, hl7, replay, send, simulate, templates, worker
+from hub.cli import bench, demo, hl7, replay, send, simulate, templates, users, worker
 from hub.errors import BrokerUnavailable, ConfigError
 
-COMMANDS = (worker, demo, send, hl7, simulate, bench, templates, replay)
+COMMANDS = (worker, demo, send, hl7, simulate, bench, templates, replay, users)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -57,14 +57,15 @@ def faust_worker(app: Any, loglevel: str) -> Any:
 def _prepare_topics(settings: Settings) -> None:
     from agents.topics import ALL
     from hub.adapters.kafka_topics import prepare_topics
-    from hub.topic_names import changelogs
+    from hub.topic_names import USERS, changelogs
 
     # A loop of its own, never made current: Faust's worker sets up the loop it runs on.
     loop = asyncio.new_event_loop()
     try:
         loop.run_until_complete(prepare_topics(
             settings.kafka_bootstrap, ALL, settings.app_id, partitions=settings.partitions,
-            replication=settings.topic_replication, changelogs=changelogs(settings.app_id)))
+            replication=settings.topic_replication,
+            changelogs=[*changelogs(settings.app_id), USERS]))  # compacted, like changelogs
     finally:
         loop.close()
 

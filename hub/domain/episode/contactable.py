@@ -30,6 +30,8 @@ def updated_contactable(before: Contactable, event: dict[str, Any],
                                aliases) in EXPIRED_DISPOSITIONS
     return Contactable(
         given_name=patient.get("given_name") or before.given_name,
+        family_name=patient.get("family_name") or before.family_name,
+        birth_date=patient.get("birth_date") or before.birth_date,
         phones=phones or before.phones,
         language=patient.get("language") or before.language,
         publicity_code=patient.get("publicity_code") or before.publicity_code,

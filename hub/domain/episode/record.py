@@ -160,6 +160,9 @@ class Contactable:
     deceased: bool = False
     caregivers: tuple[dict[str, Any], ...] = ()  # relationship and phones only (ADT-6)
     invalid_phones: int = 0
+    # for the care team's worklist (a person must know whom they call), never in a text
+    family_name: str | None = None
+    birth_date: str | None = None  # PID-7, ISO date
 
 
 @dataclass(frozen=True)

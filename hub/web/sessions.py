@@ -1,0 +1,92 @@
+"""Signed sessions and CSRF tokens, pure over ``now``.
+
+The session is a cookie ``tcm_session``: the user name, the account's credential version, when it
+was issued and when it was last used, signed with HMAC-SHA256 under ``HUB_SESSION_SECRET``. It is
+HttpOnly, SameSite=Strict, Secure behind HTTPS; it expires after ``idle`` without a request
+(HIPAA's automatic log-off) and after ``absolute`` in any case; every request renews the idle
+clock. A reset or a disabled account ends it (the version no longer matches).
+
+CSRF: every form carries a token bound to the session (HMAC of its id), checked on every POST;
+the sign-in form, before any session, carries one bound to a pre-session cookie.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+COOKIE, PRE_COOKIE = "tcm_session", "tcm_presession"
+
+
+@dataclass(frozen=True)
+class Session:
+    username: str
+    version: int
+    session_id: str
+    issued: datetime
+    seen: datetime
+
+
+class SessionKeys:
+    def __init__(self, secret: str, *, idle: timedelta = timedelta(minutes=15),
+                 absolute: timedelta = timedelta(hours=12)):
+        if len(secret) < 32:
+            raise ValueError("the session secret needs 32 characters or more")
+        self._key = hashlib.sha256(b"tcm-hub session\x00" + secret.encode()).digest()
+        self.idle, self.absolute = idle, absolute
+
+    def _mac(self, payload: bytes) -> str:
+        return base64.urlsafe_b64encode(hmac.new(self._key, payload, hashlib.sha256).digest()
+                                        ).decode().rstrip("=")
+
+    def issue(self, username: str, version: int, now: datetime) -> tuple[Session, str]:
+        session = Session(username, version, secrets.token_urlsafe(18), now, now)
+        return session, self.encode(session)
+
+    def encode(self, session: Session) -> str:
+        payload = json.dumps([session.username, session.version, session.session_id,
+                              int(session.issued.timestamp()), int(session.seen.timestamp())],
+                             separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._mac(payload)
+
+    def read(self, cookie: str | None, now: datetime) -> Session | None:
+        """The session the cookie carries, if it is genuine and not expired; else None."""
+        if not cookie or "." not in cookie:
+            return None
+        body, mac = cookie.rsplit(".", 1)
+        try:
+            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            if not hmac.compare_digest(self._mac(payload), mac):
+                return None
+            username, version, session_id, issued, seen = json.loads(payload)
+        except (ValueError, TypeError):
+            return None
+        tz = now.tzinfo
+        session = Session(str(username), int(version), str(session_id),
+                          datetime.fromtimestamp(int(issued), tz), datetime.fromtimestamp(
+                              int(seen), tz))
+        if now - session.seen > self.idle or now - session.issued > self.absolute or \
+                session.seen > now + timedelta(minutes=5):
+            return None
+        return session
+
+    def renewed(self, session: Session, now: datetime) -> str:
+        return self.encode(Session(session.username, session.version, session.session_id,
+                                   session.issued, now))
+
+    def csrf(self, bound_to: str) -> str:
+        """The form token for a session id (or a pre-session nonce)."""
+        return self._mac(b"csrf\x00" + bound_to.encode())
+
+    def csrf_ok(self, bound_to: str | None, token: str | None) -> bool:
+        return bool(bound_to and token) and hmac.compare_digest(
+            self.csrf(bound_to or ""), token or "")
+
+    def internal_token(self) -> str:
+        """What one worker shows another when a page gathers rows from every worker."""
+        return "internal-" + self._mac(b"internal\x00")

@@ -1,0 +1,158 @@
+"""What each page shows, from what the care-team API answers (the pages are a client of it, so
+they get the same gathering across workers and the same rules and refusals): plain functions
+over rows and ``now``, and the Jinja2 templates that render them (autoescaped)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from hub.domain.alerts.kinds import info
+from hub.domain.alerts.routing import Routing
+from hub.web.accounts import User
+
+ENVIRONMENT = Environment(loader=PackageLoader("hub.web", "templates"),
+                          autoescape=select_autoescape(["html"]), trim_blocks=True,
+                          lstrip_blocks=True)
+FORMS = [
+    {"kind": "contact", "title": "Interactive contact (TCM-3)",
+     "fields": [{"name": "channel", "label": "How",
+                 "choices": ["phone", "video", "in_person", "portal", "email"]},
+                {"name": "note", "label": "Note"}]},
+    {"kind": "attempt", "title": "Attempt without contact",
+     "fields": [{"name": "channel", "label": "How",
+                 "choices": ["phone", "video", "in_person", "portal", "email"]},
+                {"name": "outcome", "label": "What happened",
+                 "choices": ["no_answer", "voicemail", "wrong_number", "busy"]}]},
+    {"kind": "visit", "title": "Face-to-face visit (TCM-4)",
+     "fields": [{"name": "complexity", "label": "Medical decision making",
+                 "choices": ["high", "moderate"]}]},
+    {"kind": "med_rec", "title": "Medication reconciliation (TCM-5)", "fields": []},
+    {"kind": "close", "title": "Close the episode",
+     "fields": [{"name": "reason", "label": "Why"}]},
+]
+FORM_FIELDS = ("kind", "episode_id", "channel", "note", "outcome", "complexity", "reason")
+
+
+def render(template: str, **context: Any) -> str:
+    return ENVIRONMENT.get_template(template).render(**context)
+
+
+def team_of(routing: Routing, facility: str, program: str) -> str:
+    return routing.team_for("", facility, program or "").name
+
+
+def my_teams(user: User, routing: Routing) -> list[str]:
+    return sorted(routing.teams) if user.role == "admin" else list(user.teams)
+
+
+def worklist_rows(rows: Iterable[dict[str, Any]], *, user: User, routing: Routing,
+                  team: str | None, now: datetime) -> list[dict[str, Any]]:
+    """The signed-in person's teams' rows (an admin sees every team), with their urgency:
+    overdue (red), due today (amber), in the facility's zone."""
+    allowed = set(my_teams(user, routing))
+    if team:
+        allowed &= {team}
+    out = []
+    for row in rows:
+        if team_of(routing, row["facility"], row.get("program", "")) not in allowed:
+            continue
+        view = dict(row)
+        zone = _zone_of(row)
+        view["contact_due_local"] = _local(row["contact_due"], zone)
+        view["next_due_local"] = _local(row["next_due"], zone) if row["next_due"] else ""
+        view["urgency"] = ("overdue" if row["overdue"] else "today" if row["next_due"] and
+                           datetime.fromisoformat(row["next_due"]).astimezone(zone).date()
+                           == now.astimezone(zone).date() else "")
+        out.append(view)
+    return out
+
+
+def _zone_of(row: Mapping[str, Any]) -> ZoneInfo:
+    offset = datetime.fromisoformat(row["contact_due"]).tzinfo
+    return ZoneInfo(row["zone"]) if row.get("zone") else offset  # type: ignore[return-value]
+
+
+def _local(moment: str, zone: Any) -> str:
+    return datetime.fromisoformat(moment).astimezone(zone).strftime("%a %b %d %H:%M")
+
+
+def timeline(episode: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The episode's events, newest first, in words a coordinator reads."""
+    entries = []
+    for entry in episode.get("timeline", []):
+        facts = {k: v for k, v in entry.items() if k not in ("at", "what", "cause")}
+        detail = ", ".join(f"{k}: {v}" for k, v in facts.items() if isinstance(v, (str, int)))
+        text = f"{entry['what'].replace('_', ' ')} — {entry.get('cause', '')}"
+        entries.append({"at": entry["at"], "text": text + (f" ({detail})" if detail else "")})
+    return sorted(entries, key=lambda e: e["at"], reverse=True)
+
+
+def patient_context(view: Mapping[str, Any], alerts: list[dict[str, Any]]) -> dict[str, Any]:
+    episodes = []
+    for episode in reversed(view["episodes"]):
+        episodes.append({**episode, "timeline_view": timeline(episode)})
+    return {"person": view.get("person") or {"mrn": view["patient_key"].split("|")[-1]},
+            "episodes": episodes, "alerts": alerts, "forms": FORMS,
+            "key": view["patient_key"]}
+
+
+def action_from_form(form: Mapping[str, str], user: User, zone: ZoneInfo,
+                     now: datetime) -> dict[str, Any]:
+    """A form's fields as the API's action body; the signed-in person is who took it, and a
+    time without an offset (the browser's datetime-local) is the facility's wall time."""
+    action: dict[str, Any] = {k: form[k].strip() for k in FORM_FIELDS if form.get(k, "").strip()}
+    action["by"] = user.username
+    raw = form.get("at", "").strip()
+    if not raw:
+        action["at"] = now.astimezone(zone).isoformat()
+    else:
+        try:
+            at = datetime.fromisoformat(raw)
+        except ValueError:
+            action["at"] = raw  # the API refuses it with its reason (bad_time)
+        else:
+            action["at"] = (at if at.tzinfo else at.replace(tzinfo=zone)).isoformat()
+    return action
+
+
+def alert_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The alerts page's rows (and its JSON for the live refresh), urgent first."""
+    out = []
+    for row in rows:
+        words = row.get("detail", {}).get("reply_text")
+        out.append({**row, "title": row.get("title") or info(row["kind"]).title,
+                    "words": words})
+    return out
+
+
+def report_rows(rows: Iterable[dict[str, Any]], month: str) -> list[dict[str, Any]]:
+    return sorted((r for r in rows if r["discharge_date"].startswith(month)),
+                  key=lambda r: (r["discharge_date"], r.get("patient_name") or ""))
+
+
+def report_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["patient", "mrn", "facility", "discharge_date", "status", "supportable",
+                     "missing"])
+    for row in rows:
+        writer.writerow([_cell(row.get("patient_name") or ""), _cell(row["mrn"]),
+                         row["facility"], row["discharge_date"], row["status"],
+                         " ".join(row.get("supportable", [])), "; ".join(row["missing"])])
+    return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    """A spreadsheet opens a cell that starts with = + - @ as a formula: never from our data."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def this_month(now: datetime) -> str:
+    return date(now.year, now.month, 1).isoformat()[:7]
