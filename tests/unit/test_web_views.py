@@ -1,0 +1,71 @@
+"""What the worklist's pages show: the person's teams' rows with their urgency, actions from a
+form, the report's CSV, and escaped templates (issue 12)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hub.domain.alerts.routing import Route, Routing, Team
+from hub.web import views
+from hub.web.accounts import User
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=NY)
+ROUTING = Routing(teams={"general": Team("general"), "cardiac": Team("cardiac")},
+                  routes=(Route("GEN", "CAR", "cardiac"),), default_team="general")
+NURSE = User("rn.lee", "Rita Lee", "nurse", ("cardiac",), "x")
+ADMIN = User("boss", "Boss", "admin", (), "x")
+
+
+def row(key: str, program: str, next_due: str, overdue: bool = False,
+        name: str = "Jane Doe") -> dict[str, Any]:
+    return {"patient_key": key, "facility": "GEN", "program": program, "patient_name": name,
+            "mrn": key.split("|")[1], "contact_due": "2026-11-25T23:59:59.999999-05:00",
+            "next_due": next_due, "overdue": overdue, "zone": "America/New_York",
+            "missing": [], "open_alerts": [], "discharge_date": "2026-11-23",
+            "status": "open", "supportable": []}
+
+
+ROWS = [row("GEN|1", "CAR", "2026-11-24T23:59:59-05:00", overdue=True),
+        row("GEN|2", "CAR", "2026-11-25T23:59:59-05:00"),
+        row("GEN|3", "MED", "2026-11-30T23:59:59-05:00")]
+
+
+def test_a_person_sees_their_teams_rows_overdue_red_due_today_amber() -> None:
+    mine = views.worklist_rows(ROWS, user=NURSE, routing=ROUTING, team=None, now=NOW)
+    assert [(r["patient_key"], r["urgency"]) for r in mine] == [("GEN|1", "overdue"),
+                                                                 ("GEN|2", "today")]
+    every = views.worklist_rows(ROWS, user=ADMIN, routing=ROUTING, team=None, now=NOW)
+    assert len(every) == 3
+    assert [r["patient_key"] for r in views.worklist_rows(
+        ROWS, user=ADMIN, routing=ROUTING, team="general", now=NOW)] == ["GEN|3"]
+
+
+def test_a_form_becomes_the_api_action_by_the_signed_in_person_in_the_facility_zone() -> None:
+    action = views.action_from_form({"kind": "contact", "channel": "phone",
+                                     "at": "2026-11-25T10:30", "by": "someone else",
+                                     "csrf": "x", "note": " called "}, NURSE, NY, NOW)
+    assert action == {"kind": "contact", "channel": "phone", "note": "called", "by": "rn.lee",
+                      "at": "2026-11-25T10:30:00-05:00"}
+    assert views.action_from_form({"kind": "med_rec"}, NURSE, NY, NOW)["at"] == NOW.isoformat()
+
+
+def test_the_report_csv_never_starts_a_cell_with_a_formula() -> None:
+    rows = views.report_rows([row("GEN|4", "MED", "", name="=HYPERLINK(1)")] + ROWS, "2026-11")
+    text = views.report_csv(rows)
+    assert "'=HYPERLINK(1)" in text and text.splitlines()[0].startswith("patient,mrn")
+    assert views.report_rows(ROWS, "2026-10") == []
+
+
+def test_templates_escape_what_came_from_a_feed() -> None:
+    page = views.render("worklist.html", user=NURSE, csrf="c", page="worklist", query={},
+                        teams=["cardiac"], rows=views.worklist_rows(
+                            [row("GEN|5", "CAR", "2026-11-24T23:59:59-05:00",
+                                 name="<script>alert(1)</script>")],
+                            user=NURSE, routing=ROUTING, team=None, now=NOW))
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+    assert "<script" not in page.replace('<script src="/app/static/alerts.js"', "")
+    for label in ('for="q"', 'for="facility"', 'for="status"', 'for="due_before"'):
+        assert label in page  # every field has its label
