@@ -53,7 +53,7 @@ def test_a_form_becomes_the_api_action_by_the_signed_in_person_in_the_facility_z
 
 
 def test_the_report_csv_never_starts_a_cell_with_a_formula() -> None:
-    rows = views.report_rows([row("GEN|4", "MED", "", name="=HYPERLINK(1)")] + ROWS, "2026-11")
+    rows = views.report_rows([row("GEN|4", "MED", "", name="=HYPERLINK(1)"), *ROWS], "2026-11")
     text = views.report_csv(rows)
     assert "'=HYPERLINK(1)" in text and text.splitlines()[0].startswith("patient,mrn")
     assert views.report_rows(ROWS, "2026-10") == []
