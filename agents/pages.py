@@ -234,7 +234,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
                 message="The view could not be recorded in the access log: try again.")),
                 status=503)
         _, alerts_body = await api("GET", "/alerts?" + urlencode(
-            {"patient": key, "severity": "info,warning,urgent", "limit": "1000"}))
+            {"patient": key, "severity": "info,warning,urgent",
+             "state": "open,acknowledged,cleared", "limit": "1000"}))
         alert_list = views.alert_rows(alerts_body.get("alerts", []))
         return respond(views.render("patient.html", **context(
             user, session, "patient", flash=flash, error=error,

@@ -10,7 +10,7 @@ import contextlib
 import json
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from hub.errors import BrokerUnavailable
@@ -43,6 +43,8 @@ class UserDirectory:
             log.warning("users.unreadable_record")
             return
         self._users[user.username] = user
+        if self.ready.is_set():
+            log.info("users.changed", count=len(self._users))
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._follow())
@@ -55,27 +57,24 @@ class UserDirectory:
 
     async def _follow(self) -> None:
         while True:
-            consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, group_id=None,
-                                        enable_auto_commit=False)
+            consumer = AIOKafkaConsumer(USERS, bootstrap_servers=self._bootstrap,
+                                        group_id=None, auto_offset_reset="earliest",
+                                        enable_auto_commit=False, metadata_max_age_ms=5000)
             try:
                 await consumer.start()
-                await consumer.topics()  # the cluster's metadata, so the partitions are known
-                found = consumer.partitions_for_topic(USERS)
-                if not found:  # not created yet (the worker creates it at start)
-                    self.ready.set()  # nobody can sign in yet, and nobody waits for it
-                    await asyncio.sleep(2)  # look again for the topic, not a synchronization
-                    continue
-                partitions = [TopicPartition(USERS, p) for p in sorted(found)]
-                consumer.assign(partitions)
-                await consumer.seek_to_beginning(*partitions)
-                ends = await consumer.end_offsets(partitions)
+                ends: dict[Any, int] | None = None
                 while True:
                     batches = await consumer.getmany(timeout_ms=1000)
                     for messages in batches.values():
                         for message in messages:
                             self.apply(message.value)
-                    if not self.ready.is_set() and await _caught_up(consumer, ends):
+                    if self.ready.is_set():
+                        continue
+                    if ends is None and consumer.assignment():
+                        ends = await consumer.end_offsets(list(consumer.assignment()))
+                    if ends is not None and await _caught_up(consumer, ends):
                         self.ready.set()
+                        log.info("users.ready", count=len(self._users))
             except asyncio.CancelledError:
                 raise
             except KafkaError as exc:

@@ -22,7 +22,8 @@ from hub.domain.alerts.lifecycle import OPEN_STATES
 from hub.domain.alerts.routing import Routing
 
 SEVERITIES = frozenset({"info", "warning", "urgent"})
-STATES = frozenset(OPEN_STATES)
+STATES = frozenset(OPEN_STATES)  # the default: raised and not cleared
+ALL_STATES = STATES | {"cleared"}  # a cleared alert is kept 45 days, with its history
 RANK = {"urgent": 0, "warning": 1, "info": 2}
 MAX_NAME = 100
 
@@ -53,7 +54,7 @@ class AlertFilters:
                    patient=query.get("patient") or None,
                    severities=q.choices(query, "severity", SEVERITIES,
                                         frozenset({"warning", "urgent"})),
-                   states=q.choices(query, "state", STATES, STATES), limit=q.limit(query))
+                   states=q.choices(query, "state", ALL_STATES, STATES), limit=q.limit(query))
 
 
 def link(case: Mapping[str, Any]) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.api import query as q
+from hub.domain.alerts.lifecycle import ROUTINE
 from hub.domain.calendar import end_of_day
 from hub.domain.episode import record as ep
 from hub.domain.episode.billing import billing_readiness, recorded_day
@@ -103,7 +104,7 @@ def worklist_rows(record: PatientRecord, filters: WorklistFilters, *, now: datet
             "next_due_for": due[1] if due else None, "overdue": bool(due and due[0] < now),
             "missing": readiness["missing"], "supportable": readiness["supportable"],
             "zone": episode.zone,
-            "open_alerts": list(episode.alerts_raised)})
+            "open_alerts": [k for k in episode.alerts_raised if k not in ROUTINE]})
     return rows
 
 

@@ -20,7 +20,18 @@ from hub.web.accounts import User
 ENVIRONMENT = Environment(loader=PackageLoader("hub.web", "templates"),
                           autoescape=select_autoescape(["html"]), trim_blocks=True,
                           lstrip_blocks=True)
-FORMS = [
+def when(moment: Any) -> str:
+    """An ISO time as a person reads it, in the zone it was given in (the facility's)."""
+    if not isinstance(moment, str) or "T" not in moment:
+        return str(moment or "")
+    try:
+        return datetime.fromisoformat(moment).strftime("%a %b %d %Y, %H:%M")
+    except ValueError:
+        return moment
+
+
+ENVIRONMENT.filters["when"] = when
+FORMS: list[dict[str, Any]] = [
     {"kind": "contact", "title": "Interactive contact (TCM-3)",
      "fields": [{"name": "channel", "label": "How",
                  "choices": ["phone", "video", "in_person", "portal", "email"]},
@@ -97,9 +108,11 @@ def timeline(episode: Mapping[str, Any]) -> list[dict[str, str]]:
 def patient_context(view: Mapping[str, Any], alerts: list[dict[str, Any]]) -> dict[str, Any]:
     episodes = []
     for episode in reversed(view["episodes"]):
-        episodes.append({**episode, "timeline_view": timeline(episode)})
+        forms = [f for f in FORMS if not (f["kind"] in ("contact", "visit", "med_rec")
+                                          and episode.get(f["kind"]))]
+        episodes.append({**episode, "timeline_view": timeline(episode), "forms": forms})
     return {"person": view.get("person") or {"mrn": view["patient_key"].split("|")[-1]},
-            "episodes": episodes, "alerts": alerts, "forms": FORMS,
+            "episodes": episodes, "alerts": alerts,
             "key": view["patient_key"]}
 
 

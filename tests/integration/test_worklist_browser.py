@@ -1,0 +1,186 @@
+"""The worklist in a real browser (Debian's headless Chromium driven by Selenium) against a
+worker on the real broker: sign in, see the patients in deadline order, record a contact
+through the form and watch the contact-due alert clear, acknowledge an urgent alert in one
+click, sign out; a wrong password, an expired session and a missing CSRF token are refused.
+A screenshot of each step is kept in .cache/screenshots/ (not committed)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from hub.adapters.mllp_client import MllpClient
+from hub.cli.feed import Person, adt
+from hub.hl7.ack import ack_summary
+from hub.web.sessions import COOKIE, Session, SessionKeys
+from tests.integration import servers
+from tests.integration.worker import Worker, start_worker
+
+NY = ZoneInfo("America/New_York")
+DISCHARGED = datetime(2026, 11, 23, 9, 30, tzinfo=NY)  # a Monday
+START = datetime(2026, 11, 25, 8, 5, tzinfo=NY)  # business day 2: the contact is due today
+SECRET = "browser-test-session-secret-0123456789abcdef"
+PASSWORD = "a long passphrase for the test"
+EARLY = Person("930001", "OKONKWO", "AMARA", "19520304", "F", "(617) 555-0131")
+LATER = Person("930002", "LINDQVIST", "ERIK", "19490817", "M", "(617) 555-0132")
+SHOTS = servers.REPO / ".cache" / "screenshots"
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    assert Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(), \
+        "Debian's chromium and chromium-driver: .ci/run installs them"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
+                 f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()  # stops chromedriver and its browser by their own process
+
+
+def users_add(kafka: servers.Kafka, worker: Worker, username: str, teams: str) -> None:
+    env = {**worker.env, "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap}
+    done = subprocess.run([sys.executable, "-m", "hub", "users", "add", username, "--name",
+                           "Rita Lee", "--role", "nurse", "--teams", teams, "--password-stdin"],
+                          input=PASSWORD + "\n", text=True, capture_output=True, env=env,
+                          cwd=servers.REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+async def send(port: int, message: bytes) -> None:
+    client = await MllpClient.connect("127.0.0.1", port)
+    try:
+        assert ack_summary(await client.send(message)).startswith("AA")
+    finally:
+        await client.close()
+
+
+def until(driver: WebDriver, check: Callable[[WebDriver], Any], timeout: float = 60,
+          reload: bool = False) -> Any:
+    """The page shows what is wanted (reloading it when the data comes from the pipeline)."""
+    def probe(d: WebDriver) -> Any:
+        found = check(d)
+        if not found and reload:
+            d.refresh()
+        return found
+    return WebDriverWait(driver, timeout, poll_frequency=0.5).until(probe)
+
+
+def shot(driver: WebDriver, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def sign_in(driver: WebDriver, base: str, password: str) -> None:
+    driver.get(f"{base}/app/worklist")
+    driver.find_element(By.ID, "username").send_keys("rn.lee")
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+
+
+async def test_a_coordinator_works_the_list_in_a_real_browser(
+        kafka: servers.Kafka, prism: servers.Prism, browser: WebDriver, tmp_path: Path) -> None:
+    worker = start_worker(kafka, prism, tmp_path / "worker", clock_start=START.isoformat(),
+                          app_id="tcm-hub-browser",
+                          extra_env={"HUB_SESSION_SECRET": SECRET, "HUB_STORE": "rocksdb://"})
+    try:
+        base = f"http://127.0.0.1:{worker.web_port}"
+        users_add(kafka, worker, "rn.lee", "care-team")
+        for n, (person, at) in enumerate(((LATER, DISCHARGED + timedelta(hours=4)),
+                                          (EARLY, DISCHARGED))):
+            await send(worker.mllp_port, adt("A03", person, control_id=f"WEB000{n}", at=at,
+                                             disposition="01", discharged_to="HOME",
+                                             discharge_at=at))
+
+        # a wrong password is refused, with the reason next to the form
+        sign_in(browser, base, "not the password at all")
+        until(browser, lambda d: "Wrong user name or password" in d.page_source)
+        shot(browser, "01-wrong-password")
+        sign_in(browser, base, PASSWORD)
+        until(browser, lambda d: "/app/worklist" in d.current_url and
+              "OKONKWO" in d.page_source.upper() and "LINDQVIST" in d.page_source.upper(),
+              reload=True)
+        shot(browser, "02-worklist")
+        names = [e.text.upper() for e in browser.find_elements(
+            By.CSS_SELECTOR, "table.worklist tbody th a")]
+        assert names.index("AMARA OKONKWO") < names.index("ERIK LINDQVIST")  # deadline order
+        assert "today" in browser.find_element(
+            By.CSS_SELECTOR, "table.worklist tbody tr").get_attribute("class")
+
+        # business day 2: the contact-due alert is on the alerts page
+        browser.get(f"{base}/app/alerts")
+        until(browser, lambda d: d.page_source.count("Contact due today") >= 2, reload=True)
+        shot(browser, "03-alerts")
+
+        # record the contact through the patient's form: her alert clears
+        browser.get(f"{base}/app/worklist")
+        browser.find_element(By.LINK_TEXT, "AMARA OKONKWO").click()
+        until(browser, lambda d: "Interactive contact (TCM-3)" in d.page_source)
+        form = browser.find_element(By.CSS_SELECTOR, "form.action")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        until(browser, lambda d: "Recorded: contact." in d.page_source)
+        shot(browser, "04-contact-recorded")
+        until(browser, lambda d: "cleared (contact_recorded)" in d.page_source, reload=True)
+        shot(browser, "05-alert-cleared")
+
+        # an urgent alert: readmitted; acknowledged in one click
+        await send(worker.mllp_port, adt("A01", LATER, control_id="WEB0003", at=START))
+        browser.get(f"{base}/app/alerts")
+        until(browser, lambda d: "Readmitted during the TCM window" in d.page_source,
+              reload=True)
+        row = browser.find_element(By.XPATH, "//tr[contains(., 'Readmitted during')]")
+        assert "urgent" in row.get_attribute("class")
+        row.find_element(By.TAG_NAME, "button").click()
+        until(browser, lambda d: "acknowledged by Rita Lee" in d.page_source, reload=True)
+        shot(browser, "06-acknowledged")
+
+        # no CSRF token: refused, whoever holds the cookie
+        session = browser.get_cookie(COOKIE)
+        assert session is not None and session.get("httpOnly") is True
+        async with aiohttp.ClientSession(cookies={COOKIE: session["value"]}) as client:
+            async with client.post(f"{base}/app/patients/GENHOSP%7C930002/actions",
+                                   data={"kind": "contact", "channel": "phone"}) as response:
+                assert response.status == 403 and "CSRF" in await response.text()
+            async with client.get(f"{base}/app/worklist") as response:
+                assert response.headers["Content-Security-Policy"].startswith("default-src")
+                assert response.headers["X-Frame-Options"] == "DENY"
+
+        # sign out: the list asks for a sign-in again
+        browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
+        until(browser, lambda d: "/app/login" in d.current_url)
+        browser.get(f"{base}/app/worklist")
+        until(browser, lambda d: "Sign in to the TCM worklist" in d.page_source)
+        shot(browser, "07-signed-out")
+
+        # an expired session (idle past its limit) is no session
+        stale = Session("rn.lee", 2, "stale-session", START - timedelta(hours=1),
+                        START - timedelta(minutes=30))
+        browser.add_cookie({"name": COOKIE, "value": SessionKeys(SECRET).encode(stale),
+                            "path": "/app"})
+        browser.get(f"{base}/app/worklist")
+        until(browser, lambda d: "Sign in to the TCM worklist" in d.page_source)
+        shot(browser, "08-expired")
+    finally:
+        worker.stop()
