@@ -159,7 +159,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
                 return respond(views.render("error.html", title="Refused", message=(
                     "The sign-in form expired or was not this site's: open it again.")),
                     status=403)
-            user = directory.get(username)
+            user = await directory.wait_for(username, 2.0) if username else None
             ok = await asyncio.get_running_loop().run_in_executor(
                 None, accounts.verify, user, str(form.get("password", "")))
             if not ok or user is None:
@@ -176,6 +176,25 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
             cookie(response, COOKIE, value)
             response.del_cookie(PRE_COOKIE, path="/app")
             log.info("pages.signed_in", role=user.role)
+            return response
+
+    used: set[str] = set()  # one-time sign-in nonces this worker took (the demo has one)
+
+    @app.page("/app/login/once")
+    class OneTime(View):
+        async def get(self, request: Request) -> web.StreamResponse:
+            """``hub demo --serve``'s link (HUB_ONE_TIME_SIGN_IN): signed in once, then gone."""
+            read = keys.read_one_time(aiohttp_request(request).query.get("token", ""),
+                                      clock.now()) if settings.one_time_sign_in else None
+            user = await directory.wait_for(read[0], 5.0) if read else None
+            if read is None or read[1] in used or user is None or not user.enabled:
+                return respond(views.render("error.html", title="Link not valid", message=(
+                    "This sign-in link was used, has expired or is not this hub's.")),
+                    status=403)
+            used.add(read[1])
+            _session, value = keys.issue(user.username, user.version, clock.now())
+            response = redirect("/app/worklist")
+            cookie(response, COOKIE, value)
             return response
 
     @app.page("/app/logout")

@@ -292,6 +292,7 @@ class Settings:
     # HUB_SESSION_SECRET: signs the worklist's sessions; unset, the pages are off
     session_secret: str = ""
     session_idle_minutes: float = 15.0  # HIPAA automatic log-off after inactivity
+    one_time_sign_in: bool = False  # HUB_ONE_TIME_SIGN_IN: accept hub demo --serve's link
 
     def zone_for(self, facility: str) -> ZoneInfo:
         return self.facility_zones.get(facility, self.default_zone)
@@ -373,6 +374,8 @@ class Settings:
             session_secret=_session_secret(env),
             session_idle_minutes=_positive(env, "HUB_SESSION_IDLE_MINUTES",
                                            cls.session_idle_minutes),
+            one_time_sign_in=env.get("HUB_ONE_TIME_SIGN_IN", "false").lower() in (
+                "true", "1", "yes"),
         )
 
     def require_sender(self) -> None:

@@ -27,9 +27,21 @@ class UserDirectory:
         self._users: dict[str, User] = {}
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()  # caught up with the topic as it was at start
+        self._changed = asyncio.Event()
 
     def get(self, username: str) -> User | None:
         return self._users.get(username)
+
+    async def wait_for(self, username: str, timeout: float) -> User | None:
+        """The account, waiting a moment for one just written (``hub users add`` a second
+        ago) to arrive; None if it does not."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (user := self._users.get(username)) is None and loop.time() < deadline:
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
+        return user
 
     def all(self) -> dict[str, User]:
         return dict(self._users)
@@ -43,6 +55,7 @@ class UserDirectory:
             log.warning("users.unreadable_record")
             return
         self._users[user.username] = user
+        self._changed.set()
         if self.ready.is_set():
             log.info("users.changed", count=len(self._users))
 

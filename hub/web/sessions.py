@@ -87,6 +87,28 @@ class SessionKeys:
         return bool(bound_to and token) and hmac.compare_digest(
             self.csrf(bound_to or ""), token or "")
 
+    def one_time(self, username: str, now: datetime,
+                 ttl: timedelta = timedelta(minutes=10)) -> str:
+        """A sign-in link's token (``hub demo --serve``): one person, a few minutes, once."""
+        payload = json.dumps([username, int((now + ttl).timestamp()),
+                              secrets.token_urlsafe(12)], separators=(",", ":")).encode()
+        body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+        return body + "." + self._mac(b"once\x00" + payload)
+
+    def read_one_time(self, token: str, now: datetime) -> tuple[str, str] | None:
+        """(user name, nonce) of a genuine, unexpired token; the caller refuses a used nonce."""
+        if "." not in token:
+            return None
+        body, mac = token.rsplit(".", 1)
+        try:
+            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            if not hmac.compare_digest(self._mac(b"once\x00" + payload), mac):
+                return None
+            username, until, nonce = json.loads(payload)
+        except (ValueError, TypeError):
+            return None
+        return (str(username), str(nonce)) if now.timestamp() <= int(until) else None
+
     def internal_token(self) -> str:
         """What one worker shows another when a page gathers rows from every worker."""
         return "internal-" + self._mac(b"internal\x00")

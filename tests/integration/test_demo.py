@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.integration.servers import REPO
 
 
@@ -36,3 +38,45 @@ def test_hub_demo_runs_the_feed_end_to_end_and_summarizes() -> None:
     assert webhook_lines and not any(name in line for line in webhook_lines
                                      for name in ("Linda", "CHEN", "100236", "Maria"))
     assert "Demo files kept" not in out  # it cleaned up after itself
+
+
+async def test_hub_demo_serve_signs_a_newcomer_in_once_and_stops_on_ctrl_c() -> None:
+    """``hub demo --serve``: a one-time link to the worklist of the demo's patients, on its own
+    line; a second use is refused; Ctrl-C stops everything it started."""
+    import asyncio
+    import re
+    import signal
+
+    import aiohttp
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub", "demo", "--serve", cwd=REPO,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        assert process.stdout is not None
+        link, seen = None, []
+        while link is None:
+            line = (await asyncio.wait_for(process.stdout.readline(), 240)).decode()
+            assert line, "".join(seen[-40:])
+            seen.append(line)
+            if found := re.fullmatch(r"\s*(http://127\.0\.0\.1:\d+/app/login/once\?token=\S+)\s*",
+                                     line):
+                link = found.group(1)
+        # a browser keeps cookies for 127.0.0.1; aiohttp does so only when told
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            async with session.get(link) as page:  # redirected to the worklist, signed in
+                body = await page.text()
+                assert page.status == 200 and page.url.path == "/app/worklist", body[:500]
+                assert "MARIA GARCIA" in body.upper() and "ROBERT BROWN" in body.upper()
+            async with session.get(link, allow_redirects=False) as again:
+                assert again.status == 403  # once
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+        web_port = int(re.search(r":(\d+)/", link).group(1))  # type: ignore[union-attr]
+        with pytest.raises(OSError):  # the worker it started is gone
+            _, writer = await asyncio.open_connection("127.0.0.1", web_port)
+            writer.close()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

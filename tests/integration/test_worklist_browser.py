@@ -6,8 +6,6 @@ A screenshot of each step is kept in .cache/screenshots/ (not committed)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator

@@ -79,3 +79,14 @@ def test_bad_accounts_are_refused(username: str, role: str, password: str, code:
 ])
 def test_sign_in_returns_only_to_a_page_of_this_site(target: str | None, kept: bool) -> None:
     assert (_safe_next(target) == target) is kept
+
+
+def test_a_one_time_link_is_genuine_for_ten_minutes() -> None:
+    token = KEYS.one_time("demo", T0)
+    read = KEYS.read_one_time(token, T0 + timedelta(minutes=10))
+    assert read is not None and read[0] == "demo"
+    assert KEYS.read_one_time(token, T0 + timedelta(minutes=10, seconds=1)) is None
+    assert KEYS.read_one_time(token[:-3] + "AAA", T0) is None
+    assert SessionKeys("t" * 40).read_one_time(token, T0) is None
+    _, cookie = KEYS.issue("demo", 1, T0)  # a session cookie is not a sign-in link
+    assert KEYS.read_one_time(cookie, T0) is None

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,10 +47,12 @@ OUTPUT_TOPICS = [ALERTS, OUTREACH_COMMANDS, OUTREACH_EVENTS, DEADLETTER, REJECTE
                  ALERT_ACTIONS]
 
 
-def run_demo(*, keep: bool = False, out: Any = None) -> int:
+def run_demo(*, keep: bool = False, serve: bool = False, out: Any = None) -> int:
     out = out or sys.stdout
     workdir = Path(tempfile.mkdtemp(prefix="tcm-hub-demo-"))
     broker = worker = None
+    session_secret = secrets.token_hex(32)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # the finally below stops what started
     try:
         print("Starting the embedded broker (Tansu, memory storage) ...", file=out, flush=True)
         broker = EmbeddedBroker.start(workdir / "broker.log")
@@ -57,7 +62,8 @@ def run_demo(*, keep: bool = False, out: Any = None) -> int:
         worker = start_worker(
             broker.bootstrap, mllp_port, web_port, workdir, HUB_API_TOKEN=API_TOKEN,
             HUB_ALERT_ROUTING=str(care_team.routing_file(workdir, inbox_port, web_port)),
-            HUB_DEMO_WEBHOOK_SECRET=care_team.SECRET)
+            HUB_DEMO_WEBHOOK_SECRET=care_team.SECRET, HUB_SESSION_SECRET=session_secret,
+            HUB_ONE_TIME_SIGN_IN="true" if serve else "false")
         wait_for_port(mllp_port, worker, 120, "the hub worker")
         now = datetime.now(UTC)
         scenario = build_scenario(now, ZoneInfo(ZONE))
@@ -69,7 +75,12 @@ def run_demo(*, keep: bool = False, out: Any = None) -> int:
             print("The hub did not finish the script in time; worker log: "
                   f"{workdir / 'worker.log'}", file=out)
             keep = True
+        elif serve:
+            _serve(broker.bootstrap, web_port, session_secret, out)
         return 0 if ok else 1
+    except KeyboardInterrupt:
+        print("Stopped.", file=out)
+        return 0
     finally:
         if worker is not None:
             stop_process(worker)
@@ -79,6 +90,28 @@ def run_demo(*, keep: bool = False, out: Any = None) -> int:
             print(f"Demo files kept in {workdir}", file=out)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _stop_on_sigterm(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(bootstrap: str, web_port: int, session_secret: str, out: Any) -> None:
+    """The demo's patients in a browser: a coordinator account with a password nobody needs
+    (random, never shown), a one-time sign-in link on its own line, then wait for Ctrl-C."""
+    from hub.adapters.user_directory import publish
+    from hub.web.accounts import new_user
+    from hub.web.sessions import SessionKeys
+
+    now = datetime.now(UTC)
+    user = new_user("demo", "Demo Coordinator", "coordinator", ("care-team",),
+                    secrets.token_urlsafe(24), now)
+    asyncio.run(publish(bootstrap, user))
+    token = SessionKeys(session_secret).one_time(user.username, now)
+    print("The worklist of the demo's patients is served until Ctrl-C. Open this link once "
+          "(it signs you in as the demo coordinator, for 10 minutes):", file=out)
+    print(f"    http://127.0.0.1:{web_port}/app/login/once?token={token}", file=out, flush=True)
+    threading.Event().wait()  # until Ctrl-C or SIGTERM (KeyboardInterrupt)
 
 
 def start_worker(bootstrap: str, mllp_port: int, web_port: int, workdir: Path,
