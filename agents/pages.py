@@ -297,7 +297,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         async def get(self, request: Request, *, user: User, session: Session
                       ) -> web.StreamResponse:
             return respond(views.render("alerts.html", **context(
-                user, session, "alerts", alerts=await my_alerts(user))))
+                user, session, "alerts", alerts=await my_alerts(user),
+                focus=aiohttp_request(request).query.get("alert"))))
 
     @app.page("/app/alerts.json")
     class AlertsJson(View):

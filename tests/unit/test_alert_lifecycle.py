@@ -67,7 +67,8 @@ def test_no_phi_leaves_by_default_names_only_on_approved_channels() -> None:
     for channel in ("sms", "webhook"):
         assert "patient_first_name" not in by_channel[channel]
         assert "fell" not in by_channel[channel]["text"] and "Maria" not in str(by_channel[channel])
-        assert by_channel[channel]["link"] == "https://tcm.example.org/alerts/ep-1%3Aurgent_reply"
+        assert by_channel[channel]["link"] == (
+            "https://tcm.example.org/app/alerts?alert=ep-1%3Aurgent_reply")
     assert by_channel["email"]["patient_first_name"] == "Maria"
     assert "I fell" in by_channel["email"]["text"]
 

@@ -22,7 +22,9 @@ def notice(case: dict[str, Any], phase: str, link_base: str, *, names: bool) -> 
         "alert_id": case["alert_id"], "kind": case["kind"], "title": kind.title,
         "severity": case["severity"], "phase": phase, "facility": case["facility"],
         "team": case["team"], "rule": kind.rule, "raised_at": case["raised_at"],
-        "link": f"{link_base}/alerts/{quote(case['alert_id'], safe='')}" if link_base else None}
+        # the worklist's alerts page, this alert marked: an id, never the patient
+        "link": f"{link_base}/app/alerts?alert={quote(case['alert_id'], safe='')}"
+        if link_base else None}
     for fact in DUE_FACTS:
         if case["detail"].get(fact):
             body[fact] = _readable(str(case["detail"][fact]))
