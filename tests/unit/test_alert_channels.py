@@ -192,7 +192,8 @@ async def test_a_delivery_arrives_whole_without_phi(peer: Peer) -> None:
         assert got["subject"].startswith("[TCM URGENT] Patient asked for help · GENHOSP")
         assert got["delivery_id"] == "ep-1:urgent_reply/1/email"
         assert got["message_id"].endswith("@tcm-hub>") and "ep-1" not in got["message_id"]
-        assert "https://tcm.example.org/app/alerts?alert=" in got["body"] and "fell" not in got["body"]
+        assert "https://tcm.example.org/app/alerts?alert=" in got["body"]
+        assert "fell" not in got["body"]
     else:
         assert got["delivery_id"] == "ep-1:urgent_reply/1/fake"
 
