@@ -23,6 +23,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.topic_reader import TopicReader
 from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from hub.web.sessions import COOKIE, Session, SessionKeys
@@ -186,5 +187,18 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
         browser.get(f"{base}/app/worklist")
         until(browser, lambda d: "Sign in to the TCM worklist" in d.page_source)
         shot(browser, "08-expired")
+
+        # HIPAA audit controls: who viewed which patient and who recorded what, on the broker
+        reader = TopicReader(kafka.bootstrap, ["access.log"])
+        await reader.start()
+        try:
+            def audited(records: dict[str, list[dict[str, Any]]]) -> bool:
+                mine = {(r["who"], r["what"], r["patient_key"]) for r in records["access.log"]}
+                return {("rn.lee", "patient_viewed", "GENHOSP|930001"),
+                        ("rn.lee", "action_recorded", "GENHOSP|930001"),
+                        ("rn.lee", "alert_acknowledged", "GENHOSP|930002")} <= mine
+            assert await reader.wait_until(audited, timeout=30)
+        finally:
+            await reader.stop()
     finally:
         worker.stop()
