@@ -96,7 +96,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, table: TableT[s
         @answering
         async def get(self, request: Request) -> Response:
             filters = worklist.WorklistFilters.from_query(request.query)
-            mine = worklist.collect(placement.local_records(), filters, now=clock.now(),
+            mine = worklist.collect(placement.local_records(listing=True), filters,
+                                    now=clock.now(),
                                     rules=rules)
             rows = worklist.ordered(await everywhere(request, "episodes", mine), filters.limit)
             return self.json({"episodes": rows, "limit": filters.limit})

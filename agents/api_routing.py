@@ -66,9 +66,10 @@ class Placement:
         return [url for url, topics in hosts.items() if any(topics.values())
                 and not self._same(url)]
 
-    def local_records(self) -> Iterator[PatientRecord]:
+    def local_records(self, *, listing: bool = False) -> Iterator[PatientRecord]:
+        """``listing``: decoded without plans and timelines (lists never read them)."""
         for stored in self.local_values():
-            yield PatientRecord.from_dict(stored)
+            yield PatientRecord.from_dict(stored, listing=listing)
 
     def local_values(self) -> Iterator[Any]:
         """Values of the partitions this worker is active for (a standby copy of another

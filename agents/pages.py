@@ -218,7 +218,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
             query = dict(aiohttp_request(request).query)
             api_query = {k: v for k, v in query.items()
                          if k in ("q", "facility", "status", "due_before") and v}
-            api_query["limit"] = "1000"
+            api_query["limit"] = "10000"
             status, body = await api("GET", "/episodes?" + urlencode(api_query))
             if status != 200:
                 return respond(views.render("error.html", **context(
@@ -227,7 +227,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
             rows = views.worklist_rows(body["episodes"], user=user, routing=routing,
                                        team=query.get("team") or None, now=clock.now())
             return respond(views.render("worklist.html", **context(
-                user, session, "worklist", rows=rows, query=query,
+                user, session, "worklist", rows=rows, rows_html=views.rows_html(rows),
+                query=query,
                 teams=views.my_teams(user, routing))))
 
     @app.page("/app/patients/{key}")
@@ -335,7 +336,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
 
     async def report(user: User, month: str) -> list[dict[str, Any]]:
         _, body = await api("GET", "/episodes?" + urlencode({"status": "any",
-                                                             "limit": "1000"}))
+                                                             "limit": "10000"}))
         rows = views.worklist_rows(body.get("episodes", []), user=user, routing=routing,
                                    team=None, now=clock.now())
         return views.report_rows(rows, month)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from hub.api.refusals import ApiRefusal
 
-DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 
 
 def bad_query(message: str) -> ApiRefusal:

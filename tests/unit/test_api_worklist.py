@@ -117,7 +117,7 @@ def test_billing_missing_uses_the_facility_rules() -> None:
     assert [m for m in row(record)["missing"] if "interactive contact" in m]
 
 
-@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "many"}, {"limit": "1001"},
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "many"}, {"limit": "10001"},
                                    {"status": "pending"}, {"due_before": "soon"},
                                    {"due_before": "2026-11-25T12:00:00"}])
 def test_bad_queries_are_refused_with_a_code(query: dict[str, str]) -> None:

@@ -39,3 +39,16 @@ def test_the_pipeline_bench_figures_from_arrival_times() -> None:
     phase.acked.update({"a": 0.0, "b": 0.5, "z": 0.1})  # z never texted: no latency
     assert phase.latencies() == [0.4, 0.5]
     assert percentile([1.0, 2.0, 3.0], 50) == 2.0
+
+
+def test_the_worklist_bench_prints_figures_and_a_verdict() -> None:
+    """Issue 12: the page against the API's rows, with the verdict (a small run)."""
+    import io
+
+    from hub.cli.bench.worklist import bench_worklist
+
+    out = io.StringIO()
+    status = bench_worklist(200, out)
+    text = out.getvalue()
+    assert "Worklist page of 200 open episodes" in text and "x the API" in text
+    assert ("target   1.0 s for 10,000 episodes: met" in text) == (status == 0)

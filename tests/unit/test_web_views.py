@@ -25,7 +25,9 @@ def row(key: str, program: str, next_due: str, overdue: bool = False,
             "mrn": key.split("|")[1], "contact_due": "2026-11-25T23:59:59.999999-05:00",
             "next_due": next_due, "overdue": overdue, "zone": "America/New_York",
             "missing": [], "open_alerts": [], "discharge_date": "2026-11-23",
-            "status": "open", "supportable": []}
+            "status": "open", "supportable": [], "contact_recorded": False,
+            "visit_due_99496": "2026-11-30", "visit_due_99495": "2026-12-07",
+            "next_due_for": "contact", "age": 76, "phone": "+16175550100"}
 
 
 ROWS = [row("GEN|1", "CAR", "2026-11-24T23:59:59-05:00", overdue=True),
@@ -60,12 +62,13 @@ def test_the_report_csv_never_starts_a_cell_with_a_formula() -> None:
 
 
 def test_templates_escape_what_came_from_a_feed() -> None:
+    rows = views.worklist_rows([row("GEN|5", "CAR", "2026-11-24T23:59:59-05:00",
+                                    name="<script>alert(1)</script>")],
+                               user=NURSE, routing=ROUTING, team=None, now=NOW)
     page = views.render("worklist.html", user=NURSE, csrf="c", page="worklist", query={},
-                        teams=["cardiac"], rows=views.worklist_rows(
-                            [row("GEN|5", "CAR", "2026-11-24T23:59:59-05:00",
-                                 name="<script>alert(1)</script>")],
-                            user=NURSE, routing=ROUTING, team=None, now=NOW))
+                        teams=["cardiac"], rows=rows, rows_html=views.rows_html(rows))
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+    assert 'href="/app/patients/GEN%7C5"' in page and 'href="tel:+16175550100"' in page
     assert "<script" not in page.replace('<script src="/app/static/alerts.js"', "")
     for label in ('for="q"', 'for="facility"', 'for="status"', 'for="due_before"'):
         assert label in page  # every field has its label

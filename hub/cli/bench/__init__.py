@@ -25,6 +25,9 @@ def register(sub: Any) -> None:
                        help="discharges of the pipeline's load and capacity phases")
     bench.add_argument("--rate", type=float, default=200.0,
                        help="discharges a second of the pipeline's load phase")
+    bench.add_argument("--worklist", type=int, metavar="N", default=0,
+                       help="also measure the worklist page of N open episodes (10000: the "
+                            "README's target)")
     bench.set_defaults(run=_run)
 
 
@@ -45,4 +48,8 @@ def _run(args: Any) -> int:
 
         status |= run_pipeline_bench(os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
                                      discharges=args.discharges, rate=args.rate, out=sys.stdout)
+    if args.worklist:
+        from hub.cli.bench.worklist import bench_worklist
+
+        status |= bench_worklist(args.worklist, sys.stdout)
     return status

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,7 +134,11 @@ class Episode:
         return as_dict_with(self, _EPISODE_JSON)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Episode:
+    def from_dict(cls, data: dict[str, Any], *, listing: bool = False) -> Episode:
+        """``listing``: without the plan and the timeline, for lists that never read them
+        (the worklist of thousands of episodes decodes a quarter of the data)."""
+        if listing:
+            data = {**data, "plan": (), "timeline": ()}
         values = _tuples(cls, data)
         for name in _EPISODE_TIMES:
             values[name] = datetime.fromisoformat(values[name])
@@ -199,10 +204,11 @@ class PatientRecord:
         return as_dict_with(self, _RECORD_JSON)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PatientRecord:
+    def from_dict(cls, data: dict[str, Any], *, listing: bool = False) -> PatientRecord:
         return cls(patient_key=data["patient_key"], facility=data["facility"],
                    contactable=Contactable(**_tuples(Contactable, data["contactable"])),
-                   episodes=tuple(Episode.from_dict(e) for e in data["episodes"]),
+                   episodes=tuple(Episode.from_dict(e, listing=listing)
+                                  for e in data["episodes"]),
                    applied=tuple(data["applied"]), merged_into=data.get("merged_into"))
 
 
@@ -237,8 +243,16 @@ def _typed(entry: dict[str, Any] | None) -> dict[str, Any] | None:
 def _tuples(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     """JSON gives lists where the dataclass holds tuples; only the top-level fields change
     (values inside dicts are kept as lists on both sides, see ``plain``)."""
-    names = {f.name: str(f.type) for f in fields(cls)}
-    return {key: tuple(value) if names.get(key, "").startswith("tuple") and value is not None
-            else value for key, value in data.items() if key in names}
+    names, tuples = _fields_of(cls)
+    return {key: tuple(value) if key in tuples and value is not None else value
+            for key, value in data.items() if key in names}
+
+
+@cache
+def _fields_of(cls: type) -> tuple[frozenset[str], frozenset[str]]:
+    """(field names, names of tuple fields): looked up once per class, not once per record."""
+    found = fields(cls)
+    return (frozenset(f.name for f in found),
+            frozenset(f.name for f in found if str(f.type).startswith("tuple")))
 
 
