@@ -259,6 +259,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         alert_list = views.alert_rows(alerts_body.get("alerts", []))
         return respond(views.render("patient.html", **context(
             user, session, "patient", flash=flash, error=error,
+            can_record=views.can_record(user),
             **views.patient_context(view, alert_list))), status=status)
 
     @app.page("/app/patients/{key}/actions")
@@ -266,6 +267,11 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         @signed_in
         async def post(self, request: Request, key: str, *, user: User, session: Session
                        ) -> web.StreamResponse:
+            if not views.can_record(user):
+                return respond(views.render("error.html", **context(
+                    user, session, "patient", title="Not for this role",
+                    message="The integration role reads the worklist; care-team actions are "
+                            "recorded by coordinators, nurses and admins.")), status=403)
             form = {k: str(v) for k, v in (await aiohttp_request(request).post()).items()}
             code, view = await api("GET", f"/episodes/{quote(key, safe='')}")
             zone = ZoneInfo(view["episodes"][-1]["zone"]) if code == 200 and \

@@ -61,6 +61,12 @@ def team_of(routing: Routing, facility: str, program: str) -> str:
     return routing.team_for("", facility, program or "").name
 
 
+def can_record(user: User) -> bool:
+    """Care-team actions (contact, visit, ...) are the clinical roles' and the admin's; the
+    integration team reads the list and acknowledges its own alerts (feed, channels)."""
+    return user.role in ("coordinator", "nurse", "admin")
+
+
 def my_teams(user: User, routing: Routing) -> list[str]:
     return sorted(routing.teams) if user.role == "admin" else list(user.teams)
 
@@ -124,15 +130,47 @@ def _local(moment: str, zone: Any) -> str:
     return datetime.fromisoformat(moment).astimezone(zone).strftime("%a %b %d %H:%M")
 
 
-def timeline(episode: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The episode's events, newest first, in words a coordinator reads."""
+def timeline(episode: Mapping[str, Any],
+             alerts: Iterable[Mapping[str, Any]] = ()) -> list[dict[str, str]]:
+    """Everything that happened, newest first, in words a coordinator reads: the ADT events
+    and care-team actions (who), each text and call with its delivery status, every reply with
+    its words, and the episode's alerts raised, acknowledged (who) and cleared (why)."""
     entries = []
     for entry in episode.get("timeline", []):
+        if entry["what"] == "patient_replied":
+            said = f"“{entry.get('text')}”" if entry.get("text") else "(no words)"
+            entries.append({"at": entry["at"], "text": f"patient replied by "
+                            f"{entry.get('channel', 'sms')}: {said}"})
+            continue
         facts = {k: v for k, v in entry.items() if k not in ("at", "what", "cause")}
         detail = ", ".join(f"{k}: {v}" for k, v in facts.items() if isinstance(v, (str, int)))
         text = f"{entry['what'].replace('_', ' ')} — {entry.get('cause', '')}"
         entries.append({"at": entry["at"], "text": text + (f" ({detail})" if detail else "")})
-    return sorted(entries, key=lambda e: e["at"], reverse=True)
+    for attempt in episode.get("attempts", []):
+        if attempt.get("by") == "hub":
+            step = str(attempt.get("command_id") or "").rsplit(":", 1)[-1].replace("_", " ")
+            why = f" ({attempt['reason']})" if attempt.get("reason") else ""
+            entries.append({"at": str(attempt["at"]), "text": f"{attempt['channel']} "
+                            f"{step}: {attempt['outcome']}{why}"})
+    for alert in alerts:
+        if alert.get("episode_id") != episode.get("episode_id"):
+            continue
+        entries.append({"at": alert["raised_at"], "text": f"alert raised: {alert['title']}"})
+        if alert.get("acknowledged_at"):
+            entries.append({"at": alert["acknowledged_at"], "text": f"alert acknowledged by "
+                            f"{alert['acknowledged_by']}: {alert['title']}"})
+        if alert.get("cleared_at"):
+            entries.append({"at": alert["cleared_at"], "text": f"alert cleared "
+                            f"({alert['cleared_reason']}): {alert['title']}"})
+    return sorted(entries, key=lambda e: _instant(e["at"]), reverse=True)
+
+
+def _instant(moment: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(moment)
+    except ValueError:
+        return datetime.min.replace(tzinfo=ZoneInfo("UTC"))
+    return at if at.tzinfo else at.replace(tzinfo=ZoneInfo("UTC"))
 
 
 def patient_context(view: Mapping[str, Any], alerts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -140,7 +178,8 @@ def patient_context(view: Mapping[str, Any], alerts: list[dict[str, Any]]) -> di
     for episode in reversed(view["episodes"]):
         forms = [f for f in FORMS if not (f["kind"] in ("contact", "visit", "med_rec")
                                           and episode.get(f["kind"]))]
-        episodes.append({**episode, "timeline_view": timeline(episode), "forms": forms})
+        episodes.append({**episode, "timeline_view": timeline(episode, alerts),
+                         "forms": forms})
     return {"person": view.get("person") or {"mrn": view["patient_key"].split("|")[-1]},
             "episodes": episodes, "alerts": alerts,
             "key": view["patient_key"]}

@@ -72,3 +72,42 @@ def test_templates_escape_what_came_from_a_feed() -> None:
     assert "<script" not in page.replace('<script src="/app/static/alerts.js"', "")
     for label in ('for="q"', 'for="facility"', 'for="status"', 'for="due_before"'):
         assert label in page  # every field has its label
+
+
+def test_the_patient_timeline_has_texts_with_status_replies_with_words_and_alerts() -> None:
+    episode = {"episode_id": "ep-1", "timeline": [
+        {"at": "2026-11-23T10:00:00-05:00", "what": "opened", "cause": "ADT A03 C1"},
+        {"at": "2026-11-23T11:05:00-05:00", "what": "patient_replied", "cause": "sms reply",
+         "channel": "sms", "text": "I fell"},
+        {"at": "2026-11-24T09:00:00-05:00", "what": "recorded_contact",
+         "cause": "care team: rn.lee"}],
+        "attempts": [{"at": "2026-11-23T10:01:00-05:00", "channel": "sms", "by": "hub",
+                      "outcome": "delivered", "command_id": "ep-1:welcome_sms"}]}
+    alerts = [{"episode_id": "ep-1", "title": "Patient asked for help",
+               "raised_at": "2026-11-23T11:05:01-05:00",
+               "acknowledged_at": "2026-11-23T11:20:00-05:00", "acknowledged_by": "Rita Lee",
+               "cleared_at": "2026-11-24T09:00:01-05:00", "cleared_reason": "contact_recorded"}]
+    lines = [e["text"] for e in views.timeline(episode, alerts)]
+    assert lines == [
+        "alert cleared (contact_recorded): Patient asked for help",
+        "recorded contact — care team: rn.lee",
+        "alert acknowledged by Rita Lee: Patient asked for help",
+        "alert raised: Patient asked for help",
+        "patient replied by sms: “I fell”",
+        "sms welcome sms: delivered",
+        "opened — ADT A03 C1"]
+
+
+def test_the_integration_role_reads_but_records_no_care_team_action() -> None:
+    view = {"patient_key": "GEN|1", "episodes": [{
+        "episode_id": "ep-1", "status": "open", "discharge_date": "2026-11-23",
+        "facility": "GEN", "contact_due": "2026-11-25T23:59:59-05:00", "contact": None,
+        "visit": None, "med_rec": None, "visit_due_99496": "2026-11-30",
+        "visit_due_99495": "2026-12-07", "window_end": "2026-12-22",
+        "billing": {"supportable": [], "missing": []}, "timeline": [], "attempts": []}]}
+    it = User("it.ops", "Ops", "integration", ("integration",), "x")
+    for user, forms in ((NURSE, True), (it, False)):
+        page = views.render("patient.html", user=user, csrf="c", page="patient",
+                            can_record=views.can_record(user),
+                            **views.patient_context(view, []))
+        assert ("Record contact" in page) is forms
