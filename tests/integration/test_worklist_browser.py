@@ -19,6 +19,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -93,10 +94,10 @@ def shot(driver: WebDriver, name: str) -> None:
 
 
 def sign_in(driver: WebDriver, base: str, password: str) -> None:
+    """With the keyboard only: type, Tab to the password, Enter."""
     driver.get(f"{base}/app/worklist")
-    driver.find_element(By.ID, "username").send_keys("rn.lee")
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+    driver.find_element(By.ID, "username").send_keys("rn.lee", Keys.TAB)
+    driver.switch_to.active_element.send_keys(password, Keys.ENTER)
 
 
 async def test_a_coordinator_works_the_list_in_a_real_browser(
@@ -143,7 +144,18 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
         browser.get(f"{base}/app/worklist")
         browser.find_element(By.LINK_TEXT, "AMARA OKONKWO").click()
         until(browser, lambda d: "Interactive contact (TCM-3)" in d.page_source)
+        # readable at 200 % zoom: every field of the contact form is shown, labelled and
+        # within the page's width (the layout wraps instead of cutting)
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 700, "height": 1000, "deviceScaleFactor": 2, "mobile": False})
         form = browser.find_element(By.CSS_SELECTOR, "form.action")
+        for control in form.find_elements(By.CSS_SELECTOR, "input:not([type=hidden]), select"):
+            label = form.find_element(By.CSS_SELECTOR,
+                                      f"label[for='{control.get_attribute('id')}']")
+            assert control.is_displayed() and label.is_displayed()
+            assert control.rect["x"] + control.rect["width"] <= 700
+        shot(browser, "04a-zoomed-form")
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         until(browser, lambda d: "Recorded: contact." in d.page_source)
         shot(browser, "04-contact-recorded")
