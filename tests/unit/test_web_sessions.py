@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agents.pages import _safe_next
 from hub.web import accounts
+from hub.web.handlers import safe_next
 from hub.web.sessions import SessionKeys
 
 NY = ZoneInfo("America/New_York")
@@ -78,7 +78,7 @@ def test_bad_accounts_are_refused(username: str, role: str, password: str, code:
     ("/api/x", False), ("/app\\\\evil", False), (None, False),
 ])
 def test_sign_in_returns_only_to_a_page_of_this_site(target: str | None, kept: bool) -> None:
-    assert (_safe_next(target) == target) is kept
+    assert (safe_next(target) == target) is kept
 
 
 def test_a_one_time_link_is_genuine_for_ten_minutes() -> None:

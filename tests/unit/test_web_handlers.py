@@ -1,0 +1,252 @@
+"""The worklist's page handlers over in-memory fakes of their ports (the care-team API, the
+account directory, the access log): sessions, CSRF, roles, refusals shown at the form, the
+audit trail before every patient view (issue 12). The real browser test drives the same
+handlers through the worker."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hub.clock import FixedClock
+from hub.domain.alerts.routing import Route, Routing, Team
+from hub.web import accounts
+from hub.web.accounts import User
+from hub.web.handlers import PageRequest, PageResponse, Pages
+from hub.web.sessions import COOKIE, PRE_COOKIE, SessionKeys
+
+NY = ZoneInfo("America/New_York")
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=NY)
+PASSWORD = "a long passphrase here"
+NURSE = accounts.new_user("rn.lee", "Rita Lee", "nurse", ("cardiac",), PASSWORD, T0)
+ROUTING = Routing(teams={"general": Team("general"), "cardiac": Team("cardiac")},
+                  routes=(Route("GEN", "CAR", "cardiac"),), default_team="general")
+KEY = "GEN|1"
+
+
+def row(key: str, program: str) -> dict[str, Any]:
+    return {"patient_key": key, "facility": "GEN", "program": program, "patient_name": key,
+            "mrn": key.split("|")[1], "contact_due": "2026-11-25T23:59:59-05:00",
+            "next_due": "2026-11-25T23:59:59-05:00", "overdue": False, "zone": "America/New_York",
+            "missing": [], "open_alerts": [], "discharge_date": "2026-11-23", "status": "open",
+            "supportable": [], "contact_recorded": False, "visit_due_99496": "2026-11-30",
+            "visit_due_99495": "2026-12-07", "next_due_for": "contact", "age": 70, "phone": None}
+
+
+EPISODE = {"episode_id": "ep-1", "status": "open", "discharge_date": "2026-11-23",
+           "facility": "GEN", "zone": "America/New_York",
+           "contact_due": "2026-11-25T23:59:59-05:00", "contact": None, "visit": None,
+           "med_rec": None, "visit_due_99496": "2026-11-30", "visit_due_99495": "2026-12-07",
+           "window_end": "2026-12-22", "billing": {"supportable": [], "missing": []},
+           "timeline": [], "attempts": []}
+
+
+@dataclass
+class FakeApi:
+    """The care-team API as the pages see it; ``refuse`` makes the action POST a refusal."""
+
+    calls: list[tuple[str, str, Any]] = field(default_factory=list)
+    refuse: tuple[int, dict[str, str]] | None = None
+
+    async def __call__(self, method: str, path: str, body: dict[str, Any] | None = None
+                       ) -> tuple[int, Any]:
+        self.calls.append((method, path, body))
+        if path.startswith("/episodes?"):
+            return 200, {"episodes": [row("GEN|1", "CAR"), row("GEN|2", "MED")]}
+        if path.startswith("/episodes/") and method == "GET":
+            return 200, {"patient_key": KEY, "episodes": [EPISODE],
+                         "person": {"patient_name": "Jane Doe", "mrn": "1", "age": 70,
+                                    "phone": None}}
+        if path.endswith("/actions"):
+            return self.refuse or (202, {"accepted": "a1"})
+        if path.startswith("/alerts?"):
+            return 200, {"alerts": []}
+        return 404, {"error": "no route"}
+
+
+@dataclass
+class FakeDirectory:
+    users: dict[str, User] = field(default_factory=lambda: {NURSE.username: NURSE})
+
+    def get(self, username: str) -> User | None:
+        return self.users.get(username)
+
+    async def wait_for(self, username: str, timeout: float) -> User | None:
+        return self.users.get(username)
+
+
+@dataclass
+class Harness:
+    api: FakeApi = field(default_factory=FakeApi)
+    directory: FakeDirectory = field(default_factory=FakeDirectory)
+    clock: FixedClock = field(default_factory=lambda: FixedClock(T0))
+    audited: list[tuple[str, str, str]] = field(default_factory=list)
+    audit_works: bool = True
+    keys: SessionKeys = field(default_factory=lambda: SessionKeys("k" * 40))
+
+    def pages(self) -> Pages:
+        async def audit(user: User, what: str, key: str, **facts: Any) -> bool:
+            if self.audit_works:
+                self.audited.append((user.username, what, key))
+            return self.audit_works
+
+        async def sign_out(user: User) -> None:
+            self.directory.users[user.username] = accounts.signed_out(user, T0)
+
+        return Pages(api=self.api, directory=self.directory, keys=self.keys, clock=self.clock,
+                     routing=ROUTING, audit=audit, sign_out=sign_out, one_time_sign_in=True)
+
+    def cookie(self, user: User = NURSE) -> dict[str, str]:
+        return {COOKIE: self.keys.issue(user.username, user.version, T0)[1]}
+
+    def csrf(self, cookies: dict[str, str]) -> str:
+        session = self.keys.read(cookies[COOKIE], self.clock.now())
+        assert session is not None
+        return self.keys.csrf(session.session_id)
+
+
+async def get(pages: Pages, handler: Any, cookies: dict[str, str], path: str = "/app/x",
+              **match: str) -> PageResponse:
+    async def inner(request: PageRequest, user: User, session: Any) -> PageResponse:
+        return await handler(request, user, session, **match)
+    return await pages.signed_in(PageRequest("GET", path, {}, {}, cookies), inner)
+
+
+async def post(pages: Pages, handler: Any, cookies: dict[str, str], form: dict[str, str],
+               **match: str) -> PageResponse:
+    async def inner(request: PageRequest, user: User, session: Any) -> PageResponse:
+        return await handler(request, user, session, **match)
+    return await pages.signed_in(PageRequest("POST", "/app/x", {}, form, cookies), inner)
+
+
+async def test_sign_in_needs_the_forms_token_and_the_password() -> None:
+    h = Harness()
+    pages = h.pages()
+    form = pages.login_form(PageRequest("GET", "/app/login", {"next": "/app/alerts"}))
+    nonce = form.cookies[PRE_COOKIE]
+    token = re.search(r'name="csrf" value="([^"]+)"', form.body).group(1)  # type: ignore[union-attr]
+    fields = {"username": "RN.LEE", "password": PASSWORD, "next": "/app/alerts"}
+    forged = await pages.login(PageRequest("POST", "/app/login", {}, {**fields, "csrf": "x"},
+                                           {PRE_COOKIE: nonce}))
+    assert forged.status == 403 and COOKIE not in forged.cookies
+    wrong = await pages.login(PageRequest("POST", "/app/login", {}, {
+        **fields, "password": "not it at all", "csrf": token}, {PRE_COOKIE: nonce}))
+    assert wrong.status == 401 and "Wrong user name or password" in wrong.body
+    ok = await pages.login(PageRequest("POST", "/app/login", {}, {**fields, "csrf": token},
+                                       {PRE_COOKIE: nonce}))
+    assert ok.status == 303 and ok.headers["Location"] == "/app/alerts"
+    assert h.keys.read(ok.cookies[COOKIE], T0) is not None and PRE_COOKIE in ok.expired
+
+
+async def test_no_session_no_page_and_an_idle_one_is_over() -> None:
+    h = Harness()
+    pages = h.pages()
+    anonymous = await get(pages, pages.worklist, {}, "/app/worklist?q=doe")
+    assert anonymous.status == 303
+    assert anonymous.headers["Location"] == "/app/login?next=%2Fapp%2Fworklist%3Fq%3Ddoe"
+    cookies = h.cookie()
+    h.clock.at = T0 + timedelta(minutes=16)
+    assert (await get(pages, pages.worklist, cookies)).status == 303
+    assert h.api.calls == []  # nothing was asked of the API for them
+
+
+async def test_the_worklist_shows_my_teams_rows_and_renews_the_session() -> None:
+    h = Harness()
+    pages = h.pages()
+    h.clock.at = T0 + timedelta(minutes=10)
+    answer = await get(pages, pages.worklist, h.cookie())
+    assert answer.status == 200 and "GEN|1" in answer.body and "GEN|2" not in answer.body
+    renewed = h.keys.read(answer.cookies[COOKIE], T0 + timedelta(minutes=24))
+    assert renewed is not None  # 10 + 14 minutes: alive because it was used at 10
+    assert answer.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_every_post_needs_its_csrf_token() -> None:
+    h = Harness()
+    pages = h.pages()
+    cookies = h.cookie()
+    refused = await post(pages, pages.action, cookies, {"kind": "contact"}, key=KEY)
+    assert refused.status == 403 and h.api.calls == []
+    other = h.keys.csrf("another-session")
+    assert (await post(pages, pages.action, cookies, {"kind": "contact", "csrf": other},
+                       key=KEY)).status == 403
+
+
+async def test_an_action_is_recorded_by_the_signed_in_person_and_audited() -> None:
+    h = Harness()
+    pages = h.pages()
+    cookies = h.cookie()
+    done = await post(pages, pages.action, cookies, {
+        "kind": "contact", "channel": "phone", "at": "2026-11-25T08:30",
+        "csrf": h.csrf(cookies)}, key=KEY)
+    assert done.status == 303 and done.headers["Location"] == "/app/patients/GEN%7C1?done=contact"
+    [(_, _, body)] = [c for c in h.api.calls if c[0] == "POST"]
+    assert body == {"kind": "contact", "channel": "phone", "by": "rn.lee",
+                    "at": "2026-11-25T08:30:00-05:00"}
+    assert ("rn.lee", "action_recorded", KEY) in h.audited
+
+
+async def test_a_refusal_is_shown_next_to_its_form() -> None:
+    h = Harness()
+    h.api.refuse = (422, {"error": "the action is dated in the future", "code": "in_the_future"})
+    pages = h.pages()
+    cookies = h.cookie()
+    answer = await post(pages, pages.action, cookies, {
+        "kind": "contact", "channel": "phone", "at": "2026-12-25T08:30",
+        "csrf": h.csrf(cookies)}, key=KEY)
+    assert answer.status == 422
+    assert re.search(r'id="err-contact">the action is dated in the future', answer.body)
+    assert 'aria-describedby="err-contact"' in answer.body
+
+
+async def test_no_access_log_record_no_patient_page() -> None:
+    h = Harness()
+    h.audit_works = False
+    pages = h.pages()
+    answer = await get(pages, pages.patient, h.cookie(), key=KEY)
+    assert answer.status == 503 and "Jane Doe" not in answer.body
+    h.audit_works = True
+    shown = await get(pages, pages.patient, h.cookie(), key=KEY)
+    assert shown.status == 200 and "Jane Doe" in shown.body
+    assert h.audited == [("rn.lee", "patient_viewed", KEY)]
+
+
+async def test_the_integration_role_records_no_care_team_action() -> None:
+    h = Harness()
+    ops = accounts.new_user("it.ops", "Ops", "integration", ("general",), PASSWORD, T0)
+    h.directory.users[ops.username] = ops
+    pages = h.pages()
+    cookies = h.cookie(ops)
+    refused = await post(pages, pages.action, cookies, {"kind": "contact",
+                                                        "csrf": h.csrf(cookies)}, key=KEY)
+    assert refused.status == 403 and not [c for c in h.api.calls if c[0] == "POST"]
+
+
+@pytest.mark.parametrize("change", ["sign_out", "disable", "reset"])
+async def test_sign_out_disable_or_reset_ends_every_session(change: str) -> None:
+    h = Harness()
+    pages = h.pages()
+    cookies = h.cookie()
+    if change == "sign_out":
+        out = await post(pages, pages.logout, cookies, {"csrf": h.csrf(cookies)})
+        assert out.status == 303 and COOKIE in out.expired and COOKIE not in out.cookies
+    elif change == "disable":
+        h.directory.users[NURSE.username] = accounts.disable(NURSE, T0)
+    else:
+        h.directory.users[NURSE.username] = accounts.reset(NURSE, "a new long password", T0)
+    assert (await get(pages, pages.worklist, cookies)).status == 303
+
+
+async def test_a_one_time_link_signs_in_once() -> None:
+    h = Harness()
+    pages = h.pages()
+    token = h.keys.one_time(NURSE.username, T0)
+    first = await pages.one_time(PageRequest("GET", "/app/login/once", {"token": token}))
+    assert first.status == 303 and COOKIE in first.cookies
+    again = await pages.one_time(PageRequest("GET", "/app/login/once", {"token": token}))
+    assert again.status == 403 and COOKIE not in again.cookies
