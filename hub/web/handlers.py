@@ -6,7 +6,8 @@ web server.
 Every page needs a signed-in person (``hub.web.sessions``): the session ends after the idle
 time, at sign-out (every session of the person) and when the account is disabled or reset.
 Every POST carries a CSRF token. Every view of a patient, every action, acknowledgement and
-export is written to the access log before the page is shown: no audit record, no page.
+export is written to the access log before it is shown or done: no audit record, no page and
+no action (an action the rules then refuse stays in the log as asked).
 """
 
 from __future__ import annotations
@@ -235,9 +236,12 @@ class Pages:
         zone = ZoneInfo(view["episodes"][-1]["zone"]) if code == 200 and \
             view.get("episodes") else ZoneInfo("UTC")
         action = views.action_from_form(request.form, user, zone, self.clock.now())
+        if not await self.audit(user, "action_recorded", key, kind=action.get("kind")):
+            return self._error(user, session, "patient", "Not now", "The action could not be "
+                               "recorded in the access log: nothing was recorded, try again.",
+                               503)
         status, body = await self.api("POST", f"{path}/actions", action)
         if status == 202:
-            await self.audit(user, "action_recorded", key, kind=action.get("kind"))
             return redirect(f"/app/patients/{quote(key, safe='')}?"
                             + urlencode({"done": action.get("kind", "")}))
         return await self.patient(request, user, session, key, status=status, error={
@@ -267,13 +271,15 @@ class Pages:
 
     async def acknowledge(self, request: PageRequest, user: User, session: Session, key: str,
                           alert_id: str) -> PageResponse:
+        if not await self.audit(user, "alert_acknowledged", key, alert_id=alert_id):
+            return self._error(user, session, "alerts", "Not now", "The acknowledgement could "
+                               "not be recorded in the access log: try again.", 503)
         status, body = await self.api(
             "POST", f"/alerts/{quote(key, safe='')}/{quote(alert_id, safe='')}/acknowledge",
             {"by": user.name})
         if status != 202:
             return self._error(user, session, "alerts", "Not acknowledged",
                                body.get("error", ""), status)
-        await self.audit(user, "alert_acknowledged", key, alert_id=alert_id)
         return redirect("/app/alerts")
 
     async def _report(self, user: User, month: str) -> list[dict[str, Any]]:

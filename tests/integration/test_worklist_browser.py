@@ -209,7 +209,7 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
                 return {("rn.lee", "patient_viewed", "GENHOSP|930001"),
                         ("rn.lee", "action_recorded", "GENHOSP|930001"),
                         ("rn.lee", "alert_acknowledged", "GENHOSP|930002")} <= mine
-            assert await reader.wait_until(audited, timeout=30)
+            assert await reader.wait_until(audited, timeout=60), reader.records["access.log"]
         finally:
             await reader.stop()
     finally:

@@ -250,3 +250,13 @@ async def test_a_one_time_link_signs_in_once() -> None:
     assert first.status == 303 and COOKIE in first.cookies
     again = await pages.one_time(PageRequest("GET", "/app/login/once", {"token": token}))
     assert again.status == 403 and COOKIE not in again.cookies
+
+
+async def test_no_access_log_record_no_action() -> None:
+    h = Harness()
+    h.audit_works = False
+    pages = h.pages()
+    cookies = h.cookie()
+    answer = await post(pages, pages.action, cookies, {
+        "kind": "contact", "channel": "phone", "csrf": h.csrf(cookies)}, key=KEY)
+    assert answer.status == 503 and not [c for c in h.api.calls if c[0] == "POST"]
