@@ -210,7 +210,7 @@ def alert_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         words = row.get("detail", {}).get("reply_text")
         out.append({**row, "title": row.get("title") or info(row["kind"]).title,
-                    "words": words})
+                    "words": words, "raised_text": when(row.get("raised_at"))})
     return out
 
 

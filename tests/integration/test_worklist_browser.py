@@ -174,6 +174,16 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
             By.XPATH, erik).text, reload=True)
         shot(browser, "06-acknowledged")
 
+        # the alerts page updates itself: a new alert appears without a reload (the script
+        # the page loads under its CSP polls /app/alerts.json)
+        page_marker = browser.find_element(By.TAG_NAME, "main").id
+        await send(worker.mllp_port, adt("A04", EARLY, control_id="WEB0004", at=START,
+                                         patient_class="E"))
+        ed = "//tr[contains(., 'Back in the emergency department') and contains(., 'AMARA')]"
+        until(browser, lambda d: bool(d.find_elements(By.XPATH, ed)), timeout=90)
+        assert browser.find_element(By.TAG_NAME, "main").id == page_marker  # not reloaded
+        shot(browser, "06a-live-update")
+
         # no CSRF token: refused, whoever holds the cookie
         session = browser.get_cookie(COOKIE)
         assert session is not None and session.get("httpOnly") is True

@@ -20,7 +20,7 @@
       a.textContent = alert.patient_name || alert.patient_key;
       who.append(a);
     }
-    tr.append(who, cell(alert.facility), cell(alert.raised_at),
+    tr.append(who, cell(alert.facility), cell(alert.raised_text),
               cell(alert.state + (alert.acknowledged_by ? " by " + alert.acknowledged_by : "")));
     const act = document.createElement("td");
     if (alert.state === "open" && csrf) {
