@@ -77,7 +77,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
 
     pages = Pages(api=api, directory=directory, keys=keys, clock=clock,
                   routing=settings.routing, audit=audit, sign_out=sign_out,
-                  one_time_sign_in=settings.one_time_sign_in)
+                  one_time_sign_in=settings.one_time_sign_in, zone_for=settings.zone_for)
 
     async def request_of(request: Request) -> PageRequest | None:
         raw = aiohttp_request(request)

@@ -96,10 +96,12 @@ SignedIn = Callable[[PageRequest, User, Session], Awaitable[PageResponse]]
 class Pages:
     def __init__(self, *, api: Api, directory: Directory, keys: SessionKeys, clock: Clock,
                  routing: Routing, audit: Audit, sign_out: Callable[[User], Awaitable[None]],
-                 one_time_sign_in: bool = False):
+                 one_time_sign_in: bool = False,
+                 zone_for: Callable[[str], ZoneInfo] | None = None):
         self.api, self.directory, self.keys, self.clock = api, directory, keys, clock
         self.routing, self.audit, self.sign_out = routing, audit, sign_out
         self.one_time_sign_in = one_time_sign_in
+        self.zone_for = zone_for  # the facility's zone: times as its staff read them
         self._used: set[str] = set()  # one-time sign-in nonces taken by this worker
 
     # --- the session around every page -------------------------------------------------
@@ -219,7 +221,7 @@ class Pages:
         _, found = await self.api("GET", "/alerts?" + urlencode(
             {"patient": key, "severity": "info,warning,urgent",
              "state": "open,acknowledged,cleared", "limit": "1000"}))
-        alerts = views.alert_rows(found.get("alerts", []))
+        alerts = views.alert_rows(found.get("alerts", []), self.zone_for)
         return page(views.render("patient.html", **self.context(
             user, session, "patient", flash=f"Recorded: {done}." if done else None,
             error=error, can_record=views.can_record(user),
@@ -256,7 +258,7 @@ class Pages:
             if status == 200:
                 rows.update({r["alert_id"]: r for r in body["alerts"]})
         return views.alert_rows(sorted(rows.values(), key=lambda r: (
-            {"urgent": 0, "warning": 1}.get(r["severity"], 2), r["raised_at"])))
+            {"urgent": 0, "warning": 1}.get(r["severity"], 2), r["raised_at"])), self.zone_for)
 
     async def alerts(self, request: PageRequest, user: User, session: Session
                      ) -> PageResponse:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -204,13 +204,19 @@ def action_from_form(form: Mapping[str, str], user: User, zone: ZoneInfo,
     return action
 
 
-def alert_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The alerts page's rows (and its JSON for the live refresh), urgent first."""
+def alert_rows(rows: Iterable[dict[str, Any]],
+               zone_for: Callable[[str], ZoneInfo] | None = None) -> list[dict[str, Any]]:
+    """The alerts page's rows (and its JSON for the live refresh), urgent first; times in the
+    facility's zone."""
     out = []
     for row in rows:
         words = row.get("detail", {}).get("reply_text")
+        raised = row.get("raised_at")
+        if zone_for is not None and isinstance(raised, str) and "T" in raised:
+            raised = datetime.fromisoformat(raised).astimezone(
+                zone_for(row.get("facility") or "")).isoformat()
         out.append({**row, "title": row.get("title") or info(row["kind"]).title,
-                    "words": words, "raised_text": when(row.get("raised_at"))})
+                    "words": words, "raised_at": raised, "raised_text": when(raised)})
     return out
 
 

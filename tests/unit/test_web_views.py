@@ -111,3 +111,11 @@ def test_the_integration_role_reads_but_records_no_care_team_action() -> None:
                             can_record=views.can_record(user),
                             **views.patient_context(view, []))
         assert ("Record contact" in page) is forms
+
+
+def test_alert_times_are_shown_in_the_facilitys_zone() -> None:
+    [alert] = views.alert_rows([{"kind": "urgent_reply", "facility": "GEN",
+                                 "raised_at": "2026-11-25T13:05:00+00:00", "detail": {}}],
+                               lambda _: NY)
+    assert alert["raised_at"] == "2026-11-25T08:05:00-05:00"
+    assert alert["raised_text"] == "Wed Nov 25 2026, 08:05"
