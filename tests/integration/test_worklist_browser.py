@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from hub.adapters.mllp_client import MllpClient
@@ -85,7 +87,8 @@ def until(driver: WebDriver, check: Callable[[WebDriver], Any], timeout: float =
         if not found and reload:
             d.refresh()
         return found
-    return WebDriverWait(driver, timeout, poll_frequency=0.5).until(probe)
+    return WebDriverWait(driver, timeout, poll_frequency=0.5, ignored_exceptions=(
+        StaleElementReferenceException, NoSuchElementException)).until(probe)
 
 
 def shot(driver: WebDriver, name: str) -> None:
@@ -139,6 +142,8 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
         until(browser, lambda d: "Wrong user name or password" in d.page_source)
         shot(browser, "01-wrong-password")
         sign_in(browser, base, PASSWORD)
+        # signed in (the form's POST answered) before any reload: a reload would cancel it
+        until(browser, lambda d: d.current_url.startswith(f"{base}/app/worklist"))
         until(browser, lambda d: "/app/worklist" in d.current_url and
               "OKONKWO" in d.page_source.upper() and "LINDQVIST" in d.page_source.upper(),
               reload=True)
@@ -194,6 +199,8 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
         assert "urgent" in row.get_attribute("class")
         button = row.find_element(By.TAG_NAME, "button")
         button.send_keys(Keys.ENTER)  # focused and pressed from the keyboard
+        until(browser, staleness_of(button))  # the POST answered and the page is new:
+        # reloads are safe from here
         until(browser, lambda d: "acknowledged by Rita Lee" in d.find_element(
             By.XPATH, erik).text, reload=True)
         shot(browser, "06-acknowledged")
