@@ -35,6 +35,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokerUnavailable as exc:  # a tool's own connection; the worker retries instead
         print(f"hub: {exc.message}", file=sys.stderr)
         return 3
+    except OSError as exc:  # a missing file, a directory, a peer that refuses: one line
+        print(f"hub: {_described(exc)}", file=sys.stderr)
+        return 2 if exc.filename else 3
+
+
+def _described(exc: OSError) -> str:
+    """``FILE: No such file or directory``; a refused connection names its address."""
+    if exc.filename:
+        return f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+    if isinstance(exc, ConnectionRefusedError) and "(" in str(exc):
+        host, _, port = str(exc).rsplit("(", 1)[1].rstrip(")").partition(", ")
+        return f"cannot connect to {host.strip(chr(39))}:{port} (connection refused)"
+    return str(exc) or type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import REPO
 
@@ -70,3 +74,23 @@ def test_a_broker_that_refuses_the_pipeline_bench_is_one_line_naming_it() -> Non
     assert done.returncode == 3, done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
     assert address in done.stderr and "KAFKA_BOOTSTRAP_SERVERS" in done.stderr
+
+
+def test_a_missing_file_a_directory_or_a_refused_peer_is_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13: a bad input is one line on stderr naming it, and a non-zero exit."""
+    from hub.cli.main import main
+
+    missing = tmp_path / "nope.hl7"
+    assert main(["hl7", "parse", str(missing)]) == 2
+    assert capsys.readouterr().err == f"hub: {missing}: No such file or directory\n"
+    assert main(["hl7", "parse", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"hub: {tmp_path}: Is a directory\n"
+    message = tmp_path / "one.hl7"
+    message.write_bytes(b"MSH|^~\\&|A|B|C|D|20260101||ADT^A03|1|P|2.5\r")
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    assert main(["send", str(message), "--host", "127.0.0.1", "--port", str(port)]) == 3
+    assert capsys.readouterr().err == (
+        f"hub: cannot connect to 127.0.0.1:{port} (connection refused)\n")
