@@ -315,31 +315,40 @@ def preview(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
     return out
 
 
-def read_replies(path: Path, phone_region: str = "US") -> list[dict[str, str]]:
-    """``--replies``: one JSON object a line, ``{"at": ISO time with offset, "from": phone,
-    "text": ...}``. A line that is not one is refused with its number (a ``ConfigError``)."""
+def _json_lines(path: Path, option: str, needed: tuple[str, ...]
+                ) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(line number, where, object) for each line of ``option``'s file: a JSON object with the
+    ``needed`` strings and an ``at`` with an offset; a line that is not one is refused with its
+    number (a ``ConfigError``)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"--replies {path}: cannot read it ({exc.__class__.__name__})") from exc
-    replies = []
+        raise ConfigError(f"{option} {path}: cannot read it ({exc.__class__.__name__})") from exc
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        where = f"--replies {path.name} line {number}"
+        where = f"{option} {path.name} line {number}"
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{where}: not JSON ({exc.msg})") from exc
-        if not isinstance(item, dict) or not all(isinstance(item.get(k), str)
-                                                 for k in ("at", "from", "text")):
-            raise ConfigError(f'{where}: needs "at", "from" and "text" as strings')
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in needed):
+            names = ", ".join(f'"{k}"' for k in needed[:-1]) + f' and "{needed[-1]}"'
+            raise ConfigError(f"{where}: needs {names} as strings")
         try:
             at = datetime.fromisoformat(item["at"])
         except ValueError as exc:
             raise ConfigError(f"{where}: \"at\" is not an ISO 8601 time") from exc
         if at.tzinfo is None:
             raise ConfigError(f"{where}: \"at\" needs an offset (Z or +hh:mm)")
+        yield number, where, item
+
+
+def read_replies(path: Path, phone_region: str = "US") -> list[dict[str, str]]:
+    """``--replies``: one JSON object a line, ``{"at": ISO time with offset, "from": phone,
+    "text": ...}``."""
+    replies = []
+    for _number, where, item in _json_lines(path, "--replies", ("at", "from", "text")):
         phone, problem = to_e164(item["from"], phone_region)
         if phone is None:
             raise ConfigError(f"{where}: \"from\" is not a phone number ({problem})")
@@ -350,29 +359,8 @@ def read_replies(path: Path, phone_region: str = "US") -> list[dict[str, str]]:
 def read_actions(path: Path) -> list[dict[str, Any]]:
     """``--actions``: one JSON object a line, ``{"at", "patient", "kind", "by", ...}``: the body
     of ``POST /episodes/{patient}/actions`` with the patient key and the time it is recorded."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"--actions {path}: cannot read it ({exc.__class__.__name__})") from exc
-    actions = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"--actions {path.name} line {number}"
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{where}: not JSON ({exc.msg})") from exc
-        if not isinstance(item, dict) or not all(isinstance(item.get(k), str)
-                                                 for k in ("at", "patient", "kind", "by")):
-            raise ConfigError(f'{where}: needs "at", "patient", "kind" and "by" as strings')
-        try:
-            at = datetime.fromisoformat(item["at"])
-        except ValueError as exc:
-            raise ConfigError(f"{where}: \"at\" is not an ISO 8601 time") from exc
-        if at.tzinfo is None:
-            raise ConfigError(f"{where}: \"at\" needs an offset (Z or +hh:mm)")
-        actions.append({**item, "action_id": f"simulated-{number}"})
+    actions = [{**item, "action_id": f"simulated-{number}"} for number, _where, item
+               in _json_lines(path, "--actions", ("at", "patient", "kind", "by"))]
     if not actions:
         raise ConfigError(f"--actions {path}: no actions in it")
     return actions

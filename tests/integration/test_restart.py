@@ -12,12 +12,10 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from hub.adapters.mllp_client import MllpClient
 from hub.adapters.topic_reader import TopicReader
 from hub.cli.feed import Person, adt
-from hub.hl7.ack import ack_summary
 from tests.integration import servers
-from tests.integration.worker import API_TOKEN, start_worker
+from tests.integration.worker import API_TOKEN, send, start_worker
 
 NY = ZoneInfo("America/New_York")
 CLOCK_START = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
@@ -26,14 +24,6 @@ PATIENT = Person("770011", "OKAFOR", "GRACE", "19550505", "F", "(617) 555-0199")
 KEY = "GENHOSP|770011"
 APP_ID = "tcm-hub-restart"
 FAST_GROUP = {"HUB_REBALANCE_TIMEOUT": "3"}  # the dead member leaves the group in seconds
-
-
-async def send(port: int, message: bytes) -> str:
-    client = await MllpClient.connect("127.0.0.1", port)
-    try:
-        return ack_summary(await client.send(message))
-    finally:
-        await client.close()
 
 
 async def alerts_until(kafka: servers.Kafka, kinds: list[str]) -> list[dict]:

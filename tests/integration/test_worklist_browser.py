@@ -25,13 +25,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
-from hub.adapters.mllp_client import MllpClient
 from hub.adapters.topic_reader import TopicReader
 from hub.cli.feed import Person, adt
-from hub.hl7.ack import ack_summary
 from hub.web.sessions import COOKIE, Session, SessionKeys
 from tests.integration import servers
-from tests.integration.worker import Worker, start_worker
+from tests.integration.worker import Worker, send, start_worker
 
 NY = ZoneInfo("America/New_York")
 DISCHARGED = datetime(2026, 11, 23, 9, 30, tzinfo=NY)  # a Monday
@@ -62,6 +60,10 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         driver.quit()  # stops chromedriver and its browser by their own process
 
 
+async def accepted(port: int, message: bytes) -> None:
+    assert (await send(port, message)).startswith("AA")
+
+
 def users_add(kafka: servers.Kafka, worker: Worker, username: str, teams: str) -> None:
     env = {**worker.env, "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap}
     done = subprocess.run([sys.executable, "-m", "hub", "users", "add", username, "--name",
@@ -69,14 +71,6 @@ def users_add(kafka: servers.Kafka, worker: Worker, username: str, teams: str) -
                           input=PASSWORD + "\n", text=True, capture_output=True, env=env,
                           cwd=servers.REPO, timeout=120)
     assert done.returncode == 0, done.stderr
-
-
-async def send(port: int, message: bytes) -> None:
-    client = await MllpClient.connect("127.0.0.1", port)
-    try:
-        assert ack_summary(await client.send(message)).startswith("AA")
-    finally:
-        await client.close()
 
 
 def until(driver: WebDriver, check: Callable[[WebDriver], Any], timeout: float = 60,
@@ -133,7 +127,7 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
         users_add(kafka, worker, "rn.lee", "care-team")
         for n, (person, at) in enumerate(((LATER, DISCHARGED + timedelta(hours=4)),
                                           (EARLY, DISCHARGED))):
-            await send(worker.mllp_port, adt("A03", person, control_id=f"WEB000{n}", at=at,
+            await accepted(worker.mllp_port, adt("A03", person, control_id=f"WEB000{n}", at=at,
                                              disposition="01", discharged_to="HOME",
                                              discharge_at=at))
 
@@ -191,7 +185,7 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
         shot(browser, "05-alert-cleared")
 
         # an urgent alert: readmitted; acknowledged in one click
-        await send(worker.mllp_port, adt("A01", LATER, control_id="WEB0003", at=START))
+        await accepted(worker.mllp_port, adt("A01", LATER, control_id="WEB0003", at=START))
         browser.get(f"{base}/app/alerts")
         erik = "//tr[contains(., 'Readmitted during') and contains(., 'ERIK')]"
         until(browser, lambda d: bool(d.find_elements(By.XPATH, erik)), reload=True)
@@ -208,7 +202,7 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
         # the alerts page updates itself: a new alert appears without a reload (the script
         # the page loads under its CSP polls /app/alerts.json)
         page_marker = browser.find_element(By.TAG_NAME, "main").id
-        await send(worker.mllp_port, adt("A04", EARLY, control_id="WEB0004", at=START,
+        await accepted(worker.mllp_port, adt("A04", EARLY, control_id="WEB0004", at=START,
                                          patient_class="E"))
         ed = "//tr[contains(., 'Back in the emergency department') and contains(., 'AMARA')]"
         until(browser, lambda d: bool(d.find_elements(By.XPATH, ed)), timeout=90)

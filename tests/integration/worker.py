@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from hub.adapters.mllp_client import MllpClient
+from hub.hl7.ack import ack_summary
 from tests.integration import servers
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -84,3 +86,12 @@ def module_worker(app_id: str, clock_start: datetime) -> Any:
         running.stop()
 
     return worker
+
+
+async def send(port: int, message: bytes) -> str:
+    """One HL7 message over MLLP to a worker's listener; its ACK summarized ("AA C1 ...")."""
+    client = await MllpClient.connect("127.0.0.1", port)
+    try:
+        return ack_summary(await client.send(message))
+    finally:
+        await client.close()
