@@ -12,12 +12,24 @@ from typing import Any
 
 import faust
 
-from agents import alerts, api, episodes, ingest, normalize, notify, outreach, pages, webhooks
+from agents import (
+    alerts,
+    api,
+    episodes,
+    health,
+    ingest,
+    normalize,
+    notify,
+    outreach,
+    pages,
+    webhooks,
+)
 from agents.fetching import wait_at_most
 from agents.offsets import Unstick, commit_only_handled, rebalancing
 from agents.topics import Topics
 from hub.adapters.alert_channels import AlertChannel
 from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
+from hub.adapters.metrics import set_lag
 from hub.adapters.outbound import Outbound
 from hub.clock import Clock, OffsetClock, SystemClock
 from hub.config import Settings
@@ -71,7 +83,8 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
         **extra,
     )
     topics = Topics.declare(app, settings.partitions)
-    ingest.register(app, settings, clock)
+    listener = ingest.register(app, settings, clock)
+    health.register(app, settings, listener)
     normalize.register(app, topics, settings, clock)
     install_from(settings.templates_dir)  # edited patient texts, checked with the rules
     rules = rules_for_settings(settings)  # once: the episodes agent and the API share them
@@ -91,6 +104,7 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
             return
         try:
             await unstick.look(app.consumer, STAGE_INPUTS)  # type: ignore[arg-type]
+            set_lag(unstick.lag)
         except Exception:  # a timer that raises takes the worker down: log, look again
             log.exception("offsets.watch_error")
 

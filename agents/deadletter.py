@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from agents.topics import Topics
+from hub.adapters.metrics import DEAD_LETTERS
 
 
 def letter_for(stage: str, record: dict[str, Any], *, code: str, message: str,
                location: str | None = None, source: str | None = None,
                key: str | None = None) -> tuple[str, dict[str, Any]]:
     """The dead letter for ``record`` and the key it is written under (its facility)."""
+    DEAD_LETTERS.labels(stage, code).inc()
     letter = {
         "stage": stage,
         "code": code,

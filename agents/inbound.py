@@ -16,6 +16,7 @@ from typing import Any
 
 from agents.deadletter import dead_letter
 from agents.topics import OUTREACH_INBOUND, Topics
+from hub.adapters.metrics import IN_DOUBT, OUTREACH
 from hub.domain.alerts.pages import page_result
 from hub.domain.messages import OutreachEvent, is_care_team
 from hub.domain.phone import ledger
@@ -90,6 +91,9 @@ async def _emit(topics: Topics, event: OutreachEvent) -> None:
 async def emit_result(topics: Topics, event: OutreachEvent) -> None:
     """Back to the patient's episode on ``outreach.events``; a care-team page's result goes to
     the alerts stage instead (``alerts.results``, keyed like the alert's book)."""
+    OUTREACH.labels(event.channel, event.status, str(event.error_code or "")).inc()
+    if event.status == "in_doubt":
+        IN_DOUBT.inc()
     if event.command_id and is_care_team(event.command_id):
         result = page_result(event.command_id, event.episode_id, event.status, event.reason,
                              final=event.error_code in FINAL_PAGE_ERRORS)

@@ -12,8 +12,10 @@ from mode import Service
 
 from agents.http import aiohttp_request
 from hub.adapters.kafka_sink import KafkaSink
+from hub.adapters.metrics import CONNECTIONS, MeteredIngest
 from hub.adapters.mllp_server import MllpServer
 from hub.adapters.tls import server_context
+from hub.api.refusals import HL7_HTTP_OFF, ApiRefusal, check_bearer, error_body
 from hub.clock import Clock
 from hub.config import Settings
 from hub.errors import BrokerUnavailable
@@ -25,8 +27,17 @@ log = get_logger("agents.ingest")
 HTTP_STATUS = {"AA": 200, "CA": 200, "AE": 422, "CE": 422, "AR": 503, "CR": 503}
 
 
-def register(app: faust.App, settings: Settings, clock: Clock) -> None:
-    running: dict[str, Ingestor] = {}
+class Running:
+    """What the listener has started: the ingest port (once listening) and its producer, whose
+    reach to the broker ``/readyz`` asks about."""
+
+    def __init__(self) -> None:
+        self.ingestor: MeteredIngest | None = None
+        self.sink: KafkaSink | None = None
+
+
+def register(app: faust.App, settings: Settings, clock: Clock) -> Running:
+    running = Running()
 
     class MllpIngest(Service):
         def __init__(self, *args: Any, **kwargs: Any):
@@ -34,26 +45,28 @@ def register(app: faust.App, settings: Settings, clock: Clock) -> None:
             self.sink = KafkaSink(settings.kafka_bootstrap,
                                   idempotent=settings.kafka_idempotence,
                                   write_timeout=settings.broker_write_timeout)
-            self.ingestor = Ingestor(
+            self.ingestor = MeteredIngest(Ingestor(
                 self.sink, clock, zone_for=settings.zone_for, phone_region=settings.phone_region,
-                refuse_non_production=settings.non_production == "refuse")
+                refuse_non_production=settings.non_production == "refuse"))
             tls = (server_context(settings.mllp_tls_cert, settings.mllp_tls_key,
                                   settings.mllp_tls_client_ca)
                    if settings.mllp_tls_cert and settings.mllp_tls_key else None)
             self.server = MllpServer(self.ingestor, max_frame=settings.mllp_max_frame,
                                      idle_timeout=settings.mllp_idle_timeout, ssl=tls,
                                      max_connections=settings.mllp_max_connections)
+            CONNECTIONS.set_function(lambda: self.server.open_connections)
 
         async def on_start(self) -> None:
             try:
                 await self.sink.start()
             except BrokerUnavailable:  # listen anyway: senders get AR (resend) until it is back
                 log.warning("ingest.broker_unavailable_at_start")
-            running["ingestor"] = self.ingestor
+            running.sink = self.sink
+            running.ingestor = self.ingestor
             await self.server.start(settings.mllp_host, settings.mllp_port)
 
         async def on_stop(self) -> None:
-            running.pop("ingestor", None)
+            running.ingestor = None
             await self.server.stop()
             await self.sink.stop()
 
@@ -62,10 +75,19 @@ def register(app: faust.App, settings: Settings, clock: Clock) -> None:
     @app.page("/hl7")
     class HttpIngest(View):
         """POST one HL7 message (any content type); the answer is the HL7 ACK, with an HTTP status
-        that says the same thing: 200 kept (AA), 422 content error (AE), 503 resend (AR)."""
+        that says the same thing: 200 kept (AA), 422 content error (AE), 503 resend (AR).
+        The door has its own bearer token (``HUB_HL7_HTTP_TOKEN``), off without one: this port
+        faces Twilio, and a message here can text any number."""
 
         async def post(self, request: Request) -> Response:
-            ingestor = running.get("ingestor")
+            try:
+                check_bearer(request.headers.get("Authorization"), settings.hl7_http_token,
+                             off=HL7_HTTP_OFF)
+            except ApiRefusal as refusal:
+                log.warning("ingest.http_refused", code=refusal.code,
+                            peer=aiohttp_request(request).remote)
+                return self.json(error_body(refusal), status=refusal.status)
+            ingestor = running.ingestor
             if ingestor is None:
                 return self.json({"error": "ingest is not running yet; resend"}, status=503)
             length = aiohttp_request(request).content_length
@@ -79,3 +101,5 @@ def register(app: faust.App, settings: Settings, clock: Clock) -> None:
             result = await ingestor.ingest(raw, transport="http", peer=peer)
             return self.bytes(result.ack, content_type="application/hl7-v2",
                               status=HTTP_STATUS.get(result.ack_code, 500))
+
+    return running

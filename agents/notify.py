@@ -14,6 +14,7 @@ from mode import Service
 
 from agents.batches import Batch, batches_of
 from agents.topics import ALERT_DELIVERIES, Topics
+from hub.adapters import metrics
 from hub.adapters.alert_channels import AlertChannel, ChannelFailure
 from hub.clock import Clock
 from hub.config import Settings
@@ -92,4 +93,5 @@ async def _send(delivery: dict[str, Any], channels: dict[str, AlertChannel], now
         result.update(status="failed", error=type(exc).__name__)
     log.info("notify.result", alert_id=delivery["alert_id"], channel=delivery["channel"],
              status=result["status"], attempt=delivery["attempt"])
+    metrics.ALERT_DELIVERIES.labels(str(delivery["channel"])[:20], result["status"]).inc()
     return result

@@ -272,6 +272,7 @@ class Unstick:
     def __init__(self) -> None:
         self._last: dict[TP, int | None] = {}
         self._waited: dict[TP, int] = {}  # looks a stuck partition was excused as busy
+        self.lag: dict[tuple[str, int], int] = {}  # records behind the commit, at the last look
 
     async def look(self, consumer: Consumer, topics: frozenset[str],
                    now: float | None = None) -> list[TP]:
@@ -286,11 +287,14 @@ class Unstick:
             known.setdefault(tp, offset)
         busy = {m.tp for m in consumer._unacked_messages}
         stuck = []
+        self.lag = {}
         for tp in assigned:
             committed = consumer._committed_offset.get(tp)
             position = committed if committed is not None else starts.get(tp)
             end = ends.get(tp)
             behind = position is not None and end is not None and end > position
+            if position is not None and end is not None:
+                self.lag[(tp.topic, tp.partition)] = end - position
             quiet = now - admitted_at.get(tp, float("-inf")) >= QUIET_SECONDS
             unmoved = behind and quiet and self._last.get(tp, -1) == committed
             if unmoved and tp in busy and self._waited.get(tp, 0) < BUSY_LOOKS:

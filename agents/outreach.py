@@ -17,6 +17,7 @@ from agents.deadletter import dead_letter
 from agents.due import DueIndex
 from agents.inbound import emit_result, handle_inbound
 from agents.topics import OUTREACH_COMMANDS, OUTREACH_INBOUND, OUTREACH_TICKS, Topics
+from hub.adapters.metrics import REQUEST_DELAY
 from hub.adapters.outbound import Outbound, RecordingOutbound
 from hub.adapters.rate_limited import RateLimited
 from hub.adapters.voice import call_script
@@ -120,9 +121,14 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
         else:
             command = OutreachCommand.from_dict(value)
 
+        first = state is None or state.entry(command.command_id) is None
+
         async def save(new_state: PhoneState) -> None:
             view[key] = new_state.to_dict()
             await batch.commit()  # the "sending" entry (and what came before) is on Kafka
+            if first:  # the request goes now; a deferred or resent one waited on purpose
+                REQUEST_DELAY.observe(max(0.0, (clock.now() - command.not_before)
+                                          .total_seconds()))
 
         outcome = await sender().handle(state, command, now=clock.now(), save=save)
         view[key] = outcome.state.to_dict()

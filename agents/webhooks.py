@@ -4,7 +4,6 @@ and is counted. Each signed form becomes one ``outreach.inbound`` record, keyed 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,6 +13,7 @@ from faust.web import Request, Response, View
 from agents.batches import delivered
 from agents.http import aiohttp_request
 from agents.topics import Topics
+from hub.adapters.metrics import SIGNATURE_FAILURES
 from hub.adapters.twilio_webhooks import (
     SignatureChecker,
     gather_result,
@@ -34,11 +34,10 @@ XML = "application/xml"
 Form = Mapping[str, str]
 
 
-def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]:
+def register(app: faust.App, topics: Topics, settings: Settings) -> None:
     checker = SignatureChecker(settings.twilio.auth_token, settings.twilio.public_url)
     public = settings.twilio.public_url.rstrip("/") if settings.twilio.public_url else None
     practice = {"practice": settings.practice_name, "callback": settings.callback_number}
-    refused: Counter[str] = Counter()
 
     async def verified_form(view: View, request: Request
                             ) -> tuple[dict[str, str], None] | tuple[None, Response]:
@@ -49,8 +48,8 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]
         form = {k: str(v) for k, v in (await request.post()).items()}
         url = checker.url_for(http.raw_path, f"{http.scheme}://{http.host}")
         if not checker.valid(url, form, request.headers.get("X-Twilio-Signature")):
-            refused[http.path] += 1
-            log.warning("webhook.bad_signature", path=http.path, refused=refused[http.path])
+            SIGNATURE_FAILURES.labels(http.path).inc()
+            log.warning("webhook.bad_signature", path=http.path)
             return None, view.json({"error": "invalid X-Twilio-Signature"}, status=403)
         return form, None
 
@@ -92,4 +91,3 @@ def register(app: faust.App, topics: Topics, settings: Settings) -> Counter[str]
     webhook("/twilio/gather", gather_result, after_keypress)
     webhook("/twilio/voice", None, lambda view, form, query: view.text(
         answered_twiml(form.get("AnsweredBy"), query, practice, public), content_type=XML))
-    return refused

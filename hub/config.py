@@ -76,6 +76,15 @@ def _routing(env: Mapping[str, str], smtp: SmtpSettings | None) -> Routing:
     return routing
 
 
+def _own_token(env: Mapping[str, str], variable: str, other: str) -> str:
+    """A door's credential of its own: the same value as another door's would let one leaked
+    secret open both."""
+    token = env.get(variable, "")
+    if token and token == env.get(other, ""):
+        raise ConfigError(f"{variable}: must differ from {other} (each door has its own lock)")
+    return token
+
+
 def _session_secret(env: Mapping[str, str]) -> str:
     secret = env.get("HUB_SESSION_SECRET", "")
     if secret and len(secret) < 32:
@@ -273,6 +282,9 @@ class Settings:
     # this (its session timeout), and its partitions move then. None: Faust's (60 s each)
     rebalance_timeout: float | None = 5.0
     api_token: str = ""  # bearer token for the care-team API; empty = API refuses every call
+    # HUB_HL7_HTTP_TOKEN: the sending systems' own bearer token for POST /hl7; empty = door off
+    hl7_http_token: str = ""
+    metrics_token: str = ""  # HUB_METRICS_TOKEN: Prometheus's bearer token; empty = /metrics off
     kafka_idempotence: bool = True  # the embedded demo broker has no idempotent producers
     # MSH-11 T/D messages: "record" (kept apart, nobody contacted) or "refuse" (AR at the door)
     non_production: str = "record"
@@ -353,6 +365,8 @@ class Settings:
             rebalance_timeout=_rebalance_timeout(env, cls.rebalance_timeout),
             clock_start=_instant(env, "HUB_CLOCK_START"),
             api_token=env.get("HUB_API_TOKEN", ""),
+            hl7_http_token=_own_token(env, "HUB_HL7_HTTP_TOKEN", "HUB_API_TOKEN"),
+            metrics_token=_own_token(env, "HUB_METRICS_TOKEN", "HUB_API_TOKEN"),
             kafka_idempotence=env.get("HUB_KAFKA_IDEMPOTENCE", "true").lower() not in (
                 "false", "0", "no"),
             facility_rules=_facility_rules(env.get("HUB_FACILITY_RULES", "")),

@@ -55,6 +55,17 @@ class KafkaSink:
         if producer is not None:
             await producer.stop()
 
+    async def reachable(self, timeout: float = 2.0) -> bool:
+        """The broker answers a metadata request within ``timeout`` (``/readyz``); a sink that
+        could not connect at start tries again here."""
+        try:
+            await asyncio.wait_for(self.start(), timeout)
+            assert self._producer is not None
+            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout)
+        except (TimeoutError, BrokerUnavailable, KafkaError, OSError):
+            return False
+        return True
+
     async def write(self, topic: str, key: str, value: dict[str, Any]) -> None:
         try:
             await asyncio.wait_for(self._write(topic, key, value), self._write_timeout)

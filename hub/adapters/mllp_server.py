@@ -14,6 +14,7 @@ import asyncio
 import ssl as ssl_module
 from typing import Protocol
 
+from hub.adapters.metrics import CONNECTIONS_REFUSED
 from hub.hl7.mllp import Frame, FramingProblem, MllpDecoder, frame
 from hub.logs import get_logger
 from hub.services.ingest import IngestResult
@@ -57,6 +58,7 @@ class MllpServer:
         peer = f"{peername[0]}:{peername[1]}" if peername else None
         if self.open_connections >= self._max_connections:
             self.refused_connections += 1
+            CONNECTIONS_REFUSED.inc()
             log.warning("mllp.too_many_connections", peer=peer, count=self.refused_connections)
             writer.close()
             return

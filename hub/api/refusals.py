@@ -24,18 +24,23 @@ def error_body(error: HubError) -> dict[str, Any]:
     return {"error": error.message, "code": error.code}
 
 
-def check_bearer(header: str | None, token: str, internal: str = "") -> None:
-    """401 without a usable token (or with the API switched off), 403 with a wrong one.
-    ``internal``: the token the worklist's pages use between workers (from the session
-    secret), accepted even when the systems' API token is unset."""
+def check_bearer(header: str | None, token: str, internal: str = "", *,
+                 off: tuple[str, str] = ("the care-team API is off: set HUB_API_TOKEN",
+                                         "api_off")) -> None:
+    """401 without a usable token (or with the door switched off: ``off`` is its reason and
+    code), 403 with a wrong one. ``internal``: the token the worklist's pages use between
+    workers (from the session secret), accepted even when the systems' API token is unset."""
     if not token and not internal:
-        raise ApiRefusal("the care-team API is off: set HUB_API_TOKEN", code="api_off",
-                         status=401)
+        raise ApiRefusal(off[0], code=off[1], status=401)
     if not header or not header.startswith("Bearer "):
         raise ApiRefusal("missing bearer token", code="missing_token", status=401)
     given = header[7:].encode()
     if not any(t and hmac.compare_digest(given, t.encode()) for t in (token, internal)):
         raise ApiRefusal("invalid bearer token", code="invalid_token", status=403)
+
+
+HL7_HTTP_OFF = ("HL7 over HTTP is off: set HUB_HL7_HTTP_TOKEN (or send over MLLP)",
+                "hl7_http_off")
 
 
 def not_found(key: str) -> ApiRefusal:

@@ -30,6 +30,9 @@ class RawSink(Protocol):
     async def write(self, topic: str, key: str, value: dict[str, Any]) -> None:
         """Return once the broker has the record (acks=all); raise BrokerUnavailable otherwise."""
 
+    async def reachable(self, timeout: float = 2.0) -> bool:
+        """Whether the broker answers now (readiness), within ``timeout`` seconds."""
+
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -37,6 +40,7 @@ class IngestResult:
     ack_code: str
     topic: str | None  # where the message was kept; None when the broker did not take it
     reply: bool = True  # False when enhanced mode's MSH-15 (NE, ER, SU) asked for no such ACK
+    facility: str | None = None  # MSH-4 when the header could be read (metrics, logs)
 
 
 class Ingestor:
@@ -113,7 +117,8 @@ class Ingestor:
         now = self._clock.now()
         control_id = f"TCMHUB{now:%Y%m%d%H%M%S}{next(self._ack_ids):06d}"
         ack = build_ack(header, code, now=now, control_id=control_id, error=error)
-        return IngestResult(ack, code, topic, reply=ack_wanted(header, code))
+        facility = getattr(header, "sending_facility", None)
+        return IngestResult(ack, code, topic, reply=ack_wanted(header, code), facility=facility)
 
 
 def _control_id(decision: Any) -> str | None:
@@ -128,6 +133,9 @@ class MemorySink:
 
     records: list[tuple[str, str, dict[str, Any]]]
     down: bool = False
+
+    async def reachable(self, timeout: float = 2.0) -> bool:
+        return not self.down
 
     async def write(self, topic: str, key: str, value: dict[str, Any]) -> None:
         if self.down:

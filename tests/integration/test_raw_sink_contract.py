@@ -1,7 +1,8 @@
 """One contract for the raw sink port (issue 10), run against the in-memory fake the unit tests
 use (``MemorySink``) and the real adapter on the real broker (``KafkaSink``, ``acks=all``): a
 write returns once the record is kept, with its key, in the order written; a broker that
-cannot be reached is ``BrokerUnavailable`` (the sender's AR), never another error."""
+cannot be reached is ``BrokerUnavailable`` (the sender's AR), never another error, and is not
+``reachable`` (``/readyz``) while a live one is."""
 
 from __future__ import annotations
 
@@ -80,3 +81,8 @@ async def test_a_write_returns_once_the_record_is_kept_in_order_with_its_key(
 async def test_a_broker_that_cannot_be_reached_is_broker_unavailable(port: Port) -> None:
     with pytest.raises(BrokerUnavailable):
         await port.unreachable.write("contract.raw.gone", "GEN|1", {"control_id": "C1"})
+
+
+async def test_reachable_says_whether_the_broker_answers(port: Port) -> None:
+    assert await port.sink.reachable(timeout=5.0) is True
+    assert await port.unreachable.reachable(timeout=1.0) is False

@@ -14,7 +14,7 @@ from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from hub.hl7.header import read_header
 from tests.integration import servers
-from tests.integration.worker import Worker, module_worker
+from tests.integration.worker import API_TOKEN, HL7_TOKEN, Worker, module_worker
 
 NY = ZoneInfo("America/New_York")
 # A Monday morning: inside quiet hours' allowed window, so the welcome text goes at once (MSG-3).
@@ -239,7 +239,6 @@ async def test_care_team_records_contact_through_the_api(kafka: servers.Kafka,
 
     import aiohttp
 
-    from tests.integration.worker import API_TOKEN
 
     base = f"http://127.0.0.1:{worker.web_port}/episodes/{quote('GENHOSP|558812', safe='')}"
     auth = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -282,7 +281,6 @@ async def test_merge_moves_the_episode_to_the_surviving_patient(kafka: servers.K
 
     import aiohttp
 
-    from tests.integration.worker import API_TOKEN
 
     prior = Person("990001", "PARK", "MIN", "19500101", "F", "(617) 555-0177")
     surviving = Person("990002", "PARK", "MIN", "19500101", "F", "(617) 555-0177")
@@ -388,18 +386,28 @@ async def test_refused_messages_and_dead_letters_are_exported_fixed_and_replayed
 
 
 async def test_http_post_uses_the_same_ingest_path(kafka: servers.Kafka, worker: Worker) -> None:
-    """ADT-9 over HTTP: POST /hl7 answers with the ACK and a matching status (200 AA, 503 AR)."""
+    """ADT-9 over HTTP: POST /hl7 answers with the ACK and a matching status (200 AA, 503 AR),
+    behind its own bearer token: none 401, a wrong one or the care-team API's 403, and a
+    refused message is never written."""
     import aiohttp
 
     url = f"http://127.0.0.1:{worker.web_port}/hl7"
     good = adt("A08", PATIENT, control_id="HTTP0001", at=CLOCK_START)
+    forged = adt("A08", PATIENT, control_id="HTTP0666", at=CLOCK_START)
     oru = b"MSH|^~\\&|LAB|GENHOSP|HUB|HUB|20260101||ORU^R01|HTTP0002|P|2.5\r"
+    door = {"Authorization": f"Bearer {HL7_TOKEN}"}
     async with aiohttp.ClientSession() as session:
-        ok = await session.post(url, data=good)
+        for headers, status, code in [({}, 401, "missing_token"),
+                                      ({"Authorization": "Bearer wrong"}, 403, "invalid_token"),
+                                      ({"Authorization": f"Bearer {API_TOKEN}"}, 403,
+                                       "invalid_token")]:
+            shut = await session.post(url, data=forged, headers=headers)
+            assert (shut.status, (await shut.json())["code"]) == (status, code)
+        ok = await session.post(url, data=good, headers=door)
         assert ok.status == 200 and b"MSA|AA|HTTP0001" in await ok.read()
-        refused = await session.post(url, data=oru)
+        refused = await session.post(url, data=oru, headers=door)
         assert refused.status == 503 and b"MSA|AR|HTTP0002" in await refused.read()
-        huge = await session.post(url, data=b"MSH|" + b"x" * (2 << 20))
+        huge = await session.post(url, data=b"MSH|" + b"x" * (2 << 20), headers=door)
         assert huge.status == 413
     reader = TopicReader(kafka.bootstrap, ["hl7.adt.raw"])
     await reader.start()
@@ -407,5 +415,7 @@ async def test_http_post_uses_the_same_ingest_path(kafka: servers.Kafka, worker:
         assert await reader.wait_until(lambda r: any(
             x["control_id"] == "HTTP0001" and x["transport"] == "http" for x in r["hl7.adt.raw"]),
             timeout=60)
+        # the refused posts came first: had one been written, it would be there by now
+        assert not [x for x in reader.records["hl7.adt.raw"] if x["control_id"] == "HTTP0666"]
     finally:
         await reader.stop()

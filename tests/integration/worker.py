@@ -20,6 +20,7 @@ from tests.integration import servers
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "integration-test-token"
 API_TOKEN = "care-team-test-token"
+HL7_TOKEN = "sending-system-test-token"
 
 
 @dataclass
@@ -61,6 +62,7 @@ def start_worker(kafka: servers.Kafka, prism: servers.Prism, workdir: Path, *,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": "+16175550100", "TWILIO_API_URL": prism.url,
         "HUB_PUBLIC_URL": f"http://127.0.0.1:{web_port}", "HUB_API_TOKEN": API_TOKEN,
+        "HUB_HL7_HTTP_TOKEN": HL7_TOKEN,
         "NO_PROXY": "127.0.0.1,localhost",
         **(extra_env or {}),
     }

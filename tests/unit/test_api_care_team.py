@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hub.api.care_team import checked_action, parse_action, patient_view
-from hub.api.refusals import ApiRefusal, check_bearer, error_body
+from hub.api.refusals import HL7_HTTP_OFF, ApiRefusal, check_bearer, error_body
 from hub.domain.episode.actions import RuleViolation, apply_action
 from hub.errors import HubError
 from tests.unit.episode_events import KEY, NOW, RULES, at, opened
@@ -39,6 +39,14 @@ def test_bearer_token_refusals(header: str | None, token: str, status: int, code
     got_status, body = refusal(refused.value)
     assert (got_status, body["code"]) == (status, code)
     assert set(body) == {"error", "code"} and body["error"]
+
+
+def test_hl7_over_http_is_its_own_door_and_off_without_its_token() -> None:
+    """POST /hl7 names its own setting when it is off; its token alone opens it."""
+    with pytest.raises(ApiRefusal) as refused:
+        check_bearer("Bearer anything", "", off=HL7_HTTP_OFF)
+    assert refused.value.code == "hl7_http_off" and "HUB_HL7_HTTP_TOKEN" in refused.value.message
+    check_bearer("Bearer door", "door", off=HL7_HTTP_OFF)
 
 
 def test_the_right_token_passes() -> None:

@@ -63,3 +63,18 @@ def test_care_team_operations_use_the_bearer_and_the_error_shape(
                     name = answer["$ref"].rsplit("/", 1)[1]
                     schema = responses[name]["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/Error"}, (path, status)
+
+
+def test_every_door_has_a_lock_except_the_probes_and_this_document(
+        document: dict[str, Any]) -> None:
+    """Issue 13: each operation names its credential (the care team's or the pages' bearer, the
+    sending systems' own, Prometheus's, Twilio's signature); only the probes and the document
+    itself, which carry no data, are open."""
+    open_doors = {(path, method) for path, item in document["paths"].items()
+                  for method, operation in item.items()
+                  if not operation.get("security", document["security"])}
+    assert open_doors == {("/openapi.json", "get"), ("/healthz", "get"), ("/readyz", "get")}
+    locks = {path: operation.get("security", document["security"])
+             for path, item in document["paths"].items() for operation in item.values()}
+    assert locks["/hl7"] == [{"hl7Bearer": []}] and locks["/metrics"] == [{"metricsBearer": []}]
+    assert locks["/twilio/sms"] == [{"twilioSignature": []}]
