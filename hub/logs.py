@@ -33,10 +33,16 @@ SAFE_KEYS = frozenset({
     "tls", "topic",
     "field", "local", "offset", "partition", "reason", "rebuild", "retry_in_s", "rows", "what",
     "workers", "team", "channel", "status", "attempt",  # alert delivery (hub.domain.alerts)
+    "suppressed",  # lines of the same event left out by the rate limit since the last one
 })
+# Ids that are not PHI and must stay readable as they are (a numeric control id or an IP
+# address looks like a phone number to the mask of free text).
+ID_KEYS = frozenset({"alert_id", "command_id", "control_id", "episode_id", "host", "peer",
+                     "port", "sid", "topic", "partition", "offset", "path", "code"})
 REDACTED = "[redacted]"
 _PHONE = re.compile(r"(?<![A-Za-z0-9])\+?\(?\d[\d\s().-]{7,}\d(?![A-Za-z0-9])")
 _SEGMENT = re.compile(r"(?:MSH|PID|NK1|PV1|PD1|EVN|MRG)\|[^\s]*")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 
 def redact_phi(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]
@@ -44,13 +50,18 @@ def redact_phi(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]
     for key, value in list(event_dict.items()):
         if key not in SAFE_KEYS or isinstance(value, (dict, list, tuple, set, bytes)):
             event_dict[key] = REDACTED
-        elif isinstance(value, str):
+        elif isinstance(value, str) and key not in ID_KEYS:
             event_dict[key] = _scrub(value)
     return event_dict
 
 
+def _phone_or_address(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return found if _IPV4.fullmatch(found.strip("()")) else REDACTED  # a host stays readable
+
+
 def _scrub(text: str) -> str:
-    return _PHONE.sub(REDACTED, _SEGMENT.sub(REDACTED, text))
+    return _PHONE.sub(_phone_or_address, _SEGMENT.sub(REDACTED, text))
 
 
 def safe_exception(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]
@@ -120,16 +131,83 @@ def quiet_libraries(prefixes: tuple[str, ...] = ("aiokafka", "faust", "mode")) -
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def filter_library_logs(prefixes: tuple[str, ...] = ("aiokafka", "faust", "mode"),
-                        log_filter: logging.Filter | None = None) -> logging.Filter:
-    """Install the filter on every logger of these libraries (loggers do not pass their
-    filters to children, so each module's logger gets it); called once at worker start."""
-    chosen = log_filter or LibraryLogFilter()
-    names = [name for name in logging.Logger.manager.loggerDict
-             if name.split(".")[0] in prefixes]
-    for name in {*names, *prefixes}:
-        logging.getLogger(name).addFilter(chosen)
-    return chosen
+class RepeatLimit:
+    """A structlog processor: a warning or error of the same event (and code) is written at
+    most ``burst`` times per ``interval`` seconds; the rest are dropped and counted, and the next
+    line written says how many (``suppressed=N``). A broker outage answered AR a thousand times
+    is a few lines, not a thousand. Info lines are never cut. ``clock``: monotonic seconds."""
+
+    def __init__(self, interval: float = 60.0, burst: int = 5,
+                 clock: Callable[[], float] = time.monotonic):
+        self._interval, self._burst, self._clock = interval, burst, clock
+        self._windows: dict[tuple[str, str], list[float]] = {}  # start, written, dropped
+
+    def __call__(self, _logger: Any, method: str, event_dict: MutableMapping[str, Any]
+                 ) -> MutableMapping[str, Any]:
+        if method not in ("warning", "warn", "error", "exception", "critical"):
+            return event_dict
+        key = (str(event_dict.get("event")), str(event_dict.get("code", "")))
+        now = self._clock()
+        window = self._windows.get(key)
+        if window is None or now - window[0] >= self._interval:
+            dropped = int(window[2]) if window else 0
+            self._windows[key] = [now, 1, 0]
+            if dropped:
+                event_dict["suppressed"] = dropped
+            if len(self._windows) > 10_000:  # bounded
+                self._windows.clear()
+            return event_dict
+        if window[1] < self._burst:
+            window[1] += 1
+            return event_dict
+        window[2] += 1
+        raise structlog.DropEvent
+
+
+def _library_line(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+                  ) -> MutableMapping[str, Any]:
+    """A library's record as one of the hub's lines: its logger's name, its level, its message
+    masked (phones, HL7 segments) as the ``event``, an exception as its type and frames
+    (``safe_exception``, run before); nothing else of the record (args, stack, locals)."""
+    record = event_dict["_record"]
+    kept = {"event": _scrub(str(event_dict.get("event"))), "logger": record.name,
+            "level": record.levelname.lower(), "_record": record,
+            "_from_structlog": event_dict.get("_from_structlog", False)}
+    if "exception" in event_dict:
+        kept["exception"] = event_dict["exception"]
+    event_dict.clear()
+    event_dict.update(kept)
+    return event_dict
+
+
+def library_logging_config(level: str, json: bool = False) -> dict[str, Any]:
+    """``logging.config.dictConfig`` for the worker (given to Faust's worker, which would
+    otherwise install its own): every library's records (Faust, mode, aiokafka, aiohttp,
+    twilio, asyncio, ...) reach the root handler, pass the repeat filter, and are written by
+    structlog's renderer like the hub's own lines, masked the same way."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"repeats": {"()": LibraryLogFilter}},
+        "formatters": {"hub": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": [safe_exception, _library_line,
+                                  structlog.processors.TimeStamper(fmt="iso", utc=True)],
+            "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                           _renderer(json)],
+        }},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                                "formatter": "hub", "filters": ["repeats"]}},
+        "root": {"level": level.upper() if level != "warn" else "WARNING",
+                 "handlers": ["stderr"]},
+        # the Twilio SDK's info lines are its requests, bodies included: a patient's text
+        "loggers": {"twilio": {"level": "WARNING"}},
+    }
+
+
+def _renderer(json: bool) -> Any:
+    return (structlog.processors.JSONRenderer() if json
+            else structlog.dev.ConsoleRenderer(colors=False))
 
 
 class _StderrLogger:
@@ -151,10 +229,10 @@ def configure(level: str = "info", json: bool = False) -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         safe_exception,
+        RepeatLimit(),
         redact_phi,  # before the timestamp, which would look like a number to the phone mask
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.JSONRenderer() if json
-        else structlog.dev.ConsoleRenderer(colors=False),
+        _renderer(json),
     ]
     structlog.configure(
         processors=processors,

@@ -27,7 +27,6 @@ def run_worker(loglevel: str) -> int:
     logs.configure(loglevel)
     _prepare_topics(settings)
     app = create_app(settings)
-    logs.filter_library_logs()  # masked, and one line per repeated error a minute
     local = LocalState(Path(app.conf.tabledir), persistent=not settings.store.startswith("memory"))
     local.open()  # after a crash, the tables are rebuilt from Kafka alone
     worker = faust_worker(app, loglevel)
@@ -48,8 +47,11 @@ def faust_worker(app: Any, loglevel: str) -> Any:
     stderr; Faust's redirect would turn each into a library log record (and lose them)."""
     import faust
 
+    from hub import logs
+
     worker = faust.Worker(app, loglevel=loglevel.upper() if loglevel != "warn" else "WARNING",
-                          redirect_stdouts=False)
+                          redirect_stdouts=False,
+                          logging_config=logs.library_logging_config(loglevel))
     worker.spinner = None
     return worker
 

@@ -6,14 +6,17 @@ test's own (SIGSTOP would freeze every other test's), stopped and resumed by its
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 
 from hub.adapters.mllp_client import MllpClient
@@ -66,6 +69,12 @@ def pause(pid: int) -> None:
     raise AssertionError("the broker did not stop")
 
 
+async def probe(worker: Worker, name: str) -> tuple[int, dict[str, Any]]:
+    async with aiohttp.ClientSession() as session, session.get(
+            f"http://127.0.0.1:{worker.web_port}/{name}") as answer:
+        return answer.status, await answer.json()
+
+
 def discharge(mrn: str, control_id: str) -> bytes:
     person = Person(mrn, "STONE", "AVA", "19600101", "F", "(617) 555-0181")
     return adt("A03", person, control_id=control_id, at=AT, disposition="01",
@@ -76,7 +85,9 @@ async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is
         own_kafka: servers.Kafka, worker: Worker) -> None:
     """ADT-9: with Kafka SIGSTOPped, each message on an open connection is answered AR
     (broker_unavailable) within the write deadline and the connection stays usable; after
-    SIGCONT the resend is AA, and the discharge is normalized exactly once (ADT-1 dedupe)."""
+    SIGCONT the resend is AA, and the discharge is normalized exactly once (ADT-1 dedupe).
+    Meanwhile /healthz is 200 and /readyz 503 with ``broker_reachable`` false; ready again
+    once the broker is back."""
     client = await MllpClient.connect("127.0.0.1", worker.mllp_port)
     try:
         warm = ack_summary(await client.send(discharge("880001", "OUT0001")))
@@ -90,6 +101,10 @@ async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is
                 assert "broker_unavailable" in ack
             # a patient's reply meanwhile: not kept, so not a 200 Twilio would take as done
             await signed_reply(worker, "+16175550181", "I feel dizzy", REPLY_SID, expect=503)
+            # the orchestrator sees it: alive, not ready, and why
+            assert (await probe(worker, "healthz"))[0] == 200
+            status, body = await probe(worker, "readyz")
+            assert (status, body["checks"]["broker_reachable"]) == (503, False), body
         finally:
             os.killpg(own_kafka.process.pid, signal.SIGCONT)
         for _resend in range(10):  # the sender resends until the hub has it
@@ -97,6 +112,12 @@ async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is
             if ack.startswith("AA"):
                 break
         assert ack.startswith("AA OUT0002"), ack
+        for _ in range(60):  # polling the probe, as an orchestrator does
+            status, body = await probe(worker, "readyz")
+            if status == 200:
+                break
+            await asyncio.sleep(0.5)
+        assert status == 200 and all(body["checks"].values()), body
         await signed_reply(worker, "+16175550181", "I feel dizzy", REPLY_SID)  # Twilio retries
     finally:
         await client.close()

@@ -120,3 +120,69 @@ def test_a_library_progress_line_with_a_bad_format_string_is_kept_not_raised() -
                                ("only one",), None)
     assert LibraryLogFilter().filter(record)
     assert record.getMessage() == "rebalanced %s %s"
+
+
+def test_every_library_line_goes_through_the_hub_s_pipeline_masked() -> None:
+    """Issue 13: Faust's, aiokafka's, twilio's (any library's) records are written by the
+    hub's renderer: phones and segments masked, an exception as its type and frames (never the
+    message or locals), a host address readable, a repeated error once then counted."""
+    import logging
+    import logging.config
+
+    saved = logging.root.handlers[:], logging.root.level
+    levels = {name: logging.getLogger(name).level for name in ("aiokafka", "faust", "mode")}
+    for name in levels:  # a command-line test before this one may have quieted them
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    out = io.StringIO()
+    config = logs.library_logging_config("info")
+    config["handlers"]["stderr"]["stream"] = out
+    logging.config.dictConfig(config)
+    try:
+        logging.getLogger("twilio.http_client").info("POST To=%s Body=%s", "+16175550123",
+                                                      "Hi Maria")  # its requests: never
+        logging.getLogger("twilio.http_client").warning("retrying %s", "+16175550123")
+        logging.getLogger("aiokafka.conn").error("Unable connect to %s", "('10.0.4.7', 9092)")
+        logging.getLogger("aiokafka.conn").error("Unable connect to %s", "('10.0.4.7', 9092)")
+        try:
+            raise ValueError("PID|1||558812^^^H^MR||DOE^JANE")
+        except ValueError:
+            logging.getLogger("faust.agents").exception("Agent crashed")
+    finally:
+        logging.root.handlers[:], _ = saved
+        logging.root.setLevel(saved[1])
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+    lines = out.getvalue().splitlines()
+    text = "\n".join(lines)
+    assert "555-0123" not in text and "5550123" not in text and "558812" not in text
+    assert "DOE" not in text and "Maria" not in text
+    assert any(f"retrying {REDACTED}" in line and "[twilio.http_client]" in line
+               for line in lines), text
+    assert sum("Unable connect to ('10.0.4.7', 9092)" in line for line in lines) == 1
+    assert any(line.startswith("ValueError at test_logs.py:") for line in lines), text
+
+
+def test_ids_and_hosts_stay_readable_and_repeated_warnings_are_counted() -> None:
+    """Issue 13: a numeric control id or a host address is not a phone; the sixth identical
+    warning within the minute is dropped and the next one written says how many were."""
+    out = redact_phi(None, "info", {"event": "mllp.listening", "host": "127.0.0.1",
+                                    "control_id": "20261123093000123", "peer": "10.1.2.3:4100",
+                                    "error": "connect to 10.1.2.3 failed for 617.555.0123"})
+    assert (out["host"], out["control_id"], out["peer"]) == (
+        "127.0.0.1", "20261123093000123", "10.1.2.3:4100")
+    assert out["error"] == f"connect to 10.1.2.3 failed for {REDACTED}"
+
+    now = [0.0]
+    limit = logs.RepeatLimit(interval=60.0, burst=5, clock=lambda: now[0])
+    written = 0
+    for _ in range(50):
+        try:
+            limit(None, "warning", {"event": "ingest.broker_unavailable"})
+            written += 1
+        except structlog.DropEvent:
+            pass
+    assert written == 5
+    assert limit(None, "info", {"event": "ingest.broker_unavailable"}) == {
+        "event": "ingest.broker_unavailable"}  # information is never cut
+    now[0] = 61.0
+    assert limit(None, "warning", {"event": "ingest.broker_unavailable"})["suppressed"] == 45
