@@ -289,6 +289,7 @@ class Settings:
     # MSH-11 T/D messages: "record" (kept apart, nobody contacted) or "refuse" (AR at the door)
     non_production: str = "record"
     broker_write_timeout: float = 5.0  # seconds before ingest answers AR (broker gone)
+    broker_start_wait: float = 60.0  # seconds a starting worker waits for its broker
     fetch_wait_ms: int = 100  # a stage's fetch waits at most this long on the broker for records
     outreach_concurrency: int = 64  # phones the outreach stage handles at once (per worker)
     twilio_rate: int = 100  # Twilio requests a second at most (per worker); 0: no limit
@@ -381,6 +382,7 @@ class Settings:
             fetch_wait_ms=_bounded(env, "HUB_FETCH_WAIT_MS", cls.fetch_wait_ms, 1, 1500),
             broker_write_timeout=_positive(env, "HUB_BROKER_WRITE_TIMEOUT",
                                            cls.broker_write_timeout),
+            broker_start_wait=_float(env, "HUB_BROKER_START_WAIT", cls.broker_start_wait),
             routing=_routing(env, smtp := _smtp(env)),
             smtp=smtp,
             alert_channel_timeout=_positive(env, "HUB_ALERT_CHANNEL_TIMEOUT",

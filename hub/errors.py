@@ -62,6 +62,11 @@ class BrokerUnavailable(HubError):
     retriable = True
 
 
+def broker_unreachable(bootstrap: str) -> BrokerUnavailable:
+    """The one way a command says the broker is not there: the address and its setting."""
+    return BrokerUnavailable(f"cannot reach Kafka at {bootstrap} (KAFKA_BOOTSTRAP_SERVERS)")
+
+
 class DeliveryError(HubError):
     """A message to a patient or a care team could not be handed to the provider."""
 
@@ -72,3 +77,10 @@ class InvalidPhone(HubError):
     """A phone number that cannot be parsed into E.164; reported, never guessed (ADT-4)."""
 
     code = "invalid_phone"
+
+
+class InputError(HubError):
+    """A command's input cannot be used (an empty file, a line that is not JSON): the command
+    says which file or option in one line, and exits non-zero."""
+
+    code = "bad_input"

@@ -18,7 +18,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from hub.errors import BrokerUnavailable
+from hub.errors import BrokerUnavailable, broker_unreachable
 from hub.topic_names import MAX_RECORD_BYTES
 
 MAX_REQUEST_BYTES = MAX_RECORD_BYTES  # the largest request the producer sends
@@ -47,7 +47,7 @@ class KafkaSink:
                 await producer.start()
             except KafkaError as exc:
                 await producer.stop()
-                raise BrokerUnavailable(f"cannot reach Kafka: {exc}") from exc
+                raise broker_unreachable(self._bootstrap) from exc
             self._producer = producer
 
     async def stop(self) -> None:

@@ -15,12 +15,23 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from hub.hl7.mllp import FramingProblem
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):  # memory, CPU, fds
+    REGISTRY.register(_collector)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 ACKS = Counter("tcm_hl7_acks", "HL7 ACKs sent, by code (AA/AE/AR), sending facility and "
@@ -58,8 +69,6 @@ ALERT_DELIVERIES = Counter("tcm_alert_deliveries", "Alert notices sent, by chann
                            "(delivered, retry, failed)", ["channel", "result"], registry=REGISTRY)
 LAG = Gauge("tcm_consumer_lag", "Records waiting in a partition this worker holds (its end "
             "offset minus the committed one)", ["topic", "partition"], registry=REGISTRY)
-LOG_SUPPRESSED = Counter("tcm_log_lines_suppressed", "Repeated log lines left out by the "
-                         "rate limit, by event", ["event"], registry=REGISTRY)
 
 
 MAX_FACILITIES = 200  # a label per sending facility, but a forged feed cannot grow it unbounded

@@ -9,6 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
+
+from hub.errors import broker_unreachable
 
 
 async def until(check: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
@@ -25,13 +28,19 @@ async def until(check: Callable[[], bool], timeout: float, interval: float = 0.1
 
 class TopicReader:
     def __init__(self, bootstrap: str, topics: list[str]):
+        self._bootstrap = bootstrap
         self._consumer = AIOKafkaConsumer(
             *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
             enable_auto_commit=False, group_id=None, metadata_max_age_ms=1000)
         self.records: dict[str, list[dict[str, Any]]] = {topic: [] for topic in topics}
 
     async def start(self) -> None:
-        await self._consumer.start()
+        """``BrokerUnavailable`` naming the address when the broker cannot be reached."""
+        try:
+            await self._consumer.start()
+        except KafkaError as exc:
+            await self._consumer.stop()
+            raise broker_unreachable(self._bootstrap) from exc
 
     async def stop(self) -> None:
         await self._consumer.stop()

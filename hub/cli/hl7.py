@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from hub.cli.inputs import hl7_inputs
 from hub.errors import Hl7Error
 from hub.hl7.extract import normalize
 from hub.hl7.parse import split_messages
@@ -19,8 +20,8 @@ def parse_files(paths: list[Path], *, zone_for: Callable[[str], ZoneInfo], phone
                 out: TextIO) -> int:
     """Print one JSON line per message; return 1 when any message was rejected, else 0."""
     rejected = 0
-    for path in paths:
-        for index, message in enumerate(split_messages(path.read_bytes()), start=1):
+    for path, raw in hl7_inputs(paths):
+        for index, message in enumerate(split_messages(raw), start=1):
             where: dict[str, Any] = {"file": path.name, "message": index}
             try:
                 result: dict[str, Any] = {**where, "ok": True, "event": normalize(
@@ -37,7 +38,8 @@ def register(sub: Any) -> None:
     hl7 = sub.add_parser("hl7", help="HL7 tools for integration analysts")
     hl7_sub = hl7.add_subparsers(dest="hl7_command", required=True)
     parse = hl7_sub.add_parser("parse", help="print the AdtEvent (or the refusal) of each message")
-    parse.add_argument("files", nargs="+", type=Path)
+    parse.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                       help="HL7 files (one or many messages, batches)")
     parse.set_defaults(run=_parse)
 
 

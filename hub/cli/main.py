@@ -10,19 +10,33 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from hub.cli import bench, demo, hl7, replay, send, simulate, templates, users, worker
-from hub.errors import BrokerUnavailable, ConfigError
+from hub.cli import bench, demo, hl7, probe, replay, send, simulate, templates, users, worker
+from hub.errors import BrokerUnavailable, ConfigError, InputError
 
-COMMANDS = (worker, demo, send, hl7, simulate, bench, templates, replay, users)
+COMMANDS = (worker, demo, send, hl7, simulate, bench, templates, replay, users, probe)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A wrong option is one line naming it (argparse's usage block would bury it); the
+    subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    """Every command and option, each with its help text."""
+    top = OneLineParser(prog="hub", description=__doc__.splitlines()[0])
+    sub = top.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.register(sub)
+    return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hub", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    for command in COMMANDS:
-        command.register(sub)
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     if not getattr(args, "logs_of_its_own", False):
         from hub import logs
         logs.configure("warning")  # tools print their results; logs only for problems
@@ -31,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except ConfigError as exc:
         print(f"hub: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"hub: {exc.message}", file=sys.stderr)
         return 2
     except BrokerUnavailable as exc:  # a tool's own connection; the worker retries instead
         print(f"hub: {exc.message}", file=sys.stderr)

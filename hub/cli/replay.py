@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from hub.adapters.kafka_sink import KafkaSink
 from hub.adapters.topic_reader import TopicReader
+from hub.cli.inputs import hl7_inputs
 from hub.clock import SystemClock
 from hub.errors import ConfigError
 from hub.hl7.ack import ack_summary
@@ -39,14 +40,15 @@ async def replay_files(files: list[Path], bootstrap: str, *, idempotent: bool, o
                        refuse_non_production: bool = False) -> int:
     """``zone_for``/``phone_region`` are the worker's settings, so a replayed message is
     checked as the normalize stage will read it."""
+    read = hl7_inputs(files)  # every file checked before the first message is kept
     sink = KafkaSink(bootstrap, idempotent=idempotent)
     await sink.start()
     refused = 0
     try:
         ingestor = Ingestor(sink, SystemClock(), zone_for=zone_for, phone_region=phone_region,
                             refuse_non_production=refuse_non_production)
-        for path in files:
-            batch = read_batch(path.read_bytes())  # the file read and split once
+        for path, raw in read:
+            batch = read_batch(raw)  # the file read and split once
             for problem in batch.problems:
                 print(f"{path.name}: warning: {problem}", file=out)
             for index, message in enumerate(batch.messages, start=1):
@@ -127,12 +129,14 @@ async def replay_dead_letters(files: list[Path], bootstrap: str, *, idempotent: 
 
 def register(sub: Any) -> None:
     replay = sub.add_parser("replay", help="ingest HL7 files into Kafka (same path as MLLP)")
-    replay.add_argument("files", nargs="+", type=Path)
+    replay.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                        help="HL7 files (one or many messages, batches), fixed exports included")
     replay.set_defaults(run=lambda args: asyncio.run(_replay(args)))
     dead = sub.add_parser("deadletters", help="dead letters")
     dead_sub = dead.add_subparsers(dest="dead_command", required=True)
     export = dead_sub.add_parser("export", help="write each dead letter's bytes and reason")
-    export.add_argument("directory", type=Path)
+    export.add_argument("directory", type=Path,
+                        help="where to write them (made when missing)")
     export.set_defaults(run=lambda args: asyncio.run(_replay(args)))
     again = dead_sub.add_parser(
         "replay", help="send exported dead letters of a stage back to the topic they came from")

@@ -9,16 +9,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hub.adapters.mllp_client import MllpClient
+from hub.cli.inputs import hl7_inputs
 from hub.hl7.ack import ack_summary
 from hub.hl7.batch import read_batch
 
 
 async def send_files(files: list[Path], host: str, port: int, *, out: TextIO) -> int:
+    read = hl7_inputs(files)  # every file checked before the first message goes
     client = await MllpClient.connect(host, port)
     rejected = 0
     try:
-        for path in files:
-            batch = read_batch(path.read_bytes())  # the file read and split once
+        for path, raw in read:
+            batch = read_batch(raw)  # the file read and split once
             for problem in batch.problems:
                 print(f"{path.name}: warning: {problem}", file=out)
             for index, message in enumerate(batch.messages, start=1):
@@ -33,8 +35,9 @@ async def send_files(files: list[Path], host: str, port: int, *, out: TextIO) ->
 
 def register(sub: Any) -> None:
     send = sub.add_parser("send", help="send HL7 files over MLLP and print each ACK")
-    send.add_argument("files", nargs="+", type=Path)
-    send.add_argument("--host", default="127.0.0.1")
-    send.add_argument("--port", type=int, default=2575)
+    send.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                      help="HL7 files (one or many messages, batches)")
+    send.add_argument("--host", default="127.0.0.1", help="the MLLP listener (default 127.0.0.1)")
+    send.add_argument("--port", type=int, default=2575, help="its port (default 2575)")
     send.set_defaults(run=lambda args: asyncio.run(
         send_files(args.files, args.host, args.port, out=sys.stdout)))

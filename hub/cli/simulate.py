@@ -5,15 +5,18 @@ live, and the easiest place to check the rules."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.cli.inputs import hl7_input
 from hub.domain.alerts import feed as alert_time
 from hub.domain.alerts.lifecycle import Step, on_alert, on_result
 from hub.domain.alerts.lifecycle import next_due as alert_due
@@ -36,7 +39,7 @@ from hub.domain.phone import ledger
 from hub.domain.phone.inbound import receive
 from hub.domain.phone.policy import ContactPolicy
 from hub.domain.phone.state import PhoneState
-from hub.errors import ConfigError, Hl7Error
+from hub.errors import Hl7Error, InputError
 from hub.hl7.extract import normalize
 from hub.hl7.header import read_header
 from hub.hl7.parse import parse, split_messages
@@ -44,18 +47,51 @@ from hub.hl7.phones import to_e164
 from hub.hl7.timestamps import BadTimestamp, parse_timestamp
 
 UNKNOWN_TIME = datetime.min.replace(tzinfo=UTC)  # a message that says nothing of when it was
+RECORD, BOOK, SEND = 0, 1, 2  # what falls due, in the order a tick handles them
 
 
 @dataclass
 class Simulation:
+    """The stages' state in memory, and an agenda of what falls due when: a heap of
+    (moment, kind, order, key) entries pushed whenever a record, a book or a waiting send
+    changes; an entry whose moment no longer matches is stale and dropped. Each step costs
+    log n, so a feed runs in time linear in its size (a scan of every record per step made
+    20,000 discharges take hours)."""
+
     rules_for: Callable[[str], TcmRules]
     policy: ContactPolicy = field(default_factory=ContactPolicy)
     records: dict[str, PatientRecord] = field(default_factory=dict)
     phones: dict[str, PhoneState] = field(default_factory=dict)
-    pending: list[OutreachCommand] = field(default_factory=list)
+    pending: dict[str, OutreachCommand] = field(default_factory=dict)  # deferred sends
     actions: list[dict[str, Any]] = field(default_factory=list)
     routing: Routing = field(default_factory=Routing)
     books: dict[str, dict[str, Any]] = field(default_factory=dict)  # the alerts stage's
+    agenda: list[tuple[datetime, int, int, str]] = field(default_factory=list)
+    order: dict[tuple[int, str], int] = field(default_factory=dict)  # first seen, per kind
+    sequence: Iterator[int] = field(default_factory=itertools.count)
+    emitted: int = 0  # actions emitted so far (``actions`` is drained as the output streams)
+
+    def _due_of(self, kind: int, key: str) -> datetime | None:
+        if kind == RECORD:
+            record = self.records.get(key)
+            return next_due(record) if record is not None else None
+        if kind == BOOK:
+            book = self.books.get(key)
+            return alert_due(book) if book is not None else None
+        waiting = self.pending.get(key)
+        return self._send_time(waiting) if waiting is not None else None
+
+    def _schedule(self, kind: int, key: str) -> None:
+        # a record or a book keeps its place (a table's order); a send deferred again goes
+        # to the back of the queue
+        order = (next(self.sequence) if kind == SEND
+                 else self.order.setdefault((kind, key), next(self.sequence)))
+        if (moment := self._due_of(kind, key)) is not None:
+            heapq.heappush(self.agenda, (moment, kind, order, key))
+
+    def _set_record(self, key: str, record: PatientRecord) -> None:
+        self.records[key] = record
+        self._schedule(RECORD, key)
 
     def adt(self, event: dict[str, Any], at: datetime) -> None:
         key = event["patient"]["key"]
@@ -69,7 +105,7 @@ class Simulation:
         between."""
         emptied, handed = merge.hand_over(self.records.get(prior_key), surviving_key, at)
         if emptied is not None:
-            self.records[prior_key] = emptied
+            self._set_record(prior_key, emptied)
         if handed is not None:
             self._absorb(merge.fold_in(self.records.get(surviving_key), handed["merge_in"],
                                        surviving_key, now=at, rules_for=self.rules_for), at)
@@ -81,7 +117,7 @@ class Simulation:
         record = self.records.get(state.patient_key or "") if state else None
         rules = self.rules_for(record.facility if record else "")
         value = {"kind": "sms_reply", "phone": phone, "body": text, "opt_out_type": None,
-                 "provider_sid": f"SMIN{len(self.actions)}"}
+                 "provider_sid": f"SMIN{self.emitted}"}
         received = receive(state, phone, value, at, {"practice": rules.practice_name,
                                                      "callback": rules.callback_number})
         self.phones[phone] = received.state
@@ -124,10 +160,27 @@ class Simulation:
             self._tick(moment)
 
     def _next_moment(self) -> datetime | None:
-        moments = [m for r in self.records.values() if (m := next_due(r)) is not None]
-        moments += [self._send_time(c) for c in self.pending]
-        moments += [m for b in self.books.values() if (m := alert_due(b)) is not None]
-        return min(moments) if moments else None
+        while self.agenda:
+            moment, kind, _order, key = self.agenda[0]
+            if self._due_of(kind, key) == moment:
+                return moment
+            heapq.heappop(self.agenda)  # stale: the thing changed since
+        return None
+
+    def _due_by(self, at: datetime, kind: int) -> list[str]:
+        """The keys of ``kind`` due by ``at``, in the order they were first seen (the order
+        the stages' tables would be walked in); their entries leave the agenda."""
+        due: list[tuple[int, str]] = []
+        kept = []
+        while self.agenda and self.agenda[0][0] <= at:
+            entry = heapq.heappop(self.agenda)
+            if entry[1] != kind:
+                kept.append(entry)
+            elif self._due_of(kind, entry[3]) == entry[0]:
+                due.append((entry[2], entry[3]))
+        for entry in kept:
+            heapq.heappush(self.agenda, entry)
+        return [key for _order, key in sorted(set(due))]
 
     def _send_time(self, command: OutreachCommand) -> datetime:
         entry = self.phones.get(command.to, PhoneState(command.to)).entry(command.command_id)
@@ -136,16 +189,13 @@ class Simulation:
         return command.not_before
 
     def _tick(self, at: datetime) -> None:
-        for record in list(self.records.values()):
-            due = next_due(record)
-            if due is not None and due <= at:
-                self._absorb(apply_tick(record, now=at, rules=self.rules_for(record.facility)), at)
-        for key, book in list(self.books.items()):
-            due = alert_due(book)
-            if due is not None and due <= at:
-                self._alerts(key, alert_time.tick(book, self.routing, at), at)
-        for command in [c for c in self.pending if self._send_time(c) <= at]:
-            self.pending.remove(command)
+        for key in self._due_by(at, RECORD):
+            record = self.records[key]
+            self._absorb(apply_tick(record, now=at, rules=self.rules_for(record.facility)), at)
+        for key in self._due_by(at, BOOK):
+            self._alerts(key, alert_time.tick(self.books[key], self.routing, at), at)
+        for command_id in self._due_by(at, SEND):
+            command = self.pending.pop(command_id)
             self._send(command, at)
 
     def _send(self, command: OutreachCommand, at: datetime) -> None:
@@ -153,11 +203,12 @@ class Simulation:
                                              policy=self.policy)
         if isinstance(decision, policy_core.Defer):
             self.phones[command.to] = state
-            self.pending.append(command)
+            self.pending[command.command_id] = command
+            self._schedule(SEND, command.command_id)
             return
         if isinstance(decision, policy_core.SendNow):
             state = ledger.mark_sending(state, command, at)
-            state = ledger.mark_sent(state, command.command_id, f"SIM{len(self.actions)}",
+            state = ledger.mark_sent(state, command.command_id, f"SIM{self.emitted}",
                                           "queued", at)
             self._emit(at.astimezone(ZoneInfo(command.zone)),
                        command.channel if command.channel == "sms" else "call",
@@ -170,10 +221,10 @@ class Simulation:
 
     def _absorb(self, outcome: Outcome, at: datetime) -> None:
         record = outcome.record
-        self.records[record.patient_key] = record
+        self._set_record(record.patient_key, record)
         for command in outcome.commands:
             if command.action == "cancel":
-                self.pending = [c for c in self.pending if c.command_id != command.command_id]
+                self.pending.pop(command.command_id, None)
                 state, _ = policy_core.decide(self.phones.get(command.to), command, now=at,
                                               policy=self.policy)
                 self.phones[command.to] = state
@@ -208,6 +259,7 @@ class Simulation:
         a dry run), escalation; ``alert`` and ``alert_cleared`` are printed from the episodes
         stage's records already."""
         self.books[key] = step.book
+        self._schedule(BOOK, key)
         for action in step.actions:
             if action["action"] not in ("alert", "alert_cleared", "alert_updated"):
                 self._emit(at, action["action"], key, **{
@@ -220,13 +272,14 @@ class Simulation:
     def _emit(self, at: datetime, action: str, patient: str | None, **fields: Any) -> None:
         self.actions.append({"at": at.isoformat(), "action": action, "patient": patient,
                              **fields})
+        self.emitted += 1
 
 
 def feed_events(paths: list[Any], zone_for: Callable[[str], ZoneInfo], phone_region: str
                 ) -> Iterator[tuple[datetime, dict[str, Any] | None, dict[str, Any] | None]]:
     """(time, event, error) per message; the time is when the hospital recorded it."""
     for path in paths:
-        for raw in split_messages(path.read_bytes()):
+        for raw in split_messages(hl7_input(path)):
             try:
                 event = normalize(raw, zone_for=zone_for, phone_region=phone_region)
             except Hl7Error as error:
@@ -264,6 +317,18 @@ def simulate(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
              ) -> list[dict[str, Any]]:
     """Every action in time order (by instant: offsets differ between zones); a refused
     message at its own time, else at the start of the simulation."""
+    return list(stream(paths, rules_for=rules_for, zone_for=zone_for, phone_region=phone_region,
+                       days=days, start=start, replies=replies, actions=actions,
+                       routing=routing))
+
+
+def stream(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
+           zone_for: Callable[[str], ZoneInfo], phone_region: str = "US", days: int = 30,
+           start: datetime | None = None, replies: list[dict[str, str]] | None = None,
+           actions: list[dict[str, Any]] | None = None, routing: Routing | None = None
+           ) -> Iterator[dict[str, Any]]:
+    """``simulate``'s actions as they become final: the simulated clock only moves forward,
+    so once it has passed a moment nothing more is emitted before it."""
     simulation = Simulation(rules_for, routing=routing or Routing())
     items = list(feed_events(paths, zone_for, phone_region))
     inputs: list[tuple[datetime, str, Any]] = [(at, "adt", ev) for at, ev, _ in items if ev]
@@ -274,6 +339,18 @@ def simulate(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
     known = [at for at, *_ in inputs if at != UNKNOWN_TIME] or \
         [at for at, _ in refused if at != UNKNOWN_TIME]
     begin = start or min(known, default=UNKNOWN_TIME)
+    ready: list[tuple[datetime, int, dict[str, Any]]] = []  # (instant, emitted as nth, action)
+    taken = 0
+
+    def final(until: datetime | None) -> Iterator[dict[str, Any]]:
+        nonlocal taken
+        for action in simulation.actions:
+            heapq.heappush(ready, (datetime.fromisoformat(action["at"]), taken, action))
+            taken += 1
+        simulation.actions.clear()
+        while ready and (until is None or ready[0][0] <= until):
+            yield heapq.heappop(ready)[2]
+
     for at, error in refused:
         simulation.refused(error, begin if at == UNKNOWN_TIME else at)
     for at, kind, value in inputs:
@@ -284,8 +361,9 @@ def simulate(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
             simulation.care_team(value, at)
         else:
             simulation.reply(value["from"], value["text"], at)
+        yield from final(max(at, begin))
     simulation.advance(begin + timedelta(days=days))
-    return sorted(simulation.actions, key=lambda action: datetime.fromisoformat(action["at"]))
+    yield from final(None)
 
 
 def preview(paths: list[Any], *, rules_for: Callable[[str], TcmRules],
@@ -319,28 +397,29 @@ def _json_lines(path: Path, option: str, needed: tuple[str, ...]
                 ) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """(line number, where, object) for each line of ``option``'s file: a JSON object with the
     ``needed`` strings and an ``at`` with an offset; a line that is not one is refused with its
-    number (a ``ConfigError``)."""
+    number (a ``InputError``)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{option} {path}: cannot read it ({exc.__class__.__name__})") from exc
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise InputError(f"{option} {path}: cannot read it ({why})") from exc
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        where = f"{option} {path.name} line {number}"
+        where = f"{option} {path} line {number}"
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{where}: not JSON ({exc.msg})") from exc
+            raise InputError(f"{where}: not JSON ({exc.msg})") from exc
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in needed):
             names = ", ".join(f'"{k}"' for k in needed[:-1]) + f' and "{needed[-1]}"'
-            raise ConfigError(f"{where}: needs {names} as strings")
+            raise InputError(f"{where}: needs {names} as strings")
         try:
             at = datetime.fromisoformat(item["at"])
         except ValueError as exc:
-            raise ConfigError(f"{where}: \"at\" is not an ISO 8601 time") from exc
+            raise InputError(f"{where}: \"at\" is not an ISO 8601 time") from exc
         if at.tzinfo is None:
-            raise ConfigError(f"{where}: \"at\" needs an offset (Z or +hh:mm)")
+            raise InputError(f"{where}: \"at\" needs an offset (Z or +hh:mm)")
         yield number, where, item
 
 
@@ -351,7 +430,7 @@ def read_replies(path: Path, phone_region: str = "US") -> list[dict[str, str]]:
     for _number, where, item in _json_lines(path, "--replies", ("at", "from", "text")):
         phone, problem = to_e164(item["from"], phone_region)
         if phone is None:
-            raise ConfigError(f"{where}: \"from\" is not a phone number ({problem})")
+            raise InputError(f"{where}: \"from\" is not a phone number ({problem})")
         replies.append({"at": item["at"], "from": phone, "text": item["text"]})
     return replies
 
@@ -362,30 +441,57 @@ def read_actions(path: Path) -> list[dict[str, Any]]:
     actions = [{**item, "action_id": f"simulated-{number}"} for number, _where, item
                in _json_lines(path, "--actions", ("at", "patient", "kind", "by"))]
     if not actions:
-        raise ConfigError(f"--actions {path}: no actions in it")
+        raise InputError(f"--actions {path}: no actions in it")
     return actions
 
 
-def print_json_lines(items: list[dict[str, Any]], out: Any) -> None:
+def print_json_lines(items: Iterable[dict[str, Any]], out: Any) -> None:
+    """One JSON object a line, each written as it comes (a long dry run shows its progress as
+    the output buffer fills, not only at the end)."""
     for item in items:
         print(json.dumps(item, ensure_ascii=False, default=str), file=out)
 
 
 def register(sub: Any) -> None:
     dry_run = sub.add_parser("simulate", help="dry-run the TCM rules over a feed, no servers")
-    dry_run.add_argument("feeds", nargs="+", type=Path)
-    dry_run.add_argument("--replies", type=Path, help="JSON lines: {at, from, text}")
-    dry_run.add_argument("--actions", type=Path,
-                         help="JSON lines: {at, patient, kind, by, ...} (care-team actions)")
-    dry_run.add_argument("--days", type=int, default=30)
-    dry_run.add_argument("--start", type=datetime.fromisoformat)
+    dry_run.add_argument("feeds", nargs="+", type=Path, metavar="FEED",
+                         help="HL7 files (one or many messages, batches), in any order")
+    dry_run.add_argument("--replies", type=Path, metavar="FILE",
+                         help="JSON lines of patient texts: {at, from, text}")
+    dry_run.add_argument("--actions", type=Path, metavar="FILE",
+                         help="JSON lines of care-team actions: {at, patient, kind, by, ...}")
+    dry_run.add_argument("--days", type=positive_int, default=30,
+                         help="how long to run the clock after the start (default 30)")
+    dry_run.add_argument("--start", type=instant, metavar="ISO",
+                         help="start the clock here (default: the first message's time); "
+                              "without an offset, read in HUB_FACILITY_TZ, as HL7 times are")
     dry_run.set_defaults(run=_dry_run)
     tcm = sub.add_parser("tcm", help="TCM tools")
     tcm_sub = tcm.add_subparsers(dest="tcm_command", required=True)
     preview_parser = tcm_sub.add_parser("preview",
                                         help="eligibility, deadlines and plan per discharge")
-    preview_parser.add_argument("files", nargs="+", type=Path)
+    preview_parser.add_argument("files", nargs="+", type=Path, metavar="FEED",
+                                help="HL7 files (one or many messages, batches)")
     preview_parser.set_defaults(run=_dry_run)
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+positive_int.__name__ = "positive whole"  # argparse: "invalid positive whole value: '0'"
+
+
+def instant(text: str) -> datetime:
+    """An ISO time; one without an offset stays naive here and is read in the facility's zone
+    once the settings are known."""
+    return datetime.fromisoformat(text)
+
+
+instant.__name__ = "ISO time"
 
 
 def _dry_run(args: Any) -> int:
@@ -397,16 +503,18 @@ def _dry_run(args: Any) -> int:
     install_from(settings.templates_dir)
     rules_for = rules_for_settings(settings)
     for feed in args.files if args.command == "tcm" else args.feeds:
-        if not feed.is_file():
-            raise ConfigError(f"{feed}: no such file")
+        hl7_input(feed)  # a missing, unreadable or empty file stops here, named
     if args.command == "tcm":
         print_json_lines(preview(args.files, rules_for=rules_for, zone_for=settings.zone_for,
                                  phone_region=settings.phone_region), sys.stdout)
         return 0
+    start = args.start
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=settings.default_zone)
     replies = read_replies(args.replies, settings.phone_region) if args.replies else None
     actions = read_actions(args.actions) if args.actions else None
-    print_json_lines(simulate(args.feeds, rules_for=rules_for, zone_for=settings.zone_for,
-                              phone_region=settings.phone_region, days=args.days,
-                              start=args.start, replies=replies, actions=actions,
-                              routing=settings.routing), sys.stdout)
+    print_json_lines(stream(args.feeds, rules_for=rules_for, zone_for=settings.zone_for,
+                            phone_region=settings.phone_region, days=args.days,
+                            start=start, replies=replies, actions=actions,
+                            routing=settings.routing), sys.stdout)
     return 0

@@ -21,15 +21,17 @@ def register(sub: Any) -> None:
     add.add_argument("username", help="a-z, 0-9, '.', '_', '-' (2 to 64)")
     add.add_argument("--name", required=True, help="the person's name, as pages show it")
     add.add_argument("--role", required=True,
-                     choices=["coordinator", "nurse", "admin", "integration"])
+                     choices=["coordinator", "nurse", "admin", "integration"],
+                     help="what the person may see and do (admin: every team)")
     add.add_argument("--teams", default="", help="comma-separated teams (the routing file's)")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of stdin")
     disable = users_sub.add_parser("disable", help="end the account and its sessions")
-    disable.add_argument("username")
+    disable.add_argument("username", help="the account to end")
     reset = users_sub.add_parser("reset", help="a new password; ends the account's sessions")
-    reset.add_argument("username")
-    reset.add_argument("--password-stdin", action="store_true")
+    reset.add_argument("username", help="the account to give a new password")
+    reset.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of stdin")
     users_sub.add_parser("list", help="the accounts: name, role, teams, enabled")
     users.set_defaults(run=_run)
 

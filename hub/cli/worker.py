@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import logging.config
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +14,8 @@ if TYPE_CHECKING:
 
 def register(sub: Any) -> None:
     worker = sub.add_parser("worker", help="run a worker: Faust stages, MLLP listener, web server")
-    worker.add_argument("--loglevel", default="info", choices=["debug", "info", "warn", "error"])
+    worker.add_argument("--loglevel", default="info", choices=["debug", "info", "warn", "error"],
+                        help="the least severe log lines written (default info)")
     worker.set_defaults(run=lambda args: run_worker(args.loglevel), logs_of_its_own=True)
 
 
@@ -25,6 +28,8 @@ def run_worker(loglevel: str) -> int:
     settings = Settings.from_env()
     settings.require_sender()
     logs.configure(loglevel)
+    logging.config.dictConfig(logs.library_logging_config(loglevel))  # before any library
+    _wait_for_broker(settings)
     _prepare_topics(settings)
     app = create_app(settings)
     local = LocalState(Path(app.conf.tabledir), persistent=not settings.store.startswith("memory"))
@@ -54,6 +59,37 @@ def faust_worker(app: Any, loglevel: str) -> Any:
                           logging_config=logs.library_logging_config(loglevel))
     worker.spinner = None
     return worker
+
+
+def _wait_for_broker(settings: Settings) -> None:
+    """A worker started before its broker waits for it (``HUB_BROKER_START_WAIT`` seconds),
+    then stops with one line naming the address: Faust would otherwise crash at its first
+    connection with a page of library errors."""
+    from hub.adapters.kafka_topics import existing_partitions
+    from hub.errors import broker_unreachable
+    from hub.logs import get_logger
+
+    async def wait() -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.broker_start_wait
+        while await existing_partitions(settings.kafka_bootstrap, timeout_ms=3000) is None:
+            if loop.time() >= deadline:
+                return False
+            get_logger("hub.worker").warning("worker.waiting_for_broker",
+                                             host=settings.kafka_bootstrap)
+            await asyncio.sleep(2.0)  # a new attempt, not a synchronization
+        return True
+
+    library = logging.getLogger("aiokafka")
+    level = library.level
+    library.setLevel(logging.CRITICAL)  # its error per attempt: the waiting line says it once
+    loop = asyncio.new_event_loop()  # never made current: Faust's worker sets up its own
+    try:
+        if not loop.run_until_complete(wait()):
+            raise broker_unreachable(settings.kafka_bootstrap)
+    finally:
+        loop.close()
+        library.setLevel(level)
 
 
 def _prepare_topics(settings: Settings) -> None:

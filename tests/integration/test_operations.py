@@ -6,6 +6,8 @@ parser, shows exactly what this worker did; the door of ``/metrics`` takes only 
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -78,6 +80,10 @@ async def test_the_probes_answer_without_a_credential_and_readyz_once_ready(
                     break
             await asyncio.sleep(0.5)  # polling the probe, as an orchestrator does
         assert ready.status == 200 and all(body["checks"].values()), body
+    probe = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub", "probe", "--url", base, stdout=asyncio.subprocess.PIPE)
+    out, _ = await probe.communicate()
+    assert probe.returncode == 0 and json.loads(out)["answer"]["status"] == "ready"
 
 
 @pytest.mark.parametrize("token, status, code", [

@@ -11,7 +11,7 @@ import pytest
 from hub.cli.feed import Person, adt
 from hub.cli.simulate import preview, read_replies, simulate
 from hub.domain.episode.rules import TcmRules
-from hub.errors import ConfigError
+from hub.errors import InputError
 
 NY = ZoneInfo("America/New_York")
 LA = ZoneInfo("America/Los_Angeles")
@@ -163,7 +163,7 @@ def test_a_bad_replies_file_is_refused_with_its_line(tmp_path: Path, content: st
     """Bad input: each malformed --replies line is one clear error naming the line."""
     path = tmp_path / "replies.jsonl"
     path.write_text(content)
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(InputError) as caught:
         read_replies(path)
     assert problem in str(caught.value)
 

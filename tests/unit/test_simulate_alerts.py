@@ -16,7 +16,7 @@ from hub.cli.simulate import read_actions, simulate
 from hub.domain.alerts.routing import Person as Staff
 from hub.domain.alerts.routing import Routing, Team
 from hub.domain.episode.rules import TcmRules
-from hub.errors import ConfigError
+from hub.errors import InputError
 
 NY = ZoneInfo("America/New_York")
 ANA = Person("7", "DOE", "ANA", "19600101", "F", "(617) 555-0177")
@@ -95,7 +95,7 @@ def test_a_refused_action_is_shown_with_its_rule(tmp_path: Path) -> None:
 def test_a_bad_actions_file_names_the_line(tmp_path: Path, line: str, words: str) -> None:
     path = tmp_path / "actions.jsonl"
     path.write_text(line + "\n")
-    with pytest.raises(ConfigError, match=words):
+    with pytest.raises(InputError, match=words):
         read_actions(path)
     assert read_actions(_good(tmp_path))[0]["action_id"] == "simulated-1"
 

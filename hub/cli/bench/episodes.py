@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.cli.bench.progress import Progress
+
 BASELINE_SAMPLE = 20_000
 
 
@@ -57,11 +59,15 @@ def measure_episodes(count: int, zone: ZoneInfo) -> dict[str, float]:
         path = str(Path(folder) / "episodes-due")
         store = Rdict(path)
         batch = WriteBatch()
+        progress = Progress("writing open episodes to RocksDB", count)
         for i in range(count):  # spread over the window, as real discharges are
+            if i % 50_000 == 0:
+                progress.update(i)
             when = first_due.timestamp() + (i % 40_000) * 60
             batch.put(f"GEN|{i}".encode(), json.dumps(when).encode())
         store.write(batch)
         store.close()  # the restart
+        progress.done()
 
         def restart() -> DueIndex:
             store = Rdict(path)

@@ -55,6 +55,10 @@ async def send_timed(port: int, count: int, start: int, replies: Replies,
         await client.close()
 
 
+TARGET_ACKED = 2000  # AA'd messages a second over 8 connections (README "Speed")
+TARGET_P99_MS = 50.0  # ACK latency at 500 messages a second
+
+
 async def bench_ingest(bootstrap: str, *, messages: int, connections: int, out: TextIO,
                        zone_for: Callable[[str], ZoneInfo] = default_zone_for,
                        phone_region: str = "US") -> int:
@@ -91,13 +95,16 @@ async def bench_ingest(bootstrap: str, *, messages: int, connections: int, out: 
     sent = len(full.latencies) + len(paced.latencies) + refused
     print(f"MLLP ingest into Kafka (acks=all, {connections} connections, {messages} messages):",
           file=out)
-    print(f"  ACKed throughput        {throughput:>9,.0f} msg/s   (AA only; target 2,000)",
+    print(f"  ACKed throughput        {throughput:>9,.0f} msg/s   (AA only)",
           file=out)
     print(f"  bare producer baseline  {baseline:>9,.0f} msg/s   "
           f"(ratio {throughput / baseline:.2f})", file=out)
-    print(f"  p99 ACK latency at 500 msg/s {p99:>6.1f} ms   (target 50 ms)", file=out)
+    print(f"  p99 ACK latency at 500 msg/s {p99:>6.1f} ms", file=out)
     print(f"  not AA (AE/AR)          {refused:>9,}         of {sent:,} sent", file=out)
-    return 1 if refused else 0
+    met = not refused and throughput >= TARGET_ACKED and p99 <= TARGET_P99_MS
+    print(f"  target   >= {TARGET_ACKED:,} AA/s and p99 <= {TARGET_P99_MS:.0f} ms, every message "
+          f"AA: {'met' if met else 'NOT MET'}", file=out)
+    return 0 if met else 1
 
 
 def _records(count: int, start: int, zone_for: Callable[[str], ZoneInfo], phone_region: str

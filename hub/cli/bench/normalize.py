@@ -60,10 +60,12 @@ def run_bench(corpus: Path | None, *, seconds: float, episodes: int, out: TextIO
     source = f"corpus {corpus}" if corpus is not None and corpus.is_dir() else "synthetic feed"
     n = measure_normalize(messages, zone, seconds)
     print(f"HL7 normalization ({source}, {n['messages']:.0f} messages, one core):", file=out)
-    print(f"  fast path        {n['fast_per_s']:>10,.0f} msg/s   (target {TARGET_NORMALIZE:,})",
-          file=out)
+    print(f"  fast path        {n['fast_per_s']:>10,.0f} msg/s", file=out)
     print(f"  hl7apy reference {n['hl7apy_per_s']:>10,.0f} msg/s", file=out)
     print(f"  ratio            {n['ratio']:>10.1f} x", file=out)
+    met = n["fast_per_s"] >= TARGET_NORMALIZE
+    print(f"  target   {TARGET_NORMALIZE:,} msg/s on one core: {'met' if met else 'NOT MET'}",
+          file=out)
     if episodes:
         from hub.cli.bench.episodes import measure_episodes
         e = measure_episodes(episodes, zone)
@@ -78,4 +80,5 @@ def run_bench(corpus: Path | None, *, seconds: float, episodes: int, out: TextIO
         print(f"  peak process RSS                  {e['peak_rss_mib']:>8,.0f} MiB", file=out)
         print(f"  episodes table on disk            {e['table_gib']:>8.2f} GiB   "
               f"({e['record_bytes']:,.0f} bytes a record, not held in memory)", file=out)
-    return 0
+        print("  target   none (figures for sizing a worker)", file=out)
+    return 0 if met else 1

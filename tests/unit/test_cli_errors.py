@@ -1,0 +1,139 @@
+"""Issue 13, item 6: every bad input and unreachable peer given to a ``hub`` command is one line
+on stderr naming the file, option or address, and a non-zero exit; never a traceback, never a
+silent exit 0. One table, run in this process (fast) against ``hub.cli.main.main``; the
+worker, which configures logging of its own, runs as a process."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hub.cli.feed import Person, adt
+from hub.cli.main import main, parser
+from tests.conftest import REPO
+
+MESSAGE = adt("A03", Person("100", "DOE", "JO", "19600101", "F", "(617) 555-0100"),
+              control_id="CLI1", at=datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("UTC")),
+              disposition="01", discharged_to="HOME")
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port bound and never listened on: connections to it are refused."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        yield closed.getsockname()[1]
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    (tmp_path / "empty.hl7").write_bytes(b"")
+    (tmp_path / "blank.hl7").write_bytes(b"\r\n  \x0b\x1c\r")  # MLLP framing and nothing else
+    (tmp_path / "one.hl7").write_bytes(MESSAGE)
+    (tmp_path / "bad.jsonl").write_text('{"at": "2026-11-23T10:00:00-05:00"\n')
+    return {name.split(".")[0]: tmp_path / name for name in (
+        "empty.hl7", "blank.hl7", "one.hl7", "bad.jsonl", "missing.hl7")} | {"dir": tmp_path}
+
+
+CASES = [  # (argv with {placeholders}, exit code, what stderr must name)
+    (["hl7", "parse", "{missing}"], 2, "{missing}: No such file or directory"),
+    (["hl7", "parse", "{dir}"], 2, "{dir}: Is a directory"),
+    (["hl7", "parse", "{empty}"], 2, "{empty}: empty"),
+    (["hl7", "parse", "{blank}"], 2, "{blank}: empty"),
+    (["simulate", "{empty}"], 2, "{empty}: empty"),
+    (["tcm", "preview", "{empty}"], 2, "{empty}: empty"),
+    (["simulate", "{missing}"], 2, "{missing}"),
+    (["simulate", "{one}", "--replies", "{bad}"], 2, "--replies {bad} line 1"),
+    (["simulate", "{one}", "--replies", "{missing}"], 2, "--replies {missing}"),
+    (["simulate", "{one}", "--actions", "{bad}"], 2, "--actions {bad} line 1"),
+    (["simulate", "{one}", "--days", "0"], 2, "--days"),
+    (["simulate", "{one}", "--days", "soon"], 2, "--days"),
+    (["simulate", "{one}", "--start", "yesterday"], 2, "--start"),
+    (["simulate", "{one}", "--sart", "2026-11-23"], 2, "--sart"),
+    (["send", "{one}", "--port", "{port}"], 3, "127.0.0.1:{port}"),
+    (["send", "{empty}", "--port", "{port}"], 2, "{empty}: empty"),  # before connecting
+    (["send", "{one}", "--port", "http"], 2, "--port"),
+    (["replay", "{one}"], 3, "127.0.0.1:{port} (KAFKA_BOOTSTRAP_SERVERS)"),
+    (["replay", "{empty}"], 2, "{empty}: empty"),
+    (["deadletters", "export", "{dir}"], 3, "127.0.0.1:{port} (KAFKA_BOOTSTRAP_SERVERS)"),
+    (["deadletters", "replay", "{missing}"], 2, "missing.hl7"),
+    (["probe", "--url", "http://127.0.0.1:{port}"], 1, "http://127.0.0.1:{port}/readyz"),
+    (["probe", "--url", "file:///etc/passwd"], 2, "--url"),
+    (["bench", "--corpus", "{missing}", "--episodes", "0"], 2, "--corpus {missing}"),
+    (["bench", "--seconds", "-1", "--episodes", "0"], 2, "--seconds"),
+    (["templates", "check", "{missing}"], 2, "{missing}"),
+    (["frobnicate"], 2, "frobnicate"),
+]
+
+
+@pytest.mark.parametrize("argv, code, named", CASES, ids=[" ".join(c[0]) for c in CASES])
+def test_a_bad_input_is_one_line_naming_it(
+        argv: list[str], code: int, named: str, files: dict[str, Path], closed_port: int,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{closed_port}")
+    values = {**{name: str(path) for name, path in files.items()}, "port": str(closed_port)}
+    argv = [part.format(**values) for part in argv]
+    try:
+        status = main(argv)
+    except SystemExit as stop:  # argparse's own exit, with our one-line error
+        status = int(stop.code or 0)
+    err = capsys.readouterr().err
+    assert status == code, err
+    assert err.count("\n") == 1 and err.startswith("hub"), err
+    assert named.format(**values) in err, err
+    assert "Traceback" not in err
+
+
+def test_a_start_time_without_an_offset_is_read_in_the_facility_zone(
+        files: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """As HL7 times are (ADT-2): 10:00 in HUB_FACILITY_TZ, not a naive time compared with
+    aware ones (a traceback before)."""
+    monkeypatch.setenv("HUB_FACILITY_TZ", "America/Chicago")
+    assert main(["simulate", str(files["one"]), "--days", "1",
+                 "--start", "2026-11-23T10:00:00"]) == 0
+    actions = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert actions and all(a["at"] >= "2026-11-23T10:00:00-06:00" for a in actions
+                           if a["action"] == "sms")
+    assert min(a["at"] for a in actions if a["action"] == "episode_opened") \
+        == "2026-11-23T10:00:00-06:00"
+
+
+def test_every_option_of_every_command_has_help_text() -> None:
+    """Help text on every option and argument, at every level of ``hub --help``."""
+    missing = []
+
+    def walk(command: argparse.ArgumentParser, path: str) -> None:
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    walk(child, f"{path} {name}")
+            elif not action.help:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(parser(), "hub")
+    assert missing == []
+
+
+def test_a_worker_without_its_broker_stops_with_one_line_naming_it(closed_port: int) -> None:
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{closed_port}",
+           "HUB_SENDER": "record", "HUB_BROKER_START_WAIT": "0"}
+    done = subprocess.run([sys.executable, "-m", "hub", "worker"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == (f"hub: cannot reach Kafka at 127.0.0.1:{closed_port} "
+                    "(KAFKA_BOOTSTRAP_SERVERS)"), done.stderr
+    assert "Traceback" not in done.stderr and "Unable connect" not in done.stderr
