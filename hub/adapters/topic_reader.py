@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -27,8 +28,10 @@ async def until(check: Callable[[], bool], timeout: float, interval: float = 0.1
 
 
 class TopicReader:
-    def __init__(self, bootstrap: str, topics: list[str]):
-        self._bootstrap = bootstrap
+    def __init__(self, bootstrap: str, topics: list[str], *, stamped: bool = False):
+        """``stamped``: each record gets ``_written_at``, the broker's timestamp of it (ISO,
+        UTC), for the records that carry no time of their own."""
+        self._bootstrap, self._stamped = bootstrap, stamped
         self._consumer = AIOKafkaConsumer(
             *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
             enable_auto_commit=False, group_id=None, metadata_max_age_ms=1000)
@@ -58,7 +61,7 @@ class TopicReader:
             for partition, messages in batches.items():
                 for message in messages:
                     if message.value is not None:
-                        self.records[partition.topic].append(json.loads(message.value))
+                        self.records[partition.topic].append(self._decoded(message))
         return True
 
     async def read_to_end(self, timeout: float = 30.0) -> dict[str, list[dict[str, Any]]]:
@@ -83,4 +86,11 @@ class TopicReader:
         for partition, messages in batches.items():
             for message in messages:
                 if message.value is not None:
-                    self.records[partition.topic].append(json.loads(message.value))
+                    self.records[partition.topic].append(self._decoded(message))
+
+    def _decoded(self, message: Any) -> dict[str, Any]:
+        record: dict[str, Any] = json.loads(message.value)
+        if self._stamped and isinstance(record, dict):
+            record["_written_at"] = datetime.fromtimestamp(message.timestamp / 1000,
+                                                           UTC).isoformat()
+        return record

@@ -12,10 +12,22 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from hub.cli import bench, demo, hl7, probe, replay, send, simulate, templates, users, worker
+from hub.cli import (
+    bench,
+    demo,
+    hl7,
+    probe,
+    replay,
+    send,
+    simulate,
+    templates,
+    trace,
+    users,
+    worker,
+)
 from hub.errors import BrokerUnavailable, ConfigError, InputError
 
-COMMANDS = (worker, demo, send, hl7, simulate, bench, templates, replay, users, probe)
+COMMANDS = (worker, demo, send, hl7, simulate, bench, templates, replay, users, probe, trace)
 
 
 class OneLineParser(argparse.ArgumentParser):

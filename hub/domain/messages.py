@@ -40,6 +40,7 @@ class OutreachCommand:
     action: Literal["send", "cancel"] = "send"
     # the episode's window end: until then a reply on this number may be about this episode
     window_end: datetime | None = None
+    control_id: str | None = None  # MSH-10 of the discharge that opened the episode (trace)
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(as_dict(self))
@@ -80,6 +81,7 @@ class CareAlert:
     patient_name: str | None = None
     event: Literal["alert", "alert_cleared"] = "alert"
     reason: str | None = None  # why it cleared (contact_recorded, episode_closed, ...)
+    control_id: str | None = None  # MSH-10 of the discharge that opened the episode (trace)
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(as_dict(self))

@@ -99,7 +99,8 @@ class Sender:
         except ProviderError as error:
             return self._failed(state, command, error, now)
         state = ledger.mark_sent(state, command.command_id, receipt.sid, receipt.status, now)
-        log.info("outreach.sent", command_id=command.command_id, sid=receipt.sid)
+        log.info("outreach.sent", command_id=command.command_id, sid=receipt.sid,
+                 control_id=command.control_id)
         return SendOutcome(state, [self._event(command, "sent", now, provider_sid=receipt.sid)])
 
     def _failed(self, state: PhoneState, command: OutreachCommand, error: ProviderError,

@@ -4,6 +4,9 @@ Twilio's contract (Prism) -> care.alerts, with the episode in the changelog-back
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -86,6 +89,32 @@ async def test_discharge_over_mllp_opens_an_episode_and_texts_the_patient(
 
     table_state = json.dumps([v for v in records[changelog] if key in json.dumps(v)][-1])
     assert '"status": "open"' in table_state and command["episode_id"] in table_state
+
+
+async def test_hub_trace_tells_what_happened_to_the_discharge(kafka: servers.Kafka,
+                                                                worker: Worker) -> None:
+    """Issue 13: ``hub trace SKEL0001`` reads the story from the topics: received and ACKed
+    AA, the A03 event, the episode opened, the welcome text planned and sent with its Twilio
+    SID; the phone only by its last digits; another patient's records not in it."""
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap}
+    done = subprocess.run([sys.executable, "-m", "hub", "trace", "SKEL0001", "--json"],
+                          env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    whats = [line["what"] for line in lines]
+    for expected in ("received, ACK AA", "event A03", "episode opened", "plan sms welcome_sms",
+                     "send sent"):
+        assert expected in whats, whats
+    assert whats.index("received, ACK AA") < whats.index("event A03") < whats.index(
+        "send sent")
+    [sent] = [line for line in lines if line["what"] == "send sent"]
+    assert sent["sid"].startswith("SM") and sent["command_id"].endswith(":welcome_sms")
+    [planned] = [line for line in lines if line["what"] == "plan sms welcome_sms"]
+    assert planned["to"] == "…0188" and "+16175550188" not in done.stdout
+    assert all(line.get("control_id") in (None, "SKEL0001") for line in lines)
+    missing = subprocess.run([sys.executable, "-m", "hub", "trace", "NOSUCHID"], env=env,
+                             capture_output=True, text=True, timeout=180)
+    assert missing.returncode == 2 and missing.stderr.startswith("hub: NOSUCHID: nothing")
 
 
 async def test_hub_send_prints_each_ack(worker: Worker, tmp_path: Path) -> None:

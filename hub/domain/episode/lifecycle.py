@@ -54,7 +54,7 @@ def new_episode(episode_id: str, outcome: Outcome, event: dict[str, Any], discha
     visit_number = event["visit"].get("visit_number")
     program = (event["visit"].get("hospital_service") or "").split("^")[0].strip().upper()
     return Episode(
-        program=program,
+        program=program, opened_by=str(event["control_id"]),
         episode_id=episode_id, patient_key=outcome.record.patient_key,
         facility=outcome.record.facility, zone=rules.zone.key,
         status=OPEN if verdict.eligible else INELIGIBLE, reason=verdict.reason,

@@ -61,7 +61,7 @@ def raise_alert(outcome: Outcome, episode: Episode, kind: str, severity: Severit
         alert_id=alert_id(episode, kind), kind=kind, episode_id=episode.episode_id,
         patient_key=episode.patient_key, facility=episode.facility, severity=severity, at=now,
         detail=plain(detail), revision=revision, program=episode.program,
-        patient_name=outcome.record.contactable.given_name))
+        patient_name=outcome.record.contactable.given_name, control_id=episode.opened_by))
     raised = (*episode.alerts_raised, kind) if fresh else episode.alerts_raised
     return replace(episode, alerts_raised=raised,
                    alert_severity={**episode.alert_severity, kind: severity},
@@ -86,7 +86,7 @@ def clear_alerts(outcome: Outcome, episode: Episode, now: datetime, reason: str,
                 patient_key=episode.patient_key, facility=episode.facility,
                 severity=_severity(episode.alert_severity.get(kind)), at=now,
                 revision=episode.alert_revisions.get(kind, 1), program=episode.program,
-                event="alert_cleared", reason=reason))
+                event="alert_cleared", reason=reason, control_id=episode.opened_by))
     return replace(episode, alerts_raised=tuple(k for k in episode.alerts_raised
                                                 if k not in kinds),
                    alert_severity={k: v for k, v in episode.alert_severity.items()

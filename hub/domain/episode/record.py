@@ -98,6 +98,8 @@ class Episode:
     # kind -> how many times it was raised (cleared ones too): the next one gets a new id
     alert_occurrences: dict[str, int] = field(default_factory=dict)
     program: str = ""  # PV1-10 hospital service of the opening discharge (alert routing)
+    # MSH-10 of the discharge that opened it: its commands and alerts carry it (hub trace)
+    opened_by: str | None = None
     # TCM-4 / §5: when "visit not recorded" is raised (days before the 99495 date)
     visit_alert_at: datetime | None = None
     # MSG-6: numbers the provider said cannot take texts (a landline: calls go instead) or

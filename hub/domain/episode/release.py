@@ -90,7 +90,7 @@ def command_for(episode: Episode, step: PlannedStep, contactable: Contactable, r
         not_before=step.not_before,
         expires_at=step.expires_at, zone=episode.zone,
         facility=episode.facility, action="cancel" if action == "cancel" else "send",
-        window_end=episode.window_close)
+        window_end=episode.window_close, control_id=episode.opened_by)
 
 
 def facts(episode: Episode) -> frozenset[str]:
