@@ -22,6 +22,7 @@ from agents.batches import Batch, Changelogged, acting_for, batches_of, in_turns
 from agents.deadletter import letter_for
 from agents.due import DueIndex
 from agents.topics import ALERT_ACTIONS, ALERT_RESULTS, ALERT_TICKS, ALERTS, FEEDS_SEEN, Topics
+from hub.adapters.metrics import count_alert_action
 from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.alerts import feed
@@ -97,6 +98,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
             else:
                 batch.emit(topics.alert_deliveries, key, delivery)
         for action in step.actions:  # ids, kinds and staff only: never the patient key
+            count_alert_action(action["action"], action["kind"])
             log.info(f"alerts.{action['action']}", alert_id=action["alert_id"],
                      kind=action["kind"], team=action["team"], channel=action.get("channel"),
                      reason=action.get("reason"))

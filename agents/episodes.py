@@ -19,7 +19,7 @@ from agents.batches import Batch, Changelogged, acting_for, batches_of, in_turns
 from agents.deadletter import letter_for
 from agents.due import DueIndex
 from agents.topics import EPISODE_ACTIONS, EPISODE_TICKS, EVENTS, OUTREACH_EVENTS, Topics
-from hub.adapters.metrics import count_alert
+from hub.adapters.metrics import count_episode_change
 from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.episode import merge
@@ -115,7 +115,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             batch.emit(topics.outreach_commands, command.to, command.to_dict())
         for alert in outcome.alerts:
             batch.emit(topics.alerts, alert.patient_key, alert.to_dict())
-            count_alert(alert.kind, alert.event, alert.revision, alert.facility)
+            count_episode_change(alert.kind, alert.event, alert.facility)
 
     def _merge_step(batch: Batch, key: str, record: PatientRecord | None,
                     value: dict[str, Any], now: datetime) -> None:

@@ -83,15 +83,19 @@ def facility_label(name: str | None) -> str:
     return "other"
 
 
-def count_alert(kind: str, event: str, revision: int, facility: str) -> None:
-    """An alert emitted: an episode change (opened, voided, closed: the routine notices), or a
-    care-team alert raised (its first revision) or cleared."""
+def count_episode_change(kind: str, event: str, facility: str) -> None:
+    """The episodes stage's routine notices: an episode opened, voided or closed."""
     if kind.startswith("episode_") and event == "alert":
         EPISODES.labels(kind.removeprefix("episode_"), facility_label(facility)).inc()
-    elif event == "alert_cleared":
-        ALERTS.labels("cleared", kind).inc()
-    elif revision == 1:
+
+
+def count_alert_action(action: str, kind: str) -> None:
+    """The alerts stage's book: a care-team alert raised (the episodes' and its own: feed
+    silence, failed deliveries) or cleared (resolved, or acknowledged for good)."""
+    if action == "alert":
         ALERTS.labels("raised", kind).inc()
+    elif action == "alert_cleared":
+        ALERTS.labels("cleared", kind).inc()
 
 
 def exposition() -> bytes:
