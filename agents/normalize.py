@@ -14,7 +14,7 @@ from agents.batches import Batch, Changelogged, acting_for, batches_of, in_turns
 from agents.deadletter import letter_for
 from agents.offsets import rebalancing
 from agents.topics import Topics
-from hub.adapters.metrics import NORMALIZED
+from hub.adapters.metrics import NORMALIZED, facility_label
 from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.episode.processing import is_production, set_apart
@@ -70,7 +70,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
             await batch.commit()  # events, then what dedupe remembers (agents.batches)
 
     def dead_letter(batch: Batch, record: dict[str, Any], **details: Any) -> None:
-        NORMALIZED.labels("dead_letter").inc()
+        NORMALIZED.labels("dead_letter", facility_label(record.get("sending_facility"))).inc()
         batch.emit(topics.deadletter, *letter_for("normalize", record, **details))
 
     def _normalize_one(batch: Batch, seen: dedupe.SeenMessages,
@@ -78,7 +78,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         verdict = seen.classify(record)
         if verdict is dedupe.Seen.DUPLICATE:
             log.info("normalize.duplicate", control_id=record.get("control_id"))
-            NORMALIZED.labels("duplicate").inc()
+            NORMALIZED.labels("duplicate", facility_label(record.get("sending_facility"))).inc()
             return
         try:
             event = normalize_hl7(raw_bytes(record), zone_for=settings.zone_for,
@@ -101,7 +101,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         heard(batch, event.get("sending_facility") or "")
         log.info("normalize.event", control_id=event["control_id"],
                  event_type=event["event_type"])
-        NORMALIZED.labels("event").inc()
+        NORMALIZED.labels("event", facility_label(event.get("sending_facility"))).inc()
         seen.remember(record, _shard())
 
 

@@ -45,7 +45,8 @@ CONNECTIONS = Gauge("tcm_mllp_connections", "MLLP connections open now", registr
 CONNECTIONS_REFUSED = Counter("tcm_mllp_connections_refused", "MLLP connections closed at once "
                               "because MLLP_MAX_CONNECTIONS were open", registry=REGISTRY)
 NORMALIZED = Counter("tcm_normalize_outcomes", "Raw messages the normalize stage handled, by "
-                     "outcome (event, duplicate, dead_letter)", ["outcome"], registry=REGISTRY)
+                     "outcome (event, duplicate, dead_letter) and sending facility",
+                     ["outcome", "facility"], registry=REGISTRY)
 DEAD_LETTERS = Counter("tcm_dead_letters", "Records dead-lettered, by stage and code",
                        ["stage", "code"], registry=REGISTRY)
 EPISODES = Counter("tcm_episode_changes", "Episode changes, by kind (opened, voided, closed, "

@@ -38,6 +38,12 @@ def test_hub_demo_runs_the_feed_end_to_end_and_summarizes() -> None:
     assert webhook_lines and not any(name in line for line in webhook_lines
                                      for name in ("Linda", "CHEN", "100236", "Maria"))
     assert "Demo files kept" not in out  # it cleaned up after itself
+    # issue 13: one message's story from the topics, in the order it was written
+    story = out[out.index("as `hub trace DEMO0003` tells it"):]
+    order = ["received, ACK AA", "episode opened", "alert readmission", "acknowledged",
+             "alert cleared readmission"]
+    assert all(what in story for what in order), story
+    assert [story.index(what) for what in order] == sorted(story.index(w) for w in order)
 
 
 async def test_hub_demo_serve_signs_a_newcomer_in_once_and_stops_on_ctrl_c() -> None:

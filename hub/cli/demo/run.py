@@ -43,6 +43,7 @@ from hub.topic_names import (
 ZONE = "America/New_York"
 AUTH_TOKEN = "demo-auth-token"  # the stand-in's: the demo signs its replies as Twilio would
 API_TOKEN = "demo-api-token"
+TRACED = "DEMO0003"  # Linda's discharge: her episode, readmission, page, acknowledgement
 OUTPUT_TOPICS = [ALERTS, OUTREACH_COMMANDS, OUTREACH_EVENTS, DEADLETTER, REJECTED, ALERT_RESULTS,
                  ALERT_ACTIONS]
 
@@ -71,6 +72,8 @@ def run_demo(*, keep: bool = False, serve: bool = False, out: Any = None) -> int
             scenario, broker.bootstrap, mllp_port, web_port, inbox_port))
         print(render_summary(scenario, acks, records, zone=ZoneInfo(ZONE), complete=ok,
                              replies=replies, inbox=inbox), file=out)
+        if ok:
+            _trace(broker.bootstrap, TRACED, out)
         if not ok:
             print("The hub did not finish the script in time; worker log: "
                   f"{workdir / 'worker.log'}", file=out)
@@ -90,6 +93,17 @@ def run_demo(*, keep: bool = False, serve: bool = False, out: Any = None) -> int
             print(f"Demo files kept in {workdir}", file=out)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _trace(bootstrap: str, control_id: str, out: Any) -> None:
+    """One message's story, as ``hub trace`` tells it from the topics."""
+    from hub.cli.trace import read_topics, story
+
+    print(f"What happened to Linda's discharge, as `hub trace {control_id}` tells it from the "
+          "topics:", file=out)
+    for line in story(asyncio.run(read_topics(bootstrap)), control_id):
+        print(f"  {line.text()}", file=out)
+    print("", file=out)
 
 
 def _stop_on_sigterm(_signum: int, _frame: Any) -> None:
