@@ -99,9 +99,9 @@ async def test_metrics_take_only_their_own_token(worker: Worker, token: str | No
 
 
 async def test_metrics_count_what_the_worker_did(kafka: servers.Kafka, worker: Worker) -> None:
-    first = discharge("770001", "OPS0001", "(617) 555-0142")
+    first = discharge("770001", "OPS0001", "(617) 555-0791")
     acks = [await send(worker.mllp_port, first),
-            await send(worker.mllp_port, discharge("770002", "OPS0002", "(617) 555-0143")),
+            await send(worker.mllp_port, discharge("770002", "OPS0002", "(617) 555-0792")),
             await send(worker.mllp_port, first),  # the sender resends
             await send(worker.mllp_port, discharge("770003", "OPS0003", phone="")),
             await send(worker.mllp_port, (
@@ -110,7 +110,7 @@ async def test_metrics_count_what_the_worker_did(kafka: servers.Kafka, worker: W
     assert [a.split()[0] for a in acks] == ["AA", "AA", "AA", "AA", "AE"], acks
     async with aiohttp.ClientSession() as session:
         forged = await session.post(f"http://127.0.0.1:{worker.web_port}/twilio/sms",
-                                    data={"From": "+16175550142", "Body": "STOP"},
+                                    data={"From": "+16175550791", "Body": "STOP"},
                                     headers={"X-Twilio-Signature": "Zm9yZ2Vk"})
         assert forged.status == 403
     keys = {f"{FACILITY}|770001", f"{FACILITY}|770002"}

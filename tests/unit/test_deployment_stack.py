@@ -60,6 +60,10 @@ def test_the_worker_runs_the_built_image_with_every_setting_of_env() -> None:
     assert worker["environment"]["HUB_STORE"] == "rocksdb://"
     assert worker["depends_on"]["kafka"]["condition"] == "service_healthy"
     assert "./certs:/certs:ro" in worker["volumes"]  # MLLP TLS certificates, read-only
+    # the web port (API, pages, metrics, Twilio's webhooks) is not published to the world:
+    # the reverse proxy on this host passes only /twilio/*
+    web = [port for port in worker["ports"] if port.endswith(":6066")]
+    assert web and all(port.startswith("127.0.0.1:") for port in web)
 
 
 def test_prometheus_and_grafana_are_in_the_stack_with_only_what_they_need() -> None:
