@@ -109,9 +109,9 @@ def story(records: Records, target: str, facility: str | None = None) -> list[Li
         if alert.get("episode_id") in episodes:
             alert_ids.add(alert["alert_id"])
             lines.append(_alert(alert))
-    commands = {c["command_id"]: c for c in records.get(OUTREACH_COMMANDS, [])
-                if c.get("episode_id") in episodes}
-    for command in commands.values():
+    planned = [c for c in records.get(OUTREACH_COMMANDS, []) if c.get("episode_id") in episodes]
+    commands = {c["command_id"] for c in planned}  # a send and its cancel share the id
+    for command in planned:
         if command.get("action") == "cancel":
             lines.append(_line(command, None, "episodes", "cancel planned",
                                {"command_id": command["command_id"]}))

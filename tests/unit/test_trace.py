@@ -65,7 +65,14 @@ def records() -> dict[str, list[dict[str, Any]]]:
                         alert("ep-1", KEY, "urgent_reply", "C1", 200, "alert_cleared"),
                         alert("ep-2", OTHER, "episode_opened", "C2", 1)],
         "outreach.commands": [command("ep-1", KEY, "+16175550188", "C1"),
-                              command("ep-2", OTHER, "+16175550199", "C2")],
+                              command("ep-2", OTHER, "+16175550199", "C2"),
+                              command("ep-1", KEY, "+16175550188", "C1") | {
+                                  "action": "cancel", "step": "day2_call",
+                                  "command_id": "ep-1:day2_call",
+                                  "_written_at": "2026-11-23T17:00:00+00:00"},
+                              command("ep-1", KEY, "+16175550188", "C1") | {
+                                  "action": "cancel",
+                                  "_written_at": "2026-11-23T17:00:01+00:00"}],
         "outreach.events": [
             outreach("ep-1", KEY, "send_result", "sent", 1, provider_sid="SM" + "a" * 32),
             outreach("ep-1", KEY, "status", "delivered", 2, provider_sid="SM" + "a" * 32),
@@ -88,7 +95,8 @@ def test_a_control_id_tells_the_discharge_s_story_in_time_order() -> None:
     whats = [line.what for line in lines]
     assert whats == ["received, ACK AA", "event A03", "episode opened", "plan sms welcome_sms",
                      "send sent", "twilio delivered", "reply (urgent)", "alert urgent_reply",
-                     "notify sms", "sms sent", "acknowledged", "alert cleared urgent_reply"]
+                     "notify sms", "sms sent", "acknowledged", "cancel planned",
+                     "cancel planned", "alert cleared urgent_reply"]
     assert lines[4].facts["sid"] == "SM" + "a" * 32
     assert lines[-1].facts["reason"] == "contact_recorded"
 
