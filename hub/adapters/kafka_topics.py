@@ -27,7 +27,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from hub.adapters.kafka_sink import MAX_REQUEST_BYTES
-from hub.errors import ConfigError
+from hub.errors import ConfigError, broker_unreachable
 from hub.logs import get_logger
 from hub.topic_names import ACCESS_LOG, RAW_BYTES
 
@@ -105,8 +105,8 @@ async def prepare_topics(bootstrap: str, topics: Iterable[str], app_id: str, *,
                          large_record_topics: Collection[str] = LARGE_RECORD_TOPICS,
                          changelogs: Iterable[str] = ()) -> None:
     """Create the missing hub topics and table changelogs (compacted, as Faust makes them);
-    ``ConfigError`` for one with another partition count. A broker that cannot be reached is
-    left to Faust, which waits for it as it always does.
+    ``ConfigError`` for one with another partition count; ``BrokerUnavailable`` naming the
+    address when the broker cannot be reached at all (the worker waited for it before).
 
     The changelogs are made here too because Faust declares them while the worker starts, and
     a stage can write a table before that: a broker that auto-creates topics then makes the
@@ -116,7 +116,10 @@ async def prepare_topics(bootstrap: str, topics: Iterable[str], app_id: str, *,
     changelogs = list(changelogs)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
     try:
-        await admin.start()
+        try:
+            await admin.start()
+        except KafkaError as exc:
+            raise broker_unreachable(bootstrap) from exc
         found = await _partitions(admin)
         problems = partition_problems(found, topics, app_id, partitions)
         if problems:

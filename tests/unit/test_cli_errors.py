@@ -67,6 +67,7 @@ CASES = [  # (argv with {placeholders}, exit code, what stderr must name)
     (["replay", "{empty}"], 2, "{empty}: empty"),
     (["deadletters", "export", "{dir}"], 3, "127.0.0.1:{port} (KAFKA_BOOTSTRAP_SERVERS)"),
     (["deadletters", "replay", "{missing}"], 2, "missing.hl7"),
+    (["users", "list"], 3, "127.0.0.1:{port} (KAFKA_BOOTSTRAP_SERVERS)"),
     (["probe", "--url", "http://127.0.0.1:{port}"], 1, "http://127.0.0.1:{port}/readyz"),
     (["probe", "--url", "file:///etc/passwd"], 2, "--url"),
     (["bench", "--corpus", "{missing}", "--episodes", "0"], 2, "--corpus {missing}"),
