@@ -127,3 +127,19 @@ def test_dashboard_and_alert_rules_name_only_metrics_the_hub_exports() -> None:
                    "tcm_consumer_lag", "tcm_outreach_results", "tcm_alerts",
                    "tcm_outreach_request_delay_seconds", "tcm_mllp_connections"):
         assert wanted in used, wanted
+
+
+def test_the_installed_package_carries_every_data_file() -> None:
+    """The image installs the package (not the checkout): every file of hub/ that is not
+    Python (texts, templates, the OpenAPI file, the pages' CSS and script) is package data."""
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["hub"]
+    data = [path.relative_to(REPO / "hub").as_posix() for path in (REPO / "hub").rglob("*")
+            if path.is_file() and path.suffix not in (".py", ".pyc")
+            and "__pycache__" not in path.parts]
+    assert data and [name for name in data
+                     if not any(fnmatch.fnmatch(name, p) for p in patterns)] == []
+    assert not [p for p in patterns if not any(fnmatch.fnmatch(name, p) for name in data)]
