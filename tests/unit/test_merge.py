@@ -136,3 +136,34 @@ def test_what_reaches_a_merged_away_key_goes_to_the_survivor_tcm_8() -> None:
     tick = forwarded("adt.events", {"event_type": "A03"}, hops=1)
     assert tick == {"follow": {"topic": "adt.events", "value": {"event_type": "A03"},
                                "hops": 2}}
+
+
+def test_open_alerts_follow_the_episode_to_the_surviving_key() -> None:
+    """§2 A40 and the care team's books (kept per patient key): the prior key's open alert is
+    cleared there ("merged") and raised in the survivor's under the same id, so a later clear
+    finds it and no alert is left open under a key that no longer has the patient."""
+    from hub.domain.alerts.lifecycle import on_alert, open_cases
+    from hub.domain.alerts.routing import Routing
+
+    readmitted = apply_adt(prior(), adt_event("A01", "R1", key=OLD), now=at("2026-11-24 08:00"),
+                           rules=RULES)
+    [raised] = [a for a in readmitted.raised if a.kind == "readmission"]
+    routing, books = Routing(), {}
+    books[OLD] = on_alert(None, OLD, raised.to_dict(), routing, at("2026-11-24 08:00")).book
+    _, handed = hand_over(readmitted.record, KEY, at("2026-11-24 09:00"))
+    assert handed is not None
+    moved = fold_in(None, handed["merge_in"], KEY, now=at("2026-11-24 09:00"),
+                    rules_for=lambda _: RULES)
+    for alert in moved.alerts:
+        books[alert.patient_key] = on_alert(books.get(alert.patient_key), alert.patient_key,
+                                            alert.to_dict(), routing, at("2026-11-24 09:00")).book
+    assert open_cases(books[OLD]) == []
+    [case] = [c for c in open_cases(books[KEY]) if c["severity"] != "info"]  # not the notice
+    assert (case["alert_id"], case["revision"]) == (raised.alert_id, raised.revision)
+    # the readmission's end (discharged home again) now clears it where it is
+    home = apply_adt(moved.record, adt_event("A03", "H2", discharge_at="2026-11-26T10:00:00-05:00"),
+                     now=at("2026-11-26 10:30"), rules=RULES)
+    for alert in home.alerts:
+        books[alert.patient_key] = on_alert(books.get(alert.patient_key), alert.patient_key,
+                                            alert.to_dict(), routing, at("2026-11-26 10:30")).book
+    assert [c for c in open_cases(books[KEY]) if c["kind"] == "readmission"] == []

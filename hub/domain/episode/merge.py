@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain.episode.lifecycle import stop_outreach
-from hub.domain.episode.outcome import Outcome, end_alerts, raise_alert
+from hub.domain.episode.outcome import Outcome, end_alerts, move_alerts, raise_alert
 from hub.domain.episode.record import OPEN, VOIDED, Contactable, Episode, PatientRecord
 from hub.domain.episode.rules import TcmRules
 
@@ -62,6 +62,8 @@ def merge_records(surviving: PatientRecord | None, prior: PatientRecord | None,
     known = {e.episode_id for e in survivor.episodes}
     incoming = [replace(e, patient_key=surviving_key).noted(now, "merged_from", prior.patient_key)
                 for e in prior.episodes if e.episode_id not in known]
+    for episode in incoming:
+        move_alerts(outcome, episode, prior.patient_key, now)
     # by instant, not by string: the two records may come from facilities in different zones
     episodes = sorted((*survivor.episodes, *incoming),
                       key=lambda e: e.discharge_at)
