@@ -143,6 +143,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
 
     route("/app/static/{name}", get=static)
     route("/app", get=home)
+    route("/app/", get=home)  # as people type it
 
 
 async def _sync(answer: PageResponse) -> PageResponse:
