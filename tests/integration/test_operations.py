@@ -156,3 +156,15 @@ async def test_metrics_count_what_the_worker_did(kafka: servers.Kafka, worker: W
     assert value(found, "tcm_webhook_signature_failures_total", path="/twilio/sms") == 1
     assert value(found, "tcm_mllp_connections") == 0  # each send closed its connection
     assert {"hl7.adt.raw", "outreach.commands", "care.alerts"} <= lagging, sorted(lagging)
+
+
+def test_every_library_line_in_the_worker_log_is_the_hub_s_format(worker: Worker) -> None:
+    """Issue 13: Faust's, mode's and aiokafka's lines are written by the hub's pipeline (its
+    masking, its renderer), not by their own formatter; ids and hosts stay readable."""
+    import re
+
+    text = worker.log.read_text(errors="replace")
+    own_format = re.compile(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+\] \[\d+\] \[", re.M)
+    assert not own_format.search(text), own_format.search(text)
+    assert re.search(r"^\S+Z \[info\s*\] \[\^Worker\]: Ready\s+\[faust\.worker\]$", text, re.M)
+    assert re.search(r"mllp\.listening\s+host=127\.0\.0\.1 ", text)  # start-up lines only
