@@ -158,12 +158,16 @@ async def test_metrics_count_what_the_worker_did(kafka: servers.Kafka, worker: W
     assert {"hl7.adt.raw", "outreach.commands", "care.alerts"} <= lagging, sorted(lagging)
 
 
-def test_every_library_line_in_the_worker_log_is_the_hub_s_format(worker: Worker) -> None:
+async def test_every_library_line_in_the_worker_log_is_the_hub_s_format(worker: Worker) -> None:
     """Issue 13: Faust's, mode's and aiokafka's lines are written by the hub's pipeline (its
     masking, its renderer), not by their own formatter; ids and hosts stay readable."""
     import re
 
-    text = worker.log.read_text(errors="replace")
+    for _ in range(60):  # Faust says Ready just after the listener opens: wait for the line
+        text = worker.log.read_text(errors="replace")
+        if "[^Worker]: Ready" in text:
+            break
+        await asyncio.sleep(0.5)
     own_format = re.compile(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+\] \[\d+\] \[", re.M)
     assert not own_format.search(text), own_format.search(text)
     assert re.search(r"^\S+Z \[info\s*\] \[\^Worker\]: Ready\s+\[faust\.worker\]$", text, re.M)
