@@ -17,7 +17,7 @@ from agents.deadletter import dead_letter
 from agents.due import DueIndex
 from agents.inbound import emit_result, handle_inbound
 from agents.topics import OUTREACH_COMMANDS, OUTREACH_INBOUND, OUTREACH_TICKS, Topics
-from hub.adapters.metrics import REQUEST_DELAY
+from hub.adapters.metrics import FIRST_REQUEST, REQUEST_DELAY
 from hub.adapters.outbound import Outbound, RecordingOutbound
 from hub.adapters.rate_limited import RateLimited
 from hub.adapters.voice import call_script
@@ -30,6 +30,7 @@ from hub.logs import get_logger
 from hub.services.delivery import Sender
 
 log = get_logger("agents.outreach")
+FIRST_STEP = "welcome_sms"  # a discharge's first text (hub.domain.episode.plan)
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
@@ -127,8 +128,10 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             view[key] = new_state.to_dict()
             await batch.commit()  # the "sending" entry (and what came before) is on Kafka
             if first:  # the request goes now; a deferred or resent one waited on purpose
-                REQUEST_DELAY.observe(max(0.0, (clock.now() - command.not_before)
-                                          .total_seconds()))
+                waited = max(0.0, (clock.now() - command.not_before).total_seconds())
+                REQUEST_DELAY.observe(waited)
+                if command.step == FIRST_STEP:
+                    FIRST_REQUEST.observe(waited)
 
         outcome = await sender().handle(state, command, now=clock.now(), save=save)
         view[key] = outcome.state.to_dict()

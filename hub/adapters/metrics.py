@@ -61,6 +61,12 @@ REQUEST_DELAY = Histogram(
     "From the moment a text or call could go (the discharge's receipt, or later when the plan or "
     "quiet hours said so) to its Twilio request", registry=REGISTRY,
     buckets=(.05, .1, .25, .5, 1, 2, 5, 10, 30, 60, 300, 900))
+FIRST_REQUEST = Histogram(
+    "tcm_discharge_to_first_request_seconds",
+    "From the discharge (PV1-45, the welcome text's not-before) to the welcome text's Twilio "
+    "request, when it could go at once (a discharge at night waits for 08:00 and is not in it); "
+    "a feed that sends its A03s late shows here", registry=REGISTRY,
+    buckets=(.25, .5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600))
 SIGNATURE_FAILURES = Counter("tcm_webhook_signature_failures", "Webhook posts refused for a "
                              "missing or wrong X-Twilio-Signature, by path", ["path"],
                              registry=REGISTRY)

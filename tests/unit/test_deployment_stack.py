@@ -125,7 +125,7 @@ def test_dashboard_and_alert_rules_name_only_metrics_the_hub_exports() -> None:
     # and the dashboard shows each thing the issue asks to see
     for wanted in ("tcm_hl7_acks", "tcm_hl7_ack_seconds", "tcm_dead_letters",
                    "tcm_consumer_lag", "tcm_outreach_results", "tcm_alerts",
-                   "tcm_outreach_request_delay_seconds", "tcm_mllp_connections"):
+                   "tcm_discharge_to_first_request_seconds", "tcm_mllp_connections"):
         assert wanted in used, wanted
 
 
