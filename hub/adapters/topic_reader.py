@@ -30,7 +30,7 @@ async def until(check: Callable[[], bool], timeout: float, interval: float = 0.1
 class TopicReader:
     def __init__(self, bootstrap: str, topics: list[str], *, stamped: bool = False):
         """``stamped``: each record gets ``_written_at``, the broker's timestamp of it (ISO,
-        UTC), for the records that carry no time of their own."""
+        UTC), for the records that carry no time of their own, and ``_key``, its key."""
         self._bootstrap, self._stamped = bootstrap, stamped
         self._consumer = AIOKafkaConsumer(
             *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
@@ -64,14 +64,18 @@ class TopicReader:
                         self.records[partition.topic].append(self._decoded(message))
         return True
 
-    async def read_to_end(self, timeout: float = 30.0) -> dict[str, list[dict[str, Any]]]:
-        """Everything on the topics up to their end offsets as of now."""
+    async def read_to_end(self, timeout: float = 30.0, since: datetime | None = None
+                          ) -> dict[str, list[dict[str, Any]]]:
+        """Everything on the topics up to their end offsets as of now; ``since``: only what
+        was written from then on (each partition sought to that time first)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not self._consumer.assignment():
             if loop.time() > deadline:
                 raise TimeoutError("no partitions were assigned in time")
             await self._drain(0.2)
+        if since is not None:
+            await self._seek_to(since)
         ends = await self._consumer.end_offsets(list(self._consumer.assignment()))
         while True:
             positions = [await self._consumer.position(tp) for tp in ends]
@@ -80,6 +84,17 @@ class TopicReader:
             if loop.time() > deadline:
                 raise TimeoutError("the topics were not read to their end in time")
             await self._drain(0.5)
+
+    async def _seek_to(self, since: datetime) -> None:
+        partitions = list(self._consumer.assignment())
+        found = await self._consumer.offsets_for_times(
+            {tp: int(since.timestamp() * 1000) for tp in partitions})
+        ends = await self._consumer.end_offsets(partitions)
+        for tp in partitions:
+            at = found.get(tp)
+            self._consumer.seek(tp, at.offset if at is not None else ends[tp])
+        for records in self.records.values():
+            records.clear()  # what the wait for the assignment read before the seek
 
     async def _drain(self, seconds: float) -> None:
         batches = await self._consumer.getmany(timeout_ms=int(seconds * 1000))
@@ -93,4 +108,6 @@ class TopicReader:
         if self._stamped and isinstance(record, dict):
             record["_written_at"] = datetime.fromtimestamp(message.timestamp / 1000,
                                                            UTC).isoformat()
+            if message.key is not None:
+                record["_key"] = message.key.decode("utf-8", "replace")
         return record

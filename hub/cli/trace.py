@@ -18,7 +18,7 @@ import asyncio
 import json
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from hub.errors import InputError
@@ -28,6 +28,7 @@ from hub.topic_names import (
     ALERT_RESULTS,
     ALERTS,
     DEADLETTER,
+    EPISODE_ACTIONS,
     EVENTS,
     OUTREACH_COMMANDS,
     OUTREACH_EVENTS,
@@ -36,7 +37,7 @@ from hub.topic_names import (
 )
 
 TOPICS = (RAW, REJECTED, EVENTS, DEADLETTER, ALERTS, OUTREACH_COMMANDS, OUTREACH_EVENTS,
-          ALERT_DELIVERIES, ALERT_RESULTS, ALERT_ACTIONS)
+          EPISODE_ACTIONS, ALERT_DELIVERIES, ALERT_RESULTS, ALERT_ACTIONS)
 Records = dict[str, list[dict[str, Any]]]
 
 
@@ -125,6 +126,11 @@ def story(records: Records, target: str, facility: str | None = None) -> list[Li
         if event.get("command_id") in commands or (
                 event.get("kind") == "reply" and event.get("episode_id") in episodes):
             lines.append(_outreach(event))
+    for action in records.get(EPISODE_ACTIONS, []):  # what the care team recorded
+        if action.get("_key") in keys and "kind" in action:
+            lines.append(_line(action, action.get("at"), "care team", f"recorded {action['kind']}",
+                               {"by": action.get("by"), "channel": action.get("channel"),
+                                "outcome": action.get("outcome")}))
     lines += _alert_work(records, alert_ids)
     return sorted(lines, key=_instant)
 
@@ -209,15 +215,26 @@ def _alert_work(records: Records, alert_ids: set[str]) -> list[Line]:
     return lines
 
 
-async def read_topics(bootstrap: str) -> Records:
+async def read_topics(bootstrap: str, since: datetime | None = None) -> Records:
     from hub.adapters.topic_reader import TopicReader
 
     reader = TopicReader(bootstrap, list(TOPICS), stamped=True)
     await reader.start()
     try:
-        return await reader.read_to_end(timeout=120.0)
+        return await reader.read_to_end(timeout=120.0, since=since)
     finally:
         await reader.stop()
+
+
+def _since(text: str) -> datetime:
+    """``7`` (days back from now) or an ISO time (UTC when it has no offset)."""
+    if text.isdigit():
+        return datetime.now(UTC) - timedelta(days=int(text))
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_since.__name__ = "ISO time or number of days"
 
 
 def register(sub: Any) -> None:
@@ -228,6 +245,9 @@ def register(sub: Any) -> None:
     trace.add_argument("--facility", help="only messages from this sending facility (MSH-4), "
                                           "when two send the same control id")
     trace.add_argument("--json", action="store_true", help="one JSON object a line")
+    trace.add_argument("--since", type=_since, metavar="ISO|DAYS",
+                       help="read only what was written from this time (an ISO time, or a number "
+                            "of days back); default: the topics from their start")
     trace.set_defaults(run=_run)
 
 
@@ -235,7 +255,7 @@ def _run(args: Any) -> int:
     from hub.config import Settings
 
     settings = Settings.from_env()
-    records = asyncio.run(read_topics(settings.kafka_bootstrap))
+    records = asyncio.run(read_topics(settings.kafka_bootstrap, args.since))
     return print_story(story(records, args.target, args.facility), args.target, args.json,
                        sys.stdout)
 

@@ -115,6 +115,14 @@ async def test_hub_trace_tells_what_happened_to_the_discharge(kafka: servers.Kaf
     missing = subprocess.run([sys.executable, "-m", "hub", "trace", "NOSUCHID"], env=env,
                              capture_output=True, text=True, timeout=180)
     assert missing.returncode == 2 and missing.stderr.startswith("hub: NOSUCHID: nothing")
+    # --since: only what was written from then on (each partition sought to that time)
+    recent = subprocess.run([sys.executable, "-m", "hub", "trace", "SKEL0001", "--since", "1",
+                             "--json"], env=env, capture_output=True, text=True, timeout=180)
+    assert recent.returncode == 0 and "send sent" in recent.stdout, recent.stderr
+    later = subprocess.run([sys.executable, "-m", "hub", "trace", "SKEL0001", "--since",
+                            "2999-01-01T00:00:00Z"], env=env, capture_output=True, text=True,
+                           timeout=180)
+    assert later.returncode == 2 and "SKEL0001: nothing" in later.stderr
 
 
 async def test_hub_send_prints_each_ack(worker: Worker, tmp_path: Path) -> None:

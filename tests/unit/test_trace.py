@@ -87,6 +87,13 @@ def records() -> dict[str, list[dict[str, Any]]]:
                             "_written_at": "2026-11-23T16:00:02+00:00"}],
         "alerts.actions": [{"alert_id": "ep-1:urgent_reply", "by": "rn.lee",
                             "_written_at": "2026-11-23T16:10:00+00:00"}],
+        "episodes.actions": [
+            {"kind": "contact", "by": "rn.lee", "at": "2026-11-23T12:40:00-05:00",
+             "channel": "phone", "action_id": "a1", "_key": KEY,
+             "_written_at": "2026-11-23T17:40:00+00:00"},
+            {"kind": "contact", "by": "rn.kim", "at": "2026-11-23T12:41:00-05:00",
+             "channel": "phone", "action_id": "a2", "_key": OTHER,
+             "_written_at": "2026-11-23T17:41:00+00:00"}],
     }
 
 
@@ -96,7 +103,8 @@ def test_a_control_id_tells_the_discharge_s_story_in_time_order() -> None:
     assert whats == ["received, ACK AA", "event A03", "episode opened", "plan sms welcome_sms",
                      "send sent", "twilio delivered", "reply (urgent)", "alert urgent_reply",
                      "notify sms", "sms sent", "acknowledged", "cancel planned",
-                     "cancel planned", "alert cleared urgent_reply"]
+                     "cancel planned", "recorded contact", "alert cleared urgent_reply"]
+    assert [line.facts["by"] for line in lines if line.what == "recorded contact"] == ["rn.lee"]
     assert lines[4].facts["sid"] == "SM" + "a" * 32
     assert lines[-1].facts["reason"] == "contact_recorded"
 
