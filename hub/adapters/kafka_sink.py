@@ -48,6 +48,9 @@ class KafkaSink:
             except KafkaError as exc:
                 await producer.stop()
                 raise broker_unreachable(self._bootstrap) from exc
+            except asyncio.CancelledError:  # a deadline passed while a silent broker held it
+                await asyncio.shield(producer.stop())
+                raise
             self._producer = producer
 
     async def stop(self) -> None:
