@@ -76,12 +76,17 @@ def _routing(env: Mapping[str, str], smtp: SmtpSettings | None) -> Routing:
     return routing
 
 
-def _own_token(env: Mapping[str, str], variable: str, other: str) -> str:
+DOOR_TOKENS = ("HUB_API_TOKEN", "HUB_HL7_HTTP_TOKEN", "HUB_METRICS_TOKEN")
+
+
+def _own_token(env: Mapping[str, str], variable: str) -> str:
     """A door's credential of its own: the same value as another door's would let one leaked
     secret open both."""
     token = env.get(variable, "")
-    if token and token == env.get(other, ""):
-        raise ConfigError(f"{variable}: must differ from {other} (each door has its own lock)")
+    for other in DOOR_TOKENS[:DOOR_TOKENS.index(variable)]:
+        if token and token == env.get(other, ""):
+            raise ConfigError(f"{variable}: must differ from {other} (each door has its own "
+                              "lock)")
     return token
 
 
@@ -366,8 +371,8 @@ class Settings:
             rebalance_timeout=_rebalance_timeout(env, cls.rebalance_timeout),
             clock_start=_instant(env, "HUB_CLOCK_START"),
             api_token=env.get("HUB_API_TOKEN", ""),
-            hl7_http_token=_own_token(env, "HUB_HL7_HTTP_TOKEN", "HUB_API_TOKEN"),
-            metrics_token=_own_token(env, "HUB_METRICS_TOKEN", "HUB_API_TOKEN"),
+            hl7_http_token=_own_token(env, "HUB_HL7_HTTP_TOKEN"),
+            metrics_token=_own_token(env, "HUB_METRICS_TOKEN"),
             kafka_idempotence=env.get("HUB_KAFKA_IDEMPOTENCE", "true").lower() not in (
                 "false", "0", "no"),
             facility_rules=_facility_rules(env.get("HUB_FACILITY_RULES", "")),

@@ -50,6 +50,8 @@ def test_facility_zones_map_each_sending_facility() -> None:
     ({"HUB_FETCH_WAIT_MS": "60000"}, "HUB_FETCH_WAIT_MS"),  # records would wait a minute
     # one leaked secret must not open two doors
     ({"HUB_API_TOKEN": "same", "HUB_HL7_HTTP_TOKEN": "same"}, "HUB_HL7_HTTP_TOKEN"),
+    ({"HUB_API_TOKEN": "same", "HUB_METRICS_TOKEN": "same"}, "HUB_METRICS_TOKEN"),
+    ({"HUB_HL7_HTTP_TOKEN": "same", "HUB_METRICS_TOKEN": "same"}, "HUB_METRICS_TOKEN"),
 ])
 def test_bad_values_name_their_variable(env: dict[str, str], variable: str) -> None:
     """A bad setting is a ConfigError that names the variable to fix."""
