@@ -43,6 +43,12 @@ REDACTED = "[redacted]"
 _PHONE = re.compile(r"(?<![A-Za-z0-9])\+?\(?\d[\d\s().-]{7,}\d(?![A-Za-z0-9])")
 _SEGMENT = re.compile(r"(?:MSH|PID|NK1|PV1|PD1|EVN|MRG)\|[^\s]*")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+# a record echoed in free text (a library printing the value it could not handle): the values
+# of the fields that hold a person's data are masked, whatever the quoting
+_PHI_FIELD = re.compile(
+    r"""(?P<key>\b["']?(?:family_name|given_name|name|first_name|last_name|mrn|birth_date|dob|"""
+    r"""phone|phones|e164|to|from|body|text|reply_text|address|email|patient_key|key)["']?"""
+    r"""\s*[:=]\s*)(?P<value>"[^"]*"|'[^']*'|[^\s,;}\]]+)""", re.IGNORECASE)
 
 
 def redact_phi(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]
@@ -61,7 +67,8 @@ def _phone_or_address(match: re.Match[str]) -> str:
 
 
 def _scrub(text: str) -> str:
-    return _PHONE.sub(_phone_or_address, _SEGMENT.sub(REDACTED, text))
+    text = _PHI_FIELD.sub(lambda m: m.group("key") + REDACTED, _SEGMENT.sub(REDACTED, text))
+    return _PHONE.sub(_phone_or_address, text)
 
 
 def safe_exception(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]

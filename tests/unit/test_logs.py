@@ -186,3 +186,17 @@ def test_ids_and_hosts_stay_readable_and_repeated_warnings_are_counted() -> None
         "event": "ingest.broker_unavailable"}  # information is never cut
     now[0] = 61.0
     assert limit(None, "warning", {"event": "ingest.broker_unavailable"})["suppressed"] == 45
+
+
+def test_a_record_echoed_in_a_library_message_has_its_person_fields_masked() -> None:
+    """PHI never in logs: a library that prints the value it could not handle (a dict, a JSON
+    text) shows its keys, not the person's name, MRN, phone, key or words; nearby ids stay."""
+    from hub.logs import _scrub
+
+    echoed = _scrub("Cannot decode {'family_name': 'RIVERA', 'mrn': '558812', "
+                    "'patient_key': 'GEN|558812', 'reply_text': 'I fell', 'episode_id': 'ep-1'}")
+    assert all(word not in echoed for word in ("RIVERA", "558812", "I fell"))
+    assert "'family_name': [redacted]" in echoed and "'episode_id': 'ep-1'" in echoed
+    assert _scrub('{"body": "Hi Ana, call (617) 555-0188", "step": "welcome_sms"}') == (
+        '{"body": [redacted], "step": "welcome_sms"}')
+    assert _scrub("hostname: db1 auto=5") == "hostname: db1 auto=5"  # not a person's field
