@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.cli.feed import Person, adt
-from hub.cli.simulate import preview, read_replies, simulate
+from hub.cli.inputs import read_replies
+from hub.cli.simulate import preview, simulate
 from hub.domain.episode.rules import TcmRules
 from hub.errors import InputError
 

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.cli.feed import Person, adt
-from hub.cli.simulate import read_actions, simulate
+from hub.cli.inputs import read_actions
+from hub.cli.simulate import simulate
 from hub.domain.alerts.routing import Person as Staff
 from hub.domain.alerts.routing import Routing, Team
 from hub.domain.episode.rules import TcmRules
