@@ -94,46 +94,65 @@ def safe_exception(_logger: Any, _method: str, event_dict: MutableMapping[str, A
     return event_dict
 
 
+class Repeats:
+    """The same line again: at most ``burst`` of one key are written per ``interval`` seconds;
+    the rest are counted, and the next one written carries the count. Bounded in memory.
+    ``clock``: monotonic seconds, a parameter."""
+
+    def __init__(self, interval: float = 60.0, burst: int = 1,
+                 clock: Callable[[], float] = time.monotonic):
+        self._interval, self._burst, self._clock = interval, burst, clock
+        self._windows: dict[Any, list[float]] = {}  # key -> [start, written, dropped]
+
+    def admit(self, key: Any) -> int | None:
+        """None: drop this one. Else write it; the number is how many were dropped before."""
+        now = self._clock()
+        window = self._windows.get(key)
+        if window is None or now - window[0] >= self._interval:
+            if len(self._windows) >= 10_000:  # bounded: forget every window
+                self._windows.clear()
+            self._windows[key] = [now, 1, 0]
+            return int(window[2]) if window else 0
+        if window[1] < self._burst:
+            window[1] += 1
+            return 0
+        window[2] += 1
+        return None
+
+
 class LibraryLogFilter(logging.Filter):
-    """For the logs of the libraries the hub runs on (aiokafka, Faust): the message is masked
-    like the hub's own (phones, HL7 segments), and a message repeated within ``interval``
-    seconds is let through once, then counted: a broker that is down for a minute is one
-    connection error, not twelve thousand. ``clock`` is a parameter (monotonic seconds)."""
+    """For the logs of the libraries the hub runs on (on the worker's one handler): each record
+    becomes its plain text (a library's bad format string is kept as written, never raised),
+    and a warning or error repeated within ``interval`` seconds is let through once, then
+    counted: a broker that is down for a minute is one connection error, not twelve thousand.
+    The text is masked where it is written (``_library_line``)."""
 
     def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic):
         super().__init__()
-        self._interval, self._clock = interval, clock
-        self._last: dict[tuple[str, str], tuple[float, int]] = {}
+        self._repeats = Repeats(interval, burst=1, clock=clock)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
-            text = _scrub(record.getMessage())
+            text = record.getMessage()
         except Exception:  # a library's own bad format string: keep what it said
-            text = _scrub(str(record.msg))
+            text = str(record.msg)
+        record.args = ()  # empty, not None: a formatter would make None an argument
+        record.msg = text
         if record.levelno < logging.WARNING:  # progress (rebalances, recovery) is never cut
-            record.msg, record.args = text, ()
             return True
         # the same line again (same words, same values), not the same format: a partition
         # assignment or a rebalance step is news each time, a reconnect to one node is not
-        key = (record.name, text)
-        now = self._clock()
-        seen = self._last.get(key)
-        if seen is not None and now - seen[0] < self._interval:
-            self._last[key] = (seen[0], seen[1] + 1)
+        dropped = self._repeats.admit((record.name, text))
+        if dropped is None:
             return False
-        repeated = seen[1] if seen else 0
-        self._last[key] = (now, 0)
-        if len(self._last) > 10_000:  # bounded: forget the oldest lines
-            for old in sorted(self._last, key=lambda k: self._last[k][0])[:5_000]:
-                del self._last[old]
-        record.msg = f"{text} (and {repeated} more like it)" if repeated else text
-        record.args = ()  # empty, not None: mode's formatter would make None an argument
+        if dropped:
+            record.msg = f"{text} (and {dropped} more like it)"
         return True
 
 
 def quiet_libraries(prefixes: tuple[str, ...] = ("aiokafka", "faust", "mode")) -> None:
     """For the command-line tools: a library's own error lines are left out, the tool says in
-    one line what failed (the worker keeps them, masked: ``filter_library_logs``)."""
+    one line what failed (the worker keeps them, masked: ``library_logging_config``)."""
     for name in prefixes:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
@@ -146,29 +165,19 @@ class RepeatLimit:
 
     def __init__(self, interval: float = 60.0, burst: int = 5,
                  clock: Callable[[], float] = time.monotonic):
-        self._interval, self._burst, self._clock = interval, burst, clock
-        self._windows: dict[tuple[str, str], list[float]] = {}  # start, written, dropped
+        self._repeats = Repeats(interval, burst, clock)
 
     def __call__(self, _logger: Any, method: str, event_dict: MutableMapping[str, Any]
                  ) -> MutableMapping[str, Any]:
         if method not in ("warning", "warn", "error", "exception", "critical"):
             return event_dict
-        key = (str(event_dict.get("event")), str(event_dict.get("code", "")))
-        now = self._clock()
-        window = self._windows.get(key)
-        if window is None or now - window[0] >= self._interval:
-            dropped = int(window[2]) if window else 0
-            self._windows[key] = [now, 1, 0]
-            if dropped:
-                event_dict["suppressed"] = dropped
-            if len(self._windows) > 10_000:  # bounded
-                self._windows.clear()
-            return event_dict
-        if window[1] < self._burst:
-            window[1] += 1
-            return event_dict
-        window[2] += 1
-        raise structlog.DropEvent
+        dropped = self._repeats.admit((str(event_dict.get("event")),
+                                       str(event_dict.get("code", ""))))
+        if dropped is None:
+            raise structlog.DropEvent
+        if dropped:
+            event_dict["suppressed"] = dropped
+        return event_dict
 
 
 def _library_line(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]
