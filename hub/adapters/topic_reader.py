@@ -72,7 +72,8 @@ class TopicReader:
         deadline = loop.time() + timeout
         while not self._consumer.assignment():
             if loop.time() > deadline:
-                raise TimeoutError("no partitions were assigned in time")
+                raise TimeoutError(f"Kafka at {self._bootstrap}: no partitions were assigned "
+                                   f"in {timeout:.0f} s")
             await self._drain(0.2)
         if since is not None:
             await self._seek_to(since)
@@ -82,7 +83,8 @@ class TopicReader:
             if all(pos >= ends[tp] for pos, tp in zip(positions, ends, strict=True)):
                 return self.records
             if loop.time() > deadline:
-                raise TimeoutError("the topics were not read to their end in time")
+                raise TimeoutError(f"Kafka at {self._bootstrap}: the topics were not read to "
+                                   f"their end in {timeout:.0f} s")
             await self._drain(0.5)
 
     async def _seek_to(self, since: datetime) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from hub.errors import BrokerUnavailable, broker_unreachable
+from hub.errors import BrokerUnavailable
 from hub.logs import get_logger
 from hub.topic_names import USERS
 from hub.web.accounts import User
@@ -105,12 +105,8 @@ async def _caught_up(consumer: AIOKafkaConsumer, ends: dict[Any, int]) -> bool:
 
 
 async def read_users(bootstrap: str, timeout: float = 15.0) -> dict[str, User]:
-    """Every account as of now (for ``hub users`` to change one); a broker that does not
-    answer at all is one ``BrokerUnavailable`` at once, not the directory's retries."""
-    from hub.adapters.kafka_topics import existing_partitions
-
-    if await existing_partitions(bootstrap, timeout_ms=5000) is None:
-        raise broker_unreachable(bootstrap)
+    """Every account as of now (for ``hub users`` to change one, after ``prepare_topics``
+    has reached the broker)."""
     directory = UserDirectory(bootstrap)
     await directory.start()
     try:

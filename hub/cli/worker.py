@@ -29,7 +29,6 @@ def run_worker(loglevel: str) -> int:
     settings.require_sender()
     logs.configure(loglevel)
     logging.config.dictConfig(logs.library_logging_config(loglevel))  # before any library
-    _wait_for_broker(settings)
     _prepare_topics(settings)
     app = create_app(settings)
     local = LocalState(Path(app.conf.tabledir), persistent=not settings.store.startswith("memory"))
@@ -61,50 +60,39 @@ def faust_worker(app: Any, loglevel: str) -> Any:
     return worker
 
 
-def _wait_for_broker(settings: Settings) -> None:
-    """A worker started before its broker waits for it (``HUB_BROKER_START_WAIT`` seconds),
-    then stops with one line naming the address: Faust would otherwise crash at its first
-    connection with a page of library errors."""
-    from hub.adapters.kafka_topics import existing_partitions
-    from hub.errors import broker_unreachable
+def _prepare_topics(settings: Settings) -> None:
+    """The hub's topics and changelogs, created before any stage runs. A worker started before
+    its broker tries again for ``HUB_BROKER_START_WAIT`` seconds, then stops with one line
+    naming the address: Faust would otherwise crash at its first connection with a page of
+    library errors."""
+    from agents.topics import ALL
+    from hub.adapters.kafka_topics import prepare_topics
+    from hub.errors import BrokerUnavailable
     from hub.logs import get_logger
+    from hub.topic_names import USERS, changelogs
 
-    async def wait() -> bool:
+    async def prepare() -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + settings.broker_start_wait
-        while await existing_partitions(settings.kafka_bootstrap, timeout_ms=3000) is None:
-            if loop.time() >= deadline:
-                return False
+        while True:
+            try:
+                return await prepare_topics(
+                    settings.kafka_bootstrap, ALL, settings.app_id,
+                    partitions=settings.partitions, replication=settings.topic_replication,
+                    changelogs=[*changelogs(settings.app_id), USERS])
+            except BrokerUnavailable:
+                if loop.time() >= deadline:
+                    raise
             get_logger("hub.worker").warning("worker.waiting_for_broker",
                                              host=settings.kafka_bootstrap)
             await asyncio.sleep(2.0)  # a new attempt, not a synchronization
-        return True
 
     library = logging.getLogger("aiokafka")
     level = library.level
     library.setLevel(logging.CRITICAL)  # its error per attempt: the waiting line says it once
     loop = asyncio.new_event_loop()  # never made current: Faust's worker sets up its own
     try:
-        if not loop.run_until_complete(wait()):
-            raise broker_unreachable(settings.kafka_bootstrap)
+        loop.run_until_complete(prepare())
     finally:
         loop.close()
         library.setLevel(level)
-
-
-def _prepare_topics(settings: Settings) -> None:
-    from agents.topics import ALL
-    from hub.adapters.kafka_topics import prepare_topics
-    from hub.topic_names import USERS, changelogs
-
-    # A loop of its own, never made current: Faust's worker sets up the loop it runs on.
-    loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(prepare_topics(
-            settings.kafka_bootstrap, ALL, settings.app_id, partitions=settings.partitions,
-            replication=settings.topic_replication,
-            changelogs=[*changelogs(settings.app_id), USERS]))  # compacted, like changelogs
-    finally:
-        loop.close()
-
-
