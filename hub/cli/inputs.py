@@ -79,3 +79,32 @@ def read_actions(path: Path) -> list[dict[str, Any]]:
     if not actions:
         raise InputError(f"--actions {path}: no actions in it")
     return actions
+
+
+# Option types: argparse turns a ValueError here into one line naming the option and the value
+# ("argument --days: invalid positive whole value: '0'").
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 86_400:
+        raise ValueError(text)
+    return value
+
+
+def port_number(text: str) -> int:
+    value = int(text)
+    if not 0 < value < 65_536:
+        raise ValueError(text)
+    return value
+
+
+positive_int.__name__ = "positive whole"
+positive_seconds.__name__ = "number of seconds"
+port_number.__name__ = "port"

@@ -70,12 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _described(exc: OSError) -> str:
-    """``FILE: No such file or directory``; a refused connection names its address."""
+    """``FILE: No such file or directory``; a connection the adapters could not make names its
+    address itself (``MllpClient.connect``)."""
     if exc.filename:
         return f"{exc.filename}: {exc.strerror or type(exc).__name__}"
-    if isinstance(exc, ConnectionRefusedError) and "(" in str(exc):
-        host, _, port = str(exc).rsplit("(", 1)[1].rstrip(")").partition(", ")
-        return f"cannot connect to {host.strip(chr(39))}:{port} (connection refused)"
     return str(exc) or type(exc).__name__
 
 

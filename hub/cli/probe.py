@@ -14,6 +14,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from hub.cli.inputs import positive_seconds
+
 
 def register(sub: Any) -> None:
     probe = sub.add_parser("probe", help="exit 0 when the local worker is ready (or alive)")
@@ -22,7 +24,7 @@ def register(sub: Any) -> None:
                             "alive: /healthz (the process serves)")
     probe.add_argument("--url", default=None,
                        help="the worker's web address (default http://127.0.0.1:$HUB_WEB_PORT)")
-    probe.add_argument("--timeout", type=float, default=5.0,
+    probe.add_argument("--timeout", type=positive_seconds, default=5.0,
                        help="seconds to wait for the answer (default 5)")
     probe.set_defaults(run=_run)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.cli.inputs import hl7_input, read_actions, read_replies
+from hub.cli.inputs import hl7_input, positive_int, read_actions, read_replies
 from hub.cli.simulation import Simulation
 from hub.domain.alerts.routing import Routing
 from hub.domain.episode.processing import set_apart
@@ -175,16 +175,6 @@ def register(sub: Any) -> None:
     preview_parser.add_argument("files", nargs="+", type=Path, metavar="FEED",
                                 help="HL7 files (one or many messages, batches)")
     preview_parser.set_defaults(run=_dry_run)
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
-
-
-positive_int.__name__ = "positive whole"  # argparse: "invalid positive whole value: '0'"
 
 
 def instant(text: str) -> datetime:

@@ -63,13 +63,11 @@ def story(records: Records, target: str, facility: str | None = None) -> list[Li
     order; empty when nothing on the topics names it."""
     by_key = "|" in target
 
-    def ours(record: dict[str, Any]) -> bool:
-        if facility and record.get("sending_facility", record.get("facility")) != facility:
+    def ours(event: dict[str, Any]) -> bool:
+        if facility and event.get("sending_facility") != facility:
             return False
-        if by_key:
-            return bool(record.get("patient_key") == target
-                        or (record.get("patient") or {}).get("key") == target)
-        return record.get("control_id") == target
+        return bool(event["patient"]["key"] == target if by_key
+                    else event["control_id"] == target)
 
     lines: list[Line] = []
     keys = {target} if by_key else set()
@@ -229,7 +227,10 @@ async def read_topics(bootstrap: str, since: datetime | None = None) -> Records:
 def _since(text: str) -> datetime:
     """``7`` (days back from now) or an ISO time (UTC when it has no offset)."""
     if text.isdigit():
-        return datetime.now(UTC) - timedelta(days=int(text))
+        try:
+            return datetime.now(UTC) - timedelta(days=int(text))
+        except OverflowError:
+            raise ValueError(text) from None
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

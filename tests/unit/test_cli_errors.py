@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,39 @@ def closed_port() -> Iterator[int]:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         yield closed.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def peers() -> Iterator[dict[str, int]]:
+    """Two MLLP peers that fail a sender: one takes the connection and never answers, one
+    hangs up as soon as it has taken it (plain sockets in a thread: the command runs its own
+    event loop in this one)."""
+    listeners = {name: socket.create_server(("127.0.0.1", 0)) for name in ("silent", "hangs_up")}
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve(name: str, listener: socket.socket) -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            if name == "silent":
+                held.append(connection)  # kept open, never written to
+            else:
+                connection.close()
+
+    threads = [threading.Thread(target=serve, args=item, daemon=True)
+               for item in listeners.items()]
+    for thread in threads:
+        thread.start()
+    yield {name: listener.getsockname()[1] for name, listener in listeners.items()}
+    stop.set()
+    for thread in threads:
+        thread.join(5)
+    for sock in [*held, *listeners.values()]:
+        sock.close()
 
 
 @pytest.fixture
@@ -63,6 +97,13 @@ CASES = [  # (argv with {placeholders}, exit code, what stderr must name)
     (["send", "{one}", "--port", "{port}"], 3, "127.0.0.1:{port}"),
     (["send", "{empty}", "--port", "{port}"], 2, "{empty}: empty"),  # before connecting
     (["send", "{one}", "--port", "http"], 2, "--port"),
+    (["send", "{one}", "--port", "99999"], 2, "--port"),
+    (["send", "{one}", "--port", "{silent}", "--timeout", "0.3"], 3,
+     "127.0.0.1:{silent}: no ACK within 0.3 s"),  # a listener that takes and never answers
+    (["send", "{one}", "--port", "{hangs_up}"], 3,
+     "127.0.0.1:{hangs_up} closed the connection"),  # one that hangs up at once
+    (["probe", "--timeout", "-1"], 2, "--timeout"),
+    (["trace", "C1", "--since", "99999999"], 2, "--since"),
     (["replay", "{one}"], 3, "127.0.0.1:{port} (KAFKA_BOOTSTRAP_SERVERS)"),
     (["replay", "{empty}"], 2, "{empty}: empty"),
     (["deadletters", "export", "{dir}"], 3, "127.0.0.1:{port} (KAFKA_BOOTSTRAP_SERVERS)"),
@@ -80,9 +121,11 @@ CASES = [  # (argv with {placeholders}, exit code, what stderr must name)
 @pytest.mark.parametrize("argv, code, named", CASES, ids=[" ".join(c[0]) for c in CASES])
 def test_a_bad_input_is_one_line_naming_it(
         argv: list[str], code: int, named: str, files: dict[str, Path], closed_port: int,
+        peers: dict[str, int],
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{closed_port}")
-    values = {**{name: str(path) for name, path in files.items()}, "port": str(closed_port)}
+    values = {**{name: str(path) for name, path in files.items()}, "port": str(closed_port),
+              "silent": str(peers["silent"]), "hangs_up": str(peers["hangs_up"])}
     argv = [part.format(**values) for part in argv]
     try:
         status = main(argv)
