@@ -85,7 +85,10 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         if raw.method == "POST":
             if (raw.content_length or 0) > MAX_FORM:
                 return None
-            form = {k: str(v) for k, v in (await raw.post()).items()}
+            try:
+                form = {k: str(v) for k, v in (await raw.post()).items()}
+            except ValueError:  # a body that is not a form (a broken multipart, ...)
+                return None
         return PageRequest(raw.method, raw.path_qs, dict(raw.query), form, dict(raw.cookies))
 
     def response_of(answer: PageResponse) -> web.Response:
@@ -100,17 +103,18 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
 
     Handler = Callable[..., Awaitable[PageResponse]]
 
-    def serve(handler: Handler, *, session: bool = True) -> Callable[..., Any]:
+    def serve(handler: Handler, *, session: bool = True, renew: bool = True
+              ) -> Callable[..., Any]:
         async def method(view: View, request: Request, **match: Any) -> web.Response:
             page_request = await request_of(request)
             if page_request is None:
-                return web.Response(status=413, text="the form is too large")
+                return web.Response(status=400, text="the form is too large or malformed")
             if not session:
                 return response_of(await handler(page_request, **match))
 
             async def inner(req: PageRequest, user: User, sess: Any) -> PageResponse:
                 return await handler(req, user, sess, **match)
-            return response_of(await pages.signed_in(page_request, inner))
+            return response_of(await pages.signed_in(page_request, inner, renew=renew))
         return method
 
     def route(path: str, **methods: Callable[..., Any]) -> None:
@@ -125,7 +129,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
     route("/app/patients/{key}", get=serve(pages.patient))
     route("/app/patients/{key}/actions", post=serve(pages.action))
     route("/app/alerts", get=serve(pages.alerts))
-    route("/app/alerts.json", get=serve(pages.alerts_json))
+    route("/app/alerts.json", get=serve(pages.alerts_json, renew=False))  # the page's own poll
     route("/app/alerts/{key}/{alert_id}/acknowledge", post=serve(pages.acknowledge))
     route("/app/report", get=serve(pages.report))
     route("/app/report.csv", get=serve(pages.report_csv))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,11 +24,13 @@ from zoneinfo import ZoneInfo
 
 from hub.clock import Clock
 from hub.domain.alerts.routing import Routing
+from hub.errors import BrokerUnavailable
 from hub.logs import get_logger
 from hub.web import accounts, views
 from hub.web.accounts import User
 from hub.web.sessions import COOKIE, PRE_COOKIE, Session, SessionKeys
 
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 log = get_logger("hub.web.handlers")
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -106,7 +109,10 @@ class Pages:
 
     # --- the session around every page -------------------------------------------------
 
-    async def signed_in(self, request: PageRequest, handler: SignedIn) -> PageResponse:
+    async def signed_in(self, request: PageRequest, handler: SignedIn, *,
+                        renew: bool = True) -> PageResponse:
+        """``renew=False`` for what a page fetches by itself (the alerts' refresh): only what a
+        person does keeps the session alive, so an unattended page still logs off."""
         now = self.clock.now()
         session = self.keys.read(request.cookies.get(COOKIE), now)
         user = self.directory.get(session.username) if session else None
@@ -122,7 +128,7 @@ class Pages:
             return page(views.render("error.html", title="Refused", message=(
                 "The form was not sent from this site's page (CSRF).")), 403)
         response = await handler(request, user, session)
-        if COOKIE not in response.expired:
+        if renew and COOKIE not in response.expired:
             response.cookies[COOKIE] = self.keys.renewed(session, now)
         return response
 
@@ -182,11 +188,19 @@ class Pages:
     async def logout(self, request: PageRequest, user: User, session: Session
                      ) -> PageResponse:
         """Ends every session of the person (the account's version moves on), on every
-        worker: a copied cookie is worth nothing after sign-out."""
-        await self.sign_out(user)
-        response = redirect("/app/login")
+        worker: a copied cookie is worth nothing after sign-out. Without the broker, this
+        browser's cookie is still deleted, and the person is told the others are not ended."""
+        try:
+            await self.sign_out(user)
+        except BrokerUnavailable:
+            log.warning("pages.sign_out_not_stored", role=user.role)
+            response = page(views.render("error.html", title="Signed out here", message=(
+                "This browser is signed out, but the hub could not end your other sessions: "
+                "sign in and out again, or ask an admin to reset the account.")), 503)
+        else:
+            response = redirect("/app/login")
+            log.info("pages.signed_out", role=user.role)
         response.expired.append(COOKIE)
-        log.info("pages.signed_out", role=user.role)
         return response
 
     # --- the pages --------------------------------------------------------------------
@@ -211,16 +225,19 @@ class Pages:
                       *, error: dict[str, Any] | None = None, status: int = 200
                       ) -> PageResponse:
         done = request.query.get("done") if request.method == "GET" else None
-        code, view = await self.api("GET", f"/episodes/{quote(key, safe='')}")
+        code, view = await self._patient_view(user, key)
         if code != 200:
             return self._error(user, session, "patient", "No such patient",
                                view.get("error", ""), code)
         if not await self.audit(user, "patient_viewed", key):
             return self._error(user, session, "patient", "Not now", "The view could not be "
                                "recorded in the access log: try again.", 503)
-        _, found = await self.api("GET", "/alerts?" + urlencode(
+        found_status, found = await self.api("GET", "/alerts?" + urlencode(
             {"patient": key, "severity": "info,warning,urgent",
              "state": "open,acknowledged,cleared", "limit": "1000"}))
+        if found_status != 200:
+            return self._error(user, session, "patient", "Not now", "The patient's alerts "
+                               "could not be read: try again.", 503)
         alerts = views.alert_rows(found.get("alerts", []), self.zone_for)
         return page(views.render("patient.html", **self.context(
             user, session, "patient", flash=f"Recorded: {done}." if done else None,
@@ -234,10 +251,12 @@ class Pages:
                 "The integration role reads the worklist; care-team actions are recorded "
                 "by coordinators, nurses and admins."), 403)
         path = f"/episodes/{quote(key, safe='')}"
-        code, view = await self.api("GET", path)
-        zone = ZoneInfo(view["episodes"][-1]["zone"]) if code == 200 and \
-            view.get("episodes") else ZoneInfo("UTC")
-        action = views.action_from_form(request.form, user, zone, self.clock.now())
+        code, view = await self._patient_view(user, key)
+        if code != 200:
+            return self._error(user, session, "patient", "No such patient",
+                               view.get("error", ""), code)
+        action = views.action_from_form(request.form, user, self._zone(view, request.form),
+                                        self.clock.now())
         if not await self.audit(user, "action_recorded", key, kind=action.get("kind")):
             return self._error(user, session, "patient", "Not now", "The action could not be "
                                "recorded in the access log: nothing was recorded, try again.",
@@ -250,63 +269,115 @@ class Pages:
             "kind": action.get("kind"), "message": body.get("error", ""),
             "code": body.get("code", "")})
 
-    async def my_alerts(self, user: User) -> list[dict[str, Any]]:
-        rows: dict[str, dict[str, Any]] = {}
-        for team in views.my_teams(user, self.routing):
-            status, body = await self.api("GET", "/alerts?" + urlencode(
-                {"team": team, "limit": "1000"}))
-            if status == 200:
-                rows.update({r["alert_id"]: r for r in body["alerts"]})
+    async def _patient_view(self, user: User, key: str) -> tuple[int, dict[str, Any]]:
+        """The API's view of the patient, when the patient is the person's (another team's
+        patient is "no such patient": a key typed into the address bar opens nothing)."""
+        code, view = await self.api("GET", f"/episodes/{quote(key, safe='')}")
+        if code == 200 and not views.may_see(user, self.routing, view):
+            log.warning("pages.not_my_patient", role=user.role)
+            return 404, {"error": f"no patient {key!r} in your teams", "code": "no_patient"}
+        return code, view
+
+    def _zone(self, view: dict[str, Any], form: Mapping[str, str]) -> ZoneInfo:
+        """The zone of the episode the form names (its facility's), for the times typed."""
+        episodes = view.get("episodes") or []
+        named = [e for e in episodes if e.get("episode_id") == form.get("episode_id")]
+        for episode in named or episodes[-1:]:
+            if episode.get("zone"):
+                return ZoneInfo(episode["zone"])
+        return self.zone_for(view.get("facility", "")) if self.zone_for else ZoneInfo("UTC")
+
+    async def my_alerts(self, user: User) -> list[dict[str, Any]] | None:
+        """The open alerts of the person's teams (asked side by side); None when the hub did
+        not answer for one of them: "no open alerts" must never stand for "could not ask"."""
+        answers = await asyncio.gather(*(
+            self.api("GET", "/alerts?" + urlencode({"team": team, "limit": "1000"}))
+            for team in views.my_teams(user, self.routing)))
+        if any(status != 200 for status, _ in answers):
+            return None
+        rows = {r["alert_id"]: r for _, body in answers for r in body["alerts"]}
         return views.alert_rows(sorted(rows.values(), key=lambda r: (
             {"urgent": 0, "warning": 1}.get(r["severity"], 2), r["raised_at"])), self.zone_for)
 
     async def alerts(self, request: PageRequest, user: User, session: Session
                      ) -> PageResponse:
+        rows = await self.my_alerts(user)
+        if rows is None:
+            return self._error(user, session, "alerts", "Not now", "The alerts could not be "
+                               "read: the hub did not answer. Try again.", 503)
         return page(views.render("alerts.html", **self.context(
-            user, session, "alerts", alerts=await self.my_alerts(user),
-            focus=request.query.get("alert"))))
+            user, session, "alerts", alerts=rows, focus=request.query.get("alert"))))
 
     async def alerts_json(self, request: PageRequest, user: User, session: Session
                           ) -> PageResponse:
-        return PageResponse(200, json.dumps({"alerts": await self.my_alerts(user)}),
-                            "application/json")
+        rows = await self.my_alerts(user)
+        if rows is None:  # the page keeps its rows and says they are not fresh
+            return PageResponse(503, json.dumps({"error": "the hub did not answer"}),
+                                "application/json")
+        return PageResponse(200, json.dumps({"alerts": rows}), "application/json")
 
     async def acknowledge(self, request: PageRequest, user: User, session: Session, key: str,
                           alert_id: str) -> PageResponse:
+        path = f"/alerts/{quote(key, safe='')}/{quote(alert_id, safe='')}"
+        found, alert = await self.api("GET", path)
+        if found == 200 and alert.get("team") not in views.my_teams(user, self.routing):
+            found, alert = 404, {"error": "no such alert in your teams"}
+        if found != 200:
+            return self._error(user, session, "alerts", "Not acknowledged",
+                               alert.get("error", ""), found)
         if not await self.audit(user, "alert_acknowledged", key, alert_id=alert_id):
             return self._error(user, session, "alerts", "Not now", "The acknowledgement could "
                                "not be recorded in the access log: try again.", 503)
-        status, body = await self.api(
-            "POST", f"/alerts/{quote(key, safe='')}/{quote(alert_id, safe='')}/acknowledge",
-            {"by": user.name})
+        status, body = await self.api("POST", f"{path}/acknowledge", {"by": user.name})
         if status != 202:
             return self._error(user, session, "alerts", "Not acknowledged",
                                body.get("error", ""), status)
         return redirect("/app/alerts")
 
-    async def _report(self, user: User, month: str) -> list[dict[str, Any]]:
-        _, body = await self.api("GET", "/episodes?" + urlencode({"status": "any",
-                                                                  "limit": "10000"}))
+    def _bad_month(self, user: User, session: Session) -> PageResponse:
+        return self._error(user, session, "report", "Not a month",
+                           "The month is written YYYY-MM, e.g. 2026-11.", 400)
+
+    async def _report(self, user: User, month: str) -> list[dict[str, Any]] | None:
+        """The month's rows of the person's teams; None when the hub did not answer (an
+        empty report would say there were none)."""
+        status, body = await self.api("GET", "/episodes?" + urlencode({"status": "any",
+                                                                      "limit": "10000"}))
+        if status != 200:
+            return None
         rows = views.worklist_rows(body.get("episodes", []), user=user, routing=self.routing,
                                    team=None, now=self.clock.now())
         return views.report_rows(rows, month)
 
-    def _month(self, request: PageRequest) -> str:
-        return request.query.get("month") or views.this_month(self.clock.now())
+    def _month(self, request: PageRequest) -> str | None:
+        """``YYYY-MM`` (this month by default); anything else is None, refused before any
+        work (it goes into a header and a filter)."""
+        month = request.query.get("month") or views.this_month(self.clock.now())
+        return month if MONTH.fullmatch(month) else None
 
     async def report(self, request: PageRequest, user: User, session: Session
                      ) -> PageResponse:
         month = self._month(request)
+        if month is None:
+            return self._bad_month(user, session)
+        rows = await self._report(user, month)
+        if rows is None:
+            return self._error(user, session, "report", "Not now", "The hub did not answer: "
+                               "try again.", 503)
         return page(views.render("report.html", **self.context(
-            user, session, "report", month=month, rows=await self._report(user, month))))
+            user, session, "report", month=month, rows=rows)))
 
     async def report_csv(self, request: PageRequest, user: User, session: Session
                          ) -> PageResponse:
         month = self._month(request)
+        if month is None:
+            return self._bad_month(user, session)
+        rows = await self._report(user, month)
+        if rows is None:
+            return page("the hub did not answer: try again", 503)
         if not await self.audit(user, "report_exported", "*", month=month):
             return page("the export could not be recorded in the access log: try again", 503)
-        response = PageResponse(200, views.report_csv(await self._report(user, month)),
-                                "text/csv")
+        response = PageResponse(200, views.report_csv(rows), "text/csv")
         response.headers["Content-Disposition"] = \
-            f'attachment; filename="tcm-report-{month[:7]}.csv"'
+            f'attachment; filename="tcm-report-{month}.csv"'
         return response

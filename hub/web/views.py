@@ -71,6 +71,15 @@ def my_teams(user: User, routing: Routing) -> list[str]:
     return sorted(routing.teams) if user.role == "admin" else list(user.teams)
 
 
+def may_see(user: User, routing: Routing, view: dict[str, Any]) -> bool:
+    """A patient is the person's when one of the patient's episodes is routed to one of the
+    person's teams (by facility and program, as the worklist is): the same rule for the
+    patient page, its actions and its alerts as for the lists."""
+    episodes = view.get("episodes") or [{}]
+    teams = {team_of(routing, view.get("facility", ""), e.get("program", "")) for e in episodes}
+    return bool(teams & set(my_teams(user, routing)))
+
+
 def worklist_rows(rows: Iterable[dict[str, Any]], *, user: User, routing: Routing,
                   team: str | None, now: datetime) -> list[dict[str, Any]]:
     """The signed-in person's teams' rows (an admin sees every team), with their urgency:
@@ -231,15 +240,16 @@ def report_csv(rows: list[dict[str, Any]]) -> str:
     writer.writerow(["patient", "mrn", "facility", "discharge_date", "status", "supportable",
                      "missing"])
     for row in rows:
-        writer.writerow([_cell(row.get("patient_name") or ""), _cell(row["mrn"]),
-                         row["facility"], row["discharge_date"], row["status"],
-                         " ".join(row.get("supportable", [])), "; ".join(row["missing"])])
+        writer.writerow([_cell(str(value)) for value in (
+            row.get("patient_name") or "", row["mrn"], row["facility"], row["discharge_date"],
+            row["status"], " ".join(row.get("supportable", [])), "; ".join(row["missing"]))])
     return out.getvalue()
 
 
 def _cell(value: str) -> str:
-    """A spreadsheet opens a cell that starts with = + - @ as a formula: never from our data."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    """A spreadsheet opens a cell that starts with = + - @ (or a tab or carriage return before
+    one) as a formula: never from our data, in any column (the facility comes from the feed)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def this_month(now: datetime) -> str:

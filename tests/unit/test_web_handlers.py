@@ -39,7 +39,7 @@ def row(key: str, program: str) -> dict[str, Any]:
 
 
 EPISODE = {"episode_id": "ep-1", "status": "open", "discharge_date": "2026-11-23",
-           "facility": "GEN", "zone": "America/New_York",
+           "facility": "GEN", "program": "CAR", "zone": "America/New_York",
            "contact_due": "2026-11-25T23:59:59-05:00", "contact": None, "visit": None,
            "med_rec": None, "visit_due_99496": "2026-11-30", "visit_due_99495": "2026-12-07",
            "window_end": "2026-12-22", "billing": {"supportable": [], "missing": []},
@@ -52,20 +52,33 @@ class FakeApi:
 
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
     refuse: tuple[int, dict[str, str]] | None = None
+    down: bool = False  # the hub does not answer (503 for every call)
 
     async def __call__(self, method: str, path: str, body: dict[str, Any] | None = None
                        ) -> tuple[int, Any]:
         self.calls.append((method, path, body))
+        if self.down:
+            return 503, {"error": "the hub did not answer: try again", "code": "unavailable"}
         if path.startswith("/episodes?"):
             return 200, {"episodes": [row("GEN|1", "CAR"), row("GEN|2", "MED")]}
+        if path.startswith("/episodes/GEN%7C2") and method == "GET":  # the general team's
+            return 200, {"patient_key": "GEN|2", "facility": "GEN",
+                         "episodes": [{**EPISODE, "episode_id": "ep-2", "program": "MED"}],
+                         "person": {"patient_name": "John Roe", "mrn": "2", "age": 60,
+                                    "phone": None}}
         if path.startswith("/episodes/") and method == "GET":
-            return 200, {"patient_key": KEY, "episodes": [EPISODE],
+            return 200, {"patient_key": KEY, "facility": "GEN", "episodes": [EPISODE],
                          "person": {"patient_name": "Jane Doe", "mrn": "1", "age": 70,
                                     "phone": None}}
         if path.endswith("/actions"):
             return self.refuse or (202, {"accepted": "a1"})
         if path.startswith("/alerts?"):
             return 200, {"alerts": []}
+        if path.startswith("/alerts/") and method == "GET":  # one alert: its team decides
+            return 200, {"alert_id": path.rsplit("/", 1)[1],
+                         "team": "general" if "GEN%7C2" in path else "cardiac"}
+        if path.endswith("/acknowledge"):
+            return 202, {"acknowledged": "x"}
         return 404, {"error": "no route"}
 
 
@@ -260,3 +273,81 @@ async def test_no_access_log_record_no_action() -> None:
     answer = await post(pages, pages.action, cookies, {
         "kind": "contact", "channel": "phone", "csrf": h.csrf(cookies)}, key=KEY)
     assert answer.status == 503 and not [c for c in h.api.calls if c[0] == "POST"]
+
+
+async def test_another_teams_patient_is_no_such_patient_for_page_action_and_alert() -> None:
+    """Minimum necessary: a key typed into the address bar opens only the person's teams'
+    patients (the same routing as the worklist); nothing is shown, recorded or acknowledged,
+    and no patient view is written to the access log."""
+    h = Harness()
+    pages, cookies = h.pages(), h.cookie()
+    other = "GEN|2"  # the general team's (program MED); the nurse is cardiac's
+    assert (await get(pages, pages.patient, cookies, key=other)).status == 404
+    answer = await post(pages, pages.action, cookies, {
+        "kind": "contact", "channel": "phone", "csrf": h.csrf(cookies)}, key=other)
+    assert answer.status == 404
+    acked = await post(pages, pages.acknowledge, cookies, {"csrf": h.csrf(cookies)},
+                       key=other, alert_id="ep-2:urgent_reply")
+    assert acked.status == 404
+    assert h.audited == [] and not [c for c in h.api.calls if c[0] == "POST"]
+    # the person's own patient and alert still open
+    assert (await get(pages, pages.patient, cookies, key=KEY)).status == 200
+    mine = await post(pages, pages.acknowledge, cookies, {"csrf": h.csrf(cookies)},
+                      key=KEY, alert_id="ep-1:urgent_reply")
+    assert mine.status == 303 and [c[1] for c in h.api.calls if c[0] == "POST"] == [
+        "/alerts/GEN%7C1/ep-1%3Aurgent_reply/acknowledge"]
+
+
+async def test_the_alerts_poll_does_not_keep_a_session_alive_and_says_when_it_cannot_ask(
+        ) -> None:
+    """HIPAA automatic log-off: the page's own refresh renews nothing (a person's clicks do);
+    a hub that does not answer is a 503 (the page keeps its rows, marked stale) and an error
+    page, never an empty "no open alerts"."""
+    h = Harness()
+    pages, cookies = h.pages(), h.cookie()
+
+    async def poll() -> PageResponse:
+        async def inner(request: PageRequest, user: User, session: Any) -> PageResponse:
+            return await pages.alerts_json(request, user, session)
+        return await pages.signed_in(PageRequest("GET", "/app/alerts.json", {}, {}, cookies),
+                                     inner, renew=False)
+
+    polled = await poll()
+    assert polled.status == 200 and COOKIE not in polled.cookies
+    h.api.down = True
+    assert (await poll()).status == 503
+    assert (await get(pages, pages.alerts, cookies)).status == 503
+
+
+async def test_a_report_month_is_checked_before_anything_and_every_csv_cell_is_safe() -> None:
+    """Bad input: a month that is not YYYY-MM (a header injection, a prefix) is a 400 before
+    the export is audited; a formula from the feed (the facility) is quoted in the CSV."""
+    from hub.web.views import report_csv
+
+    h = Harness()
+    pages, cookies = h.pages(), h.cookie()
+    for month in ("2026-1", "2026-13", "2026-11\r\nSet-Cookie: x=1", '2026-11"'):
+        request = PageRequest("GET", "/app/report.csv", {"month": month}, {}, cookies)
+
+        async def inner(req: PageRequest, user: User, session: Any) -> PageResponse:
+            return await pages.report_csv(req, user, session)
+        answer = await pages.signed_in(request, inner)
+        assert answer.status == 400, month
+    assert not [a for a in h.audited if a[1] == "report_exported"]
+    csv_text = report_csv([{**row("GEN|3", "CAR"), "facility": "=HYPERLINK(1)", "mrn": "3"}])
+    assert "'=HYPERLINK(1)" in csv_text
+
+
+async def test_sign_out_without_the_broker_still_ends_this_browser_s_session() -> None:
+    from hub.errors import BrokerUnavailable
+
+    h = Harness()
+    pages, cookies = h.pages(), h.cookie()
+
+    async def broker_gone(user: User) -> None:
+        raise BrokerUnavailable("cannot reach Kafka at 127.0.0.1:1 (KAFKA_BOOTSTRAP_SERVERS)")
+
+    pages.sign_out = broker_gone
+    answer = await post(pages, pages.logout, cookies, {"csrf": h.csrf(cookies)})
+    assert answer.status == 503 and COOKIE in answer.expired
+    assert "other sessions" in answer.body

@@ -37,14 +37,24 @@
     tr.append(act);
     return tr;
   }
+  function stale() { table.classList.add("stale"); table.title = "not refreshed: the hub did not answer"; }
   async function refresh() {
     try {
-      const response = await fetch(table.dataset.refresh, { credentials: "same-origin" });
-      if (!response.ok) { return; }
+      // the poll does not keep the session alive; when it has ended, the page goes
+      // (a redirect is the sign-in page: nothing of the patients stays on screen)
+      const response = await fetch(table.dataset.refresh,
+                                   { credentials: "same-origin", redirect: "manual" });
+      if (response.type === "opaqueredirect" || response.status === 401) {
+        body.replaceChildren();
+        window.location.assign("/app/login?next=" + encodeURIComponent(window.location.pathname));
+        return;
+      }
+      if (!response.ok) { stale(); return; }
       const data = await response.json();
       body.replaceChildren(...data.alerts.map(row));
       count.textContent = String(data.alerts.length);
-    } catch (error) { /* the next round tries again */ }
+      table.classList.remove("stale"); table.title = "";
+    } catch (error) { stale(); /* the next round tries again */ }
   }
   setInterval(refresh, 15000);
 })();
