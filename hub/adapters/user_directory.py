@@ -90,7 +90,7 @@ class UserDirectory:
                         log.info("users.ready", count=len(self._users))
             except asyncio.CancelledError:
                 raise
-            except KafkaError as exc:
+            except Exception as exc:  # never stop following: disables and resets must land
                 log.warning("users.broker_error", error=type(exc).__name__)
                 await asyncio.sleep(2)  # the broker is away: look again, not a synchronization
             finally:

@@ -26,6 +26,7 @@ from hub.domain.calendar import end_of_day
 from hub.domain.episode import record as ep
 from hub.domain.episode.billing import billing_readiness, recorded_day
 from hub.domain.episode.record import OPEN, Episode, PatientRecord
+from hub.domain.episode.release import best_phone
 from hub.domain.episode.rules import TcmRules
 
 STATUSES = frozenset({ep.OPEN, ep.VOIDED, ep.INELIGIBLE, ep.COMPLETED, ep.EXPIRED, ep.DECEASED,
@@ -109,7 +110,7 @@ def worklist_rows(record: PatientRecord, filters: WorklistFilters, *, now: datet
 
 
 def demographics(record: PatientRecord, now: datetime) -> dict[str, Any]:
-    """Who to call: the name, age, the first number that takes calls, the MRN."""
+    """Who to call: the name, age, the number the hub texts and calls, the MRN."""
     who = record.contactable
     name = " ".join(p for p in (who.given_name, who.family_name) if p) or None
     age = None
@@ -120,7 +121,7 @@ def demographics(record: PatientRecord, now: datetime) -> dict[str, Any]:
             age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         except ValueError:
             age = None
-    phone = next((p.get("e164") for p in who.phones if p.get("e164")), None)
+    phone = best_phone(who.phones)  # the number the hub texts and calls (never a fax)
     return {"patient_name": name, "age": age, "phone": phone,
             "mrn": record.patient_key.split("|", 1)[-1]}
 

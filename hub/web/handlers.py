@@ -31,6 +31,7 @@ from hub.web.accounts import User
 from hub.web.sessions import COOKIE, PRE_COOKIE, Session, SessionKeys
 
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+SIGN_IN_WAIT = 2.0  # seconds a sign-in waits for a name not yet read from hub.users
 log = get_logger("hub.web.handlers")
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -157,10 +158,15 @@ class Pages:
             return page(views.render("error.html", title="Refused", message=(
                 "The sign-in form expired or was not this site's: open it again.")), 403)
         username = request.form.get("username", "").strip().lower()
-        user = await self.directory.wait_for(username, 2.0) if username else None
-        ok = await asyncio.get_running_loop().run_in_executor(
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        user = await self.directory.wait_for(username, SIGN_IN_WAIT) if username else None
+        ok = await loop.run_in_executor(
             None, accounts.verify, user, request.form.get("password", ""))
         if not ok or user is None:
+            # an unknown name waits for the directory; a wrong password must take as long,
+            # or the time tells which names exist (and guessing is slowed down too)
+            await asyncio.sleep(max(0.0, SIGN_IN_WAIT - (loop.time() - started)))
             log.info("pages.sign_in_refused")
             return self.login_form(request, username=username, status=401, error=(
                 "Wrong user name or password, or the account is disabled."))

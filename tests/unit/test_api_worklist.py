@@ -133,3 +133,13 @@ def test_query_defaults_and_any() -> None:
     assert WorklistFilters.from_query({"status": "any"}).statuses == worklist.STATUSES
     assert WorklistFilters.from_query({"due_before": "2026-11-25"}).due_before == \
         date(2026, 11, 25)
+
+
+def test_the_phone_to_call_is_the_one_the_hub_texts_never_a_fax() -> None:
+    """ADT-4: the worklist's number to call is ranked as the texts' target is: a fax listed
+    first is passed over for the mobile."""
+    from tests.unit.episode_events import MOBILE
+
+    fax = {"e164": "+16175550999", "use": "WPN", "equipment": "FX"}
+    record = opened(phones=[fax, MOBILE])
+    assert worklist.demographics(record, NOW)["phone"] == MOBILE["e164"]

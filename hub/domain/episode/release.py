@@ -41,17 +41,19 @@ def target_for(channel: str, contactable: Contactable, rules: TcmRules) -> Targe
     (calls go where the texts go): the caps of MSG-1 (1 a day, 3 a week per patient) and an
     opt-out are kept per phone by the outreach stage, so one patient must never be spread over
     two numbers."""
-    best = _best(contactable.phones)
+    best = best_phone(contactable.phones)
     if best is not None:
         return Target(best)
     if rules.caregiver_fallback:
         for caregiver in contactable.caregivers:
-            if (found := _best(caregiver.get("phones") or ())) is not None:
+            if (found := best_phone(caregiver.get("phones") or ())) is not None:
                 return Target(found, caregiver=True)
     return None
 
 
-def _best(phones: Iterable[dict[str, Any]]) -> str | None:
+def best_phone(phones: Iterable[dict[str, Any]]) -> str | None:
+    """The number to reach the person on: mobile before landline, home before work; never a
+    fax or pager (``EQUIPMENT_RANK``)."""
     usable = [(EQUIPMENT_RANK[(p.get("equipment") or "").upper()],
                USE_RANK.get((p.get("use") or "").upper(), 9), index, p["e164"])
               for index, p in enumerate(phones)
