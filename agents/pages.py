@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import faust
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from faust.web import Request, View
 from mode import Service
 
@@ -87,7 +88,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
                 return None
             try:
                 form = {k: str(v) for k, v in (await raw.post()).items()}
-            except ValueError:  # a body that is not a form (a broken multipart, ...)
+            except (ValueError, HttpProcessingError):  # not a form: a broken multipart, ...
                 return None
         return PageRequest(raw.method, raw.path_qs, dict(raw.query), form, dict(raw.cookies))
 

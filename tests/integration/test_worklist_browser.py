@@ -6,6 +6,8 @@ A screenshot of each step is kept in .cache/screenshots/ (not committed)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -216,23 +218,50 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
             async with client.post(f"{base}/app/patients/GENHOSP%7C930002/actions",
                                    data={"kind": "contact", "channel": "phone"}) as response:
                 assert response.status == 403 and "CSRF" in await response.text()
+            # a body that is not a form: one clear 400, not a server error
+            async with client.post(f"{base}/app/patients/GENHOSP%7C930002/actions",
+                                   data=b"--zzz\r\nbroken", headers={
+                                       "Content-Type": "multipart/form-data; boundary=zzz"}
+                                   ) as response:
+                assert response.status == 400 and "malformed" in await response.text()
             async with client.get(f"{base}/app/worklist") as response:
                 assert response.headers["Content-Security-Policy"].startswith("default-src")
                 assert response.headers["X-Frame-Options"] == "DENY"
 
-        # sign out: the list asks for a sign-in again
+        # sign out: the list asks for a sign-in again, and a copy of the cookie taken before
+        # is worth nothing (the account's version moved on, on every worker)
+        last = browser.get_cookie(COOKIE)
+        assert last is not None
         browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
         until(browser, lambda d: "/app/login" in d.current_url)
         browser.get(f"{base}/app/worklist")
         until(browser, lambda d: "Sign in to the TCM worklist" in d.page_source)
         shot(browser, "07-signed-out")
+        worklist = f"{base}/app/worklist"
 
-        # an expired session (idle past its limit) is no session
-        stale = Session("rn.lee", 2, "stale-session", START - timedelta(hours=1),
-                        START - timedelta(minutes=30))
-        browser.add_cookie({"name": COOKIE, "value": SessionKeys(SECRET).encode(stale),
-                            "path": "/app"})
-        browser.get(f"{base}/app/worklist")
+        async def status_with(cookie: str) -> tuple[int, str]:
+            async with aiohttp.ClientSession(cookies={COOKIE: cookie}) as client, \
+                    client.get(worklist, allow_redirects=False) as response:
+                return response.status, response.headers.get("Location", "")
+
+        assert (await status_with(last["value"]))[0] == 303
+
+        # an expired session (idle past its limit) is no session. The control: the same
+        # cookie with the account's new version and its last use kept is taken; moved back
+        # 30 minutes (past the 15-minute idle limit) it is refused
+        body = last["value"].rsplit(".", 1)[0]
+        name, version, sid, _issued, seen = json.loads(
+            base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        used = datetime.fromtimestamp(seen, NY)
+        keys = SessionKeys(SECRET)
+        fresh = keys.encode(Session(name, version + 1, sid, used, used))
+        stale = keys.encode(Session(name, version + 1, sid, used - timedelta(minutes=60),
+                                    used - timedelta(minutes=30)))
+        assert (await status_with(fresh))[0] == 200
+        refused = await status_with(stale)
+        assert refused[0] == 303 and refused[1].startswith("/app/login")
+        browser.add_cookie({"name": COOKIE, "value": stale, "path": "/app"})
+        browser.get(worklist)
         until(browser, lambda d: "Sign in to the TCM worklist" in d.page_source)
         shot(browser, "08-expired")
 
