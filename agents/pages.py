@@ -135,12 +135,14 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
     route("/app/report", get=serve(pages.report))
     route("/app/report.csv", get=serve(pages.report_csv))
 
+    assets = {item.name: item.read_text() for item in
+              resources.files("hub.web").joinpath("static").iterdir()
+              if item.name[item.name.rfind("."):] in STATIC_TYPES}  # read once, at start-up
+
     async def static(view: View, request: Request, name: str) -> web.Response:
-        suffix = name[name.rfind("."):] if "." in name else ""
-        asset = resources.files("hub.web").joinpath("static", name)
-        if suffix not in STATIC_TYPES or "/" in name or not asset.is_file():
+        if name not in assets:
             return web.Response(status=404, text="no such file")
-        return web.Response(text=asset.read_text(), content_type=STATIC_TYPES[suffix],
+        return web.Response(text=assets[name], content_type=STATIC_TYPES[name[name.rfind("."):]],
                             headers={**HEADERS, "Cache-Control": "max-age=3600"})
 
     async def home(view: View, request: Request) -> web.Response:

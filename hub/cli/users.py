@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub.errors import ConfigError
+from hub.web.accounts import ROLES
 
 
 def register(sub: Any) -> None:
@@ -21,7 +22,7 @@ def register(sub: Any) -> None:
     add.add_argument("username", help="a-z, 0-9, '.', '_', '-' (2 to 64)")
     add.add_argument("--name", required=True, help="the person's name, as pages show it")
     add.add_argument("--role", required=True,
-                     choices=["coordinator", "nurse", "admin", "integration"],
+                     choices=ROLES,
                      help="what the person may see and do (admin: every team)")
     add.add_argument("--teams", default="", help="comma-separated teams (the routing file's)")
     add.add_argument("--password-stdin", action="store_true",
