@@ -22,11 +22,10 @@ from mode import Service
 from agents.batches import delivered
 from agents.http import aiohttp_request
 from agents.topics import Topics
-from hub.adapters.user_directory import UserDirectory, publish
+from hub.adapters.user_directory import UserDirectory
 from hub.clock import Clock
 from hub.config import Settings
 from hub.logs import get_logger
-from hub.web import accounts
 from hub.web.accounts import User
 from hub.web.handlers import HEADERS, PageRequest, PageResponse, Pages, redirect
 from hub.web.sessions import SessionKeys
@@ -45,7 +44,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
                        idle=timedelta(minutes=settings.session_idle_minutes))
     internal = {"Authorization": f"Bearer {keys.internal_token()}"}
     secure = (settings.twilio.public_url or "").startswith("https://")
-    directory = UserDirectory(settings.kafka_bootstrap)
+    directory = UserDirectory(settings.kafka_bootstrap, settings.broker_write_timeout)
 
     class Directory(Service):
         async def on_start(self) -> None:
@@ -73,11 +72,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
         return await delivered(topics.access_log, user.username, record,
                                timeout=settings.broker_write_timeout)
 
-    async def sign_out(user: User) -> None:
-        await publish(settings.kafka_bootstrap, accounts.signed_out(user, clock.now()))
-
     pages = Pages(api=api, directory=directory, keys=keys, clock=clock,
-                  routing=settings.routing, audit=audit, sign_out=sign_out,
+                  routing=settings.routing, audit=audit,
                   one_time_sign_in=settings.one_time_sign_in, zone_for=settings.zone_for)
 
     async def request_of(request: Request) -> PageRequest | None:

@@ -1,13 +1,17 @@
-"""The care-team accounts on ``hub.users`` (compacted, key = user name): every worker keeps all
-of them in memory, following the topic from its start (no consumer group: each worker reads
-everything), so a disabled account or a reset password takes effect on every worker within a
-moment; ``hub users`` writes them (``acks=all``)."""
+"""The care-team accounts on ``hub.users`` (compacted): every worker keeps all of them in
+memory, following the topic from its start (no consumer group: each worker reads everything), so
+a disabled account or a reset password takes effect on every worker within a moment; ``hub
+users`` writes them (``acks=all``). Two kinds of record, each its own key so compaction keeps
+both: the account (key = user name) and the person's last sign-out (key = ``signed-out/`` + user
+name, a name can have no ``/``), written by the pages. Implements
+``hub.web.directory.Directory``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -18,13 +22,16 @@ from hub.logs import get_logger
 from hub.topic_names import USERS
 from hub.web.accounts import User
 
+SIGNED_OUT = "signed-out/"  # key prefix of a person's last sign-out
+
 log = get_logger("hub.adapters.user_directory")
 
 
 class UserDirectory:
-    def __init__(self, bootstrap: str):
-        self._bootstrap = bootstrap
+    def __init__(self, bootstrap: str, write_timeout: float = 15.0):
+        self._bootstrap, self._write_timeout = bootstrap, write_timeout
         self._users: dict[str, User] = {}
+        self._signed_out: dict[str, datetime] = {}
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()  # caught up with the topic as it was at start
         self._changed = asyncio.Event()
@@ -43,14 +50,31 @@ class UserDirectory:
                 await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
         return user
 
+    def signed_out_at(self, username: str) -> datetime | None:
+        return self._signed_out.get(username)
+
     def all(self) -> dict[str, User]:
         return dict(self._users)
 
-    def apply(self, value: bytes | None) -> None:
-        if value is None:
+    async def store(self, user: User) -> None:
+        await publish(self._bootstrap, user.username, user.to_dict(), self._write_timeout)
+
+    async def sign_out(self, username: str, at: datetime) -> None:
+        self._note_sign_out(username, at)  # this worker at once, whatever the broker does
+        await publish(self._bootstrap, SIGNED_OUT + username,
+                      {"username": username, "signed_out_at": at.isoformat()},
+                      self._write_timeout)
+
+    def apply(self, key: bytes | None, value: bytes | None) -> None:
+        if value is None or key is None:
             return
         try:
-            user = User.from_dict(json.loads(value))
+            data = json.loads(value)
+            if key.decode().startswith(SIGNED_OUT):
+                self._note_sign_out(str(data["username"]),
+                                    datetime.fromisoformat(data["signed_out_at"]))
+                return
+            user = User.from_dict(data)
         except (ValueError, KeyError, TypeError):
             log.warning("users.unreadable_record")
             return
@@ -58,6 +82,11 @@ class UserDirectory:
         self._changed.set()
         if self.ready.is_set():
             log.info("users.changed", count=len(self._users))
+
+    def _note_sign_out(self, username: str, at: datetime) -> None:
+        known = self._signed_out.get(username)
+        if at.tzinfo is not None and (known is None or at > known):
+            self._signed_out[username] = at
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._follow())
@@ -80,7 +109,7 @@ class UserDirectory:
                     batches = await consumer.getmany(timeout_ms=1000)
                     for messages in batches.values():
                         for message in messages:
-                            self.apply(message.value)
+                            self.apply(message.key, message.value)
                     if self.ready.is_set():
                         continue
                     if ends is None and consumer.assignment():
@@ -104,10 +133,10 @@ async def _caught_up(consumer: AIOKafkaConsumer, ends: dict[Any, int]) -> bool:
     return True
 
 
-async def read_users(bootstrap: str, timeout: float = 15.0) -> dict[str, User]:
-    """Every account as of now (for ``hub users`` to change one, after ``prepare_topics``
-    has reached the broker)."""
-    directory = UserDirectory(bootstrap)
+async def read_directory(bootstrap: str, timeout: float = 15.0) -> UserDirectory:
+    """Every account as of now, in a directory that no longer follows the topic but still
+    stores (for ``hub users``, after ``prepare_topics`` has reached the broker)."""
+    directory = UserDirectory(bootstrap, timeout)
     await directory.start()
     try:
         await asyncio.wait_for(directory.ready.wait(), timeout)
@@ -116,21 +145,21 @@ async def read_users(bootstrap: str, timeout: float = 15.0) -> dict[str, User]:
                                 f"{bootstrap}") from None
     finally:
         await directory.stop()
-    return directory.all()
+    return directory
 
 
-async def publish(bootstrap: str, user: User, timeout: float = 15.0) -> None:
+async def publish(bootstrap: str, key: str, value: dict[str, Any],
+                  timeout: float = 15.0) -> None:
+    """One record on ``hub.users``, kept by every replica (``acks=all``) within ``timeout``."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
                                 request_timeout_ms=int(timeout * 1000))
     try:
         await asyncio.wait_for(producer.start(), timeout)
         await asyncio.wait_for(producer.send_and_wait(
-            USERS, key=user.username.encode(), value=json.dumps(user.to_dict()).encode()),
-            timeout)
+            USERS, key=key.encode(), value=json.dumps(value).encode()), timeout)
     except (KafkaError, TimeoutError) as exc:
         raise BrokerUnavailable(f"the account could not be stored on {bootstrap} "
                                 f"({type(exc).__name__})") from None
     finally:
         with contextlib.suppress(Exception):
             await producer.stop()
-

@@ -11,6 +11,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from hub.domain.alerts.routing import Routing
 from hub.errors import ConfigError
 from hub.web.accounts import ROLES
 
@@ -56,10 +57,16 @@ def _run(args: Any) -> int:
     settings = Settings.from_env()
     bootstrap, now = settings.kafka_bootstrap, datetime.now(UTC)
 
+    teams: tuple[str, ...] = ()
+    if args.users_command == "add":  # checked before the broker is asked anything
+        teams = tuple(t.strip() for t in args.teams.split(",") if t.strip())
+        check_teams(teams, args.role, settings.routing)
+
     async def run() -> int:
         await prepare_topics(bootstrap, [], settings.app_id, partitions=settings.partitions,
                              replication=settings.topic_replication, changelogs=[USERS])
-        known = await user_directory.read_users(bootstrap)
+        directory = await user_directory.read_directory(bootstrap)
+        known = directory.all()
         if args.users_command == "list":
             for user in sorted(known.values(), key=lambda u: u.username):
                 print(f"{user.username}\t{user.name}\t{user.role}\t{','.join(user.teams)}\t"
@@ -69,10 +76,6 @@ def _run(args: Any) -> int:
         if args.users_command == "add":
             if current is not None:
                 raise ConfigError(f"{args.username} exists: use hub users reset")
-            teams = tuple(t.strip() for t in args.teams.split(",") if t.strip())
-            unknown = [t for t in teams if t not in settings.routing.teams]
-            if unknown and settings.routing.teams.keys() != {"care-team"}:
-                raise ConfigError(f"--teams: no team {unknown[0]!r} in HUB_ALERT_ROUTING")
             user = accounts.new_user(args.username, args.name, args.role, teams,
                                      _password(args.password_stdin), now)
         elif current is None:
@@ -81,7 +84,7 @@ def _run(args: Any) -> int:
             user = accounts.disable(current, now)
         else:
             user = accounts.reset(current, _password(args.password_stdin), now)
-        await user_directory.publish(bootstrap, user)
+        await directory.store(user)
         print(f"{user.username}: {args.users_command} done")
         return 0
 
@@ -89,3 +92,17 @@ def _run(args: Any) -> int:
         return asyncio.run(run())
     except accounts.AccountError as exc:
         raise ConfigError(exc.message) from None
+
+
+def check_teams(teams: tuple[str, ...], role: str, routing: Routing) -> None:
+    """The pages show a person their teams' patients (as routed): a team the routing does not
+    have, or no team at all for a role that is not the admin's, is an account that sees
+    nothing. With no routing file every patient is the default team's."""
+    known = ", ".join(sorted(routing.teams))
+    unknown = [t for t in teams if t not in routing.teams]
+    if unknown:
+        raise ConfigError(f"--teams: no team {unknown[0]!r} in the alert routing (its teams: "
+                          f"{known}; HUB_ALERT_ROUTING names the file)")
+    if not teams and role != "admin":
+        raise ConfigError(f"--teams: a {role} needs one team or more ({known}); only an admin "
+                          f"sees every team")

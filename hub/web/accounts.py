@@ -75,11 +75,6 @@ def reset(user: User, password: str, now: datetime) -> User:
                    version=user.version + 1, changed_at=now.isoformat())
 
 
-def signed_out(user: User, now: datetime) -> User:
-    """Every session of the person ends (they signed out somewhere)."""
-    return replace(user, version=user.version + 1, changed_at=now.isoformat())
-
-
 def disable(user: User, now: datetime) -> User:
     return replace(user, enabled=False, version=user.version + 1, changed_at=now.isoformat())
 

@@ -28,6 +28,7 @@ from hub.errors import BrokerUnavailable
 from hub.logs import get_logger
 from hub.web import accounts, views
 from hub.web.accounts import User
+from hub.web.directory import Directory, ended
 from hub.web.sessions import COOKIE, PRE_COOKIE, Session, SessionKeys
 
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -46,12 +47,6 @@ HEADERS = {
 class Api(Protocol):
     async def __call__(self, method: str, path: str, body: dict[str, Any] | None = None
                        ) -> tuple[int, Any]: ...
-
-
-class Directory(Protocol):
-    def get(self, username: str) -> User | None: ...
-
-    async def wait_for(self, username: str, timeout: float) -> User | None: ...
 
 
 Audit = Callable[..., Awaitable[bool]]  # (user, what, patient_key, **facts) -> recorded
@@ -99,11 +94,10 @@ SignedIn = Callable[[PageRequest, User, Session], Awaitable[PageResponse]]
 
 class Pages:
     def __init__(self, *, api: Api, directory: Directory, keys: SessionKeys, clock: Clock,
-                 routing: Routing, audit: Audit, sign_out: Callable[[User], Awaitable[None]],
-                 one_time_sign_in: bool = False,
+                 routing: Routing, audit: Audit, one_time_sign_in: bool = False,
                  zone_for: Callable[[str], ZoneInfo] | None = None):
         self.api, self.directory, self.keys, self.clock = api, directory, keys, clock
-        self.routing, self.audit, self.sign_out = routing, audit, sign_out
+        self.routing, self.audit = routing, audit
         self.one_time_sign_in = one_time_sign_in
         self.zone_for = zone_for  # the facility's zone: times as its staff read them
         self._used: set[str] = set()  # one-time sign-in nonces taken by this worker
@@ -117,8 +111,8 @@ class Pages:
         now = self.clock.now()
         session = self.keys.read(request.cookies.get(COOKIE), now)
         user = self.directory.get(session.username) if session else None
-        if session is None or user is None or not user.enabled or \
-                user.version != session.version:
+        if session is None or user is None or ended(
+                session, user, self.directory.signed_out_at(session.username)):
             if request.method == "GET":
                 return redirect("/app/login?" + urlencode({"next": request.path_qs}))
             return page(views.render("error.html", title="Signed out",
@@ -193,11 +187,12 @@ class Pages:
 
     async def logout(self, request: PageRequest, user: User, session: Session
                      ) -> PageResponse:
-        """Ends every session of the person (the account's version moves on), on every
-        worker: a copied cookie is worth nothing after sign-out. Without the broker, this
-        browser's cookie is still deleted, and the person is told the others are not ended."""
+        """Ends every session of the person issued until now, on every worker: a copied
+        cookie is worth nothing after sign-out (the account itself is not rewritten). Without
+        the broker, this worker's sessions of the person still end and this browser's cookie
+        is deleted; the person is told the other workers' are not ended."""
         try:
-            await self.sign_out(user)
+            await self.directory.sign_out(user.username, self.clock.now())
         except BrokerUnavailable:
             log.warning("pages.sign_out_not_stored", role=user.role)
             response = page(views.render("error.html", title="Signed out here", message=(

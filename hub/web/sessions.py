@@ -4,7 +4,8 @@ The session is a cookie ``tcm_session``: the user name, the account's credential
 was issued and when it was last used, signed with HMAC-SHA256 under ``HUB_SESSION_SECRET``. It is
 HttpOnly, SameSite=Strict, Secure behind HTTPS; it expires after ``idle`` without a request
 (HIPAA's automatic log-off) and after ``absolute`` in any case; every request renews the idle
-clock. A reset or a disabled account ends it (the version no longer matches).
+clock. A reset or a disabled account ends it (the version no longer matches); a sign-out ends
+every session of the person issued before it (``hub.web.directory``).
 
 CSRF: every form carries a token bound to the session (HMAC of its id), checked on every POST;
 the sign-in form, before any session, carries one bound to a pre-session cookie.
@@ -50,7 +51,7 @@ class SessionKeys:
 
     def encode(self, session: Session) -> str:
         payload = json.dumps([session.username, session.version, session.session_id,
-                              int(session.issued.timestamp()), int(session.seen.timestamp())],
+                              _ms(session.issued), _ms(session.seen)],
                              separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._mac(payload)
 
@@ -68,8 +69,8 @@ class SessionKeys:
             return None
         tz = now.tzinfo
         session = Session(str(username), int(version), str(session_id),
-                          datetime.fromtimestamp(int(issued), tz), datetime.fromtimestamp(
-                              int(seen), tz))
+                          datetime.fromtimestamp(int(issued) / 1000, tz),
+                          datetime.fromtimestamp(int(seen) / 1000, tz))
         if now - session.seen > self.idle or now - session.issued > self.absolute or \
                 session.seen > now + timedelta(minutes=5):
             return None
@@ -112,3 +113,9 @@ class SessionKeys:
     def internal_token(self) -> str:
         """What one worker shows another when a page gathers rows from every worker."""
         return "internal-" + self._mac(b"internal\x00")
+
+
+def _ms(at: datetime) -> int:
+    """Milliseconds: a session issued after a sign-out in the same second still lives, and one
+    issued before it does not (``Session.issued`` against the person's sign-out)."""
+    return int(at.timestamp() * 1000)

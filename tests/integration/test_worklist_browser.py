@@ -228,15 +228,6 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
                 assert response.headers["Content-Security-Policy"].startswith("default-src")
                 assert response.headers["X-Frame-Options"] == "DENY"
 
-        # sign out: the list asks for a sign-in again, and a copy of the cookie taken before
-        # is worth nothing (the account's version moved on, on every worker)
-        last = browser.get_cookie(COOKIE)
-        assert last is not None
-        browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
-        until(browser, lambda d: "/app/login" in d.current_url)
-        browser.get(f"{base}/app/worklist")
-        until(browser, lambda d: "Sign in to the TCM worklist" in d.page_source)
-        shot(browser, "07-signed-out")
         worklist = f"{base}/app/worklist"
 
         async def status_with(cookie: str) -> tuple[int, str]:
@@ -244,26 +235,41 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
                     client.get(worklist, allow_redirects=False) as response:
                 return response.status, response.headers.get("Location", "")
 
-        assert (await status_with(last["value"]))[0] == 303
-
         # an expired session (idle past its limit) is no session. The control: the same
-        # cookie with the account's new version and its last use kept is taken; moved back
-        # 30 minutes (past the 15-minute idle limit) it is refused
+        # session with its last use kept is taken; moved back 30 minutes (past the 15-minute
+        # idle limit) it is refused
+        last = browser.get_cookie(COOKIE)
+        assert last is not None
         body = last["value"].rsplit(".", 1)[0]
         name, version, sid, _issued, seen = json.loads(
             base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        used = datetime.fromtimestamp(seen, NY)
+        used = datetime.fromtimestamp(seen / 1000, NY)
         keys = SessionKeys(SECRET)
-        fresh = keys.encode(Session(name, version + 1, sid, used, used))
-        stale = keys.encode(Session(name, version + 1, sid, used - timedelta(minutes=60),
+        fresh = keys.encode(Session(name, version, sid, used - timedelta(minutes=1), used))
+        stale = keys.encode(Session(name, version, sid, used - timedelta(minutes=60),
                                     used - timedelta(minutes=30)))
         assert (await status_with(fresh))[0] == 200
         refused = await status_with(stale)
         assert refused[0] == 303 and refused[1].startswith("/app/login")
+
+        # sign out: the list asks for a sign-in again, and a copy of the cookie taken before
+        # (taken a moment ago, above) is worth nothing: every session begun before the
+        # sign-out has ended, on every worker
+        browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
+        until(browser, lambda d: "/app/login" in d.current_url)
+        browser.get(worklist)
+        until(browser, lambda d: "Sign in to the TCM worklist" in d.page_source)
+        shot(browser, "07-signed-out")
+        assert (await status_with(last["value"]))[0] == 303
+        assert (await status_with(fresh))[0] == 303
         browser.add_cookie({"name": COOKIE, "value": stale, "path": "/app"})
         browser.get(worklist)
         until(browser, lambda d: "Sign in to the TCM worklist" in d.page_source)
         shot(browser, "08-expired")
+
+        # signing in again after the sign-out is a new session (the account was not ended)
+        sign_in(browser, base, PASSWORD)
+        until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "form.signout button"))
 
         # HIPAA audit controls: who viewed which patient and who recorded what, on the broker
         reader = TopicReader(kafka.bootstrap, ["access.log"])

@@ -109,6 +109,10 @@ CASES = [  # (argv with {placeholders}, exit code, what stderr must name)
     (["deadletters", "export", "{dir}"], 3, "127.0.0.1:{port} (KAFKA_BOOTSTRAP_SERVERS)"),
     (["deadletters", "replay", "{missing}"], 2, "missing.hl7"),
     (["users", "list"], 3, "127.0.0.1:{port} (KAFKA_BOOTSTRAP_SERVERS)"),
+    (["users", "add", "rn.x", "--name", "X", "--role", "nurse", "--teams", "cardiac"], 2,
+     "--teams: no team 'cardiac' in the alert routing (its teams: care-team"),  # no file
+    (["users", "add", "rn.x", "--name", "X", "--role", "nurse"], 2,
+     "--teams: a nurse needs one team or more"),
     (["probe", "--url", "http://127.0.0.1:{port}"], 1, "http://127.0.0.1:{port}/readyz"),
     (["probe", "--url", "file:///etc/passwd"], 2, "--url"),
     (["bench", "--corpus", "{missing}", "--episodes", "0"], 2, "--corpus {missing}"),

@@ -113,14 +113,14 @@ def _stop_on_sigterm(_signum: int, _frame: Any) -> None:
 def _serve(bootstrap: str, web_port: int, session_secret: str, out: Any) -> None:
     """The demo's patients in a browser: a coordinator account with a password nobody needs
     (random, never shown), a one-time sign-in link on its own line, then wait for Ctrl-C."""
-    from hub.adapters.user_directory import publish
+    from hub.adapters.user_directory import UserDirectory
     from hub.web.accounts import new_user
     from hub.web.sessions import SessionKeys
 
     now = datetime.now(UTC)
     user = new_user("demo", "Demo Coordinator", "coordinator", ("care-team",),
                     secrets.token_urlsafe(24), now)
-    asyncio.run(publish(bootstrap, user))
+    asyncio.run(UserDirectory(bootstrap).store(user))
     token = SessionKeys(session_secret).one_time(user.username, now)
     print("The worklist of the demo's patients is served until Ctrl-C. Open this link once "
           "(it signs you in as the demo coordinator, for 10 minutes):", file=out)

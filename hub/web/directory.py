@@ -1,0 +1,82 @@
+"""The account directory, the pages' port to the accounts: who a user name is, and when the
+person last signed out. Sign-out is its own record, never a rewrite of the account: an account
+changed by ``hub users`` (disabled, reset) a moment before cannot be undone by a worker that
+signs the person out from an older copy.
+
+A session lives only if it was issued after the person's last sign-out (``ended``), so
+signing out anywhere ends every session of the person, on every worker, and a cookie copied
+before it is worth nothing; signing in again starts a new one.
+
+``UserDirectory`` (``hub.adapters.user_directory``, on ``hub.users``) is the real one; the
+in-memory ``MemoryDirectory`` is the unit tests' fake. One contract suite holds both
+(``tests/integration/test_user_directory_contract.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from hub.errors import BrokerUnavailable
+from hub.web.accounts import User
+from hub.web.sessions import Session
+
+
+class Directory(Protocol):
+    def get(self, username: str) -> User | None: ...
+
+    async def wait_for(self, username: str, timeout: float) -> User | None:
+        """The account, waiting up to ``timeout`` for one just written; None if none."""
+
+    def signed_out_at(self, username: str) -> datetime | None: ...
+
+    async def store(self, user: User) -> None:
+        """Keep the account (``BrokerUnavailable`` when it cannot be kept)."""
+
+    async def sign_out(self, username: str, at: datetime) -> None:
+        """Every session of the person issued up to ``at`` ends: on this worker at once, even
+        when the record cannot be kept for the others (then ``BrokerUnavailable``)."""
+
+
+def ended(session: Session, user: User | None, signed_out_at: datetime | None) -> bool:
+    """The session is over: no such account, disabled, reset, or signed out after it began."""
+    return user is None or not user.enabled or user.version != session.version or (
+        signed_out_at is not None and session.issued <= signed_out_at)
+
+
+@dataclass
+class MemoryDirectory:
+    """In-memory fake of the directory (``down``: a broker that is gone)."""
+
+    users: dict[str, User] = field(default_factory=dict)
+    signed_out: dict[str, datetime] = field(default_factory=dict)
+    down: bool = False
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def get(self, username: str) -> User | None:
+        return self.users.get(username)
+
+    async def wait_for(self, username: str, timeout: float) -> User | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (user := self.users.get(username)) is None and loop.time() < deadline:
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
+        return user
+
+    def signed_out_at(self, username: str) -> datetime | None:
+        return self.signed_out.get(username)
+
+    async def store(self, user: User) -> None:
+        if self.down:
+            raise BrokerUnavailable("broker is down (fake)")
+        self.users[user.username] = user
+        self._changed.set()
+
+    async def sign_out(self, username: str, at: datetime) -> None:
+        self.signed_out[username] = max(at, self.signed_out.get(username, at))
+        if self.down:
+            raise BrokerUnavailable("broker is down (fake)")
