@@ -76,6 +76,10 @@ class Segment:
             value = reps[repetition - 1]
         elif repetition != 1:
             return ""
+        if component == 1 and not subcomponent and encoding.component not in value and \
+                encoding.escape not in value:  # most reads: a plain value, no call
+            value = value.strip()
+            return "" if value == '""' else value
         return split_component(value, component, encoding, subcomponent, self.codec)
 
     def components(self, n: int, repetition: int = 1) -> list[str]:

@@ -35,19 +35,17 @@ def phones_of(segment: Segment, fields: tuple[int, ...], region: str) -> Phones:
     encoding, codec = segment.encoding, segment.codec
     for n in fields:
         for rep in segment.repetitions(n):
-            parts = rep.split(encoding.component)
-
-            def comp(c: int, parts: list[str] = parts) -> str:
-                return split_component(parts[c - 1], 1, encoding, 0, codec) \
-                    if c <= len(parts) else ""
-
-            email = comp(4)
+            # XTN.1-12, decoded once (components past 12 are never read); absent ones ''
+            comp = [split_component(part, 1, encoding, 0, codec) if part else ""
+                    for part in rep.split(encoding.component, 12)[:12]]
+            comp += [""] * (12 - len(comp))
+            email = comp[3]
             if found.email is None and "@" in email:
                 found.email = email
-            text = number_text(comp(1), comp(5), comp(6), comp(7), comp(12))
+            text = number_text(comp[0], comp[4], comp[5], comp[6], comp[11])
             if not text:
                 continue  # a pure email (or an empty repetition)
-            use, equipment = comp(2).upper() or None, comp(3) or None
+            use, equipment = comp[1].upper() or None, comp[2] or None
             e164, reason = to_e164(text, region)
             if e164 is None:
                 found.invalid.append({"use": use, "equipment": equipment, "reason": reason})

@@ -29,19 +29,10 @@ BASELINE_SAMPLE = 20_000
 
 
 def open_episode_record(zone: ZoneInfo) -> dict[str, Any]:
-    """One realistic stored record: an A03 opened its episode with the full §5 plan."""
-    from hub.domain.episode.rules import TcmRules
-    from hub.domain.episode.transitions import apply_adt
+    """One realistic stored record: an A03 opened its episode with the full plan."""
+    from hub.cli.bench.discharges import opened
 
-    at = datetime(2026, 11, 23, 9, 0, tzinfo=zone)
-    return apply_adt(None, {
-        "event_type": "A03", "control_id": "T", "sending_facility": "GEN",
-        "patient": {"key": "GEN|0", "given_name": "ANA", "language": "en", "phones": [
-            {"e164": "+16175550188", "use": "PRN", "equipment": "CP"}], "invalid_phones": [],
-            "deceased": False, "publicity_code": None, "protection": None},
-        "visit": {"patient_class": "I", "discharge_at": at.isoformat(),
-                  "discharge_disposition": "01", "admit_at": None}}, now=at,
-        rules=TcmRules(zone=zone)).record.to_dict()
+    return opened(0, datetime(2026, 11, 23, 9, 0, tzinfo=zone), zone)
 
 
 def measure_episodes(count: int, zone: ZoneInfo) -> dict[str, float]:

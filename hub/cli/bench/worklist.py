@@ -17,32 +17,10 @@ NY = ZoneInfo("America/New_York")
 
 
 def _records(count: int) -> list[dict[str, Any]]:
-    from hub.domain.episode.rules import TcmRules
-    from hub.domain.episode.transitions import apply_adt
+    from hub.cli.bench.discharges import opened
 
-    rules, stored = TcmRules(), []
-    for n in range(count):
-        at = datetime(2026, 11, 2, 9, 0, tzinfo=NY) + timedelta(minutes=3 * n)
-        event: dict[str, Any] = {
-            "event_type": "A03", "message_code": "ADT", "message_structure": "ADT_A03",
-            "control_id": f"B{n}", "sending_application": "BENCH", "sending_facility": "GEN",
-            "receiving_application": "HUB", "receiving_facility": "HUB", "hl7_version": "2.5",
-            "processing_id": "P", "charset": None, "message_time": None, "recorded_at": None,
-            "occurred_at": None,
-            "patient": {"key": f"GEN|{n}", "mrn": str(n), "identifiers": [],
-                        "family_name": "BENCH", "given_name": f"PATIENT{n}",
-                        "birth_date": "1950-01-01", "sex": "F",
-                        "phones": [{"e164": "+16175550100", "use": "PRN", "equipment": "CP"}],
-                        "invalid_phones": [], "email": None, "language": "en",
-                        "deceased": False, "deceased_at": None, "publicity_code": None,
-                        "protection": None},
-            "visit": {"patient_class": "I", "visit_number": f"V{n}", "hospital_service": "MED",
-                      "location": None, "admit_at": None, "discharge_at": at.isoformat(),
-                      "discharge_time_source": "PV1-45", "discharge_disposition": "01",
-                      "discharged_to": None},
-            "caregivers": [], "merge": None, "warnings": []}
-        stored.append(apply_adt(None, event, now=at, rules=rules).record.to_dict())
-    return stored
+    return [opened(n, datetime(2026, 11, 2, 9, 0, tzinfo=NY) + timedelta(minutes=3 * n), NY)
+            for n in range(count)]
 
 
 def bench_worklist(count: int, out: Any) -> int:
