@@ -119,3 +119,17 @@ def test_alert_times_are_shown_in_the_facilitys_zone() -> None:
                                lambda _: NY)
     assert alert["raised_at"] == "2026-11-25T08:05:00-05:00"
     assert alert["raised_text"] == "Wed Nov 25 2026, 08:05"
+
+
+def test_the_alerts_page_shows_the_views_cells_as_its_live_refresh_does() -> None:
+    """The page and its JSON (alerts.js) show the same cells, computed once by the view: the
+    patient's words and the raising time in the facility's zone."""
+    rows = views.alert_rows([{"kind": "urgent_reply", "facility": "GEN", "severity": "urgent",
+                              "alert_id": "ep-1:urgent_reply", "key": "GEN|1", "state": "open",
+                              "raised_at": "2026-11-25T13:05:00+00:00",
+                              "detail": {"reply_text": "chest pain since last night"}}],
+                            lambda _: NY)
+    page = views.render("alerts.html", user=NURSE, csrf="c", page="alerts", alerts=rows,
+                        focus=None)
+    assert "“chest pain since last night”" in page
+    assert "Wed Nov 25 2026, 08:05" in page and "13:05" not in page
