@@ -113,6 +113,71 @@ def test_cries_for_help_are_urgent_even_among_other_words(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "I'm going to end it all", "I want to end my life", "Stop. I want to end it all",
+    "I'm having suicidal thoughts", "I don't want to live anymore", "I'm ending my life",
+    "I'm thinking about ending it", "I don't want to be here anymore", "Me quiero morir",
+    "Quiero matarme", "ya no quiero vivir", "I keep thinking I'd be better off dead",
+])
+def test_words_of_self_harm_are_urgent_and_end_it_all_is_no_revocation(text: str) -> None:
+    """§5: a person in danger reaches a person at once. "End" inside "end it all" / "end my
+    life" is not a revocation (MSG-2): the patient is not taken off the program for it; a
+    separate STOP still revokes."""
+    result = classify_reply(text)
+    assert result.intent == "urgent", result
+    assert result.also_opt_out is text.startswith("Stop."), result
+
+
+@pytest.mark.parametrize("text", [
+    "He's not breathing", "she isn't responding", "my mom won't wake up", "I can't wake him up",
+    "no responde", "mi papá no despierta", "he's slurring his words", "my dad is not making sense",
+    "I can't feel my legs", "my lips are turning blue", "I feel like I'm going to pass out",
+    "I took too many pills", "I overdosed", "I took double my dose by mistake",
+    "throwing up all night", "I feel awful", "terrible", "really bad headache",
+    "my sugar is 45", "blood sugar 420", "bp 190/110", "my blood pressure is 82/50",
+    "I haven't peed in 2 days", "gained 5 pounds in 2 days", "feet are puffy",
+    "the wound opened up", "please call", "I want to talk to a nurse",
+])
+def test_signs_a_nurse_must_hear_of_are_urgent(text: str) -> None:
+    """§5: what stopping is the emergency ("not breathing", "won't wake up"), an overdose, a
+    sugar or blood pressure out of range, heart-failure weight gain, a request for a call."""
+    assert classify_reply(text).intent == "urgent", classify_reply(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Should I stop my lisinopril?", "Should I stop the antibiotics early?",
+    "can I quit the antibiotics now", "When does my antibiotic course end?",
+    "Doctor said stop the aspirin, is that right?", "Do I stop the metformin while I'm sick?",
+    "I quit my job last week so I'm home all day", "I had to cancel my trip",
+    "my blood pressure is 120/80 today", "blood sugar was 110 this morning, feeling good",
+    "I had my blood drawn yesterday, all fine", "See you in the fall!", "er, ok",
+    "1 more question about my pills",
+])
+def test_treatment_questions_and_normal_readings_are_neither_revocations_nor_alarms(
+        text: str) -> None:
+    """MSG-2: a question about stopping a medicine, or a trip cancelled, keeps the patient on
+    the program (a person reads it); §5: a normal reading, "the fall" (a season) or a filler
+    "er" is no alarm (only "Do I stop the metformin while I'm sick?" is urgent: "sick")."""
+    result = classify_reply(text)
+    assert result.intent != "opt_out" and not result.also_opt_out, result
+    assert (result.intent == "urgent") is ("sick" in text), result
+
+
+@pytest.mark.parametrize("text, also", [
+    ("no texts please", False), ("No calls please", False), ("no more reminders", False),
+    ("UN-SUBSCRIBE", False), ("S T O P", False), ("stahp", False),
+    ("Stop asking me, I'm fine", False), ("Stop. Thanks for your help", False),
+    ("stop, thanks for all the help", False), ("Para, me duele el pecho", True),
+    ("ALTO. me caí", True),
+])
+def test_more_ways_to_say_stop(text: str, also: bool) -> None:
+    """MSG-2: any reasonable wording revokes; thanks for "your help" is not a request for a
+    call; a Spanish "para"/"alto" standing alone before a symptom revokes and escalates."""
+    result = classify_reply(text)
+    assert (result.intent, result.also_opt_out) == (("urgent", True) if also else
+                                                    ("opt_out", False)), result
+
+
+@pytest.mark.parametrize("text", [
     "2", "2.", "Good", "good thanks!", "fine", "ok", "I'm doing much better, thank you",
     "doing well, no pain", "No I'm fine", "no, I'm fine", "all good", "great",
     "bien", "estoy bien gracias", "mucho mejor", "I walked 2 miles today and feel great",

@@ -76,7 +76,7 @@ def _classify(text: str, opted_out: bool) -> ReplyIntent:
     urgent = _urgent(clauses)
     opting_out = _opt_out(clauses, words)
     if opting_out:
-        asks = next((w for w in words if w in W.help), None)  # "STOP. HELP": a person calls
+        asks = _asks_for_help(clauses)  # "STOP. HELP": a person calls
         if urgent or asks:
             return ReplyIntent("urgent", urgent or f"word '{asks}'", also_opt_out=True)
         return ReplyIntent("opt_out", opting_out)
@@ -102,10 +102,18 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
     rest = {w for w in words if w not in W.polite | W.message_words}
     if len(rest) == 1 and (word := next(iter(rest))) in OPT_OUT_WORDS:
         return f"keyword {word}"  # "stop", "STOP ALL", "ALTO por favor", "quit texting me"
-    if " ".join(words) in W.revoke_whole:
-        return f"phrase '{' '.join(words)}'"
+    plain = " ".join(w for w in words if w not in W.polite)
+    for whole in (" ".join(words), plain):
+        if whole in W.revoke_whole:
+            return f"phrase '{whole}'"
+    first = [w for w in clauses[0] if w not in W.polite]
+    if len(clauses) > 1 and len(first) == 1 and first[0] in W.revoke_alone_first:
+        return f"keyword {first[0]}"  # "Para, me duele el pecho"
     for clause in clauses:
+        in_danger = _covered(clause, W.urgent_phrases)  # "end it all" is no revocation
         for i in range(len(clause)):
+            if i in in_danger:
+                continue
             for phrase in W.revoke_phrases:
                 if tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i):
                     return f"phrase '{' '.join(phrase)}'"
@@ -114,6 +122,25 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
                 return f"word '{clause[i]}'"
         if _wants_no_messages(clause):
             return "words against the messages"
+    return None
+
+
+def _covered(clause: list[str], phrases: tuple[tuple[str, ...], ...]) -> set[int]:
+    """The positions of the clause inside one of the phrases."""
+    covered: set[int] = set()
+    for i in range(len(clause)):
+        for phrase in phrases:
+            if tuple(clause[i:i + len(phrase)]) == phrase:
+                covered.update(range(i, i + len(phrase)))
+    return covered
+
+
+def _asks_for_help(clauses: list[list[str]]) -> str | None:
+    """A help word that asks ("Stop. Help"), not one that thanks ("thanks for your help")."""
+    for clause in clauses:
+        for i, word in enumerate(clause):
+            if word in W.help and (i == 0 or clause[i - 1] not in W.help_thanked):
+                return f"word '{word}'"
     return None
 
 
@@ -140,8 +167,26 @@ def _about_something_else(clause: list[str], index: int) -> bool:
     if after and (after[0] in W.symptoms | W.urgent_words | W.other_objects
                   or after[0].endswith("ing")):  # "stop wearing the brace"
         return True
+    if _names_something_else(clause, index):
+        return True
     before = clause[index - 1] if index > 0 else None
     return before in W.unable or before in W.noun_before
+
+
+def _names_something_else(clause: list[str], index: int) -> bool:
+    """A question about stopping a treatment ("Should I stop my lisinopril?", "When does my
+    antibiotic course end?") or someone's instruction reported ("Doctor said stop the
+    aspirin"): the clause names something, and nothing in it is about the messages."""
+    if any(w in W.message_nouns for w in clause):
+        return False
+    asked = clause[0] in W.question_openers
+    reported = any(w in W.reported for w in clause[max(0, index - 3):index])
+    if not (asked or reported):
+        return False
+    ignored = W.question_openers | W.pronouns | W.polite | W.skip | OPT_OUT_WORDS | \
+        W.keep_bridge | W.reported
+    named = clause if asked else clause[index + 1:]
+    return any(w not in ignored and not w.isdigit() for w in named)
 
 
 def _unable_to_stop(clauses: list[list[str]]) -> str | None:
@@ -168,19 +213,70 @@ def _wants_no_messages(clause: list[str]) -> bool:
 
 
 def _urgent(clauses: list[list[str]]) -> str | None:
-    phrase = _phrase(clauses, W.urgent_phrases)
+    phrase = _phrase(clauses, W.urgent_phrases) or _together(clauses)
     if phrase:
         return f"phrase '{phrase}'"
-    words = [w for clause in clauses for w in clause]
+    reading = _reading(clauses)
+    if reading:
+        return reading
     for clause in clauses:
         for i, word in enumerate(clause):
-            if word == "1" and (i > 0 and len(words) > 4):
-                continue  # "I take 1 pill": a digit is the menu answer only up front
-            if word in W.urgent_words and not _negated(clause, i):
+            if word in W.urgent_when_negated and _negated(clause, i):
+                return f"negated '{word}'"  # "he's not breathing", "no responde"
+            if word == "1":
+                if [w for w in clause if w not in W.polite | W.yes] == ["1"]:
+                    return "word '1'"  # the menu's answer, not "I take 1 pill"
+                continue
+            if word in W.fillers and len(clause) == 1 and len(clauses) > 1:
+                continue  # "er, ok"
+            if word in W.urgent_words and not _negated(clause, i) \
+                    and not _plainly_else(clause, i):
                 return f"word '{word}'"
             if word in W.well - {"2"} and _negated(clause, i):
                 return f"negated '{word}'"  # "not good", "no estoy bien"
     return _unable_to_stop(clauses)
+
+
+def _plainly_else(clause: list[str], index: int) -> bool:
+    """"blood pressure", "blood sugar", "see you in the fall"."""
+    word = clause[index]
+    after = clause[index + 1] if index + 1 < len(clause) else None
+    before = clause[index - 1] if index > 0 else None
+    return after in W.unless_followed_by.get(word, ()) or \
+        before in W.unless_after.get(word, ())
+
+
+def _together(clauses: list[list[str]]) -> str | None:
+    """Words of one clause in order, not side by side: "gained 5 pounds in 2 days"."""
+    for clause in clauses:
+        for words in W.urgent_together:
+            at = 0
+            for word in words:
+                try:
+                    at = clause.index(word, at) + 1
+                except ValueError:
+                    break
+            else:
+                return " ".join(words)
+    return None
+
+
+def _reading(clauses: list[list[str]]) -> str | None:
+    """§5: a sugar or blood pressure the patient sends, out of the range a nurse must hear
+    of ("my sugar is 45", "bp 190/110"); a normal one is not urgent."""
+    r = W.readings
+    for clause in clauses:
+        for i, word in enumerate(clause):
+            numbers = [int(w) for w in clause[i + 1:] if w.isdigit() and len(w) <= 3]
+            if word in r.sugar and numbers and numbers[0] >= 10 and not \
+                    r.sugar_low <= numbers[0] <= r.sugar_high:
+                return f"reading '{word}'"
+            if word in r.pressure and numbers and numbers[0] >= 40:
+                top, bottom = numbers[0], numbers[1] if len(numbers) > 1 else 0
+                if top >= r.systolic_high or bottom >= r.diastolic_high or \
+                        top < r.systolic_low:
+                    return f"reading '{word}'"
+    return None
 
 
 def _phrase(clauses: list[list[str]], phrases: tuple[tuple[str, ...], ...]) -> str | None:

@@ -16,9 +16,23 @@ WORD = re.compile(r"^[a-z0-9]+$")
 
 
 @dataclass(frozen=True)
+class Readings:
+    """What a sent reading must be for a nurse to hear of it (§5)."""
+
+    sugar: frozenset[str]
+    sugar_low: int
+    sugar_high: int
+    pressure: frozenset[str]
+    systolic_high: int
+    diastolic_high: int
+    systolic_low: int
+
+
+@dataclass(frozen=True)
 class ReplyWords:
     revoke_anywhere: frozenset[str]
     revoke_alone: frozenset[str]
+    revoke_alone_first: frozenset[str]
     revoke_phrases: tuple[tuple[str, ...], ...]
     revoke_whole: frozenset[str]
     revoke_wants: frozenset[str]
@@ -30,14 +44,24 @@ class ReplyWords:
     keep_questions: frozenset[str]
     unable: frozenset[str]
     other_objects: frozenset[str]
+    question_openers: frozenset[str]
+    pronouns: frozenset[str]
+    reported: frozenset[str]
     noun_before: frozenset[str]
     skip: frozenset[str]
     symptoms: frozenset[str]
     urgent_words: frozenset[str]
     urgent_phrases: tuple[tuple[str, ...], ...]
+    urgent_when_negated: frozenset[str]
+    urgent_together: tuple[tuple[str, ...], ...]
+    fillers: frozenset[str]
+    unless_followed_by: dict[str, frozenset[str]]
+    unless_after: dict[str, frozenset[str]]
+    readings: Readings
     opt_in: frozenset[str]
     yes: frozenset[str]
     help: frozenset[str]
+    help_thanked: frozenset[str]
     well: frozenset[str]
     polite: frozenset[str]
     negations: frozenset[str]
@@ -58,6 +82,7 @@ def load(text: str | None = None) -> ReplyWords:
     urgent, keywords, reading = data["urgent"], data["keywords"], data["reading"]
     return ReplyWords(
         revoke_anywhere=_words(revoke, "anywhere"), revoke_alone=_words(revoke, "alone"),
+        revoke_alone_first=_words(revoke, "alone_first"),
         revoke_phrases=_phrases(revoke, "phrases"),
         revoke_whole=frozenset(" ".join(p) for p in _phrases(revoke, "whole_reply")),
         revoke_wants=_words(revoke, "wants"),
@@ -67,10 +92,17 @@ def load(text: str | None = None) -> ReplyWords:
         keep_negations=_words(keep, "negations"), keep_bridge=_words(keep, "bridge"),
         keep_questions=_words(keep, "questions"), unable=_words(keep, "unable"),
         other_objects=_words(keep, "objects"), noun_before=_words(keep, "noun_before"),
+        question_openers=_words(keep, "question_openers"), pronouns=_words(keep, "pronouns"),
+        reported=_words(keep, "reported"),
         skip=_words(keep, "skip"), symptoms=_words(keep, "symptoms"),
         urgent_words=_words(urgent, "words"), urgent_phrases=_phrases(urgent, "phrases"),
+        urgent_when_negated=_words(urgent, "when_negated"),
+        urgent_together=_phrases(urgent, "together"), fillers=_words(urgent, "fillers"),
+        unless_followed_by=_word_map(urgent, "unless_followed_by"),
+        unless_after=_word_map(urgent, "unless_after"), readings=_readings(urgent),
         opt_in=_words(keywords, "opt_in"), yes=_words(keywords, "yes"),
-        help=_words(keywords, "help"), well=_words(data["well"], "words"),
+        help=_words(keywords, "help"), help_thanked=_words(keywords, "help_thanked"),
+        well=_words(data["well"], "words"),
         polite=_words(reading, "polite"), negations=_words(reading, "negations"),
         negation_bridge=_words(reading, "negation_bridge"),
         questions=_words(reading, "questions"), caveats=_words(reading, "caveats"))
@@ -90,6 +122,28 @@ def _words(table: dict[str, Any], name: str) -> frozenset[str]:
         raise ConfigError(f"reply_words.toml: {name} has entries that are not one folded word: "
                           f"{bad}")
     return frozenset(values)
+
+
+def _word_map(table: dict[str, Any], name: str) -> dict[str, frozenset[str]]:
+    mapping = table.get(name)
+    if not isinstance(mapping, dict):
+        raise ConfigError(f"reply_words.toml: {name} must be a table of word lists")
+    return {word: _words(mapping, word) for word in mapping}
+
+
+def _readings(urgent: dict[str, Any]) -> Readings:
+    table = urgent.get("readings")
+    if not isinstance(table, dict):
+        raise ConfigError("reply_words.toml: urgent.readings must be a table")
+    numbers = {}
+    for name in ("sugar_low", "sugar_high", "systolic_high", "diastolic_high", "systolic_low"):
+        value = table.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"reply_words.toml: urgent.readings.{name} must be a positive "
+                              "whole number")
+        numbers[name] = value
+    return Readings(sugar=_words(table, "sugar"), pressure=_words(table, "pressure"),
+                    **numbers)
 
 
 def _phrases(table: dict[str, Any], name: str) -> tuple[tuple[str, ...], ...]:
