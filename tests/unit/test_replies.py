@@ -144,6 +144,45 @@ def test_signs_a_nurse_must_hear_of_are_urgent(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "kms", "i took all my pills", "whats the point of living", "I feel hopeless",
+    "i cant do this anymore", "no aguanto más", "her face is drooping on one side",
+    "she hasn't woken up", "he won't drink anything", "She isn't eating", "cant brethe",
+    "bleding alot", "my oxygen is 84", "O2 sat 86% on 2 liters", "temp is 101.5",
+    "glucose reading HI on the meter", "suger 39", "I took my blood thinner twice by mistake",
+    "ran out of my eliquis", "my throat feels tight after the new pill", "I blacked out",
+    "my husband slipped in the shower and hit his head", "mi mamá se cayó",
+    "she's shaking and wont respond", "he seems out of it and more sleepy than usual",
+    "I don't feel right", "necesito una enfermera",
+])
+def test_paraphrases_typos_and_readings_of_distress_are_urgent(text: str) -> None:
+    """§5, from a second probe of 476 invented replies: distress said without the listed
+    words (self-harm paraphrased, what a person stopped doing, a reading, a medicine taken
+    twice or run out, a typo of a long symptom word) is escalated, not left in the queue."""
+    assert classify_reply(text).intent == "urgent", classify_reply(text)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("No chest pain, no shortness of breath, feeling good", "unclassified"),
+    ("no more pain in my chest, feeling great", "doing_well"),
+    ("the pain is much better", "unclassified"), ("my pain has ended finally", "unclassified"),
+    ("Gracias para todo", "unclassified"), ("cancel the nurse visit tomorrow", "unclassified"),
+    ("take me off the waitlist for PT, I found another place", "unclassified"),
+    ("stop sign at my corner, driver couldn't find my house", "unclassified"),
+    ("Stop the water pill? Dr Lee said maybe", "unclassified"),
+    ("quit bugging me my wound is fine", "opt_out"), ("plz stop txting", "opt_out"),
+    ("dont need these anymore", "opt_out"), ("Kindly discontinue these messages.", "opt_out"),
+    ("lose my number", "opt_out"), ("unsub", "opt_out"), ("borrar mi numero", "opt_out"),
+])
+def test_negated_or_resolved_symptoms_and_objects_of_stop_are_read_as_meant(
+        text: str, intent: str) -> None:
+    """§5: a negated or resolved symptom is no alarm (a resolved one still goes to a person,
+    never filed as doing well); MSG-2: stop words with another object keep the patient on the
+    program, and plain ways of saying stop revoke. "Gracias para todo" is thanks."""
+    result = classify_reply(text)
+    assert (result.intent, result.also_opt_out) == (intent, False), result
+
+
+@pytest.mark.parametrize("text", [
     "Should I stop my lisinopril?", "Should I stop the antibiotics early?",
     "can I quit the antibiotics now", "When does my antibiotic course end?",
     "Doctor said stop the aspirin, is that right?", "Do I stop the metformin while I'm sick?",

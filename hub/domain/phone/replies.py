@@ -100,8 +100,10 @@ def _keyword(words: list[str]) -> str | None:
 def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
     """MSG-2: the revocation word or phrase found, or None."""
     rest = {w for w in words if w not in W.polite | W.message_words}
-    if len(rest) == 1 and (word := next(iter(rest))) in OPT_OUT_WORDS:
-        return f"keyword {word}"  # "stop", "STOP ALL", "ALTO por favor", "quit texting me"
+    if len(rest) == 1 and (word := next(iter(rest))) in OPT_OUT_WORDS and (
+            word not in W.revoke_alone
+            or not {w for w in words if w not in W.polite | W.message_nouns} - {word}):
+        return f"keyword {word}"  # "stop", "STOP ALL", "ALTO por favor"; not "gracias para todo"
     plain = " ".join(w for w in words if w not in W.polite)
     for whole in (" ".join(words), plain):
         if whole in W.revoke_whole:
@@ -115,7 +117,8 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
             if i in in_danger:
                 continue
             for phrase in W.revoke_phrases:
-                if tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i):
+                if tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i) \
+                        and not _object_after(clause, i + len(phrase) - 1):
                     return f"phrase '{' '.join(phrase)}'"
             if clause[i] in W.revoke_anywhere and not _kept(clause, i) \
                     and not _about_something_else(clause, i):
@@ -160,17 +163,27 @@ def _about_something_else(clause: list[str], index: int) -> bool:
     """The word stops something that is not the hub's messages: a message word after it says
     it is about them; a symptom, another object, a noun use or "can't/won't" says it is not."""
     after = [w for w in clause[index + 1:] if w not in W.skip]
-    if any(w in W.message_nouns for w in clause[index + 1:]):
+    if any(w in W.message_nouns for w in clause[index + 1:]) or \
+            (after and after[0] in W.message_words):
         return False
-    if after and after[0] in W.message_words:
-        return False
-    if after and (after[0] in W.symptoms | W.urgent_words | W.other_objects
-                  or after[0].endswith("ing")):  # "stop wearing the brace"
+    if after and after[0].endswith("ing"):
+        return True  # "stop wearing the brace"
+    if _object_after(clause, index):
         return True
     if _names_something_else(clause, index):
         return True
     before = clause[index - 1] if index > 0 else None
     return before in W.unable or before in W.noun_before
+
+
+def _object_after(clause: list[str], index: int) -> bool:
+    """The word (or phrase, ending at ``index``) takes an object that is not the messages:
+    "cancel my appointment", "take me off the waitlist", "stop the bleeding"."""
+    if any(w in W.message_nouns for w in clause[index + 1:]):
+        return False
+    after = [w for w in clause[index + 1:] if w not in W.skip]
+    return bool(after) and after[0] not in W.message_words and \
+        after[0] in W.symptoms | W.urgent_words | W.other_objects
 
 
 def _names_something_else(clause: list[str], index: int) -> bool:
@@ -221,7 +234,7 @@ def _urgent(clauses: list[list[str]]) -> str | None:
         return reading
     for clause in clauses:
         for i, word in enumerate(clause):
-            if word in W.urgent_when_negated and _negated(clause, i):
+            if word in W.urgent_when_negated and _negated(clause, i, W.negated_by):
                 return f"negated '{word}'"  # "he's not breathing", "no responde"
             if word == "1":
                 if [w for w in clause if w not in W.polite | W.yes] == ["1"]:
@@ -229,12 +242,41 @@ def _urgent(clauses: list[list[str]]) -> str | None:
                 continue
             if word in W.fillers and len(clause) == 1 and len(clauses) > 1:
                 continue  # "er, ok"
-            if word in W.urgent_words and not _negated(clause, i) \
-                    and not _plainly_else(clause, i):
-                return f"word '{word}'"
+            near = word if word in W.urgent_words else _NEAR.get(word)
+            if near and not _negated(clause, i) and not _plainly_else(clause, i) \
+                    and not _resolved(clause, i):
+                return f"word '{near}'"
             if word in W.well - {"2"} and _negated(clause, i):
                 return f"negated '{word}'"  # "not good", "no estoy bien"
     return _unable_to_stop(clauses)
+
+
+def _resolved(clause: list[str], index: int) -> bool:
+    """"the pain is much better", "the bleeding stopped": over, by the words after it (before
+    any other urgent word)."""
+    for word in clause[index + 1:]:
+        if word in W.resolved:
+            return True
+        if word in W.urgent_words:
+            return False
+    return False
+
+
+def _typos(words: frozenset[str]) -> dict[str, str]:
+    """One letter left out or two swapped, of the longer urgent words ("bleding", "brethe",
+    "swolen"): a patient in trouble types fast. Short words have too many neighbours."""
+    near: dict[str, str] = {}
+    for word in sorted(words):
+        if len(word) < 6 or not word.isalpha():
+            continue
+        for i in range(len(word)):
+            near.setdefault(word[:i] + word[i + 1:], word)
+            if i + 1 < len(word):
+                near.setdefault(word[:i] + word[i + 1] + word[i] + word[i + 2:], word)
+    return {typo: word for typo, word in near.items() if typo not in words and len(typo) >= 5}
+
+
+_NEAR = _typos(W.urgent_words)
 
 
 def _plainly_else(clause: list[str], index: int) -> bool:
@@ -262,20 +304,27 @@ def _together(clauses: list[list[str]]) -> str | None:
 
 
 def _reading(clauses: list[list[str]]) -> str | None:
-    """§5: a sugar or blood pressure the patient sends, out of the range a nurse must hear
-    of ("my sugar is 45", "bp 190/110"); a normal one is not urgent."""
+    """§5: a reading the patient sends, out of the range a nurse must hear of ("my sugar is
+    45", "bp 190/110", "temp is 101.5", "O2 sat 86"); a normal one is not urgent."""
     r = W.readings
     for clause in clauses:
         for i, word in enumerate(clause):
             numbers = [int(w) for w in clause[i + 1:] if w.isdigit() and len(w) <= 3]
-            if word in r.sugar and numbers and numbers[0] >= 10 and not \
-                    r.sugar_low <= numbers[0] <= r.sugar_high:
+            first = numbers[0] if numbers else None
+            if word in r.sugar and (any(w in r.meter for w in clause[i + 1:]) or (
+                    first is not None and first >= 10 and
+                    not r.sugar_low <= first <= r.sugar_high)):
                 return f"reading '{word}'"
-            if word in r.pressure and numbers and numbers[0] >= 40:
-                top, bottom = numbers[0], numbers[1] if len(numbers) > 1 else 0
-                if top >= r.systolic_high or bottom >= r.diastolic_high or \
-                        top < r.systolic_low:
+            if word in r.pressure and first is not None and first >= 40:
+                bottom = numbers[1] if len(numbers) > 1 else 0
+                if first >= r.systolic_high or bottom >= r.diastolic_high or \
+                        first < r.systolic_low:
                     return f"reading '{word}'"
+            if word in r.temperature and first is not None and (
+                    r.fever_f <= first <= 110 or r.fever_c <= first <= 45):
+                return f"reading '{word}'"
+            if word in r.oxygen and first is not None and 50 <= first < r.oxygen_low:
+                return f"reading '{word}'"
     return None
 
 
@@ -288,9 +337,9 @@ def _phrase(clauses: list[list[str]], phrases: tuple[tuple[str, ...], ...]) -> s
     return None
 
 
-def _negated(clause: list[str], index: int) -> bool:
+def _negated(clause: list[str], index: int, also: frozenset[str] = frozenset()) -> bool:
     for word in reversed(clause[:index]):
-        if word in W.negations:
+        if word in W.negations or word in also:
             return True
         if word not in W.negation_bridge | W.urgent_words:
             return False
@@ -302,7 +351,10 @@ def _doing_well(clauses: list[list[str]], words: list[str], text: str) -> ReplyI
     person, so "fine, but is it ok to shower?" is never just logged."""
     well = next((w for w in words if w in W.well - {"2"}), "2" if "2" in words else None)
     asks = "?" in text or any(c[0] in W.questions for c in clauses)
-    if well is None or asks or len(words) > 8 or any(w in W.caveats for w in words):
+    mentioned = any(w in W.urgent_words and not _negated(c, i)
+                    for c in clauses for i, w in enumerate(c))  # "the pain is much better"
+    if well is None or asks or mentioned or len(words) > 8 or \
+            any(w in W.caveats for w in words):
         return ReplyIntent("unclassified", "question or caveat" if well else "no keyword")
     if well == "2" and words.index("2") > 0 and len(words) > 4:
         return ReplyIntent("unclassified", "no keyword")  # "I walked 2 miles"

@@ -22,6 +22,12 @@ class Readings:
     sugar: frozenset[str]
     sugar_low: int
     sugar_high: int
+    meter: frozenset[str]
+    temperature: frozenset[str]
+    fever_f: int
+    fever_c: int
+    oxygen: frozenset[str]
+    oxygen_low: int
     pressure: frozenset[str]
     systolic_high: int
     diastolic_high: int
@@ -53,6 +59,8 @@ class ReplyWords:
     urgent_words: frozenset[str]
     urgent_phrases: tuple[tuple[str, ...], ...]
     urgent_when_negated: frozenset[str]
+    negated_by: frozenset[str]
+    resolved: frozenset[str]
     urgent_together: tuple[tuple[str, ...], ...]
     fillers: frozenset[str]
     unless_followed_by: dict[str, frozenset[str]]
@@ -97,6 +105,7 @@ def load(text: str | None = None) -> ReplyWords:
         skip=_words(keep, "skip"), symptoms=_words(keep, "symptoms"),
         urgent_words=_words(urgent, "words"), urgent_phrases=_phrases(urgent, "phrases"),
         urgent_when_negated=_words(urgent, "when_negated"),
+        negated_by=_words(urgent, "negated_by"), resolved=_words(urgent, "resolved"),
         urgent_together=_phrases(urgent, "together"), fillers=_words(urgent, "fillers"),
         unless_followed_by=_word_map(urgent, "unless_followed_by"),
         unless_after=_word_map(urgent, "unless_after"), readings=_readings(urgent),
@@ -136,14 +145,16 @@ def _readings(urgent: dict[str, Any]) -> Readings:
     if not isinstance(table, dict):
         raise ConfigError("reply_words.toml: urgent.readings must be a table")
     numbers = {}
-    for name in ("sugar_low", "sugar_high", "systolic_high", "diastolic_high", "systolic_low"):
+    for name in ("sugar_low", "sugar_high", "systolic_high", "diastolic_high", "systolic_low",
+                 "fever_f", "fever_c", "oxygen_low"):
         value = table.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"reply_words.toml: urgent.readings.{name} must be a positive "
                               "whole number")
         numbers[name] = value
     return Readings(sugar=_words(table, "sugar"), pressure=_words(table, "pressure"),
-                    **numbers)
+                    meter=_words(table, "meter"), temperature=_words(table, "temperature"),
+                    oxygen=_words(table, "oxygen"), **numbers)
 
 
 def _phrases(table: dict[str, Any], name: str) -> tuple[tuple[str, ...], ...]:
