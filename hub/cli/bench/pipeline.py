@@ -160,12 +160,14 @@ async def _bench(bootstrap: str, embedded: bool, where: str, workdir: Path, disc
         for started in workers:
             await asyncio.to_thread(stop_process, started)
         await standin.stop()
-    report(phases[1:], where, rate, adapter_alone, complete, embedded, out)
+    missed = report(phases[1:], where, rate, adapter_alone, complete, embedded, out)
     if not complete:
         print(f"Not every patient was texted in time; worker log: {workdir / 'worker.log'}",
               file=out)
         return 1
-    return 0
+    if missed:
+        print(f"Pipeline targets not met: {', '.join(missed)}", file=out)
+    return 1 if missed else 0
 
 
 async def _adapter_alone(url: str, count: int) -> float:

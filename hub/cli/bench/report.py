@@ -21,7 +21,9 @@ def machine(phase: Phase) -> str:
 
 
 def report(phases: list[Phase], where: str, rate: float, adapter_alone: float, complete: bool,
-            embedded: bool, out: TextIO) -> None:
+            embedded: bool, out: TextIO) -> list[str]:
+    """Prints the figures and verdicts; returns the targets this run judged not met."""
+    missed: list[str] = []
     baseline, load, capacity, outreach, _, two = phases
     base, loaded = baseline.latencies(), load.latencies()
     print(f"Discharge to first Twilio request (one worker, rocksdb://, {where}; Twilio: the "
@@ -34,6 +36,8 @@ def report(phases: list[Phase], where: str, rate: float, adapter_alone: float, c
                    f"--rate {TARGET_RATE:.0f} --discharges {TARGET_SECONDS * TARGET_RATE:.0f})")
     else:
         verdict = "met" if complete and p99 <= TARGET_P99_S else "NOT MET"
+        if verdict != "met":
+            missed.append("first Twilio request p99")
     print(f"  load     {rate:>5.0f}/s  p50 {percentile(loaded, 50):6.2f} s  p99 {p99:6.2f} s   "
           f"({len(loaded)} discharges; {p99 / percentile(base, 99):.1f} x the baseline's p99)",
           file=out)
@@ -56,12 +60,14 @@ def report(phases: list[Phase], where: str, rate: float, adapter_alone: float, c
                    f"{2 * TARGET_SENDS:.0f})")
     else:
         verdict = "met" if complete and honoured and sends >= TARGET_SENDS else "NOT MET"
+        if verdict != "met":
+            missed.append("outreach sends/s")
     print(f"  target   >= {TARGET_SENDS:.0f} sends/s, the limit honoured: {verdict}", file=out)
     if embedded:
         print("Two workers in one group: measured on Kafka only (KAFKA_BOOTSTRAP_SERVERS); the "
               "embedded broker reports a changelog's end one short of the offsets it "
               "acknowledged, which a worker's RocksDB tables refuse at a rebalance", file=out)
-        return
+        return missed
     grown = two.texts_per_second() / capacity.texts_per_second()
     if grown >= GROWN:
         verdict = "grows with workers"
@@ -70,6 +76,8 @@ def report(phases: list[Phase], where: str, rate: float, adapter_alone: float, c
                    "core of its own here; compare the workers' CPU a text)")
     else:
         verdict = "does NOT grow with workers"
+    if verdict == "does NOT grow with workers" or not complete:
+        missed.append("growth with workers")
     print(f"Two workers in one group (the capacity phase again, {CONNECTIONS} connections over "
           f"both listeners):", file=out)
     print(f"  capacity {two.texts_per_second():>8.0f} texts/s end to end   ({grown:.2f} x one "
@@ -78,6 +86,7 @@ def report(phases: list[Phase], where: str, rate: float, adapter_alone: float, c
           file=out)
     print(f"  target   throughput grows with workers (x {GROWN:.1f} or more): "
           f"{verdict if complete else 'NOT MET'}", file=out)
+    return missed
 
 
 def cost(phase: Phase) -> str:
