@@ -70,6 +70,7 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
         topic_replication_factor=settings.topic_replication,
         topic_allow_declare=True,
         producer_acks=-1,
+        producer_linger=settings.producer_linger_ms / 1000,
         # dead letters and rejected records carry the raw bytes: as large as ingest's own
         producer_max_request_size=MAX_REQUEST_BYTES,
         web_host=advertised_host(settings.web_host),

@@ -296,6 +296,7 @@ class Settings:
     broker_write_timeout: float = 5.0  # seconds before ingest answers AR (broker gone)
     broker_start_wait: float = 60.0  # seconds a starting worker waits for its broker
     fetch_wait_ms: int = 100  # a stage's fetch waits at most this long on the broker for records
+    producer_linger_ms: int = 3  # a stage's records wait this long to share a produce request
     outreach_concurrency: int = 64  # phones the outreach stage handles at once (per worker)
     twilio_rate: int = 100  # Twilio requests a second at most (per worker); 0: no limit
     twilio_in_doubt_seconds: int = 120  # a send in doubt is looked up at Twilio this long after
@@ -385,6 +386,8 @@ class Settings:
             twilio_in_doubt_seconds=_bounded(env, "TWILIO_IN_DOUBT_SECONDS",
                                              cls.twilio_in_doubt_seconds, 1, 3600),
             fetch_wait_ms=_bounded(env, "HUB_FETCH_WAIT_MS", cls.fetch_wait_ms, 1, 1500),
+            producer_linger_ms=_bounded(env, "HUB_PRODUCER_LINGER_MS", cls.producer_linger_ms,
+                                        0, 50),
             broker_write_timeout=_positive(env, "HUB_BROKER_WRITE_TIMEOUT",
                                            cls.broker_write_timeout),
             broker_start_wait=_float(env, "HUB_BROKER_START_WAIT", cls.broker_start_wait),
