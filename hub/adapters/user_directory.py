@@ -3,7 +3,8 @@ memory, following the topic from its start (no consumer group: each worker reads
 a disabled account or a reset password takes effect on every worker within a moment; ``hub
 users`` writes them (``acks=all``). Two kinds of record, each its own key so compaction keeps
 both: the account (key = user name) and the person's last sign-out (key = ``signed-out/`` + user
-name, a name can have no ``/``), written by the pages. Implements
+name, a name can have no ``/``), written by the pages; and each one-time sign-in link taken
+(``link-used/`` + its nonce). Implements
 ``hub.web.directory.Directory``."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hub.topic_names import USERS
 from hub.web.accounts import User
 
 SIGNED_OUT = "signed-out/"  # key prefix of a person's last sign-out
+LINK_USED = "link-used/"  # key prefix of a one-time sign-in link taken (hub demo --serve)
 
 log = get_logger("hub.adapters.user_directory")
 
@@ -32,6 +34,7 @@ class UserDirectory:
         self._bootstrap, self._write_timeout = bootstrap, write_timeout
         self._users: dict[str, User] = {}
         self._signed_out: dict[str, datetime] = {}
+        self._links_used: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()  # caught up with the topic as it was at start
         self._changed = asyncio.Event()
@@ -65,11 +68,24 @@ class UserDirectory:
                       {"username": username, "signed_out_at": at.isoformat()},
                       self._write_timeout)
 
+    async def take_link(self, nonce: str) -> bool:
+        if nonce in self._links_used:
+            return False
+        await publish(self._bootstrap, LINK_USED + nonce, {"nonce": nonce},
+                      self._write_timeout)
+        if nonce in self._links_used:  # read back meanwhile: another worker's was first
+            return False
+        self._links_used.add(nonce)
+        return True
+
     def apply(self, key: bytes | None, value: bytes | None) -> None:
         if value is None or key is None:
             return
         try:
             data = json.loads(value)
+            if key.decode().startswith(LINK_USED):
+                self._links_used.add(key.decode()[len(LINK_USED):])
+                return
             if key.decode().startswith(SIGNED_OUT):
                 self._note_sign_out(str(data["username"]),
                                     datetime.fromisoformat(data["signed_out_at"]))

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None), datetime, date})
 
 
 def as_dict(value: Any) -> Any:
@@ -17,6 +18,8 @@ def as_dict(value: Any) -> Any:
     rebuilt): the same shape, tuples kept as tuples, several times faster on a patient record,
     which every event of the episodes stage writes."""
     kind = type(value)
+    if kind in _SCALARS:
+        return value  # most values: no lookup, no dataclass check
     names = _FIELDS.get(kind)
     if names is None and is_dataclass(value) and not isinstance(value, type):
         names = _FIELDS[kind] = tuple(f.name for f in fields(value))

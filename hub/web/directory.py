@@ -39,6 +39,11 @@ class Directory(Protocol):
         """Every session of the person issued up to ``at`` ends: on this worker at once, even
         when the record cannot be kept for the others (then ``BrokerUnavailable``)."""
 
+    async def take_link(self, nonce: str) -> bool:
+        """A one-time sign-in link is used: True the first time its nonce is taken here or
+        on any worker that has read the record; False after (``BrokerUnavailable`` when the
+        use cannot be recorded: then the link is refused)."""
+
 
 def ended(session: Session, user: User | None, signed_out_at: datetime | None) -> bool:
     """The session is over: no such account, disabled, reset, or signed out after it began."""
@@ -52,6 +57,7 @@ class MemoryDirectory:
 
     users: dict[str, User] = field(default_factory=dict)
     signed_out: dict[str, datetime] = field(default_factory=dict)
+    links_used: set[str] = field(default_factory=set)
     down: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -80,3 +86,11 @@ class MemoryDirectory:
         self.signed_out[username] = max(at, self.signed_out.get(username, at))
         if self.down:
             raise BrokerUnavailable("broker is down (fake)")
+
+    async def take_link(self, nonce: str) -> bool:
+        if self.down:
+            raise BrokerUnavailable("broker is down (fake)")
+        if nonce in self.links_used:
+            return False
+        self.links_used.add(nonce)
+        return True

@@ -100,7 +100,6 @@ class Pages:
         self.routing, self.audit = routing, audit
         self.one_time_sign_in = one_time_sign_in
         self.zone_for = zone_for  # the facility's zone: times as its staff read them
-        self._used: set[str] = set()  # one-time sign-in nonces taken by this worker
 
     # --- the session around every page -------------------------------------------------
 
@@ -176,10 +175,14 @@ class Pages:
         read = self.keys.read_one_time(request.query.get("token", ""), self.clock.now()) \
             if self.one_time_sign_in else None
         user = await self.directory.wait_for(read[0], 5.0) if read else None
-        if read is None or read[1] in self._used or user is None or not user.enabled:
+        try:
+            taken = read is not None and user is not None and user.enabled and \
+                await self.directory.take_link(read[1])
+        except BrokerUnavailable:
+            taken = False  # a use that cannot be recorded could be used again elsewhere
+        if not taken or user is None:
             return page(views.render("error.html", title="Link not valid", message=(
                 "This sign-in link was used, has expired or is not this hub's.")), 403)
-        self._used.add(read[1])
         _session, value = self.keys.issue(user.username, user.version, self.clock.now())
         response = redirect("/app/worklist")
         response.cookies[COOKIE] = value

@@ -2,8 +2,9 @@
 against the in-memory fake the unit tests use (``MemoryDirectory``) and the real adapter on the
 real broker (``UserDirectory`` on ``hub.users``): an account stored is what a reader that
 starts later reads; a sign-out ends sessions on the directory that took it at once and on every
-reader, moves only forward and never rewrites the account; a broker that is gone is
-``BrokerUnavailable`` for a store and a sign-out (which still holds where it was taken)."""
+reader, moves only forward and never rewrites the account; a one-time link is taken once;
+a broker that is gone is ``BrokerUnavailable`` for a store and a sign-out (which still holds
+where it was taken)."""
 
 from __future__ import annotations
 
@@ -102,6 +103,17 @@ async def test_a_broker_that_is_gone_is_broker_unavailable_and_the_sign_out_hold
     with pytest.raises(BrokerUnavailable):
         await port.unreachable.sign_out(user.username, T0)
     assert port.unreachable.signed_out_at(user.username) == T0
+
+
+async def test_a_one_time_link_is_taken_once_on_every_worker(port: Port) -> None:
+    """``hub demo --serve``'s link: the first use takes it; the same directory and one that
+    starts later (another worker) refuse it after; without the broker it is not taken."""
+    nonce = uuid.uuid4().hex
+    assert await port.directory.take_link(nonce) is True
+    assert await port.directory.take_link(nonce) is False
+    assert await (await port.reader()).take_link(nonce) is False
+    with pytest.raises(BrokerUnavailable):
+        await port.unreachable.take_link(uuid.uuid4().hex)
 
 
 async def test_a_record_nobody_can_read_is_passed_over(kafka: servers.Kafka) -> None:

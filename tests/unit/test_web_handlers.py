@@ -251,6 +251,10 @@ async def test_a_one_time_link_signs_in_once() -> None:
     assert first.status == 303 and COOKIE in first.cookies
     again = await pages.one_time(PageRequest("GET", "/app/login/once", {"token": token}))
     assert again.status == 403 and COOKIE not in again.cookies
+    h.directory.down = True  # a use that cannot be recorded is refused (another worker...)
+    fresh = h.keys.one_time(NURSE.username, T0)
+    gone = await pages.one_time(PageRequest("GET", "/app/login/once", {"token": fresh}))
+    assert gone.status == 403 and COOKIE not in gone.cookies
 
 
 async def test_no_access_log_record_no_action() -> None:
