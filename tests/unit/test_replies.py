@@ -161,6 +161,50 @@ def test_paraphrases_typos_and_readings_of_distress_are_urgent(text: str) -> Non
     assert classify_reply(text).intent == "urgent", classify_reply(text)
 
 
+@pytest.mark.parametrize("text, also", [
+    ("mejor me muero", False), ("better off gone", False), ("wanna die", False),
+    ("my son says he doesn't want to live anymore", False),
+    ("dad's lips look blue", False), ("her sats are in the 80s", False),
+    ("grandpa is burning up", False), ("se esta ahogando", False),
+    ("no para de sangrar", False), ("tiene los labios morados", False),
+    ("no se puede levantar de la cama", False), ("having chess pains since this morning", False),
+    ("im so dizzzy", False), ("pls call asap", False), ("one", False),
+    ("This is her son. She passed away. Stop.", True),
+    ("mi papa murio, ya no manden mensajes", True),
+])
+def test_third_person_spanish_typed_fast_and_deaths_reach_a_person_at_once(
+        text: str, also: bool) -> None:
+    """§5, from a third probe of 492 replies written blind (caregivers, Spanish, text-speak):
+    what a family member reports, a stretched or misheard word and a death reported by the
+    family reach a person at once; a death with a stop also revokes (MSG-2)."""
+    result = classify_reply(text)
+    assert (result.intent, result.also_opt_out) == ("urgent", also), result
+
+
+@pytest.mark.parametrize("text", [
+    "I'm good, no need to check on me anymore", "we're switching to another clinic, please "
+    "take us off", "I no longer wish to be contacted by this service", "count me out",
+    "no more txts", "st0p", "stoooop", "favor de no enviar mas",
+])
+def test_formal_and_indirect_revocations(text: str) -> None:
+    """MSG-2: any reasonable wording, the formal and the indirect too."""
+    assert classify_reply(text).intent == "opt_out", classify_reply(text)
+
+
+@pytest.mark.parametrize("text", [
+    "ya no le duele", "ya no tiene fiebre", "I don't have any trouble breathing",
+    "Pain meds are working great", "chest x-ray was clear", "Urgent care said it was just a "
+    "cold", "fell asleep early", "don't stop the texts, they help me",
+    "quiero cancelar el taxi de mañana",
+])
+def test_negated_and_other_meanings_are_no_alarm(text: str) -> None:
+    """§5: a negated symptom (Spanish "ya no le duele" too) or another meaning of the word
+    ("pain meds", "urgent care", "fell asleep", "they help me") is no alarm; MSG-2: cancelling
+    a taxi is no revocation."""
+    result = classify_reply(text)
+    assert result.intent not in ("urgent", "opt_out") and not result.also_opt_out, result
+
+
 @pytest.mark.parametrize("text, intent", [
     ("No chest pain, no shortness of breath, feeling good", "unclassified"),
     ("no more pain in my chest, feeling great", "doing_well"),

@@ -25,8 +25,15 @@ from typing import Literal
 
 from hub.domain.phone.reply_words import WORDS as W
 
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+_NUMBER = re.compile(r"^(\d{1,3})s?$")
+_ONE = frozenset({"1", "one", "uno"})
+_TROUBLE = frozenset({"trouble", "problems", "problem"})
 Intent = Literal["opt_out", "opt_in", "help_keyword", "urgent", "doing_well", "unclassified"]
 OPT_OUT_WORDS = W.revoke_anywhere | W.revoke_alone
+_KNOWN = frozenset().union(
+    OPT_OUT_WORDS, W.urgent_words, W.well, W.help, W.yes, W.opt_in, W.message_words,
+    W.symptoms, *W.urgent_phrases, *W.revoke_phrases)
 
 
 @dataclass(frozen=True)
@@ -38,11 +45,21 @@ class ReplyIntent:
 
 def normalize(text: str) -> list[list[str]]:
     """Clauses of lowercase ASCII words: accents folded, apostrophes dropped ("don't" ->
-    "dont"), punctuation splitting clauses so "no, I fell" is not a negated fall."""
+    "dont"), punctuation splitting clauses so "no, I fell" is not a negated fall, a letter
+    typed three times or more read as the word it stretches ("dizzzy", "stoooop")."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     folded = re.sub(r"['\u2019`]", "", folded)
     clauses = re.split(r"[.,;:!?\n]+", folded)
-    return [words for c in clauses if (words := re.sub(r"[^a-z0-9]+", " ", c).split())]
+    return [[_unstretched(w) for w in words] for c in clauses
+            if (words := re.sub(r"[^a-z0-9]+", " ", c).split())]
+
+
+def _unstretched(word: str) -> str:
+    if not _STRETCHED.search(word):
+        return word
+    double = _STRETCHED.sub(r"\1\1", word)
+    single = _STRETCHED.sub(r"\1", word)
+    return single if single in _KNOWN and double not in _KNOWN else double
 
 
 def classify_reply(text: str, opt_out_type: str | None = None, *, opted_out: bool = False
@@ -234,10 +251,11 @@ def _urgent(clauses: list[list[str]]) -> str | None:
         return reading
     for clause in clauses:
         for i, word in enumerate(clause):
-            if word in W.urgent_when_negated and _negated(clause, i, W.negated_by):
+            if word in W.urgent_when_negated and _negated(clause, i, W.negated_by) and \
+                    not (i and clause[i - 1] in _TROUBLE):  # "no trouble breathing"
                 return f"negated '{word}'"  # "he's not breathing", "no responde"
-            if word == "1":
-                if [w for w in clause if w not in W.polite | W.yes] == ["1"]:
+            if word in _ONE:
+                if [w for w in clause if w not in W.polite | W.yes] == [word]:
                     return "word '1'"  # the menu's answer, not "I take 1 pill"
                 continue
             if word in W.fillers and len(clause) == 1 and len(clauses) > 1:
@@ -309,7 +327,8 @@ def _reading(clauses: list[list[str]]) -> str | None:
     r = W.readings
     for clause in clauses:
         for i, word in enumerate(clause):
-            numbers = [int(w) for w in clause[i + 1:] if w.isdigit() and len(w) <= 3]
+            numbers = [int(m.group(1)) for w in clause[i + 1:]
+                       if (m := _NUMBER.match(w))]  # "84", "in the 80s"
             first = numbers[0] if numbers else None
             if word in r.sugar and (any(w in r.meter for w in clause[i + 1:]) or (
                     first is not None and first >= 10 and
@@ -332,7 +351,8 @@ def _phrase(clauses: list[list[str]], phrases: tuple[tuple[str, ...], ...]) -> s
     for clause in clauses:
         for i in range(len(clause)):
             for phrase in phrases:
-                if tuple(clause[i:i + len(phrase)]) == phrase and not _negated(clause, i):
+                if tuple(clause[i:i + len(phrase)]) == phrase and not _negated(clause, i) \
+                        and not (i and clause[i - 1] in W.unless_after.get(phrase[0], ())):
                     return " ".join(phrase)
     return None
 
