@@ -181,6 +181,27 @@ def test_third_person_spanish_typed_fast_and_deaths_reach_a_person_at_once(
     assert (result.intent, result.also_opt_out) == ("urgent", also), result
 
 
+@pytest.mark.parametrize("text, intent", [
+    ("estoy bien mala", "urgent"), ("fine 🚑", "urgent"), ("ok 🆘", "urgent"), ("🚑", "urgent"),
+    ("I aint doing good at all", "urgent"), ("mama ain't wakin up", "urgent"),
+    ("temp 103F", "urgent"), ("pulse 160", "urgent"), ("hr 35", "urgent"),
+    ("INR 6.5", "urgent"), ("weight up 4lb", "urgent"), ("nosebleed for an hour", "urgent"),
+    ("me siento fatal", "urgent"), ("tengo las piernas hinchadas", "urgent"),
+    ("throwin up everything", "urgent"), ("i wanna end it", "urgent"),
+    ("good 😭😭", "unclassified"), ("fine I guess", "unclassified"),
+    ("I'm fine, NOT", "unclassified"), ("sure, I'm 'fine'", "unclassified"),
+    ("ok-ish", "unclassified"), ("far from fine", "unclassified"), ("ok 👍", "doing_well"),
+    ("estoy bien gracias", "doing_well"),
+])
+def test_emoji_hedges_bien_as_very_and_more_readings(text: str, intent: str) -> None:
+    """§5, from a fourth probe of 601 replies (regional Spanish, emoji, hedges, readings):
+    a distress emoji is read ("🚑", "🆘"), any other emoji, a hedge or sarcasm keeps a
+    "fine" from being filed as doing well, "bien" before another word is "very" ("estoy bien
+    mala"), "ain't" negates, and pulse, INR, a temperature with its unit and "weight up" are
+    readings. "I wanna end it" is urgent (and, since it may mean the texts, revokes too)."""
+    assert classify_reply(text).intent == intent, classify_reply(text)
+
+
 @pytest.mark.parametrize("text", [
     "I'm good, no need to check on me anymore", "we're switching to another clinic, please "
     "take us off", "I no longer wish to be contacted by this service", "count me out",

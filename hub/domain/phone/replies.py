@@ -26,14 +26,22 @@ from typing import Literal
 from hub.domain.phone.reply_words import WORDS as W
 
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
-_NUMBER = re.compile(r"^(\d{1,3})s?$")
+_QUOTED = re.compile(r"[\"\u201c\u201d]|'\w+'")  # sure, I'm 'fine'
+_NUMBER = re.compile(r"^(\d{1,3})(?:s|f|c)?$")  # "80s", "103f"
 _ONE = frozenset({"1", "one", "uno"})
 _TROUBLE = frozenset({"trouble", "problems", "problem"})
+_EMOJI_WORDS = {"\U0001F691": "ambulance", "\U0001F198": "sos", "\U0001F92E": "vomiting",
+                "\U0001FA78": "blood", "\U0001F912": "fever", "\U0001F635": "dizzy",
+                "\U0001F644": "sarcasm"}
+_FRIENDLY = frozenset("\U0001F44D\U0001F44C\U0001F642\U0001F60A\U0001F600\U0001F601"
+                      "\U0001F603\U0001F604\u2764\u2665\U0001F64F\U0001F4AF\u2705"
+                      "\U0001F970\U0001F60D\u263A\U0001F917")
 Intent = Literal["opt_out", "opt_in", "help_keyword", "urgent", "doing_well", "unclassified"]
 OPT_OUT_WORDS = W.revoke_anywhere | W.revoke_alone
 _KNOWN = frozenset().union(
     OPT_OUT_WORDS, W.urgent_words, W.well, W.help, W.yes, W.opt_in, W.message_words,
-    W.symptoms, *W.urgent_phrases, *W.revoke_phrases)
+    W.symptoms, W.urgent_when_negated, W.negation_bridge, *W.urgent_phrases,
+    *W.also_revoking, *W.urgent_together, *W.revoke_phrases)
 
 
 @dataclass(frozen=True)
@@ -47,14 +55,36 @@ def normalize(text: str) -> list[list[str]]:
     """Clauses of lowercase ASCII words: accents folded, apostrophes dropped ("don't" ->
     "dont"), punctuation splitting clauses so "no, I fell" is not a negated fall, a letter
     typed three times or more read as the word it stretches ("dizzzy", "stoooop")."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    folded = unicodedata.normalize("NFKD", _emoji_words(text)).encode(
+        "ascii", "ignore").decode().lower()
     folded = re.sub(r"['\u2019`]", "", folded)
     clauses = re.split(r"[.,;:!?\n]+", folded)
     return [[_unstretched(w) for w in words] for c in clauses
             if (words := re.sub(r"[^a-z0-9]+", " ", c).split())]
 
 
+def _emoji_words(text: str) -> str:
+    """Emoji are read, not dropped: a few say a word ("🚑", "🆘", "🤮"), the friendly ones
+    ("👍", "🙂") nothing, and any other one is the word "emoji", so "fine 😭" is not filed as
+    doing well."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if ch in _EMOJI_WORDS:
+            out.append(f" {_EMOJI_WORDS[ch]} ")
+        elif ch in _FRIENDLY or ch in "\ufe0f\u200d" or 0x1F3FB <= ord(ch) <= 0x1F3FF:
+            out.append(" ")
+        elif unicodedata.category(ch) == "So":
+            out.append(" emoji ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def _unstretched(word: str) -> str:
+    if word.endswith("in") and word not in _KNOWN and word + "g" in _KNOWN:
+        return word + "g"  # "wakin", "throwin", "racin"
     if not _STRETCHED.search(word):
         return word
     double = _STRETCHED.sub(r"\1\1", word)
@@ -243,7 +273,8 @@ def _wants_no_messages(clause: list[str]) -> bool:
 
 
 def _urgent(clauses: list[list[str]]) -> str | None:
-    phrase = _phrase(clauses, W.urgent_phrases) or _together(clauses)
+    phrase = _phrase(clauses, W.urgent_phrases) or _phrase(clauses, W.also_revoking) or \
+        _together(clauses)
     if phrase:
         return f"phrase '{phrase}'"
     reading = _reading(clauses)
@@ -344,6 +375,11 @@ def _reading(clauses: list[list[str]]) -> str | None:
                 return f"reading '{word}'"
             if word in r.oxygen and first is not None and 50 <= first < r.oxygen_low:
                 return f"reading '{word}'"
+            if word in r.pulse and first is not None and 20 <= first <= 250 and not \
+                    r.pulse_low <= first <= r.pulse_high:
+                return f"reading '{word}'"
+            if word in r.inr and first is not None and r.inr_high <= first <= 20:
+                return f"reading '{word}'"
     return None
 
 
@@ -373,7 +409,10 @@ def _doing_well(clauses: list[list[str]], words: list[str], text: str) -> ReplyI
     asks = "?" in text or any(c[0] in W.questions for c in clauses)
     mentioned = any(w in W.urgent_words and not _negated(c, i)
                     for c in clauses for i, w in enumerate(c))  # "the pain is much better"
-    if well is None or asks or mentioned or len(words) > 8 or \
+    hedged = bool(_QUOTED.search(text)) or any(w in W.hedges for w in words) or any(
+        w == "bien" and i + 1 < len(c) and c[i + 1] not in W.polite | W.well
+        for c in clauses for i, w in enumerate(c))  # "estoy bien mala": "bien" is "very"
+    if well is None or asks or mentioned or hedged or len(words) > 8 or \
             any(w in W.caveats for w in words):
         return ReplyIntent("unclassified", "question or caveat" if well else "no keyword")
     if well == "2" and words.index("2") > 0 and len(words) > 4:

@@ -28,6 +28,11 @@ class Readings:
     fever_c: int
     oxygen: frozenset[str]
     oxygen_low: int
+    pulse: frozenset[str]
+    pulse_high: int
+    pulse_low: int
+    inr: frozenset[str]
+    inr_high: int
     pressure: frozenset[str]
     systolic_high: int
     diastolic_high: int
@@ -58,6 +63,7 @@ class ReplyWords:
     symptoms: frozenset[str]
     urgent_words: frozenset[str]
     urgent_phrases: tuple[tuple[str, ...], ...]
+    also_revoking: tuple[tuple[str, ...], ...]
     urgent_when_negated: frozenset[str]
     negated_by: frozenset[str]
     resolved: frozenset[str]
@@ -76,6 +82,7 @@ class ReplyWords:
     negation_bridge: frozenset[str]
     questions: frozenset[str]
     caveats: frozenset[str]
+    hedges: frozenset[str]
 
 
 def load(text: str | None = None) -> ReplyWords:
@@ -104,6 +111,7 @@ def load(text: str | None = None) -> ReplyWords:
         reported=_words(keep, "reported"),
         skip=_words(keep, "skip"), symptoms=_words(keep, "symptoms"),
         urgent_words=_words(urgent, "words"), urgent_phrases=_phrases(urgent, "phrases"),
+        also_revoking=_phrases(urgent, "also_revoking"),
         urgent_when_negated=_words(urgent, "when_negated"),
         negated_by=_words(urgent, "negated_by"), resolved=_words(urgent, "resolved"),
         urgent_together=_phrases(urgent, "together"), fillers=_words(urgent, "fillers"),
@@ -114,7 +122,8 @@ def load(text: str | None = None) -> ReplyWords:
         well=_words(data["well"], "words"),
         polite=_words(reading, "polite"), negations=_words(reading, "negations"),
         negation_bridge=_words(reading, "negation_bridge"),
-        questions=_words(reading, "questions"), caveats=_words(reading, "caveats"))
+        questions=_words(reading, "questions"), caveats=_words(reading, "caveats"),
+        hedges=_words(reading, "hedges"))
 
 
 def _entries(table: dict[str, Any], name: str) -> list[str]:
@@ -146,7 +155,7 @@ def _readings(urgent: dict[str, Any]) -> Readings:
         raise ConfigError("reply_words.toml: urgent.readings must be a table")
     numbers = {}
     for name in ("sugar_low", "sugar_high", "systolic_high", "diastolic_high", "systolic_low",
-                 "fever_f", "fever_c", "oxygen_low"):
+                 "fever_f", "fever_c", "oxygen_low", "pulse_high", "pulse_low", "inr_high"):
         value = table.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"reply_words.toml: urgent.readings.{name} must be a positive "
@@ -154,7 +163,8 @@ def _readings(urgent: dict[str, Any]) -> Readings:
         numbers[name] = value
     return Readings(sugar=_words(table, "sugar"), pressure=_words(table, "pressure"),
                     meter=_words(table, "meter"), temperature=_words(table, "temperature"),
-                    oxygen=_words(table, "oxygen"), **numbers)
+                    oxygen=_words(table, "oxygen"), pulse=_words(table, "pulse"),
+                    inr=_words(table, "inr"), **numbers)
 
 
 def _phrases(table: dict[str, Any], name: str) -> tuple[tuple[str, ...], ...]:
