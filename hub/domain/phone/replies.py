@@ -29,6 +29,7 @@ _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _QUOTED = re.compile(r"[\"\u201c\u201d]|'\w+'")  # sure, I'm 'fine'
 _NUMBER = re.compile(r"^(\d{1,3})(?:s|f|c)?$")  # "80s", "103f"
 _ONE = frozenset({"1", "one", "uno"})
+_REACH = 6  # words a negation reaches back over (the bridge words between)
 _TROUBLE = frozenset({"trouble", "problems", "problem"})
 _EMOJI_WORDS = {"\U0001F691": "ambulance", "\U0001F198": "sos", "\U0001F92E": "vomiting",
                 "\U0001FA78": "blood", "\U0001F912": "fever", "\U0001F635": "dizzy",
@@ -163,7 +164,7 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
         for i in range(len(clause)):
             if i in in_danger:
                 continue
-            for phrase in W.revoke_phrases:
+            for phrase in _starting(W.revoke_phrases, clause[i]):
                 if tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i) \
                         and not _object_after(clause, i + len(phrase) - 1):
                     return f"phrase '{' '.join(phrase)}'"
@@ -175,11 +176,29 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
     return None
 
 
+def _starting(phrases: tuple[tuple[str, ...], ...], word: str) -> tuple[tuple[str, ...], ...]:
+    """The phrases of a list that begin with the word (each list indexed once): a long reply
+    is read in time linear in its words, not in words times phrases."""
+    index = _BY_FIRST.get(id(phrases))
+    if index is None:
+        index = {}
+        for phrase in phrases:
+            index.setdefault(phrase[0], []).append(phrase)
+        _BY_FIRST[id(phrases)] = index = {k: tuple(v) for k, v in index.items()}
+    return index.get(word, ())
+
+
+_BY_FIRST: dict[int, dict[str, tuple[tuple[str, ...], ...]]] = {}
+_READING_WORDS = frozenset().union(W.readings.sugar, W.readings.pressure,
+                                   W.readings.temperature, W.readings.oxygen, W.readings.pulse,
+                                   W.readings.inr)
+
+
 def _covered(clause: list[str], phrases: tuple[tuple[str, ...], ...]) -> set[int]:
     """The positions of the clause inside one of the phrases."""
     covered: set[int] = set()
     for i in range(len(clause)):
-        for phrase in phrases:
+        for phrase in _starting(phrases, clause[i]):
             if tuple(clause[i:i + len(phrase)]) == phrase:
                 covered.update(range(i, i + len(phrase)))
     return covered
@@ -197,7 +216,7 @@ def _asks_for_help(clauses: list[list[str]]) -> str | None:
 def _kept(clause: list[str], index: int) -> bool:
     """A negation before the word ("don't stop", "please do not cancel"), unless the clause
     asks why ("why don't you stop")."""
-    for j in range(index - 1, -1, -1):
+    for j in range(index - 1, max(-1, index - 1 - _REACH), -1):
         word = clause[j]
         if word in W.keep_negations:
             return not any(w in W.keep_questions for w in clause[:j])
@@ -281,12 +300,13 @@ def _urgent(clauses: list[list[str]]) -> str | None:
     if reading:
         return reading
     for clause in clauses:
+        menu = [w for w in clause if w not in W.polite | W.yes]
         for i, word in enumerate(clause):
             if word in W.urgent_when_negated and _negated(clause, i, W.negated_by) and \
                     not (i and clause[i - 1] in _TROUBLE):  # "no trouble breathing"
                 return f"negated '{word}'"  # "he's not breathing", "no responde"
             if word in _ONE:
-                if [w for w in clause if w not in W.polite | W.yes] == [word]:
+                if menu == [word]:
                     return "word '1'"  # the menu's answer, not "I take 1 pill"
                 continue
             if word in W.fillers and len(clause) == 1 and len(clauses) > 1:
@@ -358,6 +378,8 @@ def _reading(clauses: list[list[str]]) -> str | None:
     r = W.readings
     for clause in clauses:
         for i, word in enumerate(clause):
+            if word not in _READING_WORDS:
+                continue
             numbers = [int(m.group(1)) for w in clause[i + 1:]
                        if (m := _NUMBER.match(w))]  # "84", "in the 80s"
             first = numbers[0] if numbers else None
@@ -386,7 +408,7 @@ def _reading(clauses: list[list[str]]) -> str | None:
 def _phrase(clauses: list[list[str]], phrases: tuple[tuple[str, ...], ...]) -> str | None:
     for clause in clauses:
         for i in range(len(clause)):
-            for phrase in phrases:
+            for phrase in _starting(phrases, clause[i]):
                 if tuple(clause[i:i + len(phrase)]) == phrase and not _negated(clause, i) \
                         and not (i and clause[i - 1] in W.unless_after.get(phrase[0], ())):
                     return " ".join(phrase)
@@ -394,7 +416,7 @@ def _phrase(clauses: list[list[str]], phrases: tuple[tuple[str, ...], ...]) -> s
 
 
 def _negated(clause: list[str], index: int, also: frozenset[str] = frozenset()) -> bool:
-    for word in reversed(clause[:index]):
+    for word in reversed(clause[max(0, index - _REACH):index]):
         if word in W.negations or word in also:
             return True
         if word not in W.negation_bridge | W.urgent_words:
