@@ -181,10 +181,10 @@ def _starting(phrases: tuple[tuple[str, ...], ...], word: str) -> tuple[tuple[st
     is read in time linear in its words, not in words times phrases."""
     index = _BY_FIRST.get(id(phrases))
     if index is None:
-        index = {}
+        grouped: dict[str, list[tuple[str, ...]]] = {}
         for phrase in phrases:
-            index.setdefault(phrase[0], []).append(phrase)
-        _BY_FIRST[id(phrases)] = index = {k: tuple(v) for k, v in index.items()}
+            grouped.setdefault(phrase[0], []).append(phrase)
+        _BY_FIRST[id(phrases)] = index = {k: tuple(v) for k, v in grouped.items()}
     return index.get(word, ())
 
 
