@@ -202,6 +202,37 @@ def test_emoji_hedges_bien_as_very_and_more_readings(text: str, intent: str) -> 
     assert classify_reply(text).intent == intent, classify_reply(text)
 
 
+@pytest.mark.parametrize("text, intent, also", [
+    ("everyone would be better off without me", "urgent", False),
+    ("good except I'm peeing red", "urgent", False), ("all good, just seeing double", "urgent",
+                                                       False),
+    ("fine, wheezy", "urgent", False), ("fine, legs are like tree trunks", "urgent", False),
+    ("fine, just sad all the time", "urgent", False), ("Doing fine, walking more each day",
+                                                       "unclassified", False),
+    ("I just want it all to stop", "urgent", True), ("tried to end it last night", "urgent",
+                                                     False),
+    ("oxygen tank is empty", "urgent", False), ("mom went down in the kitchen", "urgent", False),
+    ("up 4 lbs since yesterday", "urgent", False), ("cant lay flat", "urgent", False),
+    ("missed dialysis today, no ride", "urgent", False), ("la fístula no vibra", "urgent", False),
+    ("potassium was 6.8", "urgent", False), ("meter just says HI", "urgent", False),
+    ("red streaks going up my arm", "urgent", False), ("no puedo dejar de vomitar", "urgent",
+                                                       False),
+    ("cancel my thursday appointment please", "unclassified", False),
+    ("take me off the lasix?", "unclassified", False), ("the headache quit", "unclassified",
+                                                        False),
+    ("por favor no me vuelvan a escribir", "opt_out", False),
+    ("steri strips falling off, is that ok?", "unclassified", False),
+])
+def test_condition_by_condition_red_flags_and_fine_with_a_caveat(text: str, intent: str,
+                                                                  also: bool) -> None:
+    """§5, from a fifth probe of 421 replies written condition by condition (heart failure,
+    COPD, dialysis, diabetes, wounds, behavioural health): a "fine" followed by anything but
+    an answer ("fine, wheezy") is not doing well; each condition's red flags are urgent; a
+    stop about a medicine or a symptom that "quit" keeps the patient on the program (MSG-2)."""
+    result = classify_reply(text)
+    assert (result.intent, result.also_opt_out) == (intent, also), result
+
+
 @pytest.mark.parametrize("text", [
     "I'm good, no need to check on me anymore", "we're switching to another clinic, please "
     "take us off", "I no longer wish to be contacted by this service", "count me out",

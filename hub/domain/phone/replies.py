@@ -29,6 +29,11 @@ _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _QUOTED = re.compile(r"[\"\u201c\u201d]|'\w+'")  # sure, I'm 'fine'
 _NUMBER = re.compile(r"^(\d{1,3})(?:s|f|c)?$")  # "80s", "103f"
 _ONE = frozenset({"1", "one", "uno"})
+_SUBJECT_BRIDGE = frozenset({"finally", "has", "have", "just", "already", "kind", "of", "mostly"})
+_ACHES = frozenset({"headache", "ache", "aches", "cough", "nausea", "itch", "itching"})
+_ANSWERS = frozenset({"yes", "si", "y", "and", "so", "far", "all", "here", "today", "dear",
+                      "for", "asking", "checking", "on", "me", "hi", "hello", "again", "lot",
+                      "hola", "muchas"})
 _REACH = 6  # words a negation reaches back over (the bridge words between)
 _TROUBLE = frozenset({"trouble", "problems", "problem"})
 _EMOJI_WORDS = {"\U0001F691": "ambulance", "\U0001F198": "sos", "\U0001F92E": "vomiting",
@@ -191,7 +196,7 @@ def _starting(phrases: tuple[tuple[str, ...], ...], word: str) -> tuple[tuple[st
 _BY_FIRST: dict[int, dict[str, tuple[tuple[str, ...], ...]]] = {}
 _READING_WORDS = frozenset().union(W.readings.sugar, W.readings.pressure,
                                    W.readings.temperature, W.readings.oxygen, W.readings.pulse,
-                                   W.readings.inr)
+                                   W.readings.inr, W.readings.potassium)
 
 
 def _covered(clause: list[str], phrases: tuple[tuple[str, ...], ...]) -> set[int]:
@@ -234,6 +239,10 @@ def _about_something_else(clause: list[str], index: int) -> bool:
         return False
     if after and after[0].endswith("ing"):
         return True  # "stop wearing the brace"
+    subject = [w for w in clause[max(0, index - 3):index] if w not in _SUBJECT_BRIDGE]
+    if clause[index] == "quit" and subject and not after and (
+            subject[-1] in W.symptoms | W.urgent_words or subject[-1] in _ACHES):
+        return True  # "the pain quit", "my headache finally stopped": the symptom did
     if _object_after(clause, index):
         return True
     if _names_something_else(clause, index):
@@ -248,8 +257,12 @@ def _object_after(clause: list[str], index: int) -> bool:
     if any(w in W.message_nouns for w in clause[index + 1:]):
         return False
     after = [w for w in clause[index + 1:] if w not in W.skip]
-    return bool(after) and after[0] not in W.message_words and \
-        after[0] in W.symptoms | W.urgent_words | W.other_objects
+    for word in after[:3]:  # "cancel my thursday appointment", "cancel thursdays visit"
+        if word in W.message_words:
+            return False
+        if word in W.symptoms | W.urgent_words | W.other_objects:
+            return True
+    return False
 
 
 def _names_something_else(clause: list[str], index: int) -> bool:
@@ -402,6 +415,8 @@ def _reading(clauses: list[list[str]]) -> str | None:
                 return f"reading '{word}'"
             if word in r.inr and first is not None and r.inr_high <= first <= 20:
                 return f"reading '{word}'"
+            if word in r.potassium and first is not None and r.potassium_high <= first <= 12:
+                return f"reading '{word}'"
     return None
 
 
@@ -434,7 +449,12 @@ def _doing_well(clauses: list[list[str]], words: list[str], text: str) -> ReplyI
     hedged = bool(_QUOTED.search(text)) or any(w in W.hedges for w in words) or any(
         w == "bien" and i + 1 < len(c) and c[i + 1] not in W.polite | W.well
         for c in clauses for i, w in enumerate(c))  # "estoy bien mala": "bien" is "very"
-    if well is None or asks or mentioned or hedged or len(words) > 8 or \
+    # every clause says "well" or only answers ("no", "yes", "thanks", "no pain"): "fine,
+    # wheezy" and "all good, legs like tree trunks" are not doing well
+    plain_answer = W.polite | W.negations | W.negation_bridge | W.urgent_words | _ANSWERS
+    unsaid = any(not any(w in W.well for w in c) and not all(w in plain_answer for w in c)
+                 for c in clauses)
+    if well is None or asks or mentioned or hedged or unsaid or len(words) > 8 or \
             any(w in W.caveats for w in words):
         return ReplyIntent("unclassified", "question or caveat" if well else "no keyword")
     if well == "2" and words.index("2") > 0 and len(words) > 4:

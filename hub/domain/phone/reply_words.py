@@ -33,6 +33,8 @@ class Readings:
     pulse_low: int
     inr: frozenset[str]
     inr_high: int
+    potassium: frozenset[str]
+    potassium_high: int
     pressure: frozenset[str]
     systolic_high: int
     diastolic_high: int
@@ -155,7 +157,8 @@ def _readings(urgent: dict[str, Any]) -> Readings:
         raise ConfigError("reply_words.toml: urgent.readings must be a table")
     numbers = {}
     for name in ("sugar_low", "sugar_high", "systolic_high", "diastolic_high", "systolic_low",
-                 "fever_f", "fever_c", "oxygen_low", "pulse_high", "pulse_low", "inr_high"):
+                 "fever_f", "fever_c", "oxygen_low", "pulse_high", "pulse_low", "inr_high",
+                 "potassium_high"):
         value = table.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"reply_words.toml: urgent.readings.{name} must be a positive "
@@ -164,7 +167,8 @@ def _readings(urgent: dict[str, Any]) -> Readings:
     return Readings(sugar=_words(table, "sugar"), pressure=_words(table, "pressure"),
                     meter=_words(table, "meter"), temperature=_words(table, "temperature"),
                     oxygen=_words(table, "oxygen"), pulse=_words(table, "pulse"),
-                    inr=_words(table, "inr"), **numbers)
+                    inr=_words(table, "inr"), potassium=_words(table, "potassium"),
+                    **numbers)
 
 
 def _phrases(table: dict[str, Any], name: str) -> tuple[tuple[str, ...], ...]:
