@@ -1,10 +1,10 @@
 """The care-team accounts on ``hub.users`` (compacted): every worker keeps all of them in
 memory, following the topic from its start (no consumer group: each worker reads everything), so
 a disabled account or a reset password takes effect on every worker within a moment; ``hub
-users`` writes them (``acks=all``). Two kinds of record, each its own key so compaction keeps
-both: the account (key = user name) and the person's last sign-out (key = ``signed-out/`` + user
-name, a name can have no ``/``), written by the pages; and each one-time sign-in link taken
-(``link-used/`` + its nonce). Implements
+users`` writes them (``acks=all``). Three kinds of record, each its own key so compaction keeps
+them all: the account (key = user name); how many times the person signed out (key =
+``signed-out/`` + user name; a name can have no ``/``), written by the pages; each one-time
+sign-in link used (``link-used/`` + its nonce, with the directory that used it). Implements
 ``hub.web.directory.Directory``."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from datetime import datetime
-from typing import Any
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -23,18 +24,20 @@ from hub.logs import get_logger
 from hub.topic_names import USERS
 from hub.web.accounts import User
 
-SIGNED_OUT = "signed-out/"  # key prefix of a person's last sign-out
+SIGNED_OUT = "signed-out/"  # key prefix of a person's sign-out count
 LINK_USED = "link-used/"  # key prefix of a one-time sign-in link taken (hub demo --serve)
 
 log = get_logger("hub.adapters.user_directory")
+T = TypeVar("T")
 
 
 class UserDirectory:
     def __init__(self, bootstrap: str, write_timeout: float = 15.0):
         self._bootstrap, self._write_timeout = bootstrap, write_timeout
         self._users: dict[str, User] = {}
-        self._signed_out: dict[str, datetime] = {}
-        self._links_used: set[str] = set()
+        self._signouts: dict[str, int] = {}
+        self._links: dict[str, str] = {}  # nonce -> the writer whose use was read first
+        self._me = secrets.token_hex(8)  # this directory, as a writer of link uses
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()  # caught up with the topic as it was at start
         self._changed = asyncio.Event()
@@ -45,16 +48,19 @@ class UserDirectory:
     async def wait_for(self, username: str, timeout: float) -> User | None:
         """The account, waiting a moment for one just written (``hub users add`` a second
         ago) to arrive; None if it does not."""
+        return await self._until(lambda: self._users.get(username), timeout)
+
+    async def _until(self, found: Callable[[], T | None], timeout: float) -> T | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while (user := self._users.get(username)) is None and loop.time() < deadline:
+        while (value := found()) is None and loop.time() < deadline:
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
-        return user
+        return value
 
-    def signed_out_at(self, username: str) -> datetime | None:
-        return self._signed_out.get(username)
+    def signouts(self, username: str) -> int:
+        return self._signouts.get(username, 0)
 
     def all(self) -> dict[str, User]:
         return dict(self._users)
@@ -62,47 +68,46 @@ class UserDirectory:
     async def store(self, user: User) -> None:
         await publish(self._bootstrap, user.username, user.to_dict(), self._write_timeout)
 
-    async def sign_out(self, username: str, at: datetime) -> None:
-        self._note_sign_out(username, at)  # this worker at once, whatever the broker does
+    async def sign_out(self, username: str) -> None:
+        count = self.signouts(username) + 1
+        self._note_sign_outs(username, count)  # this worker at once, whatever the broker does
         await publish(self._bootstrap, SIGNED_OUT + username,
-                      {"username": username, "signed_out_at": at.isoformat()},
-                      self._write_timeout)
+                      {"username": username, "count": count}, self._write_timeout)
 
     async def take_link(self, nonce: str) -> bool:
-        if nonce in self._links_used:
+        """Taken when this directory's use is the first one read back from the topic (every
+        worker reads the same order), so of two workers at once exactly one takes it."""
+        if nonce in self._links:
             return False
-        await publish(self._bootstrap, LINK_USED + nonce, {"nonce": nonce},
+        await publish(self._bootstrap, LINK_USED + nonce, {"nonce": nonce, "by": self._me},
                       self._write_timeout)
-        if nonce in self._links_used:  # read back meanwhile: another worker's was first
-            return False
-        self._links_used.add(nonce)
-        return True
+        first = await self._until(lambda: self._links.get(nonce), self._write_timeout)
+        if first is None:
+            raise BrokerUnavailable(f"the link's use was not read back from {USERS}")
+        return first == self._me
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
         if value is None or key is None:
             return
         try:
-            data = json.loads(value)
-            if key.decode().startswith(LINK_USED):
-                self._links_used.add(key.decode()[len(LINK_USED):])
-                return
-            if key.decode().startswith(SIGNED_OUT):
-                self._note_sign_out(str(data["username"]),
-                                    datetime.fromisoformat(data["signed_out_at"]))
-                return
-            user = User.from_dict(data)
+            name, data = key.decode(), json.loads(value)
+            if name.startswith(LINK_USED):
+                self._links.setdefault(name[len(LINK_USED):], str(data["by"]))
+            elif name.startswith(SIGNED_OUT):
+                self._note_sign_outs(str(data["username"]), int(data["count"]))
+            else:
+                user = User.from_dict(data)
+                self._users[user.username] = user
+                if self.ready.is_set():
+                    log.info("users.changed", count=len(self._users))
         except (ValueError, KeyError, TypeError):
             log.warning("users.unreadable_record")
             return
-        self._users[user.username] = user
         self._changed.set()
-        if self.ready.is_set():
-            log.info("users.changed", count=len(self._users))
 
-    def _note_sign_out(self, username: str, at: datetime) -> None:
-        known = self._signed_out.get(username)
-        if at.tzinfo is not None and (known is None or at > known):
-            self._signed_out[username] = at
+    def _note_sign_outs(self, username: str, count: int) -> None:
+        if count > self._signouts.get(username, 0):
+            self._signouts[username] = count
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._follow())

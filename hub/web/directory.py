@@ -3,9 +3,10 @@ person last signed out. Sign-out is its own record, never a rewrite of the accou
 changed by ``hub users`` (disabled, reset) a moment before cannot be undone by a worker that
 signs the person out from an older copy.
 
-A session lives only if it was issued after the person's last sign-out (``ended``), so
-signing out anywhere ends every session of the person, on every worker, and a cookie copied
-before it is worth nothing; signing in again starts a new one.
+Sign-outs are counted per person; a session carries the count it was issued under and lives
+only while that is still the count (``ended``): signing out anywhere ends every session of the
+person, on every worker, and a cookie copied before it is worth nothing; signing in again
+starts a new one. A count, not a time, so no worker's clock (or its skew) decides.
 
 ``UserDirectory`` (``hub.adapters.user_directory``, on ``hub.users``) is the real one; the
 in-memory ``MemoryDirectory`` is the unit tests' fake. One contract suite holds both
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 from hub.errors import BrokerUnavailable
@@ -30,13 +30,14 @@ class Directory(Protocol):
     async def wait_for(self, username: str, timeout: float) -> User | None:
         """The account, waiting up to ``timeout`` for one just written; None if none."""
 
-    def signed_out_at(self, username: str) -> datetime | None: ...
+    def signouts(self, username: str) -> int:
+        """How many times the person signed out, as far as this directory has read."""
 
     async def store(self, user: User) -> None:
         """Keep the account (``BrokerUnavailable`` when it cannot be kept)."""
 
-    async def sign_out(self, username: str, at: datetime) -> None:
-        """Every session of the person issued up to ``at`` ends: on this worker at once, even
+    async def sign_out(self, username: str) -> None:
+        """Every session of the person issued until now ends: on this worker at once, even
         when the record cannot be kept for the others (then ``BrokerUnavailable``)."""
 
     async def take_link(self, nonce: str) -> bool:
@@ -45,10 +46,10 @@ class Directory(Protocol):
         use cannot be recorded: then the link is refused)."""
 
 
-def ended(session: Session, user: User | None, signed_out_at: datetime | None) -> bool:
+def ended(session: Session, user: User | None, signouts: int) -> bool:
     """The session is over: no such account, disabled, reset, or signed out after it began."""
-    return user is None or not user.enabled or user.version != session.version or (
-        signed_out_at is not None and session.issued <= signed_out_at)
+    return user is None or not user.enabled or user.version != session.version or \
+        session.signouts < signouts
 
 
 @dataclass
@@ -56,7 +57,7 @@ class MemoryDirectory:
     """In-memory fake of the directory (``down``: a broker that is gone)."""
 
     users: dict[str, User] = field(default_factory=dict)
-    signed_out: dict[str, datetime] = field(default_factory=dict)
+    signed_out: dict[str, int] = field(default_factory=dict)
     links_used: set[str] = field(default_factory=set)
     down: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -73,8 +74,8 @@ class MemoryDirectory:
                 await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
         return user
 
-    def signed_out_at(self, username: str) -> datetime | None:
-        return self.signed_out.get(username)
+    def signouts(self, username: str) -> int:
+        return self.signed_out.get(username, 0)
 
     async def store(self, user: User) -> None:
         if self.down:
@@ -82,8 +83,8 @@ class MemoryDirectory:
         self.users[user.username] = user
         self._changed.set()
 
-    async def sign_out(self, username: str, at: datetime) -> None:
-        self.signed_out[username] = max(at, self.signed_out.get(username, at))
+    async def sign_out(self, username: str) -> None:
+        self.signed_out[username] = self.signed_out.get(username, 0) + 1
         if self.down:
             raise BrokerUnavailable("broker is down (fake)")
 

@@ -111,7 +111,7 @@ class Pages:
         session = self.keys.read(request.cookies.get(COOKIE), now)
         user = self.directory.get(session.username) if session else None
         if session is None or user is None or ended(
-                session, user, self.directory.signed_out_at(session.username)):
+                session, user, self.directory.signouts(session.username)):
             if request.method == "GET":
                 return redirect("/app/login?" + urlencode({"next": request.path_qs}))
             return page(views.render("error.html", title="Signed out",
@@ -163,7 +163,8 @@ class Pages:
             log.info("pages.sign_in_refused")
             return self.login_form(request, username=username, status=401, error=(
                 "Wrong user name or password, or the account is disabled."))
-        _session, value = self.keys.issue(user.username, user.version, self.clock.now())
+        _session, value = self.keys.issue(user.username, user.version, self.clock.now(),
+                                          self.directory.signouts(user.username))
         response = redirect(safe_next(request.form.get("next")))
         response.cookies[COOKIE] = value
         response.expired.append(PRE_COOKIE)
@@ -183,7 +184,8 @@ class Pages:
         if not taken or user is None:
             return page(views.render("error.html", title="Link not valid", message=(
                 "This sign-in link was used, has expired or is not this hub's.")), 403)
-        _session, value = self.keys.issue(user.username, user.version, self.clock.now())
+        _session, value = self.keys.issue(user.username, user.version, self.clock.now(),
+                                          self.directory.signouts(user.username))
         response = redirect("/app/worklist")
         response.cookies[COOKIE] = value
         return response
@@ -195,7 +197,7 @@ class Pages:
         the broker, this worker's sessions of the person still end and this browser's cookie
         is deleted; the person is told the other workers' are not ended."""
         try:
-            await self.directory.sign_out(user.username, self.clock.now())
+            await self.directory.sign_out(user.username)
         except BrokerUnavailable:
             log.warning("pages.sign_out_not_stored", role=user.role)
             response = page(views.render("error.html", title="Signed out here", message=(

@@ -1,11 +1,13 @@
 """Signed sessions and CSRF tokens, pure over ``now``.
 
-The session is a cookie ``tcm_session``: the user name, the account's credential version, when it
-was issued and when it was last used, signed with HMAC-SHA256 under ``HUB_SESSION_SECRET``. It is
-HttpOnly, SameSite=Strict, Secure behind HTTPS; it expires after ``idle`` without a request
-(HIPAA's automatic log-off) and after ``absolute`` in any case; every request renews the idle
-clock. A reset or a disabled account ends it (the version no longer matches); a sign-out ends
-every session of the person issued before it (``hub.web.directory``).
+The session is a cookie ``tcm_session``: the user name, the account's credential version, how
+many times the person had signed out when it was issued, when it was issued and when it was last
+used, signed with HMAC-SHA256 under ``HUB_SESSION_SECRET``. It is HttpOnly, SameSite=Strict,
+Secure behind HTTPS; it expires after ``idle`` without a request (HIPAA's automatic log-off) and
+after ``absolute`` in any case; every request renews the idle clock. A reset or a disabled
+account ends it (the version no longer matches); a sign-out ends every session of the person
+issued before it: its count moves on (``hub.web.directory``), a number, not a time, so no
+worker's clock decides.
 
 CSRF: every form carries a token bound to the session (HMAC of its id), checked on every POST;
 the sign-in form, before any session, carries one bound to a pre-session cookie.
@@ -28,6 +30,7 @@ COOKIE, PRE_COOKIE = "tcm_session", "tcm_presession"
 class Session:
     username: str
     version: int
+    signouts: int  # the person's sign-outs known when it was issued
     session_id: str
     issued: datetime
     seen: datetime
@@ -45,13 +48,14 @@ class SessionKeys:
         return base64.urlsafe_b64encode(hmac.new(self._key, payload, hashlib.sha256).digest()
                                         ).decode().rstrip("=")
 
-    def issue(self, username: str, version: int, now: datetime) -> tuple[Session, str]:
-        session = Session(username, version, secrets.token_urlsafe(18), now, now)
+    def issue(self, username: str, version: int, now: datetime, signouts: int = 0
+              ) -> tuple[Session, str]:
+        session = Session(username, version, signouts, secrets.token_urlsafe(18), now, now)
         return session, self.encode(session)
 
     def encode(self, session: Session) -> str:
-        payload = json.dumps([session.username, session.version, session.session_id,
-                              _ms(session.issued), _ms(session.seen)],
+        payload = json.dumps([session.username, session.version, session.signouts,
+                              session.session_id, _ms(session.issued), _ms(session.seen)],
                              separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._mac(payload)
 
@@ -64,21 +68,21 @@ class SessionKeys:
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
             if not hmac.compare_digest(self._mac(payload), mac):
                 return None
-            username, version, session_id, issued, seen = json.loads(payload)
-        except (ValueError, TypeError):
-            return None
-        tz = now.tzinfo
-        session = Session(str(username), int(version), str(session_id),
-                          datetime.fromtimestamp(int(issued) / 1000, tz),
-                          datetime.fromtimestamp(int(seen) / 1000, tz))
+            username, version, signouts, session_id, issued, seen = json.loads(payload)
+            tz = now.tzinfo
+            session = Session(str(username), int(version), int(signouts), str(session_id),
+                              datetime.fromtimestamp(int(issued) / 1000, tz),
+                              datetime.fromtimestamp(int(seen) / 1000, tz))
+        except (ValueError, TypeError, OverflowError, OSError):
+            return None  # another format (an older worker's cookie), or nonsense
         if now - session.seen > self.idle or now - session.issued > self.absolute or \
                 session.seen > now + timedelta(minutes=5):
             return None
         return session
 
     def renewed(self, session: Session, now: datetime) -> str:
-        return self.encode(Session(session.username, session.version, session.session_id,
-                                   session.issued, now))
+        return self.encode(Session(session.username, session.version, session.signouts,
+                                   session.session_id, session.issued, now))
 
     def csrf(self, bound_to: str) -> str:
         """The form token for a session id (or a pre-session nonce)."""
@@ -116,6 +120,5 @@ class SessionKeys:
 
 
 def _ms(at: datetime) -> int:
-    """Milliseconds: a session issued after a sign-out in the same second still lives, and one
-    issued before it does not (``Session.issued`` against the person's sign-out)."""
+    """Milliseconds since the epoch, as the cookie carries its times."""
     return int(at.timestamp() * 1000)

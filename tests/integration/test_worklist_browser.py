@@ -241,12 +241,13 @@ async def test_a_coordinator_works_the_list_in_a_real_browser(
         last = browser.get_cookie(COOKIE)
         assert last is not None
         body = last["value"].rsplit(".", 1)[0]
-        name, version, sid, _issued, seen = json.loads(
+        name, version, signouts, sid, _issued, seen = json.loads(
             base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         used = datetime.fromtimestamp(seen / 1000, NY)
         keys = SessionKeys(SECRET)
-        fresh = keys.encode(Session(name, version, sid, used - timedelta(minutes=1), used))
-        stale = keys.encode(Session(name, version, sid, used - timedelta(minutes=60),
+        fresh = keys.encode(Session(name, version, signouts, sid, used - timedelta(minutes=1),
+                                    used))
+        stale = keys.encode(Session(name, version, signouts, sid, used - timedelta(minutes=60),
                                     used - timedelta(minutes=30)))
         assert (await status_with(fresh))[0] == 200
         refused = await status_with(stale)

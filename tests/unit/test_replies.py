@@ -184,7 +184,7 @@ def test_third_person_spanish_typed_fast_and_deaths_reach_a_person_at_once(
 @pytest.mark.parametrize("text, intent", [
     ("estoy bien mala", "urgent"), ("fine 🚑", "urgent"), ("ok 🆘", "urgent"), ("🚑", "urgent"),
     ("I aint doing good at all", "urgent"), ("mama ain't wakin up", "urgent"),
-    ("temp 103F", "urgent"), ("pulse 160", "urgent"), ("hr 35", "urgent"),
+    ("temp 103F", "urgent"), ("pulse 160", "urgent"), ("heart rate 35", "urgent"),
     ("INR 6.5", "urgent"), ("weight up 4lb", "urgent"), ("nosebleed for an hour", "urgent"),
     ("me siento fatal", "urgent"), ("tengo las piernas hinchadas", "urgent"),
     ("throwin up everything", "urgent"), ("i wanna end it", "urgent"),
@@ -229,6 +229,31 @@ def test_condition_by_condition_red_flags_and_fine_with_a_caveat(text: str, inte
     COPD, dialysis, diabetes, wounds, behavioural health): a "fine" followed by anything but
     an answer ("fine, wheezy") is not doing well; each condition's red flags are urgent; a
     stop about a medicine or a symptom that "quit" keeps the patient on the program (MSG-2)."""
+    result = classify_reply(text)
+    assert (result.intent, result.also_opt_out) == (intent, also), result
+
+
+@pytest.mark.parametrize("text, intent, also", [
+    ("stop I fell", "urgent", True), ("Stop he died", "urgent", True),
+    ("STOP I'm at work", "opt_out", False), ("STOP asap", "opt_out", False),
+    ("STOP 🤮", "urgent", True), ("STOP 1", "urgent", True), ("ST\u200dOP", "opt_out", False),
+    ("I said stop twice", "opt_out", False), ("Can you stop right now?", "opt_out", False),
+    ("end it all", "urgent", False), ("option 1", "urgent", False), ("I pick 1", "urgent", False),
+    ("1 hr 40 min ago", "unclassified", False), ("the rate is 150 dollars", "unclassified",
+                                                 False),
+    ("sat there 75 minutes", "unclassified", False), ("el azucar lo mido", "unclassified",
+                                                      False),
+    ("took a walk twice", "unclassified", False),
+    ("did not recognize this number", "unclassified", False), ("respira bien", "doing_well",
+                                                               False),
+])
+def test_what_the_review_of_the_probes_changes_found(text: str, intent: str, also: bool
+                                                     ) -> None:
+    """MSG-2 / §5, a review of the probes' changes: a symptom after STOP still revokes (and
+    escalates), a place or "asap" after it is no object, a reported or asked stop without a
+    thing named revokes, the menu's 1 in a short reply is urgent, ordinary sentences with
+    "hr", "rate", "sat", "lo" are no readings, and no ordinary word is taken for a typo of an
+    urgent one ("respira" is not "respirar")."""
     result = classify_reply(text)
     assert (result.intent, result.also_opt_out) == (intent, also), result
 

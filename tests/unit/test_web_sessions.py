@@ -90,3 +90,19 @@ def test_a_one_time_link_is_genuine_for_ten_minutes() -> None:
     assert SessionKeys("t" * 40).read_one_time(token, T0) is None
     _, cookie = KEYS.issue("demo", 1, T0)  # a session cookie is not a sign-in link
     assert KEYS.read_one_time(cookie, T0) is None
+
+
+def test_a_cookie_of_another_format_or_with_impossible_times_is_no_session() -> None:
+    """A rolling deploy: an older worker's cookie (five fields, times in seconds) or one
+    whose times no calendar holds is no session, never a 500."""
+    import base64
+    import json
+
+    def signed(fields: list[object]) -> str:
+        payload = json.dumps(fields, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + KEYS._mac(payload)
+
+    assert KEYS.read(signed(["rn.lee", 1, "sid", 1764590400, 1764590400]), T0) is None
+    assert KEYS.read(signed(["rn.lee", 1, 0, "sid", 10 ** 20, 10 ** 20]), T0) is None
+    session, cookie = KEYS.issue("rn.lee", 1, T0, signouts=3)
+    assert KEYS.read(cookie, T0) == session and session.signouts == 3

@@ -76,6 +76,7 @@ MONDAY = datetime(2026, 11, 23, 12, 0, tzinfo=ZONE)  # the worker's clock: allow
 BASELINE = 50  # discharges of the baseline phase
 WARM_UP = 1  # a discharge texted before any is timed: the worker's group has settled
 JOINED = 16  # discharges texted, untimed, once a second worker has joined the group
+KEEP_LOGS = 2  # a run that could not text everyone: its worker's log stays for a person
 MOST = (100 * len(AREA_CODES) - BASELINE - WARM_UP - JOINED) // 4  # patients a phase can have
 
 
@@ -86,7 +87,7 @@ def run_pipeline_bench(bootstrap: str | None, *, discharges: int, rate: float,
     if not 0 < rate <= 10_000:
         raise ConfigError(f"--rate: expected discharges a second above 0, got {rate:g}")
     workdir = Path(tempfile.mkdtemp(prefix="tcm-hub-bench-"))
-    broker, status = None, 1
+    broker, status = None, KEEP_LOGS
     try:
         if bootstrap is None:
             print("Starting the embedded broker for the pipeline bench ...", file=out, flush=True)
@@ -100,9 +101,9 @@ def run_pipeline_bench(bootstrap: str | None, *, discharges: int, rate: float,
     finally:
         if broker is not None:
             broker.stop()
-        if status == 0 or not (workdir / "worker.log").exists():
+        if status != KEEP_LOGS or not (workdir / "worker.log").exists():
             shutil.rmtree(workdir, ignore_errors=True)  # else the worker's log stays
-    return status
+    return 1 if status else 0
 
 
 async def _bench(bootstrap: str, embedded: bool, where: str, workdir: Path, discharges: int,
@@ -149,11 +150,11 @@ async def _bench(bootstrap: str, embedded: bool, where: str, workdir: Path, disc
     try:
         adapter_alone = await _adapter_alone(standin.url, discharges)
         if (port := await worker(workdir)) is None:
-            return 1
+            return KEEP_LOGS
         complete = await _drive(bootstrap, [port], phases[:5], workers)
         if complete and not embedded:
             if (second := await worker(workdir / "second")) is None:
-                return 1
+                return KEEP_LOGS
             complete = (await _group_settled(bootstrap, group, members=2)
                         and await _drive(bootstrap, [port, second], phases[5:], workers))
     finally:
@@ -164,7 +165,7 @@ async def _bench(bootstrap: str, embedded: bool, where: str, workdir: Path, disc
     if not complete:
         print(f"Not every patient was texted in time; worker log: {workdir / 'worker.log'}",
               file=out)
-        return 1
+        return KEEP_LOGS
     if missed:
         print(f"Pipeline targets not met: {', '.join(missed)}", file=out)
     return 1 if missed else 0

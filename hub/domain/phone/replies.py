@@ -34,11 +34,23 @@ _ACHES = frozenset({"headache", "ache", "aches", "cough", "nausea", "itch", "itc
 _ANSWERS = frozenset({"yes", "si", "y", "and", "so", "far", "all", "here", "today", "dear",
                       "for", "asking", "checking", "on", "me", "hi", "hello", "again", "lot",
                       "hola", "muchas"})
+_PREPOSITIONS = frozenset({"by", "at", "in", "on", "over", "up", "of", "for", "to", "with",
+                           "when", "until", "soon"})
+# a few words after a stop word, only these say it stops something else ("cancel my thursday
+# appointment"); places and plans do not ("STOP I'm at work")
+_THINGS = W.other_objects - _PREPOSITIONS - {"work", "home", "job", "class", "plan", "plans",
+                                             "trip", "sign", "ride"}
+_NOT_OBJECTS = frozenset({"asap", "sos", "hlp", "emoji", "sarcasm", "1"})
+_FILLERS = frozenset({"right", "now", "lol", "twice", "again", "already", "yet", "dammit",
+                      "damn", "forever", "anymore", "seriously", "asap"})
+_METER_VERBS = frozenset({"reading", "reads", "read", "is", "says", "was", "shows", "at", "dice"})
+_TERSE = frozenset({"sat", "hr"})  # readings only with the number right after them
 _REACH = 6  # words a negation reaches back over (the bridge words between)
 _TROUBLE = frozenset({"trouble", "problems", "problem"})
-_EMOJI_WORDS = {"\U0001F691": "ambulance", "\U0001F198": "sos", "\U0001F92E": "vomiting",
-                "\U0001FA78": "blood", "\U0001F912": "fever", "\U0001F635": "dizzy",
-                "\U0001F644": "sarcasm"}
+_EMOJI_WORDS = {"\U0001F691": "emojiambulance", "\U0001F198": "emojisos",
+                "\U0001F92E": "emojivomit", "\U0001FA78": "emojiblood",
+                "\U0001F912": "emojifever", "\U0001F635": "emojidizzy", "\U0001F644": "sarcasm"}
+_EMOJI_URGENT = frozenset(_EMOJI_WORDS.values()) - {"sarcasm"}  # urgent, never an object
 _FRIENDLY = frozenset("\U0001F44D\U0001F44C\U0001F642\U0001F60A\U0001F600\U0001F601"
                       "\U0001F603\U0001F604\u2764\u2665\U0001F64F\U0001F4AF\u2705"
                       "\U0001F970\U0001F60D\u263A\U0001F917")
@@ -79,7 +91,9 @@ def _emoji_words(text: str) -> str:
     for ch in text:
         if ch in _EMOJI_WORDS:
             out.append(f" {_EMOJI_WORDS[ch]} ")
-        elif ch in _FRIENDLY or ch in "\ufe0f\u200d" or 0x1F3FB <= ord(ch) <= 0x1F3FF:
+        elif ch in "\ufe0f\u200d\u200b\u2060" or 0x1F3FB <= ord(ch) <= 0x1F3FF:
+            continue  # joiners and skin tones: "ST\u200dOP" is STOP
+        elif ch in _FRIENDLY:
             out.append(" ")
         elif unicodedata.category(ch) == "So":
             out.append(" emoji ")
@@ -153,7 +167,8 @@ def _keyword(words: list[str]) -> str | None:
 def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
     """MSG-2: the revocation word or phrase found, or None."""
     rest = {w for w in words if w not in W.polite | W.message_words}
-    if len(rest) == 1 and (word := next(iter(rest))) in OPT_OUT_WORDS and (
+    danger = any(_covered(clause, W.urgent_phrases) for clause in clauses)  # "end it all"
+    if len(rest) == 1 and not danger and (word := next(iter(rest))) in OPT_OUT_WORDS and (
             word not in W.revoke_alone
             or not {w for w in words if w not in W.polite | W.message_nouns} - {word}):
         return f"keyword {word}"  # "stop", "STOP ALL", "ALTO por favor"; not "gracias para todo"
@@ -257,12 +272,14 @@ def _object_after(clause: list[str], index: int) -> bool:
     if any(w in W.message_nouns for w in clause[index + 1:]):
         return False
     after = [w for w in clause[index + 1:] if w not in W.skip]
-    for word in after[:3]:  # "cancel my thursday appointment", "cancel thursdays visit"
-        if word in W.message_words:
-            return False
-        if word in W.symptoms | W.urgent_words | W.other_objects:
-            return True
-    return False
+    if after and after[0] in W.message_words:
+        return False
+    if after and after[0] not in _NOT_OBJECTS and \
+            after[0] in W.symptoms | W.urgent_words | W.other_objects:
+        return True  # "stop the bleeding", "cancel my appointment", "stop by"
+    # a few words on, only a thing ("cancel my thursday appointment"), never a symptom or a
+    # preposition: "STOP I fell" and "Stop I'm at work" revoke
+    return any(w in _THINGS for w in after[1:3])
 
 
 def _names_something_else(clause: list[str], index: int) -> bool:
@@ -277,8 +294,9 @@ def _names_something_else(clause: list[str], index: int) -> bool:
         return False
     ignored = W.question_openers | W.pronouns | W.polite | W.skip | OPT_OUT_WORDS | \
         W.keep_bridge | W.reported
-    named = clause if asked else clause[index + 1:]
-    return any(w not in ignored and not w.isdigit() for w in named)
+    if reported:  # "Doctor said stop the aspirin", "PT wants to cancel"; not "I said stop"
+        return any(w in _THINGS for w in clause)
+    return any(w not in ignored and w not in _FILLERS and not w.isdigit() for w in clause)
 
 
 def _unable_to_stop(clauses: list[list[str]]) -> str | None:
@@ -312,6 +330,7 @@ def _urgent(clauses: list[list[str]]) -> str | None:
     reading = _reading(clauses)
     if reading:
         return reading
+    words = sum(len(clause) for clause in clauses)
     for clause in clauses:
         menu = [w for w in clause if w not in W.polite | W.yes]
         for i, word in enumerate(clause):
@@ -319,11 +338,13 @@ def _urgent(clauses: list[list[str]]) -> str | None:
                     not (i and clause[i - 1] in _TROUBLE):  # "no trouble breathing"
                 return f"negated '{word}'"  # "he's not breathing", "no responde"
             if word in _ONE:
-                if menu == [word]:
-                    return "word '1'"  # the menu's answer, not "I take 1 pill"
+                if all(w in _ONE for w in menu) or words <= 3:
+                    return "word '1'"  # "1", "option 1", "STOP 1"; not "I take 1 pill a day"
                 continue
             if word in W.fillers and len(clause) == 1 and len(clauses) > 1:
                 continue  # "er, ok"
+            if word in _EMOJI_URGENT:
+                return "emoji"
             near = word if word in W.urgent_words else _NEAR.get(word)
             if near and not _negated(clause, i) and not _plainly_else(clause, i) \
                     and not _resolved(clause, i):
@@ -349,15 +370,25 @@ def _typos(words: frozenset[str]) -> dict[str, str]:
     "swolen"): a patient in trouble types fast. Short words have too many neighbours."""
     near: dict[str, str] = {}
     for word in sorted(words):
-        if len(word) < 6 or not word.isalpha():
+        if len(word) < 7 or not word.isalpha():
             continue
         for i in range(len(word)):
             near.setdefault(word[:i] + word[i + 1:], word)
             if i + 1 < len(word):
                 near.setdefault(word[:i] + word[i + 1] + word[i] + word[i + 2:], word)
-    return {typo: word for typo, word in near.items() if typo not in words and len(typo) >= 5}
+    return {typo: word for typo, word in near.items()
+            if typo not in words and typo not in _KNOWN and typo not in _REAL_WORDS
+            and len(typo) >= 6}
 
 
+# words one letter away from an urgent word that are words of their own ("selling" is not
+# "swelling", "Sagrado Corazon" not "sangrado")
+_REAL_WORDS = frozenset({
+    "selling", "welling", "sipped", "downing", "droning", "sagrado", "respira", "confuse",
+    "overdoes", "gaping", "pinning", "sinning", "atarme", "decease", "collapse", "hosting",
+    "dipping", "ripping", "tripping", "slipper", "chilled", "spitting", "sweeling", "seizing",
+    "fainter", "painter", "painted", "stoking", "breadth", "feeling", "pealing", "peeling",
+    "dropping", "drooping", "blinding", "bleeping", "beading", "bedding", "wheezed"})
 _NEAR = _typos(W.urgent_words)
 
 
@@ -391,12 +422,17 @@ def _reading(clauses: list[list[str]]) -> str | None:
     r = W.readings
     for clause in clauses:
         for i, word in enumerate(clause):
-            if word not in _READING_WORDS:
-                continue
+            if word not in _READING_WORDS or (word in _TERSE and not _read_as_number(clause, i)):
+                continue  # "sat 85", "hr 35"; not "sat there 75 minutes", "1 hr 40 min"
             numbers = [int(m.group(1)) for w in clause[i + 1:]
                        if (m := _NUMBER.match(w))]  # "84", "in the 80s"
             first = numbers[0] if numbers else None
-            if word in r.sugar and (any(w in r.meter for w in clause[i + 1:]) or (
+            meter = any(  # "sugar HI", "glucose reading HI on the meter"; not "azucar lo mido"
+                clause[j:j + 1] and clause[j] in r.meter and (j == i + 1 or clause[i + 1] in
+                                                              _METER_VERBS)
+                and clause[j + 1:j + 2] in ([], ["on"], ["en"], ["in"], ["again"])
+                for j in (i + 1, i + 2))
+            if word in r.sugar and (meter or (
                     first is not None and first >= 10 and
                     not r.sugar_low <= first <= r.sugar_high)):
                 return f"reading '{word}'"
@@ -410,7 +446,8 @@ def _reading(clauses: list[list[str]]) -> str | None:
                 return f"reading '{word}'"
             if word in r.oxygen and first is not None and 50 <= first < r.oxygen_low:
                 return f"reading '{word}'"
-            if word in r.pulse and first is not None and 20 <= first <= 250 and not \
+            if word in r.pulse and (word != "rate" or clause[i - 1:i] == ["heart"]) and \
+                    first is not None and 20 <= first <= 250 and not \
                     r.pulse_low <= first <= r.pulse_high:
                 return f"reading '{word}'"
             if word in r.inr and first is not None and r.inr_high <= first <= 20:
@@ -418,6 +455,13 @@ def _reading(clauses: list[list[str]]) -> str | None:
             if word in r.potassium and first is not None and r.potassium_high <= first <= 12:
                 return f"reading '{word}'"
     return None
+
+
+def _read_as_number(clause: list[str], i: int) -> bool:
+    """A terse reading word stands before its number and after no number ("hr 35")."""
+    after = i + 1 < len(clause) and clause[i + 1][:1].isdigit()
+    before = i > 0 and clause[i - 1][:1].isdigit()
+    return after and not before
 
 
 def _phrase(clauses: list[list[str]], phrases: tuple[tuple[str, ...], ...]) -> str | None:
