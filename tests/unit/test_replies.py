@@ -258,6 +258,30 @@ def test_what_the_review_of_the_probes_changes_found(text: str, intent: str, als
     assert (result.intent, result.also_opt_out) == (intent, also), result
 
 
+@pytest.mark.parametrize("text, intent, also", [
+    ("I've been better", "unclassified", False), ("had better days", "unclassified", False),
+    ("End of the week works better for me", "unclassified", False),
+    ("I want everything to end", "urgent", True), ("ready to quit life", "urgent", False),
+    ("Stop. I'm done living like this", "urgent", True),
+    ("I want the pain to stop", "urgent", False),
+    ("there's yellowish stuff coming out of one end", "urgent", False),
+    ("she hasn't made any urine today", "urgent", False),
+    ("my vision went black in my right eye", "urgent", False),
+    ("you do not have permission to text me", "opt_out", False),
+    ("I never signed up for this", "opt_out", False), ("halt", "opt_out", False),
+    ("remove", "opt_out", False), ("Don't ever text me again", "opt_out", False),
+    ("eliminen mi número por favor", "opt_out", False),
+    ("plz remove my # from ur list", "opt_out", False),
+])
+def test_lawyers_revocations_and_buried_signs(text: str, intent: str, also: bool) -> None:
+    """MSG-2 / §5, from a sixth probe of 476 replies (revocations as a TCPA lawyer would word
+    them, long messages with one warning sign buried, answers to the visit reminder): "been
+    better" is no doing well; wishing it all to end is urgent (and, since it may mean the
+    texts, revokes too); "one end" of a wound is no revocation."""
+    result = classify_reply(text)
+    assert (result.intent, result.also_opt_out) == (intent, also), result
+
+
 @pytest.mark.parametrize("text", [
     "I'm good, no need to check on me anymore", "we're switching to another clinic, please "
     "take us off", "I no longer wish to be contacted by this service", "count me out",

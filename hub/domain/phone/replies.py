@@ -186,7 +186,7 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
                 continue
             for phrase in _starting(W.revoke_phrases, clause[i]):
                 if tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i) \
-                        and not _object_after(clause, i + len(phrase) - 1):
+                        and not _object_after(clause, i + len(phrase) - 1, things_only=True):
                     return f"phrase '{' '.join(phrase)}'"
             if clause[i] in W.revoke_anywhere and not _kept(clause, i) \
                     and not _about_something_else(clause, i):
@@ -266,7 +266,7 @@ def _about_something_else(clause: list[str], index: int) -> bool:
     return before in W.unable or before in W.noun_before
 
 
-def _object_after(clause: list[str], index: int) -> bool:
+def _object_after(clause: list[str], index: int, things_only: bool = False) -> bool:
     """The word (or phrase, ending at ``index``) takes an object that is not the messages:
     "cancel my appointment", "take me off the waitlist", "stop the bleeding"."""
     if any(w in W.message_nouns for w in clause[index + 1:]):
@@ -274,6 +274,8 @@ def _object_after(clause: list[str], index: int) -> bool:
     after = [w for w in clause[index + 1:] if w not in W.skip]
     if after and after[0] in W.message_words:
         return False
+    if things_only:  # after a phrase: "take me off the waitlist"; not "signed up for this"
+        return any(w in _THINGS for w in after[:3])
     if after and after[0] not in _NOT_OBJECTS and \
             after[0] in W.symptoms | W.urgent_words | W.other_objects:
         return True  # "stop the bleeding", "cancel my appointment", "stop by"
@@ -491,6 +493,9 @@ def _doing_well(clauses: list[list[str]], words: list[str], text: str) -> ReplyI
     mentioned = any(w in W.urgent_words and not _negated(c, i)
                     for c in clauses for i, w in enumerate(c))  # "the pain is much better"
     hedged = bool(_QUOTED.search(text)) or any(w in W.hedges for w in words) or any(
+        w in W.well and (c[i - 1:i] in (["been"], ["had"], ["works"], ["work"], ["be"])
+                         or c[i + 1:i + 2] == ["days"])
+        for c in clauses for i, w in enumerate(c)) or any(  # "been better", "works better"
         w == "bien" and i + 1 < len(c) and c[i + 1] not in W.polite | W.well
         for c in clauses for i, w in enumerate(c))  # "estoy bien mala": "bien" is "very"
     # every clause says "well" or only answers ("no", "yes", "thanks", "no pain"): "fine,
