@@ -495,7 +495,8 @@ def _doing_well(clauses: list[list[str]], words: list[str], text: str) -> ReplyI
     hedged = bool(_QUOTED.search(text)) or any(w in W.hedges for w in words) or any(
         w in W.well and (c[i - 1:i] in (["been"], ["had"], ["works"], ["work"], ["be"])
                          or c[i + 1:i + 2] == ["days"])
-        for c in clauses for i, w in enumerate(c)) or any(  # "been better", "works better"
+        for c in clauses for i, w in enumerate(c)) or any(
+            c[i:i + 2] == ["far", "from"] for c in clauses for i in range(len(c))) or any(
         w == "bien" and i + 1 < len(c) and c[i + 1] not in W.polite | W.well
         for c in clauses for i, w in enumerate(c))  # "estoy bien mala": "bien" is "very"
     # every clause says "well" or only answers ("no", "yes", "thanks", "no pain"): "fine,
