@@ -244,7 +244,7 @@ def test_condition_by_condition_red_flags_and_fine_with_a_caveat(text: str, inte
     ("sat there 75 minutes", "unclassified", False), ("el azucar lo mido", "unclassified",
                                                       False),
     ("took a walk twice", "unclassified", False),
-    ("did not recognize this number", "unclassified", False), ("respira bien", "doing_well",
+    ("did not recognize this number", "unclassified", False), ("respira bien", "unclassified",
                                                                False),
 ])
 def test_what_the_review_of_the_probes_changes_found(text: str, intent: str, also: bool
@@ -279,6 +279,32 @@ def test_lawyers_revocations_and_buried_signs(text: str, intent: str, also: bool
     better" is no doing well; wishing it all to end is urgent (and, since it may mean the
     texts, revokes too); "one end" of a wound is no revocation."""
     result = classify_reply(text)
+    assert (result.intent, result.also_opt_out) == (intent, also), result
+
+
+@pytest.mark.parametrize("text, intent, also, opted_out", [
+    ("2 he wont answer me", "urgent", False, False), ("ok im passing out", "urgent", False, False),
+    ("ok my throat is closing", "urgent", False, False),
+    ("fine pills gone took them all", "urgent", False, False),
+    ("good no one would miss me", "urgent", False, False),
+    ("fine coughing up pink stuff", "urgent", False, False),
+    ("fine have to sleep sitting up", "urgent", False, False),
+    ("ok i want to end things", "urgent", True, False),
+    ("Hágame el favor de llamarme", "urgent", False, False),
+    ("mi esposa esta bien pero tiene la boca chueca", "urgent", False, False),
+    ("ok which pills do i stop", "unclassified", False, False),
+    ("doing ok my aide quit", "unclassified", False, False),
+    ("start again please", "opt_in", False, True), ("I want the texts back", "opt_in", False, True),
+    ("quiero los mensajes otra vez", "opt_in", False, True),
+    ("start again please I fell", "urgent", False, True),
+])
+def test_a_fine_without_punctuation_is_read_whole_and_the_texts_can_be_asked_back(
+        text: str, intent: str, also: bool, opted_out: bool) -> None:
+    """§5, from a seventh probe of 390 replies (positive words with a worry, run-on dictated
+    text): a reply is doing well only when every word besides the "well" is a plain one, so
+    "ok my throat is closing" is never only logged; MSG-2 both ways: an opted-out phone asking
+    for the texts back in plain words is opted back in (a cry for help still comes first)."""
+    result = classify_reply(text, opted_out=opted_out)
     assert (result.intent, result.also_opt_out) == (intent, also), result
 
 
@@ -364,7 +390,8 @@ def test_more_ways_to_say_stop(text: str, also: bool) -> None:
 @pytest.mark.parametrize("text", [
     "2", "2.", "Good", "good thanks!", "fine", "ok", "I'm doing much better, thank you",
     "doing well, no pain", "No I'm fine", "no, I'm fine", "all good", "great",
-    "bien", "estoy bien gracias", "mucho mejor", "I walked 2 miles today and feel great",
+    "bien", "estoy bien gracias", "mucho mejor", "I feel great today", "so far so good",
+    "Bien, gracias a Dios", "Doing well, no complaints", "dos",
 ])
 def test_doing_well(text: str) -> None:
     """§5: 2, good, fine -> logged as a patient response."""
@@ -373,6 +400,8 @@ def test_doing_well(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "what time is my appointment?", "fine, but is it ok to shower?", "Fine but I need a refill",
+    "I walked 2 miles today and feel great", "fine pharmacy had no meds", "okay nurse never came",
+    "2 is it ok to drive", "good can i shower with the staples", "mostly good",
     "no pain", "no me duele", "no más dolor", "I take 1 pill a day", "cancel my appointment",
     "No", "no thanks", "who is this", "No, I haven't been admitted",
     "who is this", "Thank you", "👍", "", "   ", "when should I call?",

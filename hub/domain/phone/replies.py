@@ -141,6 +141,8 @@ def _classify(text: str, opted_out: bool) -> ReplyIntent:
     if opted_out and keyword in W.opt_in | W.yes:
         return ReplyIntent("opt_in", f"keyword {keyword}")
     urgent = _urgent(clauses)
+    if opted_out and not urgent and (back := _phrase(clauses, W.opt_in_phrases)):
+        return ReplyIntent("opt_in", f"phrase '{back}'")  # "start again please"
     opting_out = _opt_out(clauses, words)
     if opting_out:
         asks = _asks_for_help(clauses)  # "STOP. HELP": a person calls
@@ -256,7 +258,7 @@ def _about_something_else(clause: list[str], index: int) -> bool:
         return True  # "stop wearing the brace"
     subject = [w for w in clause[max(0, index - 3):index] if w not in _SUBJECT_BRIDGE]
     if clause[index] == "quit" and subject and not after and (
-            subject[-1] in W.symptoms | W.urgent_words or subject[-1] in _ACHES):
+            subject[-1] in W.symptoms | W.urgent_words | _THINGS or subject[-1] in _ACHES):
         return True  # "the pain quit", "my headache finally stopped": the symptom did
     if _object_after(clause, index):
         return True
@@ -290,7 +292,8 @@ def _names_something_else(clause: list[str], index: int) -> bool:
     aspirin"): the clause names something, and nothing in it is about the messages."""
     if any(w in W.message_nouns for w in clause):
         return False
-    asked = clause[0] in W.question_openers
+    asked = clause[0] in W.question_openers or any(w in ("which", "cual", "cuales")
+                                                   for w in clause[:index])
     reported = any(w in W.reported for w in clause[max(0, index - 3):index])
     if not (asked or reported):
         return False
@@ -501,14 +504,15 @@ def _doing_well(clauses: list[list[str]], words: list[str], text: str) -> ReplyI
         for c in clauses for i, w in enumerate(c))  # "estoy bien mala": "bien" is "very"
     # every clause says "well" or only answers ("no", "yes", "thanks", "no pain"): "fine,
     # wheezy" and "all good, legs like tree trunks" are not doing well
-    plain_answer = W.polite | W.negations | W.negation_bridge | W.urgent_words | _ANSWERS
-    unsaid = any(not any(w in W.well for w in c) and not all(w in plain_answer for w in c)
-                 for c in clauses)
+    # nothing but plain words besides the "well" (a negated symptom is plain: "no pain"):
+    # "fine, wheezy", "ok my throat is closing", "good except I'm peeing red" are not doing well
+    unsaid = any(
+        w not in W.well | W.plain | W.polite | _ANSWERS | W.negations
+        and not (w in W.urgent_words and _negated(c, i))
+        for c in clauses for i, w in enumerate(c))
     if well is None or asks or mentioned or hedged or unsaid or len(words) > 8 or \
             any(w in W.caveats for w in words):
         return ReplyIntent("unclassified", "question or caveat" if well else "no keyword")
-    if well == "2" and words.index("2") > 0 and len(words) > 4:
-        return ReplyIntent("unclassified", "no keyword")  # "I walked 2 miles"
     return ReplyIntent("doing_well", f"word '{well}'")
 
 

@@ -79,6 +79,8 @@ class ReplyWords:
     help: frozenset[str]
     help_thanked: frozenset[str]
     well: frozenset[str]
+    plain: frozenset[str]
+    opt_in_phrases: tuple[tuple[str, ...], ...]
     polite: frozenset[str]
     negations: frozenset[str]
     negation_bridge: frozenset[str]
@@ -121,7 +123,8 @@ def load(text: str | None = None) -> ReplyWords:
         unless_after=_word_map(urgent, "unless_after"), readings=_readings(urgent),
         opt_in=_words(keywords, "opt_in"), yes=_words(keywords, "yes"),
         help=_words(keywords, "help"), help_thanked=_words(keywords, "help_thanked"),
-        well=_words(data["well"], "words"),
+        well=_words(data["well"], "words"), plain=_words(data["well"], "plain"),
+        opt_in_phrases=_phrases(keywords, "opt_in_phrases"),
         polite=_words(reading, "polite"), negations=_words(reading, "negations"),
         negation_bridge=_words(reading, "negation_bridge"),
         questions=_words(reading, "questions"), caveats=_words(reading, "caveats"),
