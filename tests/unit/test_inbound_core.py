@@ -169,3 +169,20 @@ def test_a_patient_whose_steps_lapsed_still_shares_the_number_until_the_window_e
     assert {e.reason for e in received.events} == {"shared_phone"}
     after = receive(state, PHONE, sms("1"), AT + timedelta(days=31), PRACTICE)
     assert [e.patient_key for e in after.events] == ["GEN|88"]  # the last texted, alone
+
+
+def test_asking_for_the_texts_back_in_words_lifts_only_the_hubs_own_opt_out() -> None:
+    """MSG-2 both ways, MSG-6: "start again please" opts a number back in when the hub itself
+    opted it out (the patient's words); when Twilio blocks the number (its STOP keyword, or a
+    21610), only START lifts that at Twilio, so a person answers instead."""
+    state = texted(command("E1", "GEN|77"))
+    by_words = ledger.opt_out(state, AT, via="keyword")
+    back = receive(by_words, PHONE, sms("start again please"), AT + timedelta(hours=1), PRACTICE)
+    assert back.intent.intent == "opt_in" and not back.state.opted_out
+    by_twilio = ledger.opt_out(state, AT, via="opt_out_type")
+    held = receive(by_twilio, PHONE, sms("start again please"), AT + timedelta(hours=1),
+                   PRACTICE)
+    assert held.intent.intent == "unclassified" and held.state.opted_out
+    keyword = receive(by_twilio, PHONE, sms("START", opt_out_type="START"),
+                      AT + timedelta(hours=1), PRACTICE)
+    assert keyword.intent.intent == "opt_in" and not keyword.state.opted_out
