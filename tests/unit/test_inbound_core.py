@@ -171,18 +171,14 @@ def test_a_patient_whose_steps_lapsed_still_shares_the_number_until_the_window_e
     assert [e.patient_key for e in after.events] == ["GEN|88"]  # the last texted, alone
 
 
-def test_asking_for_the_texts_back_in_words_lifts_only_the_hubs_own_opt_out() -> None:
-    """MSG-2 both ways, MSG-6: "start again please" opts a number back in when the hub itself
-    opted it out (the patient's words); when Twilio blocks the number (its STOP keyword, or a
-    21610), only START lifts that at Twilio, so a person answers instead."""
-    state = texted(command("E1", "GEN|77"))
-    by_words = ledger.opt_out(state, AT, via="keyword")
-    back = receive(by_words, PHONE, sms("start again please"), AT + timedelta(hours=1), PRACTICE)
-    assert back.intent.intent == "opt_in" and not back.state.opted_out
-    by_twilio = ledger.opt_out(state, AT, via="opt_out_type")
-    held = receive(by_twilio, PHONE, sms("start again please"), AT + timedelta(hours=1),
+def test_asking_for_the_texts_back_in_words_reaches_a_person_and_only_start_opts_in() -> None:
+    """MSG-2 both ways, MSG-6: "start again please" from an opted-out number goes to a person
+    (who asks for START: Twilio lifts its own block only for that word), and the number stays
+    opted out; START opts it back in."""
+    state = ledger.opt_out(texted(command("E1", "GEN|77")), AT, via="keyword")
+    asked = receive(state, PHONE, sms("start again please"), AT + timedelta(hours=1), PRACTICE)
+    assert asked.intent.intent == "unclassified" and "START" in asked.intent.reason
+    assert asked.state.opted_out and asked.answer is None
+    back = receive(state, PHONE, sms("START", opt_out_type="START"), AT + timedelta(hours=1),
                    PRACTICE)
-    assert held.intent.intent == "unclassified" and held.state.opted_out
-    keyword = receive(by_twilio, PHONE, sms("START", opt_out_type="START"),
-                      AT + timedelta(hours=1), PRACTICE)
-    assert keyword.intent.intent == "opt_in" and not keyword.state.opted_out
+    assert back.intent.intent == "opt_in" and not back.state.opted_out

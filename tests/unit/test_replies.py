@@ -294,17 +294,44 @@ def test_lawyers_revocations_and_buried_signs(text: str, intent: str, also: bool
     ("mi esposa esta bien pero tiene la boca chueca", "urgent", False, False),
     ("ok which pills do i stop", "unclassified", False, False),
     ("doing ok my aide quit", "unclassified", False, False),
-    ("start again please", "opt_in", False, True), ("I want the texts back", "opt_in", False, True),
-    ("quiero los mensajes otra vez", "opt_in", False, True),
+    ("start again please", "unclassified", False, True),
+    ("I want the texts back", "unclassified", False, True),
+    ("quiero los mensajes otra vez", "unclassified", False, True),
+    ("start again? no stop", "opt_out", False, True), ("START", "opt_in", False, True),
     ("start again please I fell", "urgent", False, True),
 ])
 def test_a_fine_without_punctuation_is_read_whole_and_the_texts_can_be_asked_back(
         text: str, intent: str, also: bool, opted_out: bool) -> None:
     """§5, from a seventh probe of 390 replies (positive words with a worry, run-on dictated
     text): a reply is doing well only when every word besides the "well" is a plain one, so
-    "ok my throat is closing" is never only logged; MSG-2 both ways: an opted-out phone asking
-    for the texts back in plain words is opted back in (a cry for help still comes first)."""
+    "ok my throat is closing" is never only logged; MSG-2 / MSG-6: an opted-out phone asking
+    for the texts back in words reaches a person (who asks for START, the word that lifts
+    Twilio's block too), never an opt-in by words ("start again? no stop" revokes); a cry for
+    help comes first."""
     result = classify_reply(text, opted_out=opted_out)
+    assert (result.intent, result.also_opt_out) == (intent, also), result
+
+
+@pytest.mark.parametrize("text, intent, also", [
+    ("mom is good, dad isnt", "unclassified", False), ("it isnt going well", "unclassified",
+                                                       False),
+    ("ok is it normal", "unclassified", False), ("two problems", "unclassified", False),
+    ("good no problems", "doing_well", False), ("two", "doing_well", False),
+    ("the pain won't go away", "urgent", False), ("Im out of town until friday",
+                                                  "unclassified", False),
+    ("withdraw money", "unclassified", False), ("please remove my iv", "unclassified", False),
+    ("my insurance will terminate friday", "unclassified", False),
+    ("i want to terminate my life", "urgent", False), ("no para ya de sangrar", "urgent", False),
+    ("which means stop", "opt_out", False), ("make it stop sending me texts", "urgent", True),
+    ("the bill shocked me", "unclassified", False), ("go away", "opt_out", False),
+])
+def test_what_the_second_review_found(text: str, intent: str, also: bool) -> None:
+    """§5 / MSG-2, a review of the later probes' changes: a negation counts as a plain word in
+    a doing-well reply only before what it negates ("no problems", "no pain"); a symptom that
+    "won't go away" is not over; "go away" and "I'm out" revoke only as the whole reply;
+    a thing after or before a stop word ("remove my iv", "my insurance will terminate") is
+    not the messages; ending one's life in any verb is urgent and never a revocation."""
+    result = classify_reply(text)
     assert (result.intent, result.also_opt_out) == (intent, also), result
 
 

@@ -49,8 +49,6 @@ class Received:
         return not self.events
 
 
-TWILIO_BLOCKS = ("opt_out_type", "provider_21610")  # opt-outs only START lifts at Twilio
-
 
 def receive(state: PhoneState | None, phone: str, value: Mapping[str, Any], now: datetime,
             practice: Mapping[str, str]) -> Received:
@@ -61,11 +59,6 @@ def receive(state: PhoneState | None, phone: str, value: Mapping[str, Any], now:
         intent = classify_reply(value.get("body") or "", value.get("opt_out_type"),
                                 opted_out=state.opted_out)
         channel, text = "sms", value.get("body") or ""
-        if intent.intent == "opt_in" and intent.reason.startswith("phrase") and \
-                state.opted_out_via in TWILIO_BLOCKS:
-            # Twilio itself blocks the number until START: words asking back cannot lift
-            # that, so a person answers (and tells the patient to reply START)
-            intent = ReplyIntent("unclassified", "asks back; Twilio needs START")
     else:
         intent = voice_digits(value.get("digits") or "")
         channel, text = "voice", value.get("digits") or ""

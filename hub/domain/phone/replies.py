@@ -29,8 +29,11 @@ _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _QUOTED = re.compile(r"[\"\u201c\u201d]|'\w+'")  # sure, I'm 'fine'
 _NUMBER = re.compile(r"^(\d{1,3})(?:s|f|c)?$")  # "80s", "103f"
 _ONE = frozenset({"1", "one", "uno"})
-_SUBJECT_BRIDGE = frozenset({"finally", "has", "have", "just", "already", "kind", "of", "mostly"})
+_SUBJECT_BRIDGE = frozenset({"finally", "has", "have", "just", "already", "kind", "of", "mostly",
+                             "will", "is", "going", "to", "gonna", "wants", "all", "may"})
 _ACHES = frozenset({"headache", "ache", "aches", "cough", "nausea", "itch", "itching"})
+_NO_WHAT = frozenset({"problems", "problem", "issues", "issue", "complaints", "concerns",
+                      "quejas", "problemas"})
 _ANSWERS = frozenset({"yes", "si", "y", "and", "so", "far", "all", "here", "today", "dear",
                       "for", "asking", "checking", "on", "me", "hi", "hello", "again", "lot",
                       "hola", "muchas"})
@@ -141,9 +144,11 @@ def _classify(text: str, opted_out: bool) -> ReplyIntent:
     if opted_out and keyword in W.opt_in | W.yes:
         return ReplyIntent("opt_in", f"keyword {keyword}")
     urgent = _urgent(clauses)
-    if opted_out and not urgent and (back := _phrase(clauses, W.opt_in_phrases)):
-        return ReplyIntent("opt_in", f"phrase '{back}'")  # "start again please"
     opting_out = _opt_out(clauses, words)
+    if opted_out and not urgent and not opting_out and _phrase(clauses, W.opt_in_phrases):
+        # "start again please": a person answers and asks for START (the one word that lifts
+        # Twilio's block too); never an opt-in by words that may say the opposite
+        return ReplyIntent("unclassified", "asks for the texts back: reply START")
     if opting_out:
         asks = _asks_for_help(clauses)  # "STOP. HELP": a person calls
         if urgent or asks:
@@ -221,8 +226,10 @@ def _covered(clause: list[str], phrases: tuple[tuple[str, ...], ...]) -> set[int
     covered: set[int] = set()
     for i in range(len(clause)):
         for phrase in _starting(phrases, clause[i]):
-            if tuple(clause[i:i + len(phrase)]) == phrase:
-                covered.update(range(i, i + len(phrase)))
+            if tuple(clause[i:i + len(phrase)]) == phrase and not any(
+                    w in W.message_words | W.message_nouns
+                    for w in clause[i + len(phrase):i + len(phrase) + 1]):
+                covered.update(range(i, i + len(phrase)))  # not "make it stop sending"
     return covered
 
 
@@ -257,8 +264,9 @@ def _about_something_else(clause: list[str], index: int) -> bool:
     if after and after[0].endswith("ing"):
         return True  # "stop wearing the brace"
     subject = [w for w in clause[max(0, index - 3):index] if w not in _SUBJECT_BRIDGE]
-    if clause[index] == "quit" and subject and not after and (
-            subject[-1] in W.symptoms | W.urgent_words | _THINGS or subject[-1] in _ACHES):
+    if subject and (subject[-1] in _THINGS or (  # "my insurance will terminate"
+            clause[index] == "quit" and not after
+            and (subject[-1] in W.symptoms | W.urgent_words or subject[-1] in _ACHES))):
         return True  # "the pain quit", "my headache finally stopped": the symptom did
     if _object_after(clause, index):
         return True
@@ -292,8 +300,9 @@ def _names_something_else(clause: list[str], index: int) -> bool:
     aspirin"): the clause names something, and nothing in it is about the messages."""
     if any(w in W.message_nouns for w in clause):
         return False
-    asked = clause[0] in W.question_openers or any(w in ("which", "cual", "cuales")
-                                                   for w in clause[:index])
+    asked = clause[0] in W.question_openers or (
+        any(w in ("which", "cual", "cuales") for w in clause[:index])
+        and any(w in _THINGS for w in clause))  # "which pills do I stop"; not "which means stop"
     reported = any(w in W.reported for w in clause[max(0, index - 3):index])
     if not (asked or reported):
         return False
@@ -365,8 +374,8 @@ def _resolved(clause: list[str], index: int) -> bool:
     for word in clause[index + 1:]:
         if word in W.resolved:
             return True
-        if word in W.urgent_words:
-            return False
+        if word in W.urgent_words or word in W.negations or word in W.unable:
+            return False  # "the pain won't go away" is not over
     return False
 
 
@@ -488,11 +497,29 @@ def _negated(clause: list[str], index: int, also: frozenset[str] = frozenset()) 
     return False
 
 
+def _plain(clauses: list[list[str]], n: int, c: list[str], i: int) -> bool:
+    """A word a doing-well reply may have besides its "well": a plain one, a negated symptom
+    ("no pain"), "no" as the answer itself ("No, I'm fine"), "no problems"."""
+    w = c[i]
+    if w in W.well | W.plain | W.polite | _ANSWERS:
+        return True
+    if w in W.urgent_words:
+        return _negated(c, i)
+    if w in W.negations:  # only as the answer, or before what it negates
+        nxt = c[i + 1] if i + 1 < len(c) else None
+        return (n == 0 and i == 0 and w == "no") or nxt in W.urgent_words | _NO_WHAT or (
+            nxt in W.negation_bridge and any(x in W.urgent_words for x in c[i + 2:i + 4]))
+    return w in _NO_WHAT and i > 0 and c[i - 1] in ("no", "sin", "any", "without")
+
+
 def _doing_well(clauses: list[list[str]], words: list[str], text: str) -> ReplyIntent:
     """Only a short, plain answer is filed as doing well; a question or a caveat goes to a
     person, so "fine, but is it ok to shower?" is never just logged."""
+    if words in (["two"], ["dos"]):
+        return ReplyIntent("doing_well", "word '2'")  # the menu's 2, spelled out
     well = next((w for w in words if w in W.well - {"2"}), "2" if "2" in words else None)
-    asks = "?" in text or any(c[0] in W.questions for c in clauses)
+    asks = "?" in text or any(  # "ok is it normal": a question without its mark
+        next((w for w in c if w not in W.polite | W.well), "") in W.questions for c in clauses)
     mentioned = any(w in W.urgent_words and not _negated(c, i)
                     for c in clauses for i, w in enumerate(c))  # "the pain is much better"
     hedged = bool(_QUOTED.search(text)) or any(w in W.hedges for w in words) or any(
@@ -506,10 +533,8 @@ def _doing_well(clauses: list[list[str]], words: list[str], text: str) -> ReplyI
     # wheezy" and "all good, legs like tree trunks" are not doing well
     # nothing but plain words besides the "well" (a negated symptom is plain: "no pain"):
     # "fine, wheezy", "ok my throat is closing", "good except I'm peeing red" are not doing well
-    unsaid = any(
-        w not in W.well | W.plain | W.polite | _ANSWERS | W.negations
-        and not (w in W.urgent_words and _negated(c, i))
-        for c in clauses for i, w in enumerate(c))
+    unsaid = any(not _plain(clauses, n, c, i) for n, c in enumerate(clauses)
+                 for i in range(len(c)))
     if well is None or asks or mentioned or hedged or unsaid or len(words) > 8 or \
             any(w in W.caveats for w in words):
         return ReplyIntent("unclassified", "question or caveat" if well else "no keyword")
