@@ -13,8 +13,7 @@ import asyncio
 import contextlib
 import json
 import secrets
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -23,12 +22,12 @@ from hub.errors import BrokerUnavailable
 from hub.logs import get_logger
 from hub.topic_names import USERS
 from hub.web.accounts import User
+from hub.web.directory import until_found
 
 SIGNED_OUT = "signed-out/"  # key prefix of a person's sign-out count
 LINK_USED = "link-used/"  # key prefix of a one-time sign-in link taken (hub demo --serve)
 
 log = get_logger("hub.adapters.user_directory")
-T = TypeVar("T")
 
 
 class UserDirectory:
@@ -48,16 +47,7 @@ class UserDirectory:
     async def wait_for(self, username: str, timeout: float) -> User | None:
         """The account, waiting a moment for one just written (``hub users add`` a second
         ago) to arrive; None if it does not."""
-        return await self._until(lambda: self._users.get(username), timeout)
-
-    async def _until(self, found: Callable[[], T | None], timeout: float) -> T | None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while (value := found()) is None and loop.time() < deadline:
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
-        return value
+        return await until_found(self._changed, lambda: self._users.get(username), timeout)
 
     def signouts(self, username: str) -> int:
         return self._signouts.get(username, 0)
@@ -81,7 +71,8 @@ class UserDirectory:
             return False
         await publish(self._bootstrap, LINK_USED + nonce, {"nonce": nonce, "by": self._me},
                       self._write_timeout)
-        first = await self._until(lambda: self._links.get(nonce), self._write_timeout)
+        first = await until_found(self._changed, lambda: self._links.get(nonce),
+                                  self._write_timeout)
         if first is None:
             raise BrokerUnavailable(f"the link's use was not read back from {USERS}")
         return first == self._me

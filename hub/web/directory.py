@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from hub.errors import BrokerUnavailable
 from hub.web.accounts import User
 from hub.web.sessions import Session
+
+T = TypeVar("T")
 
 
 class Directory(Protocol):
@@ -46,6 +49,19 @@ class Directory(Protocol):
         use cannot be recorded: then the link is refused)."""
 
 
+async def until_found(changed: asyncio.Event, found: Callable[[], T | None], timeout: float
+                      ) -> T | None:
+    """``found()`` once it is not None, looking again each time ``changed`` is set (by
+    whatever applies a record), for at most ``timeout`` seconds; None if it never is."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (value := found()) is None and loop.time() < deadline:
+        changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), deadline - loop.time())
+    return value
+
+
 def ended(session: Session, user: User | None, signouts: int) -> bool:
     """The session is over: no such account, disabled, reset, or signed out after it began."""
     return user is None or not user.enabled or user.version != session.version or \
@@ -66,13 +82,7 @@ class MemoryDirectory:
         return self.users.get(username)
 
     async def wait_for(self, username: str, timeout: float) -> User | None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while (user := self.users.get(username)) is None and loop.time() < deadline:
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
-        return user
+        return await until_found(self._changed, lambda: self.users.get(username), timeout)
 
     def signouts(self, username: str) -> int:
         return self.signed_out.get(username, 0)

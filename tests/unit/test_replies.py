@@ -161,24 +161,144 @@ def test_paraphrases_typos_and_readings_of_distress_are_urgent(text: str) -> Non
     assert classify_reply(text).intent == "urgent", classify_reply(text)
 
 
-@pytest.mark.parametrize("text, also", [
-    ("mejor me muero", False), ("better off gone", False), ("wanna die", False),
-    ("my son says he doesn't want to live anymore", False),
-    ("dad's lips look blue", False), ("her sats are in the 80s", False),
-    ("grandpa is burning up", False), ("se esta ahogando", False),
-    ("no para de sangrar", False), ("tiene los labios morados", False),
-    ("no se puede levantar de la cama", False), ("having chess pains since this morning", False),
-    ("im so dizzzy", False), ("pls call asap", False), ("one", False),
-    ("This is her son. She passed away. Stop.", True),
-    ("mi papa murio, ya no manden mensajes", True),
-])
-def test_third_person_spanish_typed_fast_and_deaths_reach_a_person_at_once(
-        text: str, also: bool) -> None:
-    """§5, from a third probe of 492 replies written blind (caregivers, Spanish, text-speak):
-    what a family member reports, a stretched or misheard word and a death reported by the
-    family reach a person at once; a death with a stop also revokes (MSG-2)."""
-    result = classify_reply(text)
-    assert (result.intent, result.also_opt_out) == ("urgent", also), result
+# Replies written blind by helpers who had not read the word lists (seven probes of 377 to
+# 601 replies) and the cases two reviews of the changes found: (text, intent, also opts out,
+# the phone is opted out now). Every miss they found is a row.
+READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
+    # third probe: caregivers, Spanish typed fast, a death reported by the family (§5, MSG-2)
+    ("mejor me muero", "urgent", False, False),
+    ("better off gone", "urgent", False, False),
+    ("wanna die", "urgent", False, False),
+    ("my son says he doesn't want to live anymore", "urgent", False, False),
+    ("dad's lips look blue", "urgent", False, False),
+    ("her sats are in the 80s", "urgent", False, False),
+    ("grandpa is burning up", "urgent", False, False),
+    ("se esta ahogando", "urgent", False, False),
+    ("no para de sangrar", "urgent", False, False),
+    ("tiene los labios morados", "urgent", False, False),
+    ("no se puede levantar de la cama", "urgent", False, False),
+    ("having chess pains since this morning", "urgent", False, False),
+    ("im so dizzzy", "urgent", False, False),
+    ("pls call asap", "urgent", False, False),
+    ("one", "urgent", False, False),
+    ("This is her son. She passed away. Stop.", "urgent", True, False),
+    ("mi papa murio, ya no manden mensajes", "urgent", True, False),
+    # fifth probe: each condition's red flags; a "fine" with a caveat (§5); a stop about a medicine
+    # (MSG-2)
+    ("everyone would be better off without me", "urgent", False, False),
+    ("good except I'm peeing red", "urgent", False, False),
+    ("all good, just seeing double", "urgent", False, False),
+    ("fine, wheezy", "urgent", False, False),
+    ("fine, legs are like tree trunks", "urgent", False, False),
+    ("fine, just sad all the time", "urgent", False, False),
+    ("Doing fine, walking more each day", "unclassified", False, False),
+    ("I just want it all to stop", "urgent", True, False),
+    ("tried to end it last night", "urgent", False, False),
+    ("oxygen tank is empty", "urgent", False, False),
+    ("mom went down in the kitchen", "urgent", False, False),
+    ("up 4 lbs since yesterday", "urgent", False, False),
+    ("cant lay flat", "urgent", False, False),
+    ("missed dialysis today, no ride", "urgent", False, False),
+    ("la fístula no vibra", "urgent", False, False),
+    ("potassium was 6.8", "urgent", False, False),
+    ("meter just says HI", "urgent", False, False),
+    ("red streaks going up my arm", "urgent", False, False),
+    ("no puedo dejar de vomitar", "urgent", False, False),
+    ("cancel my thursday appointment please", "unclassified", False, False),
+    ("take me off the lasix?", "unclassified", False, False),
+    ("the headache quit", "unclassified", False, False),
+    ("por favor no me vuelvan a escribir", "opt_out", False, False),
+    ("steri strips falling off, is that ok?", "unclassified", False, False),
+    # first review: a symptom after STOP revokes and escalates; readings only beside their number;
+    # no ordinary word is a typo of an urgent one
+    ("stop I fell", "urgent", True, False),
+    ("Stop he died", "urgent", True, False),
+    ("STOP I'm at work", "opt_out", False, False),
+    ("STOP asap", "opt_out", False, False),
+    ("STOP 🤮", "urgent", True, False),
+    ("STOP 1", "urgent", True, False),
+    ("ST‍OP", "opt_out", False, False),
+    ("I said stop twice", "opt_out", False, False),
+    ("Can you stop right now?", "opt_out", False, False),
+    ("end it all", "urgent", False, False),
+    ("option 1", "urgent", False, False),
+    ("I pick 1", "urgent", False, False),
+    ("1 hr 40 min ago", "unclassified", False, False),
+    ("the rate is 150 dollars", "unclassified", False, False),
+    ("sat there 75 minutes", "unclassified", False, False),
+    ("el azucar lo mido", "unclassified", False, False),
+    ("took a walk twice", "unclassified", False, False),
+    ("did not recognize this number", "unclassified", False, False),
+    ("respira bien", "unclassified", False, False),
+    # sixth probe: revocations as a TCPA lawyer words them; long messages with one sign buried
+    ("I've been better", "unclassified", False, False),
+    ("had better days", "unclassified", False, False),
+    ("End of the week works better for me", "unclassified", False, False),
+    ("I want everything to end", "urgent", True, False),
+    ("ready to quit life", "urgent", False, False),
+    ("Stop. I'm done living like this", "urgent", True, False),
+    ("I want the pain to stop", "urgent", False, False),
+    ("there's yellowish stuff coming out of one end", "urgent", False, False),
+    ("she hasn't made any urine today", "urgent", False, False),
+    ("my vision went black in my right eye", "urgent", False, False),
+    ("you do not have permission to text me", "opt_out", False, False),
+    ("I never signed up for this", "opt_out", False, False),
+    ("halt", "opt_out", False, False),
+    ("remove", "opt_out", False, False),
+    ("Don't ever text me again", "opt_out", False, False),
+    ("eliminen mi número por favor", "opt_out", False, False),
+    ("plz remove my # from ur list", "opt_out", False, False),
+    # seventh probe: a "fine" without punctuation is read whole; asking the texts back reaches a
+    # person (opted out: last field)
+    ("2 he wont answer me", "urgent", False, False),
+    ("ok im passing out", "urgent", False, False),
+    ("ok my throat is closing", "urgent", False, False),
+    ("fine pills gone took them all", "urgent", False, False),
+    ("good no one would miss me", "urgent", False, False),
+    ("fine coughing up pink stuff", "urgent", False, False),
+    ("fine have to sleep sitting up", "urgent", False, False),
+    ("ok i want to end things", "urgent", True, False),
+    ("Hágame el favor de llamarme", "urgent", False, False),
+    ("mi esposa esta bien pero tiene la boca chueca", "urgent", False, False),
+    ("ok which pills do i stop", "unclassified", False, False),
+    ("doing ok my aide quit", "unclassified", False, False),
+    ("start again please", "unclassified", False, True),
+    ("I want the texts back", "unclassified", False, True),
+    ("quiero los mensajes otra vez", "unclassified", False, True),
+    ("start again? no stop", "opt_out", False, True),
+    ("START", "opt_in", False, True),
+    ("start again please I fell", "urgent", False, True),
+    # second review: a negation is plain only before what it negates; "go away" only whole; things
+    # before or after a stop word
+    ("mom is good, dad isnt", "unclassified", False, False),
+    ("it isnt going well", "unclassified", False, False),
+    ("ok is it normal", "unclassified", False, False),
+    ("two problems", "unclassified", False, False),
+    ("good no problems", "doing_well", False, False),
+    ("two", "doing_well", False, False),
+    ("the pain won't go away", "urgent", False, False),
+    ("Im out of town until friday", "unclassified", False, False),
+    ("withdraw money", "unclassified", False, False),
+    ("please remove my iv", "unclassified", False, False),
+    ("my insurance will terminate friday", "unclassified", False, False),
+    ("i want to terminate my life", "urgent", False, False),
+    ("no para ya de sangrar", "urgent", False, False),
+    ("which means stop", "opt_out", False, False),
+    ("make it stop sending me texts", "urgent", True, False),
+    ("the bill shocked me", "unclassified", False, False),
+    ("go away", "opt_out", False, False),
+]
+
+
+@pytest.mark.parametrize("text, intent, also, opted_out", READ_AS_MEANT,
+                         ids=[row[0][:40] for row in READ_AS_MEANT])
+def test_replies_written_blind_are_read_as_meant(text: str, intent: str, also: bool,
+                                                opted_out: bool) -> None:
+    """§5 / MSG-2 / MSG-6: distress is urgent (a revocation with it does both), only a plain
+    "fine" is doing well, a stop about a thing is no revocation, asking the texts back reaches
+    a person (START opts back in)."""
+    result = classify_reply(text, opted_out=opted_out)
+    assert (result.intent, result.also_opt_out) == (intent, also), result
 
 
 @pytest.mark.parametrize("text, intent", [
@@ -200,139 +320,6 @@ def test_emoji_hedges_bien_as_very_and_more_readings(text: str, intent: str) -> 
     mala"), "ain't" negates, and pulse, INR, a temperature with its unit and "weight up" are
     readings. "I wanna end it" is urgent (and, since it may mean the texts, revokes too)."""
     assert classify_reply(text).intent == intent, classify_reply(text)
-
-
-@pytest.mark.parametrize("text, intent, also", [
-    ("everyone would be better off without me", "urgent", False),
-    ("good except I'm peeing red", "urgent", False), ("all good, just seeing double", "urgent",
-                                                       False),
-    ("fine, wheezy", "urgent", False), ("fine, legs are like tree trunks", "urgent", False),
-    ("fine, just sad all the time", "urgent", False), ("Doing fine, walking more each day",
-                                                       "unclassified", False),
-    ("I just want it all to stop", "urgent", True), ("tried to end it last night", "urgent",
-                                                     False),
-    ("oxygen tank is empty", "urgent", False), ("mom went down in the kitchen", "urgent", False),
-    ("up 4 lbs since yesterday", "urgent", False), ("cant lay flat", "urgent", False),
-    ("missed dialysis today, no ride", "urgent", False), ("la fístula no vibra", "urgent", False),
-    ("potassium was 6.8", "urgent", False), ("meter just says HI", "urgent", False),
-    ("red streaks going up my arm", "urgent", False), ("no puedo dejar de vomitar", "urgent",
-                                                       False),
-    ("cancel my thursday appointment please", "unclassified", False),
-    ("take me off the lasix?", "unclassified", False), ("the headache quit", "unclassified",
-                                                        False),
-    ("por favor no me vuelvan a escribir", "opt_out", False),
-    ("steri strips falling off, is that ok?", "unclassified", False),
-])
-def test_condition_by_condition_red_flags_and_fine_with_a_caveat(text: str, intent: str,
-                                                                  also: bool) -> None:
-    """§5, from a fifth probe of 421 replies written condition by condition (heart failure,
-    COPD, dialysis, diabetes, wounds, behavioural health): a "fine" followed by anything but
-    an answer ("fine, wheezy") is not doing well; each condition's red flags are urgent; a
-    stop about a medicine or a symptom that "quit" keeps the patient on the program (MSG-2)."""
-    result = classify_reply(text)
-    assert (result.intent, result.also_opt_out) == (intent, also), result
-
-
-@pytest.mark.parametrize("text, intent, also", [
-    ("stop I fell", "urgent", True), ("Stop he died", "urgent", True),
-    ("STOP I'm at work", "opt_out", False), ("STOP asap", "opt_out", False),
-    ("STOP 🤮", "urgent", True), ("STOP 1", "urgent", True), ("ST\u200dOP", "opt_out", False),
-    ("I said stop twice", "opt_out", False), ("Can you stop right now?", "opt_out", False),
-    ("end it all", "urgent", False), ("option 1", "urgent", False), ("I pick 1", "urgent", False),
-    ("1 hr 40 min ago", "unclassified", False), ("the rate is 150 dollars", "unclassified",
-                                                 False),
-    ("sat there 75 minutes", "unclassified", False), ("el azucar lo mido", "unclassified",
-                                                      False),
-    ("took a walk twice", "unclassified", False),
-    ("did not recognize this number", "unclassified", False), ("respira bien", "unclassified",
-                                                               False),
-])
-def test_what_the_review_of_the_probes_changes_found(text: str, intent: str, also: bool
-                                                     ) -> None:
-    """MSG-2 / §5, a review of the probes' changes: a symptom after STOP still revokes (and
-    escalates), a place or "asap" after it is no object, a reported or asked stop without a
-    thing named revokes, the menu's 1 in a short reply is urgent, ordinary sentences with
-    "hr", "rate", "sat", "lo" are no readings, and no ordinary word is taken for a typo of an
-    urgent one ("respira" is not "respirar")."""
-    result = classify_reply(text)
-    assert (result.intent, result.also_opt_out) == (intent, also), result
-
-
-@pytest.mark.parametrize("text, intent, also", [
-    ("I've been better", "unclassified", False), ("had better days", "unclassified", False),
-    ("End of the week works better for me", "unclassified", False),
-    ("I want everything to end", "urgent", True), ("ready to quit life", "urgent", False),
-    ("Stop. I'm done living like this", "urgent", True),
-    ("I want the pain to stop", "urgent", False),
-    ("there's yellowish stuff coming out of one end", "urgent", False),
-    ("she hasn't made any urine today", "urgent", False),
-    ("my vision went black in my right eye", "urgent", False),
-    ("you do not have permission to text me", "opt_out", False),
-    ("I never signed up for this", "opt_out", False), ("halt", "opt_out", False),
-    ("remove", "opt_out", False), ("Don't ever text me again", "opt_out", False),
-    ("eliminen mi número por favor", "opt_out", False),
-    ("plz remove my # from ur list", "opt_out", False),
-])
-def test_lawyers_revocations_and_buried_signs(text: str, intent: str, also: bool) -> None:
-    """MSG-2 / §5, from a sixth probe of 476 replies (revocations as a TCPA lawyer would word
-    them, long messages with one warning sign buried, answers to the visit reminder): "been
-    better" is no doing well; wishing it all to end is urgent (and, since it may mean the
-    texts, revokes too); "one end" of a wound is no revocation."""
-    result = classify_reply(text)
-    assert (result.intent, result.also_opt_out) == (intent, also), result
-
-
-@pytest.mark.parametrize("text, intent, also, opted_out", [
-    ("2 he wont answer me", "urgent", False, False), ("ok im passing out", "urgent", False, False),
-    ("ok my throat is closing", "urgent", False, False),
-    ("fine pills gone took them all", "urgent", False, False),
-    ("good no one would miss me", "urgent", False, False),
-    ("fine coughing up pink stuff", "urgent", False, False),
-    ("fine have to sleep sitting up", "urgent", False, False),
-    ("ok i want to end things", "urgent", True, False),
-    ("Hágame el favor de llamarme", "urgent", False, False),
-    ("mi esposa esta bien pero tiene la boca chueca", "urgent", False, False),
-    ("ok which pills do i stop", "unclassified", False, False),
-    ("doing ok my aide quit", "unclassified", False, False),
-    ("start again please", "unclassified", False, True),
-    ("I want the texts back", "unclassified", False, True),
-    ("quiero los mensajes otra vez", "unclassified", False, True),
-    ("start again? no stop", "opt_out", False, True), ("START", "opt_in", False, True),
-    ("start again please I fell", "urgent", False, True),
-])
-def test_a_fine_without_punctuation_is_read_whole_and_the_texts_can_be_asked_back(
-        text: str, intent: str, also: bool, opted_out: bool) -> None:
-    """§5, from a seventh probe of 390 replies (positive words with a worry, run-on dictated
-    text): a reply is doing well only when every word besides the "well" is a plain one, so
-    "ok my throat is closing" is never only logged; MSG-2 / MSG-6: an opted-out phone asking
-    for the texts back in words reaches a person (who asks for START, the word that lifts
-    Twilio's block too), never an opt-in by words ("start again? no stop" revokes); a cry for
-    help comes first."""
-    result = classify_reply(text, opted_out=opted_out)
-    assert (result.intent, result.also_opt_out) == (intent, also), result
-
-
-@pytest.mark.parametrize("text, intent, also", [
-    ("mom is good, dad isnt", "unclassified", False), ("it isnt going well", "unclassified",
-                                                       False),
-    ("ok is it normal", "unclassified", False), ("two problems", "unclassified", False),
-    ("good no problems", "doing_well", False), ("two", "doing_well", False),
-    ("the pain won't go away", "urgent", False), ("Im out of town until friday",
-                                                  "unclassified", False),
-    ("withdraw money", "unclassified", False), ("please remove my iv", "unclassified", False),
-    ("my insurance will terminate friday", "unclassified", False),
-    ("i want to terminate my life", "urgent", False), ("no para ya de sangrar", "urgent", False),
-    ("which means stop", "opt_out", False), ("make it stop sending me texts", "urgent", True),
-    ("the bill shocked me", "unclassified", False), ("go away", "opt_out", False),
-])
-def test_what_the_second_review_found(text: str, intent: str, also: bool) -> None:
-    """§5 / MSG-2, a review of the later probes' changes: a negation counts as a plain word in
-    a doing-well reply only before what it negates ("no problems", "no pain"); a symptom that
-    "won't go away" is not over; "go away" and "I'm out" revoke only as the whole reply;
-    a thing after or before a stop word ("remove my iv", "my insurance will terminate") is
-    not the messages; ending one's life in any verb is urgent and never a revocation."""
-    result = classify_reply(text)
-    assert (result.intent, result.also_opt_out) == (intent, also), result
 
 
 @pytest.mark.parametrize("text", [

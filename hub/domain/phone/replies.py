@@ -34,9 +34,6 @@ _SUBJECT_BRIDGE = frozenset({"finally", "has", "have", "just", "already", "kind"
 _ACHES = frozenset({"headache", "ache", "aches", "cough", "nausea", "itch", "itching"})
 _NO_WHAT = frozenset({"problems", "problem", "issues", "issue", "complaints", "concerns",
                       "quejas", "problemas"})
-_ANSWERS = frozenset({"yes", "si", "y", "and", "so", "far", "all", "here", "today", "dear",
-                      "for", "asking", "checking", "on", "me", "hi", "hello", "again", "lot",
-                      "hola", "muchas"})
 _PREPOSITIONS = frozenset({"by", "at", "in", "on", "over", "up", "of", "for", "to", "with",
                            "when", "until", "soon"})
 # a few words after a stop word, only these say it stops something else ("cancel my thursday
@@ -63,6 +60,18 @@ _KNOWN = frozenset().union(
     OPT_OUT_WORDS, W.urgent_words, W.well, W.help, W.yes, W.opt_in, W.message_words,
     W.symptoms, W.urgent_when_negated, W.negation_bridge, *W.urgent_phrases,
     *W.also_revoking, *W.urgent_together, *W.revoke_phrases)
+
+# the unions the reading asks of every word, made once
+_MESSAGE = W.message_words | W.message_nouns
+_POLITE_MESSAGE, _POLITE_NOUNS = W.polite | W.message_words, W.polite | W.message_nouns
+_POLITE_YES, _POLITE_WELL = W.polite | W.yes, W.polite | W.well
+_PLAIN = W.well | W.plain | W.polite
+_URGENT_OR_NO_WHAT = W.urgent_words | _NO_WHAT
+_NEGATION_WALK = W.negation_bridge | W.urgent_words
+_OBJECT_FIRST = W.symptoms | W.urgent_words | W.other_objects
+_STOP_SUBJECTS = W.symptoms | W.urgent_words | _ACHES
+_NAMES_NOTHING = W.question_openers | W.pronouns | W.polite | W.skip | OPT_OUT_WORDS | \
+    W.keep_bridge | W.reported | _FILLERS
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,7 @@ def _classify(text: str, opted_out: bool) -> ReplyIntent:
         return ReplyIntent("opt_in", f"keyword {keyword}")
     urgent = _urgent(clauses)
     opting_out = _opt_out(clauses, words)
-    if opted_out and not urgent and not opting_out and _phrase(clauses, W.opt_in_phrases):
+    if opted_out and not urgent and not opting_out and _phrase(clauses, _ASKS_BACK):
         # "start again please": a person answers and asks for START (the one word that lifts
         # Twilio's block too); never an opt-in by words that may say the opposite
         return ReplyIntent("unclassified", "asks for the texts back: reply START")
@@ -173,11 +182,11 @@ def _keyword(words: list[str]) -> str | None:
 
 def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
     """MSG-2: the revocation word or phrase found, or None."""
-    rest = {w for w in words if w not in W.polite | W.message_words}
-    danger = any(_covered(clause, W.urgent_phrases) for clause in clauses)  # "end it all"
+    rest = {w for w in words if w not in _POLITE_MESSAGE}
+    danger = any(_covered(clause, _URGENT_PHRASES) for clause in clauses)  # "end it all"
     if len(rest) == 1 and not danger and (word := next(iter(rest))) in OPT_OUT_WORDS and (
             word not in W.revoke_alone
-            or not {w for w in words if w not in W.polite | W.message_nouns} - {word}):
+            or not {w for w in words if w not in _POLITE_NOUNS} - {word}):
         return f"keyword {word}"  # "stop", "STOP ALL", "ALTO por favor"; not "gracias para todo"
     plain = " ".join(w for w in words if w not in W.polite)
     for whole in (" ".join(words), plain):
@@ -187,11 +196,11 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
     if len(clauses) > 1 and len(first) == 1 and first[0] in W.revoke_alone_first:
         return f"keyword {first[0]}"  # "Para, me duele el pecho"
     for clause in clauses:
-        in_danger = _covered(clause, W.urgent_phrases)  # "end it all" is no revocation
+        in_danger = _covered(clause, _URGENT_PHRASES)  # "end it all" is no revocation
         for i in range(len(clause)):
             if i in in_danger:
                 continue
-            for phrase in _starting(W.revoke_phrases, clause[i]):
+            for phrase in _REVOKE_PHRASES.get(clause[i], ()):
                 if tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i) \
                         and not _object_after(clause, i + len(phrase) - 1, things_only=True):
                     return f"phrase '{' '.join(phrase)}'"
@@ -203,32 +212,30 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
     return None
 
 
-def _starting(phrases: tuple[tuple[str, ...], ...], word: str) -> tuple[tuple[str, ...], ...]:
-    """The phrases of a list that begin with the word (each list indexed once): a long reply
-    is read in time linear in its words, not in words times phrases."""
-    index = _BY_FIRST.get(id(phrases))
-    if index is None:
-        grouped: dict[str, list[tuple[str, ...]]] = {}
-        for phrase in phrases:
-            grouped.setdefault(phrase[0], []).append(phrase)
-        _BY_FIRST[id(phrases)] = index = {k: tuple(v) for k, v in grouped.items()}
-    return index.get(word, ())
+def _index(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The phrases by their first word, built once: a long reply is read in time linear in its
+    words, not in words times phrases."""
+    grouped: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        grouped.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(found) for first, found in grouped.items()}
 
 
-_BY_FIRST: dict[int, dict[str, tuple[tuple[str, ...], ...]]] = {}
+Index = dict[str, tuple[tuple[str, ...], ...]]
+_URGENT_PHRASES, _ALSO_REVOKING = _index(W.urgent_phrases), _index(W.also_revoking)
+_REVOKE_PHRASES, _ASKS_BACK = _index(W.revoke_phrases), _index(W.opt_in_phrases)
 _READING_WORDS = frozenset().union(W.readings.sugar, W.readings.pressure,
                                    W.readings.temperature, W.readings.oxygen, W.readings.pulse,
                                    W.readings.inr, W.readings.potassium)
 
 
-def _covered(clause: list[str], phrases: tuple[tuple[str, ...], ...]) -> set[int]:
+def _covered(clause: list[str], phrases: Index) -> set[int]:
     """The positions of the clause inside one of the phrases."""
     covered: set[int] = set()
     for i in range(len(clause)):
-        for phrase in _starting(phrases, clause[i]):
+        for phrase in phrases.get(clause[i], ()):
             if tuple(clause[i:i + len(phrase)]) == phrase and not any(
-                    w in W.message_words | W.message_nouns
-                    for w in clause[i + len(phrase):i + len(phrase) + 1]):
+                    w in _MESSAGE for w in clause[i + len(phrase):i + len(phrase) + 1]):
                 covered.update(range(i, i + len(phrase)))  # not "make it stop sending"
     return covered
 
@@ -265,8 +272,7 @@ def _about_something_else(clause: list[str], index: int) -> bool:
         return True  # "stop wearing the brace"
     subject = [w for w in clause[max(0, index - 3):index] if w not in _SUBJECT_BRIDGE]
     if subject and (subject[-1] in _THINGS or (  # "my insurance will terminate"
-            clause[index] == "quit" and not after
-            and (subject[-1] in W.symptoms | W.urgent_words or subject[-1] in _ACHES))):
+            clause[index] == "quit" and not after and subject[-1] in _STOP_SUBJECTS)):
         return True  # "the pain quit", "my headache finally stopped": the symptom did
     if _object_after(clause, index):
         return True
@@ -287,7 +293,7 @@ def _object_after(clause: list[str], index: int, things_only: bool = False) -> b
     if things_only:  # after a phrase: "take me off the waitlist"; not "signed up for this"
         return any(w in _THINGS for w in after[:3])
     if after and after[0] not in _NOT_OBJECTS and \
-            after[0] in W.symptoms | W.urgent_words | W.other_objects:
+            after[0] in _OBJECT_FIRST:
         return True  # "stop the bleeding", "cancel my appointment", "stop by"
     # a few words on, only a thing ("cancel my thursday appointment"), never a symptom or a
     # preposition: "STOP I fell" and "Stop I'm at work" revoke
@@ -306,11 +312,9 @@ def _names_something_else(clause: list[str], index: int) -> bool:
     reported = any(w in W.reported for w in clause[max(0, index - 3):index])
     if not (asked or reported):
         return False
-    ignored = W.question_openers | W.pronouns | W.polite | W.skip | OPT_OUT_WORDS | \
-        W.keep_bridge | W.reported
     if reported:  # "Doctor said stop the aspirin", "PT wants to cancel"; not "I said stop"
         return any(w in _THINGS for w in clause)
-    return any(w not in ignored and w not in _FILLERS and not w.isdigit() for w in clause)
+    return any(w not in _NAMES_NOTHING and not w.isdigit() for w in clause)
 
 
 def _unable_to_stop(clauses: list[list[str]]) -> str | None:
@@ -318,7 +322,7 @@ def _unable_to_stop(clauses: list[list[str]]) -> str | None:
     a patient cannot stop is a symptom a person should hear about."""
     for clause in clauses:
         for i, word in enumerate(clause):
-            if word in W.revoke_anywhere | W.revoke_alone and i > 0 and clause[i - 1] in W.unable \
+            if word in OPT_OUT_WORDS and i > 0 and clause[i - 1] in W.unable \
                     and not any(w in W.message_nouns for w in clause):
                 return f"cannot '{word}'"
             if word in W.revoke_anywhere and i + 1 < len(clause) \
@@ -337,7 +341,7 @@ def _wants_no_messages(clause: list[str]) -> bool:
 
 
 def _urgent(clauses: list[list[str]]) -> str | None:
-    phrase = _phrase(clauses, W.urgent_phrases) or _phrase(clauses, W.also_revoking) or \
+    phrase = _phrase(clauses, _URGENT_PHRASES) or _phrase(clauses, _ALSO_REVOKING) or \
         _together(clauses)
     if phrase:
         return f"phrase '{phrase}'"
@@ -346,7 +350,7 @@ def _urgent(clauses: list[list[str]]) -> str | None:
         return reading
     words = sum(len(clause) for clause in clauses)
     for clause in clauses:
-        menu = [w for w in clause if w not in W.polite | W.yes]
+        menu = [w for w in clause if w not in _POLITE_YES]
         for i, word in enumerate(clause):
             if word in W.urgent_when_negated and _negated(clause, i, W.negated_by) and \
                     not (i and clause[i - 1] in _TROUBLE):  # "no trouble breathing"
@@ -478,10 +482,10 @@ def _read_as_number(clause: list[str], i: int) -> bool:
     return after and not before
 
 
-def _phrase(clauses: list[list[str]], phrases: tuple[tuple[str, ...], ...]) -> str | None:
+def _phrase(clauses: list[list[str]], phrases: Index) -> str | None:
     for clause in clauses:
         for i in range(len(clause)):
-            for phrase in _starting(phrases, clause[i]):
+            for phrase in phrases.get(clause[i], ()):
                 if tuple(clause[i:i + len(phrase)]) == phrase and not _negated(clause, i) \
                         and not (i and clause[i - 1] in W.unless_after.get(phrase[0], ())):
                     return " ".join(phrase)
@@ -492,53 +496,49 @@ def _negated(clause: list[str], index: int, also: frozenset[str] = frozenset()) 
     for word in reversed(clause[max(0, index - _REACH):index]):
         if word in W.negations or word in also:
             return True
-        if word not in W.negation_bridge | W.urgent_words:
+        if word not in _NEGATION_WALK:
             return False
     return False
 
 
-def _plain(clauses: list[list[str]], n: int, c: list[str], i: int) -> bool:
-    """A word a doing-well reply may have besides its "well": a plain one, a negated symptom
-    ("no pain"), "no" as the answer itself ("No, I'm fine"), "no problems"."""
+def _plain(n: int, c: list[str], i: int) -> bool:
+    """A word a doing-well reply may have besides its "well" (clause ``n``, word ``i``): a
+    plain one, a negated symptom ("no pain"), "no" as the answer itself ("No, I'm fine"), "no
+    problems"."""
     w = c[i]
-    if w in W.well | W.plain | W.polite | _ANSWERS:
-        return True
-    if w in W.urgent_words:
+    if w in W.urgent_words:  # a symptom only negated, "fine" or not
         return _negated(c, i)
+    if w in _PLAIN:
+        return True
     if w in W.negations:  # only as the answer, or before what it negates
         nxt = c[i + 1] if i + 1 < len(c) else None
-        return (n == 0 and i == 0 and w == "no") or nxt in W.urgent_words | _NO_WHAT or (
+        return (n == 0 and i == 0 and w == "no") or nxt in _URGENT_OR_NO_WHAT or (
             nxt in W.negation_bridge and any(x in W.urgent_words for x in c[i + 2:i + 4]))
     return w in _NO_WHAT and i > 0 and c[i - 1] in ("no", "sin", "any", "without")
 
 
 def _doing_well(clauses: list[list[str]], words: list[str], text: str) -> ReplyIntent:
-    """Only a short, plain answer is filed as doing well; a question or a caveat goes to a
-    person, so "fine, but is it ok to shower?" is never just logged."""
+    """Only a short answer with a "well" word and nothing besides it but plain words (a
+    negated symptom is plain: "no pain") is filed as doing well; anything else goes to a
+    person: "fine, wheezy", "ok my throat is closing", "fine I guess", "fine 😭", "I've been
+    better", "sure, I'm 'fine'", a question even without its mark ("ok is it normal")."""
     if words in (["two"], ["dos"]):
         return ReplyIntent("doing_well", "word '2'")  # the menu's 2, spelled out
     well = next((w for w in words if w in W.well - {"2"}), "2" if "2" in words else None)
-    asks = "?" in text or any(  # "ok is it normal": a question without its mark
-        next((w for w in c if w not in W.polite | W.well), "") in W.questions for c in clauses)
-    mentioned = any(w in W.urgent_words and not _negated(c, i)
-                    for c in clauses for i, w in enumerate(c))  # "the pain is much better"
-    hedged = bool(_QUOTED.search(text)) or any(w in W.hedges for w in words) or any(
-        w in W.well and (c[i - 1:i] in (["been"], ["had"], ["works"], ["work"], ["be"])
-                         or c[i + 1:i + 2] == ["days"])
-        for c in clauses for i, w in enumerate(c)) or any(
-            c[i:i + 2] == ["far", "from"] for c in clauses for i in range(len(c))) or any(
-        w == "bien" and i + 1 < len(c) and c[i + 1] not in W.polite | W.well
-        for c in clauses for i, w in enumerate(c))  # "estoy bien mala": "bien" is "very"
-    # every clause says "well" or only answers ("no", "yes", "thanks", "no pain"): "fine,
-    # wheezy" and "all good, legs like tree trunks" are not doing well
-    # nothing but plain words besides the "well" (a negated symptom is plain: "no pain"):
-    # "fine, wheezy", "ok my throat is closing", "good except I'm peeing red" are not doing well
-    unsaid = any(not _plain(clauses, n, c, i) for n, c in enumerate(clauses)
-                 for i in range(len(c)))
-    if well is None or asks or mentioned or hedged or unsaid or len(words) > 8 or \
-            any(w in W.caveats for w in words):
-        return ReplyIntent("unclassified", "question or caveat" if well else "no keyword")
+    if well is None:
+        return ReplyIntent("unclassified", "no keyword")
+    asks = "?" in text or any(next((w for w in c if w not in _POLITE_WELL), "") in W.questions
+                              for c in clauses)
+    unsaid = any(not _plain(n, c, i) for n, c in enumerate(clauses) for i in range(len(c)))
+    if asks or unsaid or len(words) > 8 or "emoji" in words or _QUOTED.search(text) or any(
+            _not_said_well(c, i) for c in clauses for i in range(len(c))):
+        return ReplyIntent("unclassified", "question or caveat")
     return ReplyIntent("doing_well", f"word '{well}'")
+
+
+def _not_said_well(c: list[str], i: int) -> bool:
+    """"I've been better", "far from fine": plain words that take the "well" back."""
+    return (c[i] in W.well and c[i - 1:i] in (["been"], ["be"])) or c[i:i + 2] == ["far", "from"]
 
 
 # The call script (templates.voice_call) announces these keys; keep them in step.

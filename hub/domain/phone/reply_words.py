@@ -85,8 +85,6 @@ class ReplyWords:
     negations: frozenset[str]
     negation_bridge: frozenset[str]
     questions: frozenset[str]
-    caveats: frozenset[str]
-    hedges: frozenset[str]
 
 
 def load(text: str | None = None) -> ReplyWords:
@@ -127,8 +125,7 @@ def load(text: str | None = None) -> ReplyWords:
         opt_in_phrases=_phrases(keywords, "opt_in_phrases"),
         polite=_words(reading, "polite"), negations=_words(reading, "negations"),
         negation_bridge=_words(reading, "negation_bridge"),
-        questions=_words(reading, "questions"), caveats=_words(reading, "caveats"),
-        hedges=_words(reading, "hedges"))
+        questions=_words(reading, "questions"))
 
 
 def _entries(table: dict[str, Any], name: str) -> list[str]:
