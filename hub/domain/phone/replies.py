@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Literal
 
@@ -439,11 +440,15 @@ def _reading(clauses: list[list[str]]) -> str | None:
     45", "bp 190/110", "temp is 101.5", "O2 sat 86"); a normal one is not urgent."""
     r = W.readings
     for clause in clauses:
+        if _READING_WORDS.isdisjoint(clause):
+            continue
+        found = [(k, int(m.group(1))) for k, w in enumerate(clause) if (m := _NUMBER.match(w))]
+        positions, values = [k for k, _ in found], [v for _, v in found]  # "84", "the 80s"
         for i, word in enumerate(clause):
             if word not in _READING_WORDS or (word in _TERSE and not _read_as_number(clause, i)):
                 continue  # "sat 85", "hr 35"; not "sat there 75 minutes", "1 hr 40 min"
-            numbers = [int(m.group(1)) for w in clause[i + 1:]
-                       if (m := _NUMBER.match(w))]  # "84", "in the 80s"
+            at = bisect_right(positions, i)  # the first two numbers after the word
+            numbers = values[at:at + 2]
             first = numbers[0] if numbers else None
             meter = any(  # "sugar HI", "glucose reading HI on the meter"; not "azucar lo mido"
                 clause[j:j + 1] and clause[j] in r.meter and (j == i + 1 or clause[i + 1] in
