@@ -2,7 +2,8 @@
 within the write deadline, not after the outage, on a connection that stays usable; once the
 broker is back the resend is AA and the message is acted on once. A Twilio webhook in the
 outage is answered 503 (not kept), and kept when Twilio sends it again. The broker here is the
-test's own (SIGSTOP would freeze every other test's), stopped and resumed by its PID."""
+test's own (SIGSTOP would freeze every other test's), stopped and resumed by its PID. The
+pages' account directory outlives such an outage too."""
 
 from __future__ import annotations
 
@@ -19,10 +20,15 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from hub.adapters.kafka_topics import prepare_topics
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.topic_reader import TopicReader
+from hub.adapters.user_directory import UserDirectory
 from hub.cli.feed import Person, adt
+from hub.errors import BrokerUnavailable
 from hub.hl7.ack import ack_summary
+from hub.topic_names import USERS
+from hub.web.accounts import new_user
 from tests.integration import servers
 from tests.integration.test_walking_skeleton import signed_reply
 from tests.integration.worker import Worker, start_worker
@@ -135,3 +141,37 @@ async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is
     assert (len(events), len(opened)) == (1, 1)
     replies = [r for r in reader.records["outreach.inbound"] if r.get("provider_sid") == REPLY_SID]
     assert replies, "the reply Twilio sent again once the broker was back is kept"
+
+
+async def test_the_account_directory_outlives_a_broker_that_stops(
+        own_kafka: servers.Kafka) -> None:
+    """The pages' accounts (issue 12) by failure, not absence: with the directory following
+    ``hub.users`` and the broker SIGSTOPped, a sign-out is BrokerUnavailable within the write
+    deadline yet holds on this worker at once; once the broker is back the directory has kept
+    following (disables and resets must land), reading an account written after the outage."""
+    await prepare_topics(own_kafka.bootstrap, [], "tcm-hub-outage-users", partitions=1,
+                         replication=1, changelogs=[USERS])
+    directory = UserDirectory(own_kafka.bootstrap, write_timeout=2.0)
+    await directory.start()
+    try:
+        await asyncio.wait_for(directory.ready.wait(), 60)
+        pause(own_kafka.process.pid)
+        try:
+            started = time.monotonic()
+            with pytest.raises(BrokerUnavailable):
+                await directory.sign_out("rn.outage")
+            assert time.monotonic() - started < ACK_WAIT  # a bound on the deadline, not speed
+            assert directory.signouts("rn.outage") == 1
+        finally:
+            os.killpg(own_kafka.process.pid, signal.SIGCONT)
+        later = new_user("rn.after", "Rita Lee", "nurse", ("care-team",),
+                         "a long passphrase after the outage", datetime.now(NY))
+        for _retry in range(10):  # the writer retries, as hub users' operator would
+            try:
+                await directory.store(later)
+                break
+            except BrokerUnavailable:
+                continue
+        assert await directory.wait_for("rn.after", 60) == later
+    finally:
+        await directory.stop()
