@@ -97,6 +97,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock) -
                 batch.emit(topics.outreach_commands, command.to, command.to_dict())
             else:
                 batch.emit(topics.alert_deliveries, key, delivery)
+        for target, record in step.handovers:  # A40: on Kafka before this book (batches)
+            batch.emit(topics.alerts, target, record)
         for action in step.actions:  # ids, kinds and staff only: never the patient key
             count_alert_action(action["action"], action["kind"])
             log.info(f"alerts.{action['action']}", alert_id=action["alert_id"],

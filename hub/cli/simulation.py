@@ -254,6 +254,9 @@ class Simulation:
             self._alerts(key, on_result(self.books[key], {
                 "delivery_id": delivery["delivery_id"], "alert_id": delivery["alert_id"],
                 "status": "sent", "attempt": delivery["attempt"]}, self.routing, at), at)
+        for target, record in step.handovers:  # A40: the case goes on in the survivor's book
+            self._alerts(target, on_alert(self.books.get(target), target, record, self.routing,
+                                          at), at)
 
     def _emit(self, at: datetime, action: str, patient: str | None, **fields: Any) -> None:
         self.actions.append({"at": at.isoformat(), "action": action, "patient": patient,

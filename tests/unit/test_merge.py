@@ -138,28 +138,48 @@ def test_what_reaches_a_merged_away_key_goes_to_the_survivor_tcm_8() -> None:
                                "hops": 2}}
 
 
-def test_open_alerts_follow_the_episode_to_the_surviving_key() -> None:
+def test_open_alerts_follow_the_episode_to_the_surviving_key_as_they_are() -> None:
     """§2 A40 and the care team's books (kept per patient key): the prior key's open alert is
-    cleared there ("merged") and raised in the survivor's under the same id, so a later clear
-    finds it and no alert is left open under a key that no longer has the patient."""
-    from hub.domain.alerts.lifecycle import on_alert, open_cases
-    from hub.domain.alerts.routing import Routing
+    handed to the survivor's book as it is: acknowledged stays acknowledged (no escalation an
+    hour later), nobody is notified again and no "cleared" goes out; a redelivered hand-over
+    changes nothing; a later clear finds it; no alert stays open under the old key."""
+    from hub.domain.alerts.lifecycle import acknowledge, on_alert, on_tick, open_cases
+    from hub.domain.alerts.routing import Person, Routing, Team
 
+    routing = Routing(teams={"care-team": Team("care-team", members=("rn1", "rn2"),
+                                               on_call=("rn1", "rn2"), channels=("webhook",),
+                                               webhook="https://team.example/hook")},
+                      people={"rn1": Person("rn1", "Rita"), "rn2": Person("rn2", "Sam")})
     readmitted = apply_adt(prior(), adt_event("A01", "R1", key=OLD), now=at("2026-11-24 08:00"),
                            rules=RULES)
     [raised] = [a for a in readmitted.raised if a.kind == "readmission"]
-    routing, books = Routing(), {}
-    books[OLD] = on_alert(None, OLD, raised.to_dict(), routing, at("2026-11-24 08:00")).book
+    books: dict[str, Any] = {}
+    first = on_alert(None, OLD, raised.to_dict(), routing, at("2026-11-24 08:00"))
+    assert first.deliveries  # the team was told once
+    books[OLD] = acknowledge(first.book, raised.alert_id, "rn.lee", routing,
+                             at("2026-11-24 08:05")).book
     _, handed = hand_over(readmitted.record, KEY, at("2026-11-24 09:00"))
     assert handed is not None
     moved = fold_in(None, handed["merge_in"], KEY, now=at("2026-11-24 09:00"),
                     rules_for=lambda _: RULES)
+    told: list[dict[str, Any]] = []
+    handovers: list[tuple[str, dict[str, Any]]] = []
     for alert in moved.alerts:
-        books[alert.patient_key] = on_alert(books.get(alert.patient_key), alert.patient_key,
-                                            alert.to_dict(), routing, at("2026-11-24 09:00")).book
+        step = on_alert(books.get(alert.patient_key), alert.patient_key, alert.to_dict(),
+                        routing, at("2026-11-24 09:00"))
+        books[alert.patient_key], handovers = step.book, handovers + step.handovers
+        told += step.deliveries
+    for target, record in handovers + handovers:  # the second time: a redelivery
+        step = on_alert(books.get(target), target, record, routing, at("2026-11-24 09:00"))
+        books[target] = step.book
+        told += step.deliveries
+    assert [d for d in told if d["alert_id"] == raised.alert_id] == []  # nobody told again
     assert open_cases(books[OLD]) == []
-    [case] = [c for c in open_cases(books[KEY]) if c["severity"] != "info"]  # not the notice
-    assert (case["alert_id"], case["revision"]) == (raised.alert_id, raised.revision)
+    [case] = [c for c in open_cases(books[KEY]) if c["kind"] == "readmission"]
+    assert (case["alert_id"], case["state"], case["acked_by"]) == (
+        raised.alert_id, "acknowledged", "rn.lee")
+    later = on_tick(books[KEY], routing, at("2026-11-24 10:30"))
+    assert not [a for a in later.actions if a["action"] == "alert_escalated"]
     # the readmission's end (discharged home again) now clears it where it is
     home = apply_adt(moved.record, adt_event("A03", "H2", discharge_at="2026-11-26T10:00:00-05:00"),
                      now=at("2026-11-26 10:30"), rules=RULES)
@@ -167,3 +187,24 @@ def test_open_alerts_follow_the_episode_to_the_surviving_key() -> None:
         books[alert.patient_key] = on_alert(books.get(alert.patient_key), alert.patient_key,
                                             alert.to_dict(), routing, at("2026-11-26 10:30")).book
     assert [c for c in open_cases(books[KEY]) if c["kind"] == "readmission"] == []
+
+
+def test_a_clear_that_overtakes_the_hand_over_is_not_undone() -> None:
+    """A40 across partitions: the survivor's clear can be read before the prior key's book
+    hands the case over; the case then arrives cleared, never open again."""
+    from hub.domain.alerts.lifecycle import on_alert, open_cases
+    from hub.domain.alerts.routing import Routing
+
+    readmitted = apply_adt(prior(), adt_event("A01", "R1", key=OLD), now=at("2026-11-24 08:00"),
+                           rules=RULES)
+    [raised] = [a for a in readmitted.raised if a.kind == "readmission"]
+    routing = Routing()
+    old = on_alert(None, OLD, raised.to_dict(), routing, at("2026-11-24 08:00")).book
+    cleared = {**raised.to_dict(), "patient_key": KEY, "event": "alert_cleared",
+               "reason": "discharged_again"}
+    survivor = on_alert(None, KEY, cleared, routing, at("2026-11-24 09:01")).book
+    merged = {**raised.to_dict(), "event": "alert_cleared", "reason": "merged",
+              "detail": {"merged_into": KEY}}
+    [(target, record)] = on_alert(old, OLD, merged, routing, at("2026-11-24 09:02")).handovers
+    survivor = on_alert(survivor, target, record, routing, at("2026-11-24 09:02")).book
+    assert open_cases(survivor) == [] and survivor["cases"][raised.alert_id]["state"] == "cleared"

@@ -43,6 +43,8 @@ class Step:
     book: dict[str, Any]
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    # (key, care.alerts record): an A40 merge's open cases, handed to the survivor's book
+    handovers: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def empty_book() -> dict[str, Any]:
@@ -85,9 +87,18 @@ def on_alert(book: dict[str, Any] | None, key: str, alert: dict[str, Any], routi
     if alert["kind"] in ROUTINE:
         return step
     case = cases.get(alert["alert_id"])
+    if alert.get("event") == "alert_moved":
+        _take_over(step, key, alert, now)
+        return step
     if alert.get("event") == "alert_cleared":
-        if case is not None and case["state"] in OPEN_STATES:
+        into = (alert.get("detail") or {}).get("merged_into")
+        if case is not None and case["state"] in OPEN_STATES and into:
+            _hand_over(step, case, into, alert, now)
+        elif case is not None and case["state"] in OPEN_STATES:
             clear(step, case, now, alert.get("reason") or "condition_ended", routing)
+        elif case is None:  # a clear before the case it clears was handed over (A40)
+            step.book["cleared_ids"] = [*step.book.get("cleared_ids", []),
+                                        alert["alert_id"]][-50:]
         return step
     if case is None:
         team = routing.team_for(alert["kind"], alert["facility"], alert.get("program") or "")
@@ -103,6 +114,41 @@ def on_alert(book: dict[str, Any] | None, key: str, alert: dict[str, Any], routi
         notify(step, case, "updated", routing, now)
         _schedule(case, routing, now)
     return step  # a redelivered record (same or lower revision) changes nothing
+
+
+def _hand_over(step: Step, case: dict[str, Any], into: str, alert: dict[str, Any],
+               now: datetime) -> None:
+    """A40: the case goes on in the survivor's book as it is (acknowledgement, notification
+    round, on-call level, pending retries), not raised there anew: nobody is told again and an
+    acknowledged alert does not escalate. Here it ends without a "cleared" notice (it is not)."""
+    moved = copy.deepcopy(case)
+    moved.update(key=into, patient_key=into)
+    step.handovers.append((into, {
+        **{k: alert.get(k) for k in ("alert_id", "kind", "episode_id", "facility", "severity",
+                                     "revision", "program", "patient_name", "control_id")},
+        "patient_key": into, "at": _iso(now), "event": "alert_moved", "reason": "merged",
+        "detail": {"case": moved}}))
+    for delivery in case["deliveries"].values():
+        if delivery["status"] == "pending":
+            delivery.update(status="dropped", retry_at=None)  # retried from the survivor's
+    case.update(state="cleared", cleared_at=_iso(now), cleared_reason="merged",
+                escalate_at=None, renotify_at=None)
+    note(step, case, now, "alert_moved")
+
+
+def _take_over(step: Step, key: str, alert: dict[str, Any], now: datetime) -> None:
+    """The survivor's side of ``_hand_over``; a redelivered hand-over changes nothing, and one
+    whose alert was cleared here meanwhile stays cleared."""
+    cases = step.book["cases"]
+    if alert["alert_id"] in cases:
+        return
+    case = copy.deepcopy(alert["detail"]["case"])
+    case.update(key=key, patient_key=key)
+    if alert["alert_id"] in step.book.get("cleared_ids", []):
+        case.update(state="cleared", cleared_at=_iso(now), cleared_reason="condition_ended",
+                    escalate_at=None, renotify_at=None)
+    cases[alert["alert_id"]] = case
+    note(step, case, now, "alert_moved_in")
 
 
 def new_case(key: str, alert: dict[str, Any], team: str) -> dict[str, Any]:

@@ -97,22 +97,19 @@ def clear_alerts(outcome: Outcome, episode: Episode, now: datetime, reason: str,
 
 def move_alerts(outcome: Outcome, episode: Episode, prior_key: str, now: datetime) -> None:
     """A40: an episode's open alerts follow it to the surviving key. The care team's books are
-    kept per patient key, so each is cleared in the prior key's book (``merged``) and raised in
-    the survivor's under the same id, revision and severity; later clears then find it. The
-    info notices stay where they were (they are the record, not work)."""
+    kept per patient key: each is cleared in the prior key's book as ``merged`` with the
+    survivor named, and that book hands the case over as it is (acknowledgement, round,
+    on-call level: ``hub.domain.alerts.lifecycle``); later clears under the survivor find it.
+    The info notices stay where they were (they are the record, not work)."""
     for kind in episode.alerts_raised:
         severity = _severity(episode.alert_severity.get(kind))
-        if severity == "info":
-            continue
-        for key in (prior_key, episode.patient_key):
+        if severity != "info":
             outcome.alerts.append(CareAlert(
                 alert_id=alert_id(episode, kind), kind=kind, episode_id=episode.episode_id,
-                patient_key=key, facility=episode.facility, severity=severity, at=now,
+                patient_key=prior_key, facility=episode.facility, severity=severity, at=now,
                 revision=episode.alert_revisions.get(kind, 1), program=episode.program,
-                control_id=episode.opened_by,
-                event="alert_cleared" if key == prior_key else "alert",
-                reason="merged" if key == prior_key else None,
-                detail={} if key == prior_key else {"merged_from": prior_key}))
+                control_id=episode.opened_by, event="alert_cleared", reason="merged",
+                detail={"merged_into": episode.patient_key}))
 
 
 def _severity(stored: str | None) -> Severity:
