@@ -88,7 +88,8 @@ def story(records: Records, target: str, facility: str | None = None) -> list[Li
 
     for record in records.get(RAW, []):
         if received(record):
-            lines.append(_received(record, "AA", "kept on hl7.adt.raw"))
+            lines.append(_received(record, "AA" if record.get("transport") != "replay" else
+                                   "as the replay asked", "kept on hl7.adt.raw"))
     for record in records.get(REJECTED, []):
         if received(record):
             error = record.get("error") or {}
@@ -163,7 +164,8 @@ def _episodes(records: Records, target: str, keys: set[str], by_key: bool) -> se
     for topic in (ALERTS, OUTREACH_COMMANDS):
         for record in records.get(topic, []):
             if (by_key and record.get("patient_key") in keys) or (
-                    not by_key and record.get("control_id") == target):
+                    not by_key and record.get("control_id") == target
+                    and (not keys or record.get("patient_key") in keys)):  # --facility's
                 found.add(record["episode_id"])
     return found
 
@@ -172,6 +174,9 @@ def _alert(alert: dict[str, Any]) -> Line:
     detail = alert.get("detail") or {}
     if alert.get("event") == "alert_cleared":
         return _line(alert, alert["at"], "episodes", f"alert cleared {alert['kind']}",
+                     {"alert_id": alert["alert_id"], "reason": alert.get("reason")})
+    if alert.get("event") == "alert_moved":  # A40: the prior key's book handed it over
+        return _line(alert, alert["at"], "alerts", f"alert moved {alert['kind']}",
                      {"alert_id": alert["alert_id"], "reason": alert.get("reason")})
     facts = {"alert_id": alert["alert_id"], "severity": alert.get("severity"),
              "episode_id": alert.get("episode_id")}

@@ -131,10 +131,23 @@ def test_a_refused_message_is_its_ack_and_reason() -> None:
 
 
 def test_the_same_control_id_from_two_facilities_can_be_told_apart() -> None:
+    """--facility keeps to that facility's message and to its episodes, plans and alerts (the
+    other facility's episode, phone ending included, is not shown)."""
     both = records()
+    north = "NORTH|7"
     both["hl7.adt.raw"].append({**both["hl7.adt.raw"][0], "sending_facility": "NORTH"})
+    both["adt.events"].append({**both["adt.events"][0], "sending_facility": "NORTH",
+                               "patient": {"key": north}})
+    both["adt.events"][0]["sending_facility"] = "GENHOSP"
+    both["care.alerts"].append(alert("ep-n", north, "episode_opened", "C1", 2))
+    both["outreach.commands"].append(command("ep-n", north, "+16175550177", "C1"))
     assert len([x for x in story(both, "C1") if x.stage == "ingest"]) == 2
-    assert len([x for x in story(both, "C1", facility="NORTH") if x.stage == "ingest"]) == 1
+    north_only = story(both, "C1", facility="NORTH")
+    assert len([x for x in north_only if x.stage == "ingest"]) == 1
+    gen_only = story(both, "C1", facility="GENHOSP")
+    shown = " ".join(str(x.facts) for x in gen_only)
+    assert "ep-n" not in shown and "0177" not in shown and "ep-1" in shown
+    assert "ep-n" in " ".join(str(x.facts) for x in north_only)
 
 
 def test_nothing_found_is_one_line_naming_what_was_asked() -> None:
