@@ -6,7 +6,7 @@ HL7 feeds, and the JSON lines of ``hub simulate``'s ``--replies`` and ``--action
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,25 @@ def port_number(text: str) -> int:
     return value
 
 
+def whole_in(low: int, high: int) -> Callable[[str], int]:
+    """An option's whole number from ``low`` to ``high`` (argparse names the option when not)."""
+    def whole(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(text)
+        return value
+    whole.__name__ = f"whole number from {low:,} to {high:,}"
+    return whole
+
+
+def positive_rate(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 10_000:  # also refuses nan and inf
+        raise ValueError(text)
+    return value
+
+
 positive_int.__name__ = "positive whole"
+positive_rate.__name__ = "rate above 0, at most 10,000 a second"
 positive_seconds.__name__ = "number of seconds"
 port_number.__name__ = "port"

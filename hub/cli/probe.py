@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -30,8 +31,18 @@ def register(sub: Any) -> None:
 
 
 def _run(args: Any) -> int:
-    base = (args.url or f"http://127.0.0.1:{os.environ.get('HUB_WEB_PORT', '6066')}").rstrip("/")
-    if not base.startswith(("http://", "https://")):
+    port = os.environ.get("HUB_WEB_PORT", "6066")
+    if args.url is None and not (port.isdigit() and 0 < int(port) < 65_536):
+        print(f"hub: HUB_WEB_PORT: expected a port, got {port!r}", file=sys.stderr)
+        return 2
+    base = (args.url or f"http://127.0.0.1:{port}").rstrip("/")
+    try:
+        parts = urllib.parse.urlsplit(base)
+        _ = parts.port  # a port that is not one raises here
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
         print(f"hub: --url: expected an http:// or https:// address, got {base!r}",
               file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.cli.inputs import hl7_input, positive_int, read_actions, read_replies
+from hub.cli.inputs import hl7_input, read_actions, read_replies, whole_in
 from hub.cli.simulation import Simulation
 from hub.domain.alerts.routing import Routing
 from hub.domain.episode.processing import set_apart
@@ -162,7 +162,7 @@ def register(sub: Any) -> None:
                          help="JSON lines of patient texts: {at, from, text}")
     dry_run.add_argument("--actions", type=Path, metavar="FILE",
                          help="JSON lines of care-team actions: {at, patient, kind, by, ...}")
-    dry_run.add_argument("--days", type=positive_int, default=30,
+    dry_run.add_argument("--days", type=whole_in(1, 3650), default=30,
                          help="how long to run the clock after the start (default 30)")
     dry_run.add_argument("--start", type=instant, metavar="ISO",
                          help="start the clock here (default: the first message's time); "

@@ -237,7 +237,10 @@ def _since(text: str) -> datetime:
         except OverflowError:
             raise ValueError(text) from None
     moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if not datetime(1970, 1, 2, tzinfo=UTC) <= moment <= datetime.now(UTC) + timedelta(days=1):
+        raise ValueError(text)  # the broker's time index starts in 1970 and ends now
+    return moment
 
 
 _since.__name__ = "ISO time or number of days"

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub.domain.alerts.routing import Routing
-from hub.errors import ConfigError
+from hub.errors import ConfigError, InputError
 from hub.web.accounts import ROLES
 
 
@@ -41,8 +41,11 @@ def register(sub: Any) -> None:
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise InputError("no terminal to ask the password on: give it with --password-stdin")
     first = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != first:
+    again = getpass.getpass("again: ")
+    if again != first:
         raise ConfigError("the two passwords differ")
     return first
 
@@ -57,10 +60,18 @@ def _run(args: Any) -> int:
     settings = Settings.from_env()
     bootstrap, now = settings.kafka_bootstrap, datetime.now(UTC)
 
-    teams: tuple[str, ...] = ()
-    if args.users_command == "add":  # checked before the broker is asked anything
-        teams = tuple(t.strip() for t in args.teams.split(",") if t.strip())
-        check_teams(teams, args.role, settings.routing)
+    # everything the person gave is checked (and the password asked) before the broker is
+    try:
+        if args.users_command == "add":
+            teams = tuple(t.strip() for t in args.teams.split(",") if t.strip())
+            check_teams(teams, args.role, settings.routing)
+            added = accounts.new_user(args.username, args.name, args.role, teams,
+                                      _password(args.password_stdin), now)
+        elif args.users_command == "reset":
+            password = _password(args.password_stdin)
+            accounts.check_password(password)
+    except accounts.AccountError as exc:  # a name, role or password as given
+        raise InputError(exc.message) from None
 
     async def run() -> int:
         await prepare_topics(bootstrap, [], settings.app_id, partitions=settings.partitions,
@@ -76,22 +87,18 @@ def _run(args: Any) -> int:
         if args.users_command == "add":
             if current is not None:
                 raise ConfigError(f"{args.username} exists: use hub users reset")
-            user = accounts.new_user(args.username, args.name, args.role, teams,
-                                     _password(args.password_stdin), now)
+            user = added
         elif current is None:
             raise ConfigError(f"no account {args.username!r}")
         elif args.users_command == "disable":
             user = accounts.disable(current, now)
         else:
-            user = accounts.reset(current, _password(args.password_stdin), now)
+            user = accounts.reset(current, password, now)
         await directory.store(user)
         print(f"{user.username}: {args.users_command} done")
         return 0
 
-    try:
-        return asyncio.run(run())
-    except accounts.AccountError as exc:
-        raise ConfigError(exc.message) from None
+    return asyncio.run(run())
 
 
 def check_teams(teams: tuple[str, ...], role: str, routing: Routing) -> None:

@@ -75,8 +75,10 @@ def files(tmp_path: Path) -> dict[str, Path]:
     (tmp_path / "blank.hl7").write_bytes(b"\r\n  \x0b\x1c\r")  # MLLP framing and nothing else
     (tmp_path / "one.hl7").write_bytes(MESSAGE)
     (tmp_path / "bad.jsonl").write_text('{"at": "2026-11-23T10:00:00-05:00"\n')
+    (tmp_path / "nothing").mkdir()
     return {name.split(".")[0]: tmp_path / name for name in (
-        "empty.hl7", "blank.hl7", "one.hl7", "bad.jsonl", "missing.hl7")} | {"dir": tmp_path}
+        "empty.hl7", "blank.hl7", "one.hl7", "bad.jsonl", "missing.hl7", "nothing")} | {
+        "dir": tmp_path}
 
 
 CASES = [  # (argv with {placeholders}, exit code, what stderr must name)
@@ -92,6 +94,7 @@ CASES = [  # (argv with {placeholders}, exit code, what stderr must name)
     (["simulate", "{one}", "--actions", "{bad}"], 2, "--actions {bad} line 1"),
     (["simulate", "{one}", "--days", "0"], 2, "--days"),
     (["simulate", "{one}", "--days", "soon"], 2, "--days"),
+    (["simulate", "{one}", "--days", "3000000"], 2, "--days"),  # was an OverflowError
     (["simulate", "{one}", "--start", "yesterday"], 2, "--start"),
     (["simulate", "{one}", "--sart", "2026-11-23"], 2, "--sart"),
     (["send", "{one}", "--port", "{port}"], 3, "127.0.0.1:{port}"),
@@ -104,6 +107,7 @@ CASES = [  # (argv with {placeholders}, exit code, what stderr must name)
      "127.0.0.1:{hangs_up} closed the connection"),  # one that hangs up at once
     (["probe", "--timeout", "-1"], 2, "--timeout"),
     (["trace", "C1", "--since", "99999999"], 2, "--since"),
+    (["trace", "C1", "--since", "0001-01-01"], 2, "--since"),  # before the broker's time
     (["replay", "{one}"], 3, "127.0.0.1:{port} (KAFKA_BOOTSTRAP_SERVERS)"),
     (["replay", "{empty}"], 2, "{empty}: empty"),
     (["deadletters", "export", "{dir}"], 3, "127.0.0.1:{port} (KAFKA_BOOTSTRAP_SERVERS)"),
@@ -115,8 +119,16 @@ CASES = [  # (argv with {placeholders}, exit code, what stderr must name)
      "--teams: a nurse needs one team or more"),
     (["probe", "--url", "http://127.0.0.1:{port}"], 1, "http://127.0.0.1:{port}/readyz"),
     (["probe", "--url", "file:///etc/passwd"], 2, "--url"),
+    (["probe", "--url", "http://[::1"], 2, "--url"),  # was a ValueError
     (["bench", "--corpus", "{missing}", "--episodes", "0"], 2, "--corpus {missing}"),
     (["bench", "--seconds", "-1", "--episodes", "0"], 2, "--seconds"),
+    (["bench", "--seconds", "nan", "--episodes", "0"], 2, "--seconds"),  # a ZeroDivisionError
+    (["bench", "--seconds", "inf", "--episodes", "0"], 2, "--seconds"),  # ran for ever
+    (["bench", "--rate", "0", "--episodes", "0"], 2, "--rate"),  # after a whole step, before
+    (["bench", "--corpus", "{nothing}", "--episodes", "0"], 2,
+     "--corpus {nothing}: no HL7 message"),  # a ZeroDivisionError
+    (["users", "add", "rn.x", "--name", "X", "--role", "nurse", "--teams", "care-team"], 2,
+     "--password-stdin"),  # no terminal: an EOFError, after the broker
     (["templates", "check", "{missing}"], 2, "{missing}"),
     (["frobnicate"], 2, "frobnicate"),
 ]
@@ -185,3 +197,12 @@ def test_a_worker_without_its_broker_stops_with_one_line_naming_it(closed_port: 
     assert last == (f"hub: cannot reach Kafka at 127.0.0.1:{closed_port} "
                     "(KAFKA_BOOTSTRAP_SERVERS)"), done.stderr
     assert "Traceback" not in done.stderr and "Unable connect" not in done.stderr
+
+
+def test_a_web_port_that_is_not_one_is_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """``hub probe`` reads HUB_WEB_PORT for its default address: "abc" was an InvalidURL."""
+    monkeypatch.setenv("HUB_WEB_PORT", "abc")
+    assert main(["probe"]) == 2
+    err = capsys.readouterr().err
+    assert err == "hub: HUB_WEB_PORT: expected a port, got 'abc'\n"

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from hub.cli.bench.reference import reference_fields
-from hub.errors import Hl7Error
+from hub.errors import Hl7Error, InputError
 from hub.hl7.extract import normalize
 from hub.hl7.parse import split_messages
 
@@ -57,6 +57,8 @@ def measure_normalize(messages: list[bytes], zone: ZoneInfo, seconds: float) -> 
 def run_bench(corpus: Path | None, *, seconds: float, episodes: int, out: TextIO) -> int:
     zone = ZoneInfo("America/New_York")
     messages = corpus_messages(corpus, zone)
+    if not messages:
+        raise InputError(f"--corpus {corpus}: no HL7 message in it that the hub reads")
     source = f"corpus {corpus}" if corpus is not None and corpus.is_dir() else "synthetic feed"
     n = measure_normalize(messages, zone, seconds)
     print(f"HL7 normalization ({source}, {n['messages']:.0f} messages, one core):", file=out)
