@@ -23,6 +23,7 @@ from hub.adapters.rate_limited import RateLimited
 from hub.adapters.voice import call_script
 from hub.clock import Clock
 from hub.config import Settings
+from hub.domain.episode.plan import FIRST_STEP
 from hub.domain.messages import OutreachCommand
 from hub.domain.phone.policy import ContactPolicy
 from hub.domain.phone.state import PhoneState, awaiting_reconcile, look_again_at
@@ -30,7 +31,6 @@ from hub.logs import get_logger
 from hub.services.delivery import Sender
 
 log = get_logger("agents.outreach")
-FIRST_STEP = "welcome_sms"  # a discharge's first text (hub.domain.episode.plan)
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,

@@ -169,6 +169,14 @@ def _rebalance_timeout(env: Mapping[str, str], default: float | None) -> float |
     return value or None
 
 
+def _start_wait(env: Mapping[str, str], default: float) -> float:
+    """HUB_BROKER_START_WAIT: 0 (try once) to an hour; not negative, not nan."""
+    value = _float(env, "HUB_BROKER_START_WAIT", default)
+    if not 0 <= value <= 3600:
+        raise ConfigError(f"HUB_BROKER_START_WAIT: expected seconds from 0 to 3600, got {value:g}")
+    return value
+
+
 def _positive(env: Mapping[str, str], variable: str, default: float) -> float:
     value = _float(env, variable, default)
     if not 0 < value <= 600:
@@ -390,7 +398,7 @@ class Settings:
                                         0, 50),
             broker_write_timeout=_positive(env, "HUB_BROKER_WRITE_TIMEOUT",
                                            cls.broker_write_timeout),
-            broker_start_wait=_float(env, "HUB_BROKER_START_WAIT", cls.broker_start_wait),
+            broker_start_wait=_start_wait(env, cls.broker_start_wait),
             routing=_routing(env, smtp := _smtp(env)),
             smtp=smtp,
             alert_channel_timeout=_positive(env, "HUB_ALERT_CHANNEL_TIMEOUT",

@@ -142,7 +142,7 @@ class LibraryLogFilter(logging.Filter):
             return True
         # the same line again (same words, same values), not the same format: a partition
         # assignment or a rebalance step is news each time, a reconnect to one node is not
-        dropped = self._repeats.admit((record.name, text))
+        dropped = self._repeats.admit((record.name, _scrub(text)))  # masked: no PHI kept
         if dropped is None:
             return False
         if dropped:

@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from hub.errors import BrokerUnavailable, broker_unreachable
 from hub.topic_names import MAX_RECORD_BYTES
@@ -45,9 +45,13 @@ class KafkaSink:
                 linger_ms=0, max_request_size=MAX_REQUEST_BYTES, compression_type=None)
             try:
                 await producer.start()
-            except KafkaError as exc:
+            except KafkaConnectionError as exc:
                 await producer.stop()
                 raise broker_unreachable(self._bootstrap) from exc
+            except KafkaError as exc:  # reached, and it refused: say what it said
+                await producer.stop()
+                raise BrokerUnavailable(f"Kafka at {self._bootstrap} refused the producer: "
+                                        f"{type(exc).__name__} {exc}") from exc
             except asyncio.CancelledError:  # a deadline passed while a silent broker held it
                 await asyncio.shield(producer.stop())
                 raise

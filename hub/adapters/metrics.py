@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -28,6 +28,9 @@ from prometheus_client import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from hub.hl7.mllp import FramingProblem
+
+if TYPE_CHECKING:  # the listener's port (mllp_server imports this module's counters)
+    from hub.adapters.mllp_server import Ingest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):  # memory, CPU, fds
@@ -116,18 +119,11 @@ def set_lag(lags: dict[tuple[str, int], int]) -> None:
         LAG.labels(topic, str(partition)).set(max(0, behind))
 
 
-class Ingest(Protocol):
-    async def ingest(self, raw: bytes, *, transport: str, peer: str | None) -> Any: ...
-
-    async def ingest_problem(self, problem: FramingProblem, *, transport: str,
-                             peer: str | None) -> Any: ...
-
-
 @dataclass
 class MeteredIngest:
     """The ingest port with its ACKs counted and timed, for the MLLP listener and POST /hl7."""
 
-    inner: Any
+    inner: Ingest
 
     async def ingest(self, raw: bytes, *, transport: str, peer: str | None) -> Any:
         started = time.perf_counter()

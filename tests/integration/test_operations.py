@@ -155,6 +155,7 @@ async def test_metrics_count_what_the_worker_did(kafka: servers.Kafka, worker: W
     assert value(found, "tcm_outreach_request_delay_seconds_count") >= 2
     assert value(found, "tcm_discharge_to_first_request_seconds_count") >= 2
     assert value(found, "tcm_webhook_signature_failures_total", path="/twilio/sms") == 1
+    assert ("tcm_mllp_connections", frozenset()) in found  # exported, and
     assert value(found, "tcm_mllp_connections") == 0  # each send closed its connection
     assert {"hl7.adt.raw", "outreach.commands", "care.alerts"} <= lagging, sorted(lagging)
 

@@ -48,6 +48,9 @@ def test_facility_zones_map_each_sending_facility() -> None:
     ({"HUB_REBALANCE_TIMEOUT": "-3"}, "HUB_REBALANCE_TIMEOUT"),
     ({"HUB_FETCH_WAIT_MS": "0"}, "HUB_FETCH_WAIT_MS"),  # a busy loop of empty fetches
     ({"HUB_FETCH_WAIT_MS": "60000"}, "HUB_FETCH_WAIT_MS"),  # records would wait a minute
+    ({"HUB_PRODUCER_LINGER_MS": "5000"}, "HUB_PRODUCER_LINGER_MS"),  # a write held 5 s
+    ({"HUB_BROKER_START_WAIT": "-1"}, "HUB_BROKER_START_WAIT"),
+    ({"HUB_BROKER_START_WAIT": "nan"}, "HUB_BROKER_START_WAIT"),
     # one leaked secret must not open two doors
     ({"HUB_API_TOKEN": "same", "HUB_HL7_HTTP_TOKEN": "same"}, "HUB_HL7_HTTP_TOKEN"),
     ({"HUB_API_TOKEN": "same", "HUB_METRICS_TOKEN": "same"}, "HUB_METRICS_TOKEN"),

@@ -27,6 +27,7 @@ from hub.domain.episode.restrictions import FOLLOW_UP, REMINDER, restrictions_fo
 from hub.domain.episode.rules import TcmRules
 from hub.domain.messages import OutreachCommand
 
+FIRST_STEP = "welcome_sms"  # a discharge's first text (its request delay is a metric)
 
 def plan_steps(episode: Episode, rules: TcmRules) -> tuple[PlannedStep, ...]:
     """Every §5 step of ``episode`` with its not-before and expiry, in order."""
@@ -37,7 +38,7 @@ def plan_steps(episode: Episode, rules: TcmRules) -> tuple[PlannedStep, ...]:
 
     bd1 = rules.calendar.add_business_days(day0, 1)
     steps = [
-        PlannedStep("welcome_sms", "sms", "welcome_sms", episode.discharge_at,
+        PlannedStep(FIRST_STEP, "sms", "welcome_sms", episode.discharge_at,
                     contact_due, FOLLOW_UP, ("contact",)),
         PlannedStep("bd1_call", "voice", "voice_call",
                     local_moment(bd1, schedule.call_at, zone),
