@@ -238,8 +238,8 @@ def _since(text: str) -> datetime:
             raise ValueError(text) from None
     moment = datetime.fromisoformat(text)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if not datetime(1970, 1, 2, tzinfo=UTC) <= moment <= datetime.now(UTC) + timedelta(days=1):
-        raise ValueError(text)  # the broker's time index starts in 1970 and ends now
+    if moment < datetime(1970, 1, 2, tzinfo=UTC):
+        raise ValueError(text)  # the broker's time index starts in 1970 (a later time: nothing)
     return moment
 
 
