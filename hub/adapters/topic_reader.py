@@ -36,6 +36,7 @@ class TopicReader:
             *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
             enable_auto_commit=False, group_id=None, metadata_max_age_ms=1000)
         self.records: dict[str, list[dict[str, Any]]] = {topic: [] for topic in topics}
+        self._from_ms: int | None = None  # records stamped earlier are passed over (``since``)
 
     async def start(self) -> None:
         """``BrokerUnavailable`` naming the address when the broker cannot be reached."""
@@ -58,10 +59,7 @@ class TopicReader:
             if remaining <= 0:
                 return False
             batches = await self._consumer.getmany(timeout_ms=int(min(remaining, 1.0) * 1000))
-            for partition, messages in batches.items():
-                for message in messages:
-                    if message.value is not None:
-                        self.records[partition.topic].append(self._decoded(message))
+            self._keep(batches)
         return True
 
     async def read_to_end(self, timeout: float = 30.0, since: datetime | None = None
@@ -88,9 +86,13 @@ class TopicReader:
             await self._drain(0.5)
 
     async def _seek_to(self, since: datetime) -> None:
+        """Each partition sought to its first record stamped at or after ``since``; the
+        records read are held to that time too, as a broker may answer a time index loosely
+        (the embedded one gives the first offset, not "none", for a time past the last)."""
         partitions = list(self._consumer.assignment())
+        self._from_ms = int(since.timestamp() * 1000)
         found = await self._consumer.offsets_for_times(
-            {tp: int(since.timestamp() * 1000) for tp in partitions})
+            {tp: self._from_ms for tp in partitions})
         ends = await self._consumer.end_offsets(partitions)
         for tp in partitions:
             at = found.get(tp)
@@ -99,10 +101,13 @@ class TopicReader:
             records.clear()  # what the wait for the assignment read before the seek
 
     async def _drain(self, seconds: float) -> None:
-        batches = await self._consumer.getmany(timeout_ms=int(seconds * 1000))
+        self._keep(await self._consumer.getmany(timeout_ms=int(seconds * 1000)))
+
+    def _keep(self, batches: dict[Any, list[Any]]) -> None:
         for partition, messages in batches.items():
             for message in messages:
-                if message.value is not None:
+                if message.value is not None and (
+                        self._from_ms is None or message.timestamp >= self._from_ms):
                     self.records[partition.topic].append(self._decoded(message))
 
     def _decoded(self, message: Any) -> dict[str, Any]:
