@@ -153,6 +153,15 @@ def _sweep_interval(env: Mapping[str, str]) -> float:
     return seconds
 
 
+def _one_of(env: Mapping[str, str], variable: str, default: str, allowed: tuple[str, ...]
+            ) -> str:
+    value = env.get(variable, default).strip().lower() or default
+    if value not in allowed:
+        raise ConfigError(f"{variable}: expected {' or '.join(map(repr, allowed))}, "
+                          f"got {env[variable]!r}")
+    return value
+
+
 def _bounded(env: Mapping[str, str], variable: str, default: int, low: int, high: int) -> int:
     value = _int(env, variable, default)
     if not low <= value <= high:
@@ -303,6 +312,7 @@ class Settings:
     non_production: str = "record"
     broker_write_timeout: float = 5.0  # seconds before ingest answers AR (broker gone)
     broker_start_wait: float = 60.0  # seconds a starting worker waits for its broker
+    log_format: str = "console"  # HUB_LOG_FORMAT: the worker's log lines, "console" or "json"
     fetch_wait_ms: int = 100  # a stage's fetch waits at most this long on the broker for records
     producer_linger_ms: int = 3  # a stage's records wait this long to share a produce request
     outreach_concurrency: int = 64  # phones the outreach stage handles at once (per worker)
@@ -338,13 +348,9 @@ class Settings:
             api_url=env.get("TWILIO_API_URL") or None,
             public_url=env.get("HUB_PUBLIC_URL") or None,
         )
-        sender = env.get("HUB_SENDER", "twilio")
-        if sender not in ("twilio", "record"):
-            raise ConfigError(f"HUB_SENDER: expected 'twilio' or 'record', got {sender!r}")
-        non_production = env.get("HUB_NON_PRODUCTION", "record").strip().lower() or "record"
-        if non_production not in ("record", "refuse"):
-            raise ConfigError("HUB_NON_PRODUCTION: expected 'record' or 'refuse', got "
-                              f"{non_production!r}")
+        sender = _one_of(env, "HUB_SENDER", cls.sender, ("twilio", "record"))
+        non_production = _one_of(env, "HUB_NON_PRODUCTION", cls.non_production,
+                                 ("record", "refuse"))
         return cls(
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP_SERVERS", cls.kafka_bootstrap),
             app_id=env.get("HUB_APP_ID", cls.app_id),
@@ -393,6 +399,7 @@ class Settings:
                                  0, 10_000),
             twilio_in_doubt_seconds=_bounded(env, "TWILIO_IN_DOUBT_SECONDS",
                                              cls.twilio_in_doubt_seconds, 1, 3600),
+            log_format=_one_of(env, "HUB_LOG_FORMAT", cls.log_format, ("console", "json")),
             fetch_wait_ms=_bounded(env, "HUB_FETCH_WAIT_MS", cls.fetch_wait_ms, 1, 1500),
             producer_linger_ms=_bounded(env, "HUB_PRODUCER_LINGER_MS", cls.producer_linger_ms,
                                         0, 50),

@@ -27,13 +27,14 @@ def run_worker(loglevel: str) -> int:
 
     settings = Settings.from_env()
     settings.require_sender()
-    logs.configure(loglevel)
-    logging.config.dictConfig(logs.library_logging_config(loglevel))  # before any library
+    json = settings.log_format == "json"
+    logs.configure(loglevel, json=json)
+    logging.config.dictConfig(logs.library_logging_config(loglevel, json))  # before any library
     _prepare_topics(settings)
     app = create_app(settings)
     local = LocalState(Path(app.conf.tabledir), persistent=not settings.store.startswith("memory"))
     local.open()  # after a crash, the tables are rebuilt from Kafka alone
-    worker = faust_worker(app, loglevel)
+    worker = faust_worker(app, loglevel, json)
     try:
         worker.execute_from_commandline()
     except SystemExit as stop:
@@ -43,7 +44,7 @@ def run_worker(loglevel: str) -> int:
     return 0
 
 
-def faust_worker(app: Any, loglevel: str) -> Any:
+def faust_worker(app: Any, loglevel: str, json: bool = False) -> Any:
     """Faust's worker for ``app``, without its terminal spinner: at WARNING and above Faust
     drives the spinner from every log record and sets the root logger to DEBUG for it, so each
     library debug line was built and masked, then dropped (a quarter of a loaded worker's CPU
@@ -55,7 +56,7 @@ def faust_worker(app: Any, loglevel: str) -> Any:
 
     worker = faust.Worker(app, loglevel=loglevel.upper() if loglevel != "warn" else "WARNING",
                           redirect_stdouts=False,
-                          logging_config=logs.library_logging_config(loglevel))
+                          logging_config=logs.library_logging_config(loglevel, json))
     worker.spinner = None
     return worker
 

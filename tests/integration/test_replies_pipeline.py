@@ -38,10 +38,11 @@ Records = dict[str, list[dict[str, Any]]]
 @pytest.fixture(scope="module")
 def worker(kafka: servers.Kafka, prism: servers.Prism,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
-    """One worker on the production store (RocksDB), stopped by its PID."""
+    """One worker on the production store (RocksDB), its log in JSON lines, stopped by its
+    PID."""
     running = start_worker(kafka, prism, Path(tmp_path_factory.mktemp("replies")),
                            clock_start=CLOCK_START.isoformat(), app_id=APP_ID,
-                           extra_env={"HUB_STORE": "rocksdb://"})
+                           extra_env={"HUB_STORE": "rocksdb://", "HUB_LOG_FORMAT": "json"})
     yield running
     running.stop()
 
@@ -274,3 +275,16 @@ async def test_a_stage_dead_letter_is_exported_and_replayed_to_where_it_came_fro
         await reader.stop()
     again = letters(reader.records)[1]
     assert again["record"] == first["record"] and again["record"]["body"] == "who is this?"
+
+
+def test_the_worker_s_json_log_holds_no_patient_s_words(worker: Worker) -> None:
+    """HUB_LOG_FORMAT=json, after this module's patients replied, called and were
+    dead-lettered: every line of the worker's log (Faust's and aiokafka's too) is one JSON
+    object, and none holds a name, a phone or a patient's words."""
+    lines = worker.log.read_text(errors="replace").splitlines()
+    written = [json.loads(line) for line in lines]  # raises on a line that is not JSON
+    assert any(line.get("logger") == "faust.worker" for line in written)
+    assert any(line["event"] == "mllp.listening" for line in written)
+    text = "\n".join(lines)
+    for phi in ("MOORE", "KING", "555019", "555-019", "chest hurts", "who is this", "I am good"):
+        assert phi not in text, phi

@@ -23,6 +23,8 @@ def test_defaults_without_environment() -> None:
     assert settings.mllp_port == 2575
     assert settings.default_zone == ZoneInfo("America/New_York")
     assert settings.sender == "twilio"
+    assert settings.log_format == "console" and settings.non_production == "record"
+    assert Settings.from_env({"HUB_LOG_FORMAT": " JSON "}).log_format == "json"
 
 
 def test_facility_zones_map_each_sending_facility() -> None:
@@ -49,6 +51,8 @@ def test_facility_zones_map_each_sending_facility() -> None:
     ({"HUB_FETCH_WAIT_MS": "0"}, "HUB_FETCH_WAIT_MS"),  # a busy loop of empty fetches
     ({"HUB_FETCH_WAIT_MS": "60000"}, "HUB_FETCH_WAIT_MS"),  # records would wait a minute
     ({"HUB_PRODUCER_LINGER_MS": "5000"}, "HUB_PRODUCER_LINGER_MS"),  # a write held 5 s
+    ({"HUB_LOG_FORMAT": "xml"}, "HUB_LOG_FORMAT"),
+    ({"HUB_NON_PRODUCTION": "ignore"}, "HUB_NON_PRODUCTION"),
     ({"HUB_BROKER_START_WAIT": "-1"}, "HUB_BROKER_START_WAIT"),
     ({"HUB_BROKER_START_WAIT": "nan"}, "HUB_BROKER_START_WAIT"),
     # one leaked secret must not open two doors

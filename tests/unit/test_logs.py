@@ -187,3 +187,40 @@ def test_a_record_echoed_in_a_library_message_has_its_person_fields_masked() -> 
     assert _scrub('{"body": "Hi Ana, call (617) 555-0188", "step": "welcome_sms"}') == (
         '{"body": [redacted], "step": "welcome_sms"}')
     assert _scrub("hostname: db1 auto=5") == "hostname: db1 auto=5"  # not a person's field
+
+
+def test_json_lines_for_a_log_collector_are_masked_the_same() -> None:
+    """HUB_LOG_FORMAT=json: the worker's own lines and every library's are one JSON object a
+    line (for Loki, CloudWatch, Elastic...), with the same masking as the console's."""
+    import json
+    import logging
+    import logging.config
+
+    own = io.StringIO()
+    saved = structlog.get_config()
+    logs.configure("info", json=True)
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(own))
+    try:
+        logs.get_logger("test").warning("outreach.refused", to="+16175550123",
+                                        episode_id="E1", error="no reach at (617) 555-0123")
+    finally:
+        structlog.configure(**saved)
+    line = json.loads(own.getvalue())
+    assert line["event"] == "outreach.refused" and line["level"] == "warning"
+    assert line["episode_id"] == "E1" and line["to"] == REDACTED
+    assert "555" not in own.getvalue() and "timestamp" in line
+
+    saved_root = logging.root.handlers[:], logging.root.level
+    quieted = logging.getLogger("aiokafka").level  # by a command-line test before this one
+    logging.getLogger("aiokafka").setLevel(logging.NOTSET)
+    library = io.StringIO()
+    config = logs.library_logging_config("info", json=True)
+    config["handlers"]["stderr"]["stream"] = library
+    logging.config.dictConfig(config)
+    try:
+        logging.getLogger("aiokafka.conn").error("rejected %s", "+16175550188")
+    finally:
+        logging.root.handlers[:], logging.root.level = saved_root
+        logging.getLogger("aiokafka").setLevel(quieted)
+    written = json.loads(library.getvalue())
+    assert "555" not in library.getvalue() and written["level"] == "error"
