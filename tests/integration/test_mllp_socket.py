@@ -23,6 +23,7 @@ from hub.clock import FixedClock
 from hub.hl7.ack import ack_summary
 from hub.hl7.mllp import START, frame
 from hub.services.ingest import Ingestor, MemorySink
+from tests.unit.test_metrics import scraped
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -220,6 +221,7 @@ async def test_connections_over_the_cap_are_closed_and_the_others_still_answer()
     """Bounded connections (issue 9): with a cap of 2, a third connection is closed before
     anything is read; the two open ones still get their ACKs, and once one closes a new
     connection is served."""
+    refused = scraped("tcm_mllp_connections_refused_total")
     server, _sink = await serve(max_connections=2)
     try:
         first = await MllpClient.connect("127.0.0.1", server.port)
@@ -230,6 +232,7 @@ async def test_connections_over_the_cap_are_closed_and_the_others_still_answer()
         assert await reader.read() == b""  # closed by the server, nothing answered
         writer.close()
         assert server.refused_connections == 1
+        assert scraped("tcm_mllp_connections_refused_total") == refused + 1  # /metrics too
         await first.close()
         for _ in range(50):  # the server notices the close on its next read
             third = await MllpClient.connect("127.0.0.1", server.port)

@@ -14,6 +14,7 @@ from hub.adapters.outbound import CallScript, ProviderError, RecordingOutbound
 from hub.domain.phone.policy import ContactPolicy
 from hub.domain.phone.state import PhoneState
 from hub.services.delivery import Sender
+from tests.unit.test_metrics import scraped
 
 NY = ZoneInfo("America/New_York")
 AT = datetime(2026, 11, 23, 18, 0, tzinfo=NY)
@@ -141,8 +142,36 @@ async def test_a_keypress_9_opts_out_without_a_text() -> None:
 
 
 async def test_a_reply_from_an_unknown_number_is_dead_lettered() -> None:
-    """Nothing is lost: a reply the hub cannot route is kept for a person."""
+    """Nothing is lost: a reply the hub cannot route is kept for a person (and counted for
+    /metrics by stage and code)."""
+    counted = scraped("tcm_dead_letters_total", stage="outreach", code="unknown_sender")
     topics, _ = await reply({}, "who is this?")
     assert topics.outreach_events.sent == []
     [(_key, letter)] = topics.deadletter.sent
     assert letter["code"] == "unknown_sender"
+    assert scraped("tcm_dead_letters_total", stage="outreach", code="unknown_sender") == (
+        counted + 1)
+
+
+async def test_results_are_counted_for_metrics_and_a_send_in_doubt_on_its_own() -> None:
+    """Issue 13: every result is counted by channel, status and error code; a send left in
+    doubt (a 5xx, no answer, a crash mid-call) also on its own counter, which an operator
+    alerts on."""
+    from agents.inbound import emit_result
+    from hub.domain.messages import OutreachEvent
+
+    results = scraped("tcm_outreach_results_total", channel="sms", status="in_doubt",
+                      error_code="20500")
+    in_doubt = scraped("tcm_outreach_in_doubt_total")
+    topics = FakeTopics()
+    event = OutreachEvent(kind="send_result", patient_key="GEN|77", episode_id="ep-1",
+                          command_id="ep-1:welcome_sms", channel="sms", status="in_doubt", at=AT,
+                          reason="provider_error", error_code=20500)
+    await emit_result(cast(Topics, topics), event)
+    await emit_result(cast(Topics, topics), OutreachEvent(
+        kind="send_result", patient_key="GEN|77", episode_id="ep-1",
+        command_id="ep-1:reminder_sms", channel="sms", status="sent", at=AT))
+    assert [value["status"] for _key, value in topics.outreach_events.sent] == ["in_doubt", "sent"]
+    assert scraped("tcm_outreach_results_total", channel="sms", status="in_doubt",
+                   error_code="20500") == results + 1
+    assert scraped("tcm_outreach_in_doubt_total") == in_doubt + 1  # the sent one is not

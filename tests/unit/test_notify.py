@@ -8,6 +8,7 @@ from typing import Any
 
 from agents.notify import deliver_all
 from hub.adapters.alert_channels import ChannelFailure, RecordingChannel
+from tests.unit.test_metrics import scraped
 
 
 class Hanging:
@@ -48,6 +49,9 @@ async def test_a_hanging_channel_does_not_hold_up_the_others() -> None:
 
 
 async def test_each_answer_is_a_result() -> None:
+    """... and is counted for /metrics by channel and result."""
+    counted = [("webhook", "failed"), ("email", "permanent"), ("sms", "sent"), ("fax", "permanent")]
+    before = [scraped("tcm_alert_deliveries_total", channel=c, result=r) for c, r in counted]
     down = RecordingChannel(failing=ChannelFailure("connection refused"))
     refused = RecordingChannel(failing=ChannelFailure("HTTP 400", permanent=True))
     results = await deliver_all(
@@ -56,6 +60,8 @@ async def test_each_answer_is_a_result() -> None:
     assert [(r["channel"], r["status"]) for r in results] == [
         ("webhook", "failed"), ("email", "permanent"), ("sms", "sent"), ("fax", "permanent")]
     assert "not configured" in str(results[3]["error"])
+    assert [scraped("tcm_alert_deliveries_total", channel=c, result=r)
+            for c, r in counted] == [n + 1 for n in before]
 
 
 async def test_a_timeout_is_a_retriable_failure() -> None:
