@@ -40,6 +40,8 @@ class UserDirectory:
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()  # caught up with the topic as it was at start
         self._changed = asyncio.Event()
+        self._producer: AIOKafkaProducer | None = None  # the pages' writes, kept while following
+        self._starting = asyncio.Lock()
 
     def get(self, username: str) -> User | None:
         return self._users.get(username)
@@ -61,16 +63,14 @@ class UserDirectory:
     async def sign_out(self, username: str) -> None:
         count = self.signouts(username) + 1
         self._note_sign_outs(username, count)  # this worker at once, whatever the broker does
-        await publish(self._bootstrap, SIGNED_OUT + username,
-                      {"username": username, "count": count}, self._write_timeout)
+        await self._publish(SIGNED_OUT + username, {"username": username, "count": count})
 
     async def take_link(self, nonce: str) -> bool:
         """Taken when this directory's use is the first one read back from the topic (every
         worker reads the same order), so of two workers at once exactly one takes it."""
         if nonce in self._links:
             return False
-        await publish(self._bootstrap, LINK_USED + nonce, {"nonce": nonce, "by": self._me},
-                      self._write_timeout)
+        await self._publish(LINK_USED + nonce, {"nonce": nonce, "by": self._me})
         first = await until_found(self._changed, lambda: self._links.get(nonce),
                                   self._write_timeout)
         if first is None:
@@ -100,6 +100,32 @@ class UserDirectory:
         if count > self._signouts.get(username, 0):
             self._signouts[username] = count
 
+    async def _publish(self, key: str, value: dict[str, Any]) -> None:
+        """A sign-out or a link's use, on the directory's own producer: started at the first
+        write and kept, so a sign-out does not start a producer of its own; one that failed is
+        closed, and the next write starts afresh."""
+        async with self._starting:
+            if self._producer is None:
+                self._producer = _producer(self._bootstrap, self._write_timeout)
+                try:
+                    await asyncio.wait_for(self._producer.start(), self._write_timeout)
+                except (KafkaError, TimeoutError) as exc:
+                    await self._drop_producer()
+                    raise _not_stored(self._bootstrap, exc) from None
+            producer = self._producer
+        try:
+            await _send(producer, self._bootstrap, key, value, self._write_timeout)
+        except BrokerUnavailable:
+            if self._producer is producer:
+                await self._drop_producer()
+            raise
+
+    async def _drop_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
     async def start(self) -> None:
         self._task = asyncio.create_task(self._follow())
 
@@ -108,6 +134,7 @@ class UserDirectory:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._drop_producer()
 
     async def _follow(self) -> None:
         while True:
@@ -162,16 +189,35 @@ async def read_directory(bootstrap: str, timeout: float = 15.0) -> UserDirectory
 
 async def publish(bootstrap: str, key: str, value: dict[str, Any],
                   timeout: float = 15.0) -> None:
-    """One record on ``hub.users``, kept by every replica (``acks=all``) within ``timeout``."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                request_timeout_ms=int(timeout * 1000))
+    """One record on ``hub.users`` on a producer of its own (``hub users``, the demo's first
+    account), kept by every replica (``acks=all``) within ``timeout``."""
+    producer = _producer(bootstrap, timeout)
     try:
-        await asyncio.wait_for(producer.start(), timeout)
-        await asyncio.wait_for(producer.send_and_wait(
-            USERS, key=key.encode(), value=json.dumps(value).encode()), timeout)
-    except (KafkaError, TimeoutError) as exc:
-        raise BrokerUnavailable(f"the account could not be stored on {bootstrap} "
-                                f"({type(exc).__name__})") from None
+        try:
+            await asyncio.wait_for(producer.start(), timeout)
+        except (KafkaError, TimeoutError) as exc:
+            raise _not_stored(bootstrap, exc) from None
+        await _send(producer, bootstrap, key, value, timeout)
     finally:
         with contextlib.suppress(Exception):
             await producer.stop()
+
+
+def _producer(bootstrap: str, timeout: float) -> AIOKafkaProducer:
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                            request_timeout_ms=int(timeout * 1000))
+
+
+async def _send(producer: AIOKafkaProducer, bootstrap: str, key: str, value: dict[str, Any],
+                timeout: float) -> None:
+    """One record on ``hub.users``, kept by every replica (``acks=all``) within ``timeout``."""
+    try:
+        await asyncio.wait_for(producer.send_and_wait(
+            USERS, key=key.encode(), value=json.dumps(value).encode()), timeout)
+    except (KafkaError, TimeoutError) as exc:
+        raise _not_stored(bootstrap, exc) from None
+
+
+def _not_stored(bootstrap: str, exc: BaseException) -> BrokerUnavailable:
+    return BrokerUnavailable(f"the account could not be stored on {bootstrap} "
+                             f"({type(exc).__name__})")

@@ -23,7 +23,7 @@ import pytest
 from hub.adapters.kafka_topics import prepare_topics
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.topic_reader import TopicReader
-from hub.adapters.user_directory import UserDirectory
+from hub.adapters.user_directory import UserDirectory, read_directory
 from hub.cli.feed import Person, adt
 from hub.errors import BrokerUnavailable
 from hub.hl7.ack import ack_summary
@@ -146,22 +146,25 @@ async def test_a_paused_broker_is_answered_ar_within_the_deadline_and_nothing_is
 async def test_the_account_directory_outlives_a_broker_that_stops(
         own_kafka: servers.Kafka) -> None:
     """The pages' accounts (issue 12) by failure, not absence: with the directory following
-    ``hub.users`` and the broker SIGSTOPped, a sign-out is BrokerUnavailable within the write
-    deadline yet holds on this worker at once; once the broker is back the directory has kept
-    following (disables and resets must land), reading an account written after the outage."""
+    ``hub.users``, its producer in use, and the broker SIGSTOPped, a sign-out is
+    BrokerUnavailable within the write deadline yet holds on this worker at once; once the
+    broker is back the directory has kept following (disables and resets must land), reading an
+    account written after the outage, and its next sign-out is written (the failed producer was
+    replaced), as a fresh reader of the topic sees."""
     await prepare_topics(own_kafka.bootstrap, [], "tcm-hub-outage-users", partitions=1,
                          replication=1, changelogs=[USERS])
     directory = UserDirectory(own_kafka.bootstrap, write_timeout=2.0)
     await directory.start()
     try:
         await asyncio.wait_for(directory.ready.wait(), 60)
+        await directory.sign_out("rn.outage")  # the directory's producer is up and kept
         pause(own_kafka.process.pid)
         try:
             started = time.monotonic()
             with pytest.raises(BrokerUnavailable):
                 await directory.sign_out("rn.outage")
             assert time.monotonic() - started < ACK_WAIT  # a bound on the deadline, not speed
-            assert directory.signouts("rn.outage") == 1
+            assert directory.signouts("rn.outage") == 2
         finally:
             os.killpg(own_kafka.process.pid, signal.SIGCONT)
         later = new_user("rn.after", "Rita Lee", "nurse", ("care-team",),
@@ -173,5 +176,7 @@ async def test_the_account_directory_outlives_a_broker_that_stops(
             except BrokerUnavailable:
                 continue
         assert await directory.wait_for("rn.after", 60) == later
+        await directory.sign_out("rn.outage")  # the broker is back: written at once
     finally:
         await directory.stop()
+    assert (await read_directory(own_kafka.bootstrap, 60)).signouts("rn.outage") == 3
