@@ -116,6 +116,31 @@ async def test_a_one_time_link_is_taken_once_on_every_worker(port: Port) -> None
         await port.unreachable.take_link(uuid.uuid4().hex)
 
 
+async def test_of_two_workers_taking_one_link_at_once_exactly_one_takes_it(
+        kafka: servers.Kafka) -> None:
+    """The link's race on the real broker: two workers' directories (each following the
+    topic) are handed the same link at the same moment, many times over; for each link exactly
+    one of them takes it (the first use read back from the topic, the same on both)."""
+    import asyncio
+
+    await prepare_topics(kafka.bootstrap, [], "tcm-hub-directory", partitions=1,
+                         replication=1, changelogs=[USERS])
+    workers = [UserDirectory(kafka.bootstrap, write_timeout=10.0) for _ in range(2)]
+    for directory in workers:
+        await directory.start()
+    try:
+        for directory in workers:
+            await asyncio.wait_for(directory.ready.wait(), 30)
+        for _ in range(10):
+            nonce = uuid.uuid4().hex
+            taken = await asyncio.gather(*(d.take_link(nonce) for d in workers))
+            assert sorted(taken) == [False, True]
+            assert [await d.take_link(nonce) for d in workers] == [False, False]
+    finally:
+        for directory in workers:
+            await directory.stop()
+
+
 async def test_a_record_nobody_can_read_is_passed_over(kafka: servers.Kafka) -> None:
     """A damaged record on ``hub.users`` (an account, a sign-out) is skipped with a warning;
     the directory keeps following and reads the accounts after it."""
