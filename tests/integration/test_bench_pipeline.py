@@ -56,6 +56,7 @@ def test_the_pipeline_bench_reports_its_phases_and_a_verdict(kafka: servers.Kafk
         line = lines[phase][0]
         assert 0 < seconds(line, "p50") <= seconds(line, "p99"), line
     assert "(80 discharges;" in lines["load"][0] and "x the baseline's p99" in lines["load"][0]
+    assert re.search(r"cores \d+% busy, the worker \d\.\d\d of a core\)$", lines["load"][0])
     # 80 discharges at 40/s are not the target's 5 s at 200/s, 80 sends not its 2 s at 500/s:
     # no verdict either way
     latency, sends, workers = lines["target"][-3:]  # after the normalization step's

@@ -43,6 +43,20 @@ def test_the_pipeline_bench_figures_from_arrival_times() -> None:
     assert percentile([1.0, 2.0, 3.0], 50) == 2.0
 
 
+def test_a_phase_says_how_busy_the_machine_and_the_worker_were() -> None:
+    """Issue 9 speed: a p99 taken while every core is shared says so (the machine's cores and
+    the worker's share of one); nothing is claimed where the CPU was not read."""
+    import os
+
+    from hub.cli.bench.report import machine
+
+    phase = Phase("load", [], 200.0, {}, {})
+    assert machine(phase, worker=True) == ""
+    phase.busy, phase.worker_cpu, phase.seconds = 0.86, 4.25, 5.0
+    assert machine(phase) == f"; the machine's {os.cpu_count()} cores 86% busy"
+    assert machine(phase, worker=True).endswith("86% busy, the worker 0.85 of a core")
+
+
 def test_the_worklist_bench_prints_figures_and_a_verdict() -> None:
     """Issue 12: the page against the API's rows, with the verdict (a small run)."""
     import io

@@ -35,6 +35,7 @@ class Phase:
     texted: dict[str, float]  # patient key -> wall time of its first provider request
     busy: float | None = None  # share of the machine's CPU time busy during the phase
     worker_cpu: float | None = None  # CPU seconds the workers used during the phase
+    seconds: float | None = None  # wall time of the phase, its last text included
 
     def latencies(self) -> list[float]:
         return sorted(self.texted[k] - at for k, at in self.acked.items() if k in self.texted)

@@ -233,7 +233,7 @@ async def _group_settled(bootstrap: str, group: str, *, members: int) -> bool:
 async def _drive(bootstrap: str, ports: list[int], phases: list[Phase],
                  workers: list[subprocess.Popen[bytes]]) -> bool:
     for phase in phases:
-        before, used = cpu_times(), process_cpu(workers)
+        before, used, began = cpu_times(), process_cpu(workers), time.monotonic()
         if phase.name == "outreach":
             await _commands(bootstrap, phase)
         else:
@@ -245,6 +245,7 @@ async def _drive(bootstrap: str, ports: list[int], phases: list[Phase],
             phase.busy = (after[0] - before[0]) / (after[1] - before[1])
         if used is not None and now_used is not None:
             phase.worker_cpu = now_used - used
+        phase.seconds = time.monotonic() - began
     return True
 
 

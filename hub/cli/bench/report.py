@@ -14,10 +14,16 @@ TARGET_SECONDS = 5.0  # of sustained load, at least, for a verdict
 TARGET_SENDS = 500.0  # sends a second out of the outreach stage of one worker
 GROWN = 1.1  # two workers' capacity over one's, at least, for "grows with workers"
 SATURATED = 0.95  # machine busy at least this share: no core left for another worker
-def machine(phase: Phase) -> str:
+def machine(phase: Phase, *, worker: bool = False) -> str:
+    """The machine's CPU during the phase; with ``worker``, the (one) worker's share of a core
+    too: a p99 measured while the broker, the senders and the worker share too few cores says
+    so."""
     if phase.busy is None:
         return ""
-    return f"; the machine's {os.cpu_count()} cores {phase.busy:.0%} busy"
+    busy = f"; the machine's {os.cpu_count()} cores {phase.busy:.0%} busy"
+    if worker and phase.worker_cpu is not None and phase.seconds:
+        busy += f", the worker {phase.worker_cpu / phase.seconds:.2f} of a core"
+    return busy
 
 
 def report(phases: list[Phase], where: str, rate: float, adapter_alone: float, complete: bool,
@@ -39,8 +45,8 @@ def report(phases: list[Phase], where: str, rate: float, adapter_alone: float, c
         if verdict != "met":
             missed.append("first Twilio request p99")
     print(f"  load     {rate:>5.0f}/s  p50 {percentile(loaded, 50):6.2f} s  p99 {p99:6.2f} s   "
-          f"({len(loaded)} discharges; {p99 / percentile(base, 99):.1f} x the baseline's p99)",
-          file=out)
+          f"({len(loaded)} discharges; {p99 / percentile(base, 99):.1f} x the baseline's p99"
+          f"{machine(load, worker=True)})", file=out)
     print(f"  target   p99 <= {TARGET_P99_S:.1f} s at {TARGET_RATE:.0f} discharges/s: {verdict}",
           file=out)
     print(f"  capacity {capacity.texts_per_second():>8.0f} texts/s end to end "
