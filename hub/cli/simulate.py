@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.cli.inputs import hl7_input, read_actions, read_replies, whole_in
+from hub.cli.inputs import hl7_input, hl7_inputs, read_actions, read_replies, whole_in
 from hub.cli.simulation import Simulation
 from hub.domain.alerts.routing import Routing
 from hub.domain.episode.processing import set_apart
@@ -31,9 +31,10 @@ UNKNOWN_TIME = datetime.min.replace(tzinfo=UTC)  # a message that says nothing o
 
 def feed_events(paths: list[Any], zone_for: Callable[[str], ZoneInfo], phone_region: str
                 ) -> Iterator[tuple[datetime, dict[str, Any] | None, dict[str, Any] | None]]:
-    """(time, event, error) per message; the time is when the hospital recorded it."""
+    """(time, event, error) per message; the time is when the hospital recorded it. A feed is
+    a file or its bytes, already read (and checked)."""
     for path in paths:
-        for raw in split_messages(hl7_input(path)):
+        for raw in split_messages(path if isinstance(path, bytes) else hl7_input(path)):
             try:
                 event = normalize(raw, zone_for=zone_for, phone_region=phone_region)
             except Hl7Error as error:
@@ -194,10 +195,11 @@ def _dry_run(args: Any) -> int:
     settings = Settings.from_env()
     install_from(settings.templates_dir)
     rules_for = rules_for_settings(settings)
-    for feed in args.files if args.command == "tcm" else args.feeds:
-        hl7_input(feed)  # a missing, unreadable or empty file stops here, named
+    # each feed read once, all of them before anything is printed: a missing, unreadable or
+    # empty file stops here, named
+    feeds = [raw for _, raw in hl7_inputs(args.files if args.command == "tcm" else args.feeds)]
     if args.command == "tcm":
-        print_json_lines(preview(args.files, rules_for=rules_for, zone_for=settings.zone_for,
+        print_json_lines(preview(feeds, rules_for=rules_for, zone_for=settings.zone_for,
                                  phone_region=settings.phone_region), sys.stdout)
         return 0
     start = args.start
@@ -205,7 +207,7 @@ def _dry_run(args: Any) -> int:
         start = start.replace(tzinfo=settings.default_zone)
     replies = read_replies(args.replies, settings.phone_region) if args.replies else None
     actions = read_actions(args.actions) if args.actions else None
-    print_json_lines(stream(args.feeds, rules_for=rules_for, zone_for=settings.zone_for,
+    print_json_lines(stream(feeds, rules_for=rules_for, zone_for=settings.zone_for,
                             phone_region=settings.phone_region, days=args.days,
                             start=start, replies=replies, actions=actions,
                             routing=settings.routing), sys.stdout)

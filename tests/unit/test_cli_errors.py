@@ -169,6 +169,31 @@ def test_a_start_time_without_an_offset_is_read_in_the_facility_zone(
         == "2026-11-23T10:00:00-06:00"
 
 
+@pytest.mark.parametrize("command", [["simulate"], ["tcm", "preview"]])
+def test_a_feed_that_can_be_read_once_is_simulated(
+        command: list[str], files: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A feed piped in (``hub simulate <(zcat feed.hl7.gz)``, a FIFO) is read once: it was read
+    to be checked, then found empty when it was run ("empty: no HL7 message")."""
+    fifo = tmp_path / "feed.fifo"
+    os.mkfifo(fifo)
+    feed = files["one"].read_bytes()
+    writer = threading.Thread(target=fifo.write_bytes, args=(feed,))
+    writer.start()
+    status: list[int] = []
+    run = threading.Thread(target=lambda: status.append(main([*command, str(fifo)])))
+    run.start()
+    run.join(timeout=60)  # a guard against a deadlock, not a measure of speed
+    if run.is_alive():  # a second read waits for a writer that never comes: release it
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        run.join()
+    writer.join()
+    assert status == [0]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines and (command == ["tcm", "preview"] or
+                      any(a["action"] == "episode_opened" for a in lines))
+
+
 def test_every_option_of_every_command_has_help_text() -> None:
     """Help text on every option and argument, at every level of ``hub --help``."""
     missing = []
