@@ -5,6 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
+OFFSET_EXAMPLE = "2026-11-23T10:00:00-05:00"
+
+
+def aware_instant(text: str) -> datetime:
+    """An ISO 8601 time that says its offset (``Z`` or ``+hh:mm``): what every setting, input
+    file and API query that names a moment takes. ``ValueError`` saying which is wrong, for the
+    caller to name where it came from."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"expected an ISO 8601 time, e.g. {OFFSET_EXAMPLE}, got {text!r}"
+                         ) from None
+    if moment.tzinfo is None:
+        raise ValueError(f"the time needs an offset (Z or +hh:mm), e.g. {OFFSET_EXAMPLE}")
+    return moment
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub.clock import aware_instant
 from hub.domain.alerts.routing import Routing
 from hub.domain.alerts.routing_file import parse_routing
 from hub.domain.calendar import BusinessCalendar
@@ -198,13 +199,9 @@ def _instant(env: Mapping[str, str], variable: str) -> datetime | None:
     if not raw:
         return None
     try:
-        value = datetime.fromisoformat(raw)
+        return aware_instant(raw)
     except ValueError as exc:
-        raise ConfigError(
-            f"{variable}: expected an ISO 8601 time with offset, got {raw!r}") from exc
-    if value.tzinfo is None:
-        raise ConfigError(f"{variable}: the time needs an offset, e.g. 2026-11-23T10:00:00-05:00")
-    return value
+        raise ConfigError(f"{variable}: {exc}") from None
 
 
 def _per_facility(raw: str, variable: str, read: Callable[[str, str], T]) -> dict[str, T]:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from hub.api.refusals import ApiRefusal
+from hub.clock import aware_instant
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 
@@ -40,11 +41,12 @@ def moment(query: Mapping[str, str], name: str) -> date | datetime | None:
     raw = query.get(name)
     if not raw:
         return None
+    if len(raw) == 10:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise bad_query(f"{name} must be an ISO date or an ISO time with offset") from None
     try:
-        value: date | datetime = (date.fromisoformat(raw) if len(raw) == 10
-                                  else datetime.fromisoformat(raw))
+        return aware_instant(raw)
     except ValueError as exc:
-        raise bad_query(f"{name} must be an ISO date or an ISO time with offset") from exc
-    if isinstance(value, datetime) and value.tzinfo is None:
-        raise bad_query(f"{name} needs an offset, e.g. 2026-11-25T17:00:00-05:00")
-    return value
+        raise bad_query(f"{name}: {exc}") from None

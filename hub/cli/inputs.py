@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hub.clock import aware_instant
 from hub.errors import InputError
 from hub.hl7.phones import to_e164
 
@@ -51,11 +51,9 @@ def _json_lines(path: Path, option: str, needed: tuple[str, ...]
             names = ", ".join(f'"{k}"' for k in needed[:-1]) + f' and "{needed[-1]}"'
             raise InputError(f"{where}: needs {names} as strings")
         try:
-            at = datetime.fromisoformat(item["at"])
+            aware_instant(item["at"])
         except ValueError as exc:
-            raise InputError(f"{where}: \"at\" is not an ISO 8601 time") from exc
-        if at.tzinfo is None:
-            raise InputError(f"{where}: \"at\" needs an offset (Z or +hh:mm)")
+            raise InputError(f"{where}: \"at\": {exc}") from None
         yield number, where, item
 
 
