@@ -154,9 +154,14 @@ def _sweep_interval(env: Mapping[str, str]) -> float:
     return seconds
 
 
-def _one_of(env: Mapping[str, str], variable: str, default: str, allowed: tuple[str, ...]
-            ) -> str:
-    value = env.get(variable, default).strip().lower() or default
+def _one_of(env: Mapping[str, str], variable: str, default: str, allowed: tuple[str, ...],
+            *, empty_is_default: bool = True) -> str:
+    """One of ``allowed`` (any case); unset is ``default``, and so is set but empty unless
+    ``empty_is_default`` is False (a safety switch: an empty ``${HUB_SENDER}`` in a compose
+    file must not quietly mean real texts)."""
+    value = env.get(variable, default).strip().lower()
+    if not value and empty_is_default:
+        value = default
     if value not in allowed:
         raise ConfigError(f"{variable}: expected {' or '.join(map(repr, allowed))}, "
                           f"got {env[variable]!r}")
@@ -345,7 +350,8 @@ class Settings:
             api_url=env.get("TWILIO_API_URL") or None,
             public_url=env.get("HUB_PUBLIC_URL") or None,
         )
-        sender = _one_of(env, "HUB_SENDER", cls.sender, ("twilio", "record"))
+        sender = _one_of(env, "HUB_SENDER", cls.sender, ("twilio", "record"),
+                         empty_is_default=False)
         non_production = _one_of(env, "HUB_NON_PRODUCTION", cls.non_production,
                                  ("record", "refuse"))
         return cls(

@@ -42,6 +42,7 @@ class UserDirectory:
         self._changed = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None  # the pages' writes, kept while following
         self._starting = asyncio.Lock()
+        self._stopped = False
 
     def get(self, username: str) -> User | None:
         return self._users.get(username)
@@ -103,22 +104,35 @@ class UserDirectory:
     async def _publish(self, key: str, value: dict[str, Any]) -> None:
         """A sign-out or a link's use, on the directory's own producer: started at the first
         write and kept, so a sign-out does not start a producer of its own; one that failed is
-        closed, and the next write starts afresh."""
-        async with self._starting:
-            if self._producer is None:
-                self._producer = _producer(self._bootstrap, self._write_timeout)
-                try:
-                    await asyncio.wait_for(self._producer.start(), self._write_timeout)
-                except (KafkaError, TimeoutError) as exc:
-                    await self._drop_producer()
-                    raise _not_stored(self._bootstrap, exc) from None
-            producer = self._producer
+        closed, and the next write starts afresh. (A write that shared it at that moment may
+        fail with it: the person tries again.)"""
+        producer = await self._started_producer()
         try:
             await _send(producer, self._bootstrap, key, value, self._write_timeout)
         except BrokerUnavailable:
-            if self._producer is producer:
-                await self._drop_producer()
+            async with self._starting:
+                if self._producer is producer:
+                    await self._drop_producer()
             raise
+
+    async def _started_producer(self) -> AIOKafkaProducer:
+        """The kept producer, started now if there is none; kept only once it has started (a
+        start that fails, times out or is cancelled leaves nothing behind)."""
+        async with self._starting:
+            if self._stopped:
+                raise BrokerUnavailable("the account directory has stopped: nothing is written")
+            if self._producer is None:
+                producer = _producer(self._bootstrap, self._write_timeout)
+                try:
+                    await asyncio.wait_for(producer.start(), self._write_timeout)
+                except BaseException as exc:
+                    with contextlib.suppress(Exception):
+                        await producer.stop()
+                    if isinstance(exc, (KafkaError, TimeoutError)):
+                        raise _not_stored(self._bootstrap, exc) from None
+                    raise
+                self._producer = producer
+            return self._producer
 
     async def _drop_producer(self) -> None:
         producer, self._producer = self._producer, None
@@ -134,7 +148,9 @@ class UserDirectory:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self._drop_producer()
+        async with self._starting:  # after a start in progress; no write starts one after
+            self._stopped = True
+            await self._drop_producer()
 
     async def _follow(self) -> None:
         while True:

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from hub.api.refusals import ApiRefusal
-from hub.clock import aware_instant
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 
@@ -36,17 +35,20 @@ def choices(query: Mapping[str, str], name: str, allowed: frozenset[str],
     return chosen
 
 
+WITH_OFFSET = "e.g. 2026-11-25T17:00:00-05:00; in a URL write + as %2B"
+
+
 def moment(query: Mapping[str, str], name: str) -> date | datetime | None:
     """An ISO date (the whole day, facility-local) or an ISO time with offset."""
     raw = query.get(name)
     if not raw:
         return None
-    if len(raw) == 10:
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise bad_query(f"{name} must be an ISO date or an ISO time with offset") from None
     try:
-        return aware_instant(raw)
-    except ValueError as exc:
-        raise bad_query(f"{name}: {exc}") from None
+        value: date | datetime = (date.fromisoformat(raw) if len(raw) == 10
+                                  else datetime.fromisoformat(raw))
+    except ValueError:
+        raise bad_query(f"{name} must be an ISO date (2026-11-25) or an ISO time with its "
+                        f"offset ({WITH_OFFSET})") from None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise bad_query(f"{name} needs an offset, Z or +hh:mm ({WITH_OFFSET})")
+    return value

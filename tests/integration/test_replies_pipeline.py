@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -278,13 +279,20 @@ async def test_a_stage_dead_letter_is_exported_and_replayed_to_where_it_came_fro
 
 
 def test_the_worker_s_json_log_holds_no_patient_s_words(worker: Worker) -> None:
-    """HUB_LOG_FORMAT=json, after this module's patients replied, called and were
-    dead-lettered: every line of the worker's log (Faust's and aiokafka's too) is one JSON
-    object, and none holds a name, a phone or a patient's words."""
+    """HUB_LOG_FORMAT=json, after this module's patients were discharged, texted, replied,
+    called and dead-lettered (the tests above, on this worker): every line of the worker's log
+    (Faust's and aiokafka's too) is one JSON object, and none holds a name, an MRN, a phone or
+    a patient's words."""
     lines = worker.log.read_text(errors="replace").splitlines()
     written = [json.loads(line) for line in lines]  # raises on a line that is not JSON
+    events = {line["event"] for line in written}
+    assert {"mllp.listening", "normalize.event", "outreach.sent", "alerts.alert",
+            "inbound.unknown_sender"} <= events, "the patients' traffic is not in this log"
     assert any(line.get("logger") == "faust.worker" for line in written)
-    assert any(line["event"] == "mllp.listening" for line in written)
     text = "\n".join(lines)
-    for phi in ("MOORE", "KING", "555019", "555-019", "chest hurts", "who is this", "I am good"):
+    people = (CARL, DORA, EVA, FRED)
+    for phi in ([p.family for p in people] + [p.given for p in people]
+                + ["555019", "555-019", "chest hurts", "who is this", "I am good"]):
         assert phi not in text, phi
+    for mrn in (p.mrn for p in people):  # alone: the test's control ids are built from it
+        assert not re.search(rf"(?<!\d){mrn}(?!\d)", text), mrn

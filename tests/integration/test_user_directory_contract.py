@@ -141,6 +141,27 @@ async def test_of_two_workers_taking_one_link_at_once_exactly_one_takes_it(
             await directory.stop()
 
 
+async def test_a_stopped_directory_writes_nothing_more(kafka: servers.Kafka) -> None:
+    """A worker stopping: once its directory has stopped, a sign-out or a link's use still
+    arriving is BrokerUnavailable (the page says it was not stored) instead of starting a
+    producer nobody would close; the sign-out still holds on this worker."""
+    import asyncio
+
+    await prepare_topics(kafka.bootstrap, [], "tcm-hub-directory", partitions=1,
+                         replication=1, changelogs=[USERS])
+    directory = UserDirectory(kafka.bootstrap, write_timeout=10.0)
+    await directory.start()
+    await asyncio.wait_for(directory.ready.wait(), 30)
+    name = f"rn.{uuid.uuid4().hex[:12]}"
+    await directory.sign_out(name)  # its producer started and kept
+    await directory.stop()
+    with pytest.raises(BrokerUnavailable, match="stopped"):
+        await directory.sign_out(name)
+    with pytest.raises(BrokerUnavailable, match="stopped"):
+        await directory.take_link(uuid.uuid4().hex)
+    assert directory.signouts(name) == 2
+
+
 async def test_a_record_nobody_can_read_is_passed_over(kafka: servers.Kafka) -> None:
     """A damaged record on ``hub.users`` (an account, a sign-out) is skipped with a warning;
     the directory keeps following and reads the accounts after it."""

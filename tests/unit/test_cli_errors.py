@@ -6,6 +6,7 @@ worker, which configures logging of its own, runs as a process."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -178,7 +179,11 @@ def test_a_feed_that_can_be_read_once_is_simulated(
     fifo = tmp_path / "feed.fifo"
     os.mkfifo(fifo)
     feed = files["one"].read_bytes()
-    writer = threading.Thread(target=fifo.write_bytes, args=(feed,))
+    def write() -> None:
+        with contextlib.suppress(BrokenPipeError):
+            fifo.write_bytes(feed)
+
+    writer = threading.Thread(target=write)
     writer.start()
     status: list[int] = []
     run = threading.Thread(target=lambda: status.append(main([*command, str(fifo)])))
@@ -187,6 +192,10 @@ def test_a_feed_that_can_be_read_once_is_simulated(
     if run.is_alive():  # a second read waits for a writer that never comes: release it
         os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
         run.join()
+    if writer.is_alive():  # the run never opened the feed: let the writer's open return
+        reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        writer.join(timeout=10)
+        os.close(reader)
     writer.join()
     assert status == [0]
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

@@ -42,6 +42,7 @@ def test_facility_zones_map_each_sending_facility() -> None:
     ({"HUB_FACILITY_ZONES": "NOEQUALS"}, "HUB_FACILITY_ZONES"),
     ({"MLLP_PORT": "twenty"}, "MLLP_PORT"),
     ({"HUB_SENDER": "carrier-pigeon"}, "HUB_SENDER"),
+    ({"HUB_SENDER": ""}, "HUB_SENDER"),  # an unset ${HUB_SENDER} must not mean real texts
     ({"MLLP_MAX_FRAME_BYTES": str(8 << 20)}, "MLLP_MAX_FRAME_BYTES"),  # could not be kept
     ({"HUB_OUTREACH_CONCURRENCY": "0"}, "HUB_OUTREACH_CONCURRENCY"),  # nothing would be sent
     ({"TWILIO_MAX_REQUESTS_PER_SECOND": "-5"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),

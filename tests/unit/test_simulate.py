@@ -155,7 +155,8 @@ def test_two_urgent_replies_each_reach_the_care_team(tmp_path: Path) -> None:
 @pytest.mark.parametrize("content, problem", [
     ("not json\n", "line 1: not JSON"),
     ('{"at": "2026-11-21T09:15:00-05:00", "from": "+16175550188"}\n', "line 1: needs"),
-    ('\n{"at": "tomorrow", "from": "+16175550188", "text": "1"}\n', "line 2: \"at\": expected an ISO 8601 time"),
+    ('\n{"at": "tomorrow", "from": "+16175550188", "text": "1"}\n',
+     "line 2: \"at\": expected an ISO 8601 time"),
     ('{"at": "2026-11-21T09:15:00", "from": "+16175550188", "text": "1"}\n', "needs an offset"),
     ('{"at": "2026-11-21T09:15:00Z", "from": "12", "text": "1"}\n', '"from" is not a phone'),
 ])
