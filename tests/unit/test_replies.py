@@ -72,7 +72,7 @@ def test_a_revocation_word_inside_a_longer_reply_revokes(text: str) -> None:
     ("my nose won't stop bleeding", "urgent"), ("stop the pain please", "urgent"),
     ("no puedo parar de toser", "urgent"), ("he can't stop shaking", "urgent"),
     ("When can I stop wearing the brace?", "unclassified"),
-    ("I stopped taking my meds", "unclassified"),
+    ("I stopped taking my meds", "urgent"),  # not a revocation: a medicine stopped (a call today)
 ])
 def test_a_revocation_word_about_something_else_does_not_revoke(text: str, intent: str) -> None:
     """MSG-2 / §5: a negated revocation ("don't stop") or one plainly about something else
@@ -161,9 +161,10 @@ def test_paraphrases_typos_and_readings_of_distress_are_urgent(text: str) -> Non
     assert classify_reply(text).intent == "urgent", classify_reply(text)
 
 
-# Replies written blind by helpers who had not read the word lists (seven probes of 377 to
+# Replies written blind by helpers who had not read the word lists (nine probes of 221 to
 # 601 replies) and the cases two reviews of the changes found: (text, intent, also opts out,
-# the phone is opted out now). Every miss they found is a row.
+# the phone is opted out now). Every miss of the first seven is a row; of the last two, the
+# kinds they found (what stays unclassified reaches a person's queue).
 READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     # third probe: caregivers, Spanish typed fast, a death reported by the family (§5, MSG-2)
     ("mejor me muero", "urgent", False, False),
@@ -287,6 +288,47 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("make it stop sending me texts", "urgent", True, False),
     ("the bill shocked me", "unclassified", False, False),
     ("go away", "opt_out", False, False),
+    # eighth and ninth probes: a death told by the family is urgent; with a stop, both
+    ("STOP TEXTING MY MOTHER SHE IS DEAD", "urgent", True, False),
+    ("She is no longer with us. Please stop the messages", "urgent", True, False),
+    ("RIP dad. please remove this number", "urgent", True, False),
+    ("My husband passed away Saturday morning. Please remove him from your list.",
+     "urgent", True, False),
+    ("Mi esposo murió. Por favor ya no le escriban", "urgent", True, False),
+    ("Grandma went to be with the Lord on Tuesday", "urgent", False, False),
+    ("Se nos fue mi abuelita anoche", "urgent", False, False),
+    # a family member stops the texts for the patient, in English or Spanish
+    ("take my mom off this list please", "opt_out", False, False),
+    ("she doesnt want to be contacted", "opt_out", False, False),
+    ("my dad doesnt need these anymore, he has his own nurses", "opt_out", False, False),
+    ("ya no le manden mensajes a mi papá por favor", "opt_out", False, False),
+    ("ya no quiero que me escriban", "opt_out", False, False),
+    ("se equivocaron de número, no conozco a esa persona", "opt_out", False, False),
+    ("no molesten mas", "opt_out", False, False),
+    ("Enough already! Leave me be", "opt_out", False, False),
+    ("i want off this text thing", "opt_out", False, False),
+    # back in hospital, medicines, devices, mood: a call today
+    ("pops is in the ICU", "urgent", False, False),
+    ("lo internaron otra vez", "urgent", False, False),
+    ("im all out of the fluid pill since sunday", "urgent", False, False),
+    ("pharmacy says insurance wont cover the blood thinner so I dont have it",
+     "urgent", False, False),
+    ("think I took my morning pills 2 times today", "urgent", False, False),
+    ("se me acabó la insulina", "urgent", False, False),
+    ("the oxygen machine stopped working", "urgent", False, False),
+    ("my picc line is pulled halfway out", "urgent", False, False),
+    ("ankles puffed up like balloons", "urgent", False, False),
+    ("my legs gave out and I went down in the kitchen", "urgent", False, False),
+    ("so lonely since I came home nobody visits", "urgent", False, False),
+    ("stop texting me, theres no point to anything anymore", "urgent", True, False),
+    ("quit texting, the pharmacy wont fill my insulin", "urgent", True, False),
+    # ... and what is not
+    ("no pain feeling good", "doing_well", False, False),
+    ("no shortness of breath no swelling feeling good", "doing_well", False, False),
+    ("gracias por la ayuda", "unclassified", False, False),
+    ("mi hija me ayuda con todo, estoy bien", "unclassified", False, False),
+    ("Cancel the nurse call, I'm ok now", 'unclassified', False, False),
+    ("sorry my phone was dead", "unclassified", False, False),
 ]
 
 

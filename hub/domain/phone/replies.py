@@ -368,7 +368,7 @@ def _urgent(clauses: list[list[str]]) -> str | None:
             if near and not _negated(clause, i) and not _plainly_else(clause, i) \
                     and not _resolved(clause, i):
                 return f"word '{near}'"
-            if word in W.well - {"2"} and _negated(clause, i):
+            if word in W.well - {"2"} and _negated_well(clause, i):
                 return f"negated '{word}'"  # "not good", "no estoy bien"
     return _unable_to_stop(clauses)
 
@@ -502,6 +502,18 @@ def _negated(clause: list[str], index: int, also: frozenset[str] = frozenset()) 
         if word in W.negations or word in also:
             return True
         if word not in _NEGATION_WALK:
+            return False
+    return False
+
+
+def _negated_well(clause: list[str], index: int) -> bool:
+    """"not good", "no estoy bien"; but in "no pain feeling good" the "no" is the pain's."""
+    for j in range(index - 1, max(0, index - _REACH) - 1, -1):
+        if clause[j] in W.negations:
+            return True
+        if clause[j] in W.urgent_words and _negated(clause, j):
+            return False
+        if clause[j] not in _NEGATION_WALK:
             return False
     return False
 
