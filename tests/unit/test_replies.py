@@ -329,6 +329,12 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("mi hija me ayuda con todo, estoy bien", "unclassified", False, False),
     ("Cancel the nurse call, I'm ok now", 'unclassified', False, False),
     ("sorry my phone was dead", "unclassified", False, False),
+    # two weights in one reply, 3 lb or more apart (heart failure's sign), across clauses
+    ("weighed 182 this morning, was 176 on sunday", "urgent", False, False),
+    ("my weight was 176 friday and 179 today", "urgent", False, False),
+    ("pese 80 kilos ayer y hoy 84", "urgent", False, False),
+    ("weighed 182, same as yesterday 182", "unclassified", False, False),
+    ("I weigh 150 and take 2 pills", "unclassified", False, False),
 ]
 
 

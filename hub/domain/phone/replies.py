@@ -346,7 +346,7 @@ def _urgent(clauses: list[list[str]]) -> str | None:
         _together(clauses)
     if phrase:
         return f"phrase '{phrase}'"
-    reading = _reading(clauses)
+    reading = _reading(clauses) or _weight_change(clauses)
     if reading:
         return reading
     words = sum(len(clause) for clause in clauses)
@@ -432,6 +432,19 @@ def _together(clauses: list[list[str]]) -> str | None:
                     break
             else:
                 return " ".join(words)
+    return None
+
+
+def _weight_change(clauses: list[list[str]]) -> str | None:
+    """Two weights in one reply, across its clauses, apart by ``weight_change`` pounds or
+    more; only when the reply holds exactly two numbers a weight can be, so "I weigh 150 and
+    take 2 pills" is no comparison."""
+    words = [w for clause in clauses for w in clause]
+    if W.readings.weight.isdisjoint(words):
+        return None
+    weights = [v for w in words if (m := _NUMBER.match(w)) and 70 <= (v := int(m.group(1))) <= 600]
+    if len(weights) == 2 and W.readings.weight_change <= abs(weights[0] - weights[1]) <= 40:
+        return "reading 'weight'"
     return None
 
 

@@ -39,6 +39,8 @@ class Readings:
     systolic_high: int
     diastolic_high: int
     systolic_low: int
+    weight: frozenset[str]
+    weight_change: int
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def _readings(urgent: dict[str, Any]) -> Readings:
     numbers = {}
     for name in ("sugar_low", "sugar_high", "systolic_high", "diastolic_high", "systolic_low",
                  "fever_f", "fever_c", "oxygen_low", "pulse_high", "pulse_low", "inr_high",
-                 "potassium_high"):
+                 "potassium_high", "weight_change"):
         value = table.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"reply_words.toml: urgent.readings.{name} must be a positive "
@@ -168,7 +170,7 @@ def _readings(urgent: dict[str, Any]) -> Readings:
                     meter=_words(table, "meter"), temperature=_words(table, "temperature"),
                     oxygen=_words(table, "oxygen"), pulse=_words(table, "pulse"),
                     inr=_words(table, "inr"), potassium=_words(table, "potassium"),
-                    **numbers)
+                    weight=_words(table, "weight"), **numbers)
 
 
 def _phrases(table: dict[str, Any], name: str) -> tuple[tuple[str, ...], ...]:
