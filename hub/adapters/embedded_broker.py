@@ -5,6 +5,7 @@ is stopped by its own PID."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -14,11 +15,35 @@ from pathlib import Path
 
 from hub.errors import ConfigError
 
+_GIVEN: set[int] = set()  # ports this process handed out already
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port free now for a server this process is about to start, chosen below the
+    kernel's range for outgoing connections: a port the kernel picked (``bind(0)``) is in that
+    range, and an outgoing connection (a Kafka client's, a sender's) may take it before the
+    server binds it ("address already in use" in a worker restarted under load)."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12_000), low) if low > 2048 else 0
+        if port in _GIVEN:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken: another
+            port = int(s.getsockname()[1])
+        _GIVEN.add(port)
+        return port
+    raise RuntimeError("no free loopback port below the outgoing range")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0  # elsewhere: the kernel's choice
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float, what: str) -> None:

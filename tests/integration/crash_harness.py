@@ -26,6 +26,7 @@ from tests.integration.worker import API_TOKEN
 
 NY = ZoneInfo("America/New_York")
 AREAS = ("617", "508", "781", "978", "413")  # 555-01xx: numbers that reach nobody
+STALLED = 300.0  # seconds a feed may go without reaching its count before the test fails
 
 
 @dataclass
@@ -83,10 +84,16 @@ class Feed:
 
     async def send_all(self, listeners: Listeners, messages: Sequence[tuple[str, bytes]],
                        lane: int) -> None:
-        """One connection's share, in order; each message resent until it is AA'd."""
+        """One connection's share, in order; each message resent until it is AA'd (for at
+        most ``STALLED`` seconds each: then the test fails instead of waiting for ever)."""
         client: MllpClient | None = None
+        loop = asyncio.get_running_loop()
         for control_id, raw in messages:
+            gives_up = loop.time() + STALLED
             while True:
+                if loop.time() > gives_up:
+                    raise TimeoutError(f"{control_id} not AA'd in {STALLED:.0f} s of resending "
+                                       f"({dict(self.answers)})")
                 await listeners.up.wait()
                 port = listeners.ports[lane % len(listeners.ports)]
                 try:
@@ -107,9 +114,18 @@ class Feed:
                 await asyncio.sleep(0.2)  # AR: resend after the engine's interval
         await _drop(client)
 
-    async def reached(self, count: int) -> None:
-        async with self.progress:
-            await self.progress.wait_for(lambda: len(self.acked) >= count)
+    async def reached(self, count: int, timeout: float = STALLED) -> None:
+        """Until ``count`` messages were AA'd; a TimeoutError (the test fails, naming how far
+        the feed got) rather than a wait for ever when no listener answers any more."""
+        async def wait() -> None:
+            async with self.progress:
+                await self.progress.wait_for(lambda: len(self.acked) >= count)
+
+        try:
+            await asyncio.wait_for(wait(), timeout)
+        except TimeoutError:
+            raise TimeoutError(f"the feed stalled at {len(self.acked)} of {count} AA'd "
+                               f"({dict(self.answers)})") from None
 
 
 async def _drop(client: MllpClient | None) -> None:

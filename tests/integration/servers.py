@@ -16,6 +16,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.adapters import embedded_broker
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 CACHE = REPO / ".cache"
@@ -25,9 +27,8 @@ TWILIO_SPEC = SHARED / "twilio-oai" / "twilio_api_v2010.json"
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port below the range of outgoing connections (see the hub's own)."""
+    return embedded_broker.free_port()
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:

@@ -72,6 +72,9 @@ def start_worker(kafka: servers.Kafka, prism: servers.Prism, workdir: Path, *,
                                    env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True, cwd=servers.REPO)
     servers.wait_for_port(mllp_port, process, log, timeout=120)
+    # and its web server: a worker whose web port could not be bound stops right after the
+    # listener opened, and a test would wait on it for ever
+    servers.wait_for_port(web_port, process, log, timeout=120)
     return Worker(process, mllp_port, web_port, log, env)
 
 
