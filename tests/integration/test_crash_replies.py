@@ -24,6 +24,7 @@ from hub.adapters.twilio_webhooks import SignatureChecker
 from hub.hl7.ack import ack_summary
 from tests.integration import servers
 from tests.integration.crash_harness import (
+    STALLED,
     World,
     discharges,
     e164,
@@ -108,8 +109,11 @@ async def test_stops_and_urgent_replies_survive_a_worker_killed_among_them(
             if n + 1 == kill_after:
                 worker.kill()
                 worker = start(kafka, prism, workdir, world, app_id, env)
+        loop = asyncio.get_running_loop()
         for phone, body, sid in replies:  # Twilio's retries, and a few repeats of good ones
+            gives_up = loop.time() + STALLED  # a worker that never answers fails the test
             while not answered[sid] or (rng.random() < 0.2 and answered[sid] == 1):
+                assert loop.time() < gives_up, f"{sid} never answered 200; {context}"
                 answered[sid] += await deliver(worker, phone, body, sid)
                 await asyncio.sleep(0.1 if not answered[sid] else 0)  # retry interval
 
