@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,16 +16,22 @@ from aiokafka.errors import KafkaError
 from hub.errors import broker_unreachable
 
 
-async def until(check: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
-    """Poll ``check`` (a count another task updates) until it holds; False after ``timeout``
-    seconds."""
+async def until(check: Callable[[], bool | Awaitable[bool]], timeout: float,
+                interval: float = 0.1) -> bool:
+    """Poll ``check`` (a count another task updates, or a coroutine asking a server for a
+    state) until it holds; False after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not check():
+    while not await _holds(check):
         if loop.time() > deadline:
             return False
         await asyncio.sleep(interval)  # polling a condition, re-checked
     return True
+
+
+async def _holds(check: Callable[[], bool | Awaitable[bool]]) -> bool:
+    answer = check()
+    return bool(await answer) if inspect.isawaitable(answer) else bool(answer)
 
 
 class TopicReader:

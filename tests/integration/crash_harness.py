@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from hub.adapters.mllp_client import MllpClient
 from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from hub.topic_names import STAGE_INPUTS  # settled when the group committed each to its end
-from tests.integration.worker import API_TOKEN
+from tests.integration.worker import API_TOKEN, Worker
 
 NY = ZoneInfo("America/New_York")
 AREAS = ("617", "508", "781", "978", "413")  # 555-01xx: numbers that reach nobody
@@ -74,6 +74,29 @@ class Listeners:
 
     def __post_init__(self) -> None:
         self.up.set()
+
+
+@dataclass
+class Restarted:
+    """The one worker a crash test SIGKILLs and starts again (``start``: on its own data),
+    and the listener the feed sends to, held back while the worker is away."""
+
+    start: Callable[[], Worker]
+    worker: Worker = field(init=False)
+    listeners: Listeners = field(init=False)
+    restarts: int = 0
+
+    def __post_init__(self) -> None:
+        self.worker = self.start()
+        self.listeners = Listeners([self.worker.mllp_port])
+
+    async def kill_and_restart(self) -> None:
+        self.listeners.up.clear()
+        self.worker.kill()
+        self.restarts += 1
+        self.worker = await asyncio.to_thread(self.start)
+        self.listeners.ports[:] = [self.worker.mllp_port]
+        self.listeners.up.set()
 
 
 @dataclass

@@ -191,7 +191,7 @@ async def test_an_urgent_alert_is_delivered_escalated_across_a_kill_acknowledged
                 story.update(await answer.json())
                 return story.get("state") == "acknowledged"
 
-            assert await until_async(acknowledged, timeout=30), second.log_tail()
+            assert await until(acknowledged, timeout=30, interval=0.2), second.log_tail()
         assert story["acknowledged_by"] == "nurse.lee"
         whats = [h["what"] for h in story["history"]]
         assert whats.count("alert_escalated") == 1 and "alert_acknowledged" in whats
@@ -219,18 +219,6 @@ async def test_an_urgent_alert_is_delivered_escalated_across_a_kill_acknowledged
         assert "880044" not in raw and "ADAEZE" not in raw.upper() and "NWOSU" not in raw.upper()
     assert all(m["tls"] and m["to"] == ["care-team@example.org"] for m in peers.mails)
     assert {m["delivery_id"].split("/")[1] for m in peers.mails} >= {"1", "2", "3"}
-
-
-async def until_async(check: Any, timeout: float) -> bool:
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        if loop.time() > deadline:
-            return False
-        await asyncio.sleep(0.2)  # polling the API for a state, re-checked
-    return True
 
 
 async def test_a_silent_feed_alerts_the_integration_team_and_its_next_message_clears_it(

@@ -27,6 +27,7 @@ from tests.integration.crash_harness import (
     NY,
     Feed,
     Listeners,
+    Restarted,
     World,
     discharges,
     e164,
@@ -145,23 +146,15 @@ async def test_a_worker_killed_again_and_again_on_rocksdb_loses_and_repeats_noth
     messages = discharges(people, DISCHARGED)
     app_id, env = f"tcm-hub-crash-{SEED}", worker_env(twilio, "rocksdb://")
     workdir = tmp_path / "worker"  # one data directory: each restart finds the last one's
-    worker = start(kafka, prism, workdir, world, app_id, env)
-    listeners = Listeners([worker.mllp_port])
+    run = Restarted(lambda: start(kafka, prism, workdir, world, app_id, env))
     feed = Feed()
     kill_at = sorted(rng.sample(range(20, 280), 3))
     texts_kill = rng.randrange(20, 280)
     context = f"seed {SEED} (HUB_CRASH_SEED), kills after {kill_at} AAs and {texts_kill} texts"
-    restarts = 0
 
     async def restart() -> None:
-        nonlocal worker, restarts
-        listeners.up.clear()
-        worker.kill()
-        restarts += 1
         world.jump(timedelta(minutes=3))  # in-flight sends are old enough to reconcile
-        worker = await asyncio.to_thread(start, kafka, prism, workdir, world, app_id, env)
-        listeners.ports[:] = [worker.mllp_port]
-        listeners.up.set()
+        await run.kill_and_restart()
 
     async def killer() -> None:
         for count in kill_at:
@@ -169,20 +162,20 @@ async def test_a_worker_killed_again_and_again_on_rocksdb_loses_and_repeats_noth
             await restart()
         await feed.reached(len(messages))
         assert await until(lambda: len(twilio.messages) >= texts_kill, timeout=120), (
-            f"{len(twilio.messages)} texts; {context}\n{worker.log_tail()}")
+            f"{len(twilio.messages)} texts; {context}\n{run.worker.log_tail()}")
         await restart()
 
     try:
         listed, records = await feed_and_collect(
-            kafka, twilio, feed, listeners, messages, killer, people, app_id, context,
-            lambda: worker, texts_within=180)
-        assert restarts == 4, context
+            kafka, twilio, feed, run.listeners, messages, killer, people, app_id, context,
+            lambda: run.worker, texts_within=180)
+        assert run.restarts == 4, context
     finally:
-        worker.stop()
+        run.worker.stop()
     check_exactly_once(people, feed, twilio, listed, records, context)
     # the last worker sent texts and stopped cleanly: its Twilio session was closed, not left
     # for the interpreter to report at exit as an error
-    assert "Unclosed client session" not in worker.log.read_text(errors="replace")
+    assert "Unclosed client session" not in run.worker.log.read_text(errors="replace")
 
 
 def test_local_tables_survive_a_clean_stop_and_not_a_kill(

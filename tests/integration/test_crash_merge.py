@@ -31,7 +31,7 @@ from hub.cli.feed import Person, adt
 from hub.domain.alerts.signature import DELIVERY_HEADER, HEADER, verify
 from hub.hl7.ack import ack_summary
 from tests.integration import servers
-from tests.integration.crash_harness import Feed, Listeners, World, settled
+from tests.integration.crash_harness import Feed, Restarted, World, settled
 from tests.integration.test_crash import DISCHARGED, SEED, kafka, start, twilio, worker_env
 from tests.integration.worker import API_TOKEN, Worker
 
@@ -141,16 +141,6 @@ async def acknowledge(worker: Worker, alert: dict[str, Any]) -> None:
         assert answer.status == 202, await answer.text()
 
 
-async def polled(check: Any, timeout: float) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        if loop.time() > deadline:
-            return False
-        await asyncio.sleep(0.5)  # polling the API for a state, re-checked
-    return True
-
-
 async def test_alerts_follow_merged_patients_as_they_are_across_kills(
         kafka: servers.Kafka, prism: servers.Prism, twilio: TwilioStandIn, hooks: Hooks,
         tmp_path: Path) -> None:
@@ -165,49 +155,45 @@ async def test_alerts_follow_merged_patients_as_they_are_across_kills(
            "HUB_ALERT_ROUTING": str(routing_file(tmp_path, hooks)),
            "HUB_TEST_WEBHOOK_SECRET": SECRET}
     workdir = tmp_path / "worker"
-    worker = start(kafka, prism, workdir, world, app_id, env)
+    run = Restarted(lambda: start(kafka, prism, workdir, world, app_id, env))
     kill_at = sorted(rng.sample(range(1, PAIRS), 2))
     context = f"seed {SEED} (HUB_CRASH_SEED): killed after {kill_at} merges AA'd, then at the end"
     try:
-        await readmitted(worker, priors)
-        assert await polled(lambda: _count(worker, PAIRS), 120), worker.log_tail()
-        raised = {row["alert_id"]: row for row in await open_alerts(worker)}
-        assert await until(lambda: len(hooks.notices) == PAIRS, timeout=60), worker.log_tail()
+        await readmitted(run.worker, priors)
+        assert await until(lambda: _count(run.worker, PAIRS), 120, interval=0.5), \
+            run.worker.log_tail()
+        raised = {row["alert_id"]: row for row in await open_alerts(run.worker)}
+        assert await until(lambda: len(hooks.notices) == PAIRS, timeout=60), \
+            run.worker.log_tail()
         acked = set(sorted(raised)[::2])
         for alert_id in acked:
-            await acknowledge(worker, raised[alert_id])
-        assert await polled(lambda: _acknowledged(worker, acked), 60), worker.log_tail()
+            await acknowledge(run.worker, raised[alert_id])
+        assert await until(lambda: _acknowledged(run.worker, acked), 60, interval=0.5), \
+            run.worker.log_tail()
 
-        listeners, feed = Listeners([worker.mllp_port]), Feed()
-
-        async def restart() -> None:
-            nonlocal worker
-            listeners.up.clear()
-            worker.kill()
-            worker = await asyncio.to_thread(start, kafka, prism, workdir, world, app_id, env)
-            listeners.ports[:] = [worker.mllp_port]
-            listeners.up.set()
+        feed = Feed()
 
         async def killer() -> None:
             for count in kill_at:
                 await feed.reached(count)
-                await restart()
+                await run.kill_and_restart()
             await feed.reached(PAIRS)
-            await restart()  # the last hand-overs in flight
+            await run.kill_and_restart()  # the last hand-overs in flight
 
         await asyncio.gather(killer(), feed.send_all(
-            listeners, [merge(prior, survivor) for prior, survivor in pairs], 0))
+            run.listeners, [merge(prior, survivor) for prior, survivor in pairs], 0))
         assert await settled(kafka.bootstrap, app_id, timeout=120), context
 
         async def all_moved() -> bool:
-            rows = await open_alerts(worker)
+            rows = await open_alerts(run.worker)
             return sorted(row["key"] for row in rows) == sorted(survivor_of.values())
 
-        assert await polled(all_moved, 120), f"{await open_alerts(worker)}; {context}"
-        rows = await open_alerts(worker)
+        assert await until(all_moved, 120, interval=0.5), \
+            f"{await open_alerts(run.worker)}; {context}"
+        rows = await open_alerts(run.worker)
         moved = await _moved_records(kafka)
     finally:
-        worker.stop()
+        run.worker.stop()
 
     assert sorted(row["alert_id"] for row in rows) == sorted(raised), context  # each once
     for row in rows:
