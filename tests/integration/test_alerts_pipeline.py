@@ -8,7 +8,6 @@ the MRN."""
 
 from __future__ import annotations
 
-import json
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -21,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from hub.adapters.topic_reader import TopicReader, until
 from hub.cli.feed import Person, adt
-from hub.domain.alerts.signature import DELIVERY_HEADER, HEADER, verify
+from hub.domain.alerts.signature import DELIVERY_HEADER
 from tests.integration import servers
+from tests.integration.webhooks import SignedHooks
 from tests.integration.worker import API_TOKEN, send, start_worker
 
 NY = ZoneInfo("America/New_York")
@@ -38,11 +37,8 @@ ALERT = None  # the readmission's id, learnt from care.alerts
 
 
 @dataclass
-class Peers:
-    hooks: list[dict[str, Any]] = field(default_factory=list)
-    forged: int = 0
+class Peers(SignedHooks):
     mails: list[dict[str, Any]] = field(default_factory=list)
-    webhook_url: str = ""
     smtp_port: int = 0
     ca_file: str = ""
 
@@ -52,28 +48,8 @@ async def peers(tmp_path: Path) -> AsyncIterator[Peers]:
     trustme = pytest.importorskip("trustme")
     from aiosmtpd.controller import Controller
 
-    seen = Peers()
-
-    async def hook(request: web.Request) -> web.Response:
-        body = await request.read()
-        # the worker's clock is a rehearsal clock, and the shared broker hands this worker
-        # other tests' older alerts too: the MAC is checked here, freshness in the unit test
-        # (test_alert_routing_file) against one clock
-        if not verify(SECRET, request.headers.get(HEADER, ""), body, now=0,
-                      tolerance=1 << 40):
-            seen.forged += 1
-            return web.Response(status=401)
-        seen.hooks.append({"delivery_id": request.headers[DELIVERY_HEADER],
-                           "raw": body.decode(), **json.loads(body)})
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    port = servers.free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    seen.webhook_url = f"http://127.0.0.1:{port}/hook"
+    seen = Peers(SECRET)
+    await seen.start()
 
     ca = trustme.CA()
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -96,7 +72,7 @@ async def peers(tmp_path: Path) -> AsyncIterator[Peers]:
     smtp.start()
     yield seen
     smtp.stop()
-    await runner.cleanup()
+    await seen.stop()
 
 
 def routing_file(tmp_path: Path, peers: Peers) -> Path:
@@ -113,7 +89,7 @@ teams:
     members: [ana, ben]
     on_call: [ana, ben]
     channels: [sms, webhook, email]
-    webhook: {peers.webhook_url}
+    webhook: {peers.url}
     webhook_secret_env: HUB_TEST_WEBHOOK_SECRET
     email: [care-team@example.org]
 """)
@@ -121,9 +97,8 @@ teams:
 
 
 def phases(peers: Peers, alert_id: str) -> list[str]:
-    """Each webhook delivery once (a redelivery keeps its id and is dropped, as documented)."""
-    unique = {h["delivery_id"]: h for h in peers.hooks if h["alert_id"] == alert_id}
-    return sorted(h["phase"] for h in unique.values())
+    """Each webhook delivery once (``SignedHooks.unique``)."""
+    return sorted(h["phase"] for h in peers.unique().values() if h["alert_id"] == alert_id)
 
 
 async def test_an_urgent_alert_is_delivered_escalated_across_a_kill_acknowledged_and_cleared(
@@ -234,7 +209,7 @@ teams:
     channels: []
   integration:
     channels: [webhook]
-    webhook: {peers.webhook_url}
+    webhook: {peers.url}
     webhook_secret_env: HUB_TEST_WEBHOOK_SECRET
 feeds:
   GENHOSP: {{silence_minutes: 0.1, hours: "00:00-23:59", days: [mon, tue, wed, thu, fri, sat, sun]}}

@@ -11,10 +11,8 @@ The kill moments are drawn from the crash tests' seed (``HUB_CRASH_SEED`` replay
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,17 +20,16 @@ from urllib.parse import quote
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.topic_reader import TopicReader, until
 from hub.adapters.twilio_standin import TwilioStandIn
 from hub.cli.feed import Person, adt
-from hub.domain.alerts.signature import DELIVERY_HEADER, HEADER, verify
 from hub.hl7.ack import ack_summary
 from tests.integration import servers
 from tests.integration.crash_harness import Feed, Restarted, World, settled
 from tests.integration.test_crash import DISCHARGED, SEED, kafka, start, twilio, worker_env
+from tests.integration.webhooks import SignedHooks
 from tests.integration.worker import API_TOKEN, Worker
 
 __all__ = ["kafka", "twilio"]  # the crash module's own broker and stand-in fixtures
@@ -52,40 +49,15 @@ def key(person: Person) -> str:
     return f"GENHOSP|{person.mrn}"
 
 
-@dataclass
-class Hooks:
-    """The care team's webhook: each notice kept once by its delivery id (a redelivery
-    keeps its id, as documented)."""
-
-    url: str = ""
-    notices: dict[str, dict[str, Any]] = field(default_factory=dict)
-    forged: int = 0
-
-
 @pytest.fixture
-async def hooks() -> AsyncIterator[Hooks]:
-    seen = Hooks()
-
-    async def hook(request: web.Request) -> web.Response:
-        body = await request.read()
-        if not verify(SECRET, request.headers.get(HEADER, ""), body, now=0, tolerance=1 << 40):
-            seen.forged += 1
-            return web.Response(status=401)
-        seen.notices[request.headers[DELIVERY_HEADER]] = json.loads(body)
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    port = servers.free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    seen.url = f"http://127.0.0.1:{port}/hook"
-    yield seen
-    await runner.cleanup()
+async def hooks() -> AsyncIterator[SignedHooks]:
+    receiver = SignedHooks(SECRET)
+    await receiver.start()
+    yield receiver
+    await receiver.stop()
 
 
-def routing_file(tmp_path: Path, hooks: Hooks) -> Path:
+def routing_file(tmp_path: Path, hooks: SignedHooks) -> Path:
     path = tmp_path / "routing.yaml"
     path.write_text(f"""\
 escalate_after_minutes: 600
@@ -142,7 +114,7 @@ async def acknowledge(worker: Worker, alert: dict[str, Any]) -> None:
 
 
 async def test_alerts_follow_merged_patients_as_they_are_across_kills(
-        kafka: servers.Kafka, prism: servers.Prism, twilio: TwilioStandIn, hooks: Hooks,
+        kafka: servers.Kafka, prism: servers.Prism, twilio: TwilioStandIn, hooks: SignedHooks,
         tmp_path: Path) -> None:
     rng = random.Random(SEED)
     world = World(DISCHARGED.replace(hour=10, minute=0))
@@ -163,7 +135,7 @@ async def test_alerts_follow_merged_patients_as_they_are_across_kills(
         assert await until(lambda: _count(run.worker, PAIRS), 120, interval=0.5), \
             run.worker.log_tail()
         raised = {row["alert_id"]: row for row in await open_alerts(run.worker)}
-        assert await until(lambda: len(hooks.notices) == PAIRS, timeout=60), \
+        assert await until(lambda: len(hooks.unique()) == PAIRS, timeout=60), \
             run.worker.log_tail()
         acked = set(sorted(raised)[::2])
         for alert_id in acked:
@@ -203,7 +175,7 @@ async def test_alerts_follow_merged_patients_as_they_are_across_kills(
             ("acknowledged", "rn.lee") if row["alert_id"] in acked else ("open", None)), context
     assert {m["alert_id"] for m in moved} == set(raised), context
     # nobody told again: the one notice each got when it was raised, and nothing else
-    assert sorted((n["alert_id"], n["phase"]) for n in hooks.notices.values()) == sorted(
+    assert sorted((n["alert_id"], n["phase"]) for n in hooks.unique().values()) == sorted(
         (alert_id, "raised") for alert_id in raised), context
     assert hooks.forged == 0
 
