@@ -24,7 +24,9 @@ from hub.clock import Clock
 from hub.config import Settings
 from hub.domain.episode import merge
 from hub.domain.episode import transitions as engine
-from hub.domain.episode.actions import apply_action
+from hub.domain.episode.actions import action_key, apply_action
+from hub.domain.episode.lifecycle import adt_key
+from hub.domain.episode.outreach_results import outreach_key
 from hub.domain.episode.record import PatientRecord
 from hub.domain.episode.rules import TcmRules
 from hub.errors import HubError
@@ -80,7 +82,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             return
         survivor = merge.survivor_for(
             record, about_the_patient=topic in FOLLOWS_MERGE,
-            is_a_merge=topic == EVENTS and bool(value.get("merge")), hops=hops)
+            is_a_merge=topic == EVENTS and bool(value.get("merge")), hops=hops,
+            applied_id=_applied_id(topic, value))
         if survivor is not None:  # §2 A40: this key was merged away
             batch.emit(topics.episode_ticks, survivor, merge.forwarded(topic, value, hops))
             return
@@ -145,3 +148,12 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             log.exception("episodes.timer_error")
 
     return table.table
+
+
+def _applied_id(topic: str, value: dict[str, Any]) -> str | None:
+    """What a record remembers once ``value`` is applied (ticks: nothing)."""
+    if topic == EVENTS:
+        return adt_key(value)
+    if topic == OUTREACH_EVENTS:
+        return outreach_key(value)
+    return action_key(value) if topic == EPISODE_ACTIONS else None

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from hub.domain.episode.actions import apply_action
+from hub.domain.episode.lifecycle import adt_key
 from hub.domain.episode.merge import (
     MAX_HOPS,
     fold_in,
@@ -208,3 +209,25 @@ def test_a_clear_that_overtakes_the_hand_over_is_not_undone() -> None:
     [(target, record)] = on_alert(old, OLD, merged, routing, at("2026-11-24 09:02")).handovers
     survivor = on_alert(survivor, target, record, routing, at("2026-11-24 09:02")).book
     assert open_cases(survivor) == [] and survivor["cases"][raised.alert_id]["state"] == "cleared"
+
+
+def test_an_event_the_old_key_applied_before_the_hand_over_stays_there() -> None:
+    """§2 A40, TCM-8 across a crash: the prior's discharge and readmission read again after the
+    hand-over (redelivered, or from an older commit) are absorbed by the old key, which
+    remembers them; forwarded, they could reach the survivor before its episodes and open a
+    second episode there for the same discharge, and the hand-over would void the real one and
+    its acknowledged alert."""
+    discharge = adt_event("A03", "C1", key=OLD, discharge_at="2026-11-23T09:30:00-05:00",
+                          visit_number="P1")
+    readmitted = apply_adt(prior(), adt_event("A01", "C2", key=OLD), now=NOW, rules=RULES)
+    assert [a.kind for a in readmitted.raised] == ["readmission"]
+    emptied, _ = hand_over(readmitted.record, KEY, NOW)
+    assert emptied is not None
+    for event in (discharge, adt_event("A01", "C2", key=OLD)):
+        assert survivor_for(emptied, about_the_patient=True, is_a_merge=False, hops=0,
+                            applied_id=adt_key(event)) is None
+        again = apply_adt(emptied, event, now=NOW, rules=RULES)
+        assert (again.record, again.commands, again.alerts) == (emptied, [], [])
+    late = adt_event("A08", "C3", key=OLD)  # never applied here: the survivor's
+    assert survivor_for(emptied, about_the_patient=True, is_a_merge=False, hops=0,
+                        applied_id=adt_key(late)) == KEY

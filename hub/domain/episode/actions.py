@@ -86,9 +86,14 @@ def validate_action(record: PatientRecord | None, action: dict[str, Any],
     return episode
 
 
+def action_key(action: dict[str, Any]) -> str | None:
+    """What a record remembers once the action is applied (an action without an id: nothing)."""
+    return f"action:{action['action_id']}" if action.get("action_id") else None
+
+
 def apply_action(record: PatientRecord, action: dict[str, Any], *, now: datetime,
                  rules: TcmRules) -> Outcome:
-    applied_id = f"action:{action['action_id']}" if action.get("action_id") else None
+    applied_id = action_key(action)
     if applied_id and record is not None and applied_id in record.applied:
         return Outcome(record, notes=[f"already applied: {applied_id}"])
     episode = validate_action(record, action)

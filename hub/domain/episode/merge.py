@@ -119,14 +119,21 @@ def _contactable(survivor: Contactable, prior: Contactable) -> Contactable:
 
 
 def survivor_for(record: PatientRecord | None, *, about_the_patient: bool,
-                 is_a_merge: bool, hops: int) -> str | None:
+                 is_a_merge: bool, hops: int, applied_id: str | None = None) -> str | None:
     """The key a record for a merged-away key belongs to, or None to handle it here. A late
     ADT, a reply to a text sent before the merge (the phone learns the survivor only with its
     next command) or a care-team action on the old key is the survivor's: applied here it would
     open a second episode (TCM-8) or be lost. Ticks stay (they concern this record), the A40
-    itself stays (it is what merges), and after ``MAX_HOPS`` forwards it stays too."""
+    itself stays (it is what merges), and after ``MAX_HOPS`` forwards it stays too.
+
+    A record this key had applied before it handed its episodes over (``applied_id`` in its
+    ``applied``: redelivered after a crash or read again from an older commit) stays as well:
+    its effects went to the survivor with the record, and here it is absorbed as "already
+    applied". Forwarded, it could reach the survivor before the hand-over and open there a
+    second episode for the same discharge, which the hand-over would then void the real one
+    for (the crash test's merge across kills did this once)."""
     if record is None or not record.merged_into or not about_the_patient or is_a_merge \
-            or hops >= MAX_HOPS:
+            or hops >= MAX_HOPS or (applied_id is not None and applied_id in record.applied):
         return None
     return record.merged_into
 

@@ -30,7 +30,7 @@ def apply_outreach_event(record: PatientRecord | None, event: dict[str, Any], *,
                          rules: TcmRules) -> Outcome:
     if record is None:
         return Outcome(PatientRecord(event["patient_key"], ""), notes=["no record"])
-    key = _applied_key(event)
+    key = outreach_key(event)
     if key in record.applied:
         return Outcome(record, notes=[f"already applied: {key}"])
     outcome = Outcome(record.remembering(key))
@@ -48,7 +48,7 @@ def apply_outreach_event(record: PatientRecord | None, event: dict[str, Any], *,
     return outcome
 
 
-def _applied_key(event: dict[str, Any]) -> str:
+def outreach_key(event: dict[str, Any]) -> str:
     """A reply is one inbound message (its provider id): the webhook redelivered, received
     again at another time, is applied once."""
     if event["kind"] == "reply" and event.get("provider_sid"):
