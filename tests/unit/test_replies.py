@@ -335,6 +335,16 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("pese 80 kilos ayer y hoy 84", "urgent", False, False),
     ("weighed 182, same as yesterday 182", "unclassified", False, False),
     ("I weigh 150 and take 2 pills", "unclassified", False, False),
+    # the whole reply says the texts are unwanted, or that someone else signed the patient up
+    ("I don't want this!", "opt_out", False, False),
+    ("I didn't ask for this.", "opt_out", False, False),
+    ("i dont want this anymore", "opt_out", False, False),
+    ("I didnt sign up for this", "opt_out", False, False),
+    ("my daughter signed me up without asking", "opt_out", False, False),
+    ("they gave me a walker, I dont want it", "unclassified", False, False),
+    ("I didnt sign up for the visit yet, can you help", "unclassified", False, False),
+    ("I didn't ask for this appointment, who made it?", "unclassified", False, False),
+    ("dont want this to happen again", "unclassified", False, False),
 ]
 
 
