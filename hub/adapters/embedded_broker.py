@@ -18,6 +18,11 @@ from hub.errors import ConfigError
 _GIVEN: set[int] = set()  # ports this process handed out already
 
 
+class NotStarted(OSError):
+    """A server this process starts that could not come up (no port for it, or it exited
+    before it listened): one line from the command, not a traceback."""
+
+
 def free_port() -> int:
     """A loopback port free now for a server this process is about to start, chosen below the
     kernel's range for outgoing connections: a port the kernel picked (``bind(0)``) is in that
@@ -36,7 +41,8 @@ def free_port() -> int:
             port = int(s.getsockname()[1])
         _GIVEN.add(port)
         return port
-    raise RuntimeError("no free loopback port below the outgoing range")
+    below = f" below {low} (the kernel's range for outgoing connections)" if low > 2048 else ""
+    raise NotStarted(f"no free loopback port{below} after 200 tries")
 
 
 def _ephemeral_low() -> int:
@@ -50,7 +56,7 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float, w
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with status {process.returncode} before it listened")
+            raise NotStarted(f"{what} exited with status {process.returncode} before it listened")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return

@@ -240,3 +240,30 @@ def test_a_web_port_that_is_not_one_is_one_line(monkeypatch: pytest.MonkeyPatch,
     assert main(["probe"]) == 2
     err = capsys.readouterr().err
     assert err == "hub: HUB_WEB_PORT: expected a port, got 'abc'\n"
+
+
+def test_a_demo_whose_worker_cannot_start_says_why_in_one_line(tmp_path: Path) -> None:
+    """``hub demo`` with a setting the worker refuses: one line with the worker's own reason
+    and its log, which is kept; exit 3, no traceback."""
+    env = {**os.environ, "TWILIO_MAX_REQUESTS_PER_SECOND": "abc", "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "hub", "demo"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("hub: the hub worker exited with status 2 before it listened "
+                           "(configuration error: TWILIO_MAX_REQUESTS_PER_SECOND: "), line
+    log = Path(line.rsplit("its log: ", 1)[1])
+    assert log.is_file() and log.is_relative_to(tmp_path)
+
+
+def test_no_free_port_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every port tried is taken: an OSError with a reason (one line from ``hub``)."""
+    from hub.adapters import embedded_broker
+
+    def taken(self: socket.socket, address: object) -> None:
+        raise OSError(98, "Address already in use")
+
+    monkeypatch.setattr(socket.socket, "bind", taken)
+    with pytest.raises(OSError, match="no free loopback port"):
+        embedded_broker.free_port()

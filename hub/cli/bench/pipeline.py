@@ -142,7 +142,7 @@ async def _bench(bootstrap: str, embedded: bool, where: str, workdir: Path, disc
         try:
             await asyncio.to_thread(wait_for_port, port, workers[-1], 120, "the hub worker")
             return port
-        except (RuntimeError, TimeoutError) as exc:
+        except OSError as exc:  # NotStarted, TimeoutError
             lines = (home / "worker.log").read_text(errors="replace").strip().splitlines()
             print(f"hub: bench: {exc}: {lines[-1] if lines else 'no output'}", file=sys.stderr)
             return None

@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.adapters.embedded_broker import EmbeddedBroker, free_port, stop_process, wait_for_port
+from hub.adapters.embedded_broker import (
+    EmbeddedBroker,
+    NotStarted,
+    free_port,
+    stop_process,
+    wait_for_port,
+)
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.topic_reader import TopicReader
 from hub.adapters.twilio_webhooks import SignatureChecker
@@ -65,7 +71,13 @@ def run_demo(*, keep: bool = False, serve: bool = False, out: Any = None) -> int
             HUB_ALERT_ROUTING=str(care_team.routing_file(workdir, inbox_port, web_port)),
             HUB_DEMO_WEBHOOK_SECRET=care_team.SECRET, HUB_SESSION_SECRET=session_secret,
             HUB_ONE_TIME_SIGN_IN="true" if serve else "false")
-        wait_for_port(mllp_port, worker, 120, "the hub worker")
+        try:
+            wait_for_port(mllp_port, worker, 120, "the hub worker")
+        except OSError as exc:  # one line (hub.cli.main) naming the log, which is kept
+            keep = True
+            lines = (workdir / "worker.log").read_text(errors="replace").strip().splitlines()
+            said = f" ({lines[-1].removeprefix('hub: ')})" if lines else ""
+            raise NotStarted(f"{exc}{said}; its log: {workdir / 'worker.log'}") from exc
         now = datetime.now(UTC)
         scenario = build_scenario(now, ZoneInfo(ZONE))
         ok, acks, replies, records, inbox = asyncio.run(_drive(
