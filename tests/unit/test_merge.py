@@ -231,3 +231,30 @@ def test_an_event_the_old_key_applied_before_the_hand_over_stays_there() -> None
     late = adt_event("A08", "C3", key=OLD)  # never applied here: the survivor's
     assert survivor_for(emptied, about_the_patient=True, is_a_merge=False, hops=0,
                         applied_id=adt_key(late)) == KEY
+
+
+def test_the_agent_names_what_each_record_kind_is_remembered_by() -> None:
+    """The episodes stage asks ``survivor_for`` with the id each record is remembered by once
+    applied (ADT, outreach result, care-team action): if the two drifted apart, a record the old
+    key had applied would be forwarded again."""
+    from agents.episodes import _applied_id
+    from agents.topics import EPISODE_ACTIONS, EPISODE_TICKS, EVENTS, OUTREACH_EVENTS
+    from hub.domain.episode.outreach_results import apply_outreach_event
+
+    record = prior()
+    episode = record.episodes[0]
+    readmitted = adt_event("A01", "C2", key=OLD)
+    result = {"kind": "send_result", "patient_key": OLD, "episode_id": episode.episode_id,
+              "command_id": f"{episode.episode_id}:welcome_sms", "channel": "sms",
+              "status": "sent", "at": NOW.isoformat(), "provider_sid": "SM1"}
+    action = {"kind": "attempt", "by": "rn.lee", "channel": "phone", "outcome": "no answer",
+              "at": NOW.isoformat(), "action_id": "a-1"}
+    for topic, value, apply in (
+            (EVENTS, readmitted, lambda r, v: apply_adt(r, v, now=NOW, rules=RULES)),
+            (OUTREACH_EVENTS, result,
+             lambda r, v: apply_outreach_event(r, v, now=NOW, rules=RULES)),
+            (EPISODE_ACTIONS, action, lambda r, v: apply_action(r, v, now=NOW, rules=RULES))):
+        applied = apply(record, value).record.applied
+        assert _applied_id(topic, value) in applied and _applied_id(topic, value) not in \
+            record.applied, topic
+    assert _applied_id(EPISODE_TICKS, {"tick": "due"}) is None

@@ -51,7 +51,7 @@ def apply_outreach_event(record: PatientRecord | None, event: dict[str, Any], *,
 def outreach_key(event: dict[str, Any]) -> str:
     """A reply is one inbound message (its provider id): the webhook redelivered, received
     again at another time, is applied once."""
-    if event["kind"] == "reply" and event.get("provider_sid"):
+    if event.get("kind") == "reply" and event.get("provider_sid"):
         return "reply:" + "|".join(str(event.get(k) or "") for k in (
             "channel", "provider_sid", "reply_text"))
     return "out:" + "|".join(str(event.get(k) or "") for k in (
