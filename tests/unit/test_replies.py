@@ -345,6 +345,30 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("I didnt sign up for the visit yet, can you help", "unclassified", False, False),
     ("I didn't ask for this appointment, who made it?", "unclassified", False, False),
     ("dont want this to happen again", "unclassified", False, False),
+    # tenth probe: stops said around the point; care that did not come, medicines out of reach,
+    # a patient alone or lost at home; "ni" negates as "no" does
+    ("i opted out twice already why am i still getting these", "opt_out", False, False),
+    ("I have my own doctor, no need for this", "opt_out", False, False),
+    ("Este número no es de la paciente, no escriban más", "opt_out", False, False),
+    ("sáquenme de la lista", "opt_out", False, False),
+    ("ya tengo mi propio doctor no necesito esto", "opt_out", False, False),
+    ("I opted out by mistake, can you start again", "unclassified", False, True),
+    ("okay nurse never came", "urgent", False, False),
+    ("the home health nurse never came and his dressing hasnt been changed in 5 days",
+     "urgent", False, False),
+    ("CVS says my insurance needs a prior authorization so they wont give me the insulin",
+     "urgent", False, False),
+    ("the eliquis is $587 at the pharmacy and I cant pay that", "urgent", False, False),
+    ("we're down to the last oxygen tank and the company wont answer", "urgent", False, False),
+    ("nobody brought groceries, theres no food in the house and I cant drive yet", "urgent",
+     False, False),
+    ("I cant get to the bathroom by myself and Im alone all day", "urgent", False, False),
+    ("dad doesnt know where he is and keeps calling me by my moms name", "urgent", False, False),
+    ("the list they gave me doesnt match the bottles", "urgent", False, False),
+    ("vomita todo lo que come y no puede tomar sus pastillas", "urgent", False, False),
+    ("no tengo fiebre ni dolor, pero cuándo es mi cita?", "unclassified", False, False),
+    ("no food allergies", "unclassified", False, False),
+    ("cant pay for parking at the clinic?", "unclassified", False, False),
 ]
 
 
@@ -472,7 +496,7 @@ def test_doing_well(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "what time is my appointment?", "fine, but is it ok to shower?", "Fine but I need a refill",
-    "I walked 2 miles today and feel great", "fine pharmacy had no meds", "okay nurse never came",
+    "I walked 2 miles today and feel great", "fine pharmacy had no meds", "ok bill never came",
     "2 is it ok to drive", "good can i shower with the staples", "mostly good",
     "no pain", "no me duele", "no más dolor", "I take 1 pill a day", "cancel my appointment",
     "No", "no thanks", "who is this", "No, I haven't been admitted",
