@@ -369,6 +369,41 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("no tengo fiebre ni dolor, pero cuándo es mi cita?", "unclassified", False, False),
     ("no food allergies", "unclassified", False, False),
     ("cant pay for parking at the clinic?", "unclassified", False, False),
+    # eleventh probe: a sign buried in good news, said by dictation or with sarcasm; a stroke,
+    # delirium, retention, an overdose feared, in everyday words; hopelessness said quietly
+    ("Mi cipote me ayuda a escribir: mi mamá amaneció con la cara de lado y no habla bien",
+     "urgent", False, False),
+    ("yeah totally fine, who needs to pee anyway. haven't gone since yesterday morning",
+     "urgent", False, False),
+    ("he keeps pulling at his catheter and says there are bugs on the wall, this is new",
+     "urgent", False, False),
+    ("I've been saving up my pain pills in a jar just in case I need them all at once",
+     "urgent", False, False),
+    ("A veces pienso que sería mejor no despertar", "urgent", False, False),
+    ("Honestly don't see the point of all these pills anymore", "urgent", False, False),
+    ("Everyone would be better off not fussing over me", "urgent", False, False),
+    ("Pharmacy said my blood thinner and the new antibiotic shouldn't be taken together so I'm "
+     "not taking either until someone tells me", "urgent", False, False),
+    ("The insulin pen needles they gave me don't fit the pen", "urgent", False, False),
+    ("Esa vaina del oxígeno no prende desde anoche", "urgent", False, False),
+    ("El glucómetro marca HI todo el día", "urgent", False, False),
+    ("My walker's wheel snapped off and I almost went down twice today", "urgent", False, False),
+    ("Please stop the automated messages. I'm his wife and I can't handle him at home anymore, "
+     "he's getting aggressive", "urgent", True, False),
+    ("STOP. also the pills you gave me make my throat swell up", "urgent", True, False),
+    ("Truly the highlight of my day. Please make it stop", "urgent", True, False),
+    ("Mi apá ya no quiere que le manden mensajes ni que le llamen", "opt_out", False, False),
+    ("Este es el número de Lupe. Por favor bórrenlo de su lista.", "opt_out", False, False),
+    # ... and what is not
+    ("My phone died over the weekend so I missed your call, what did you need?",
+     "unclassified", False, False),
+    ("I went to a fall prevention class at the senior center", "unclassified", False, False),
+    ("Emergency brake on my car is busted so I'll be taking the bus", "unclassified", False,
+     False),
+    ("I'm in the emergency room", "urgent", False, False),
+    ("finally got out of the house today, feeling good", "unclassified", False, False),
+    ("feeling better, off to the store, not much else", "unclassified", False, False),
+    ("havent had my follow up yet, when is it?", "unclassified", False, False),
 ]
 
 
