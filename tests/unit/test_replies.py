@@ -192,7 +192,7 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("fine, wheezy", "urgent", False, False),
     ("fine, legs are like tree trunks", "urgent", False, False),
     ("fine, just sad all the time", "urgent", False, False),
-    ("Doing fine, walking more each day", "unclassified", False, False),
+    ("Doing fine, walking more each day", "doing_well", False, False),
     ("I just want it all to stop", "urgent", True, False),
     ("tried to end it last night", "urgent", False, False),
     ("oxygen tank is empty", "urgent", False, False),
