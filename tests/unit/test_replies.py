@@ -404,6 +404,31 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("finally got out of the house today, feeling good", "unclassified", False, False),
     ("feeling better, off to the store, not much else", "unclassified", False, False),
     ("havent had my follow up yet, when is it?", "unclassified", False, False),
+    # twelfth probe: after childbirth, in recovery, unsafe at home, a nurse asked for today; a
+    # few words of Portuguese, Haitian Creole and Vietnamese (a person reads the rest)
+    ("Headache that won't go away and I'm seeing spots. Baby is 6 days old", "urgent", False,
+     False),
+    ("soaking a pad every hour since this morning", "urgent", False, False),
+    ("Hearing voices again since I stopped the meds", "urgent", False, False),
+    ("I used again last night. I'm scared", "urgent", False, False),
+    ("cravings are really bad today, thinking about calling my old dealer", "urgent", False,
+     False),
+    ("shaking, sweating, can't sleep, quit drinking 2 days ago", "urgent", False, False),
+    ("my boyfriend got violent again last night, I don't feel safe here", "urgent", False,
+     False),
+    ("Mi pareja me pega y no me siento segura en la casa", "urgent", False, False),
+    ("Need to speak with someone today", "urgent", False, False),
+    ("Quiero hablar con una enfermera hoy", "urgent", False, False),
+    ("fistula isn't buzzing anymore", "urgent", False, False),
+    ("my chess hurtz wen i breth in", "urgent", False, False),
+    ("cant brith good at nite got to sleep in my chare", "urgent", False, False),
+    ("STOP. nothing matters anymore", "urgent", True, False),
+    ("Quit texting me, I relapsed and I don't care", "urgent", True, False),
+    ("Minha mãe está com falta de ar", "urgent", False, False),
+    ("Parem de mandar mensagem, meu pai faleceu", "urgent", True, False),
+    ("Mwen pa vle mesaj ankò, manman m mouri", "urgent", True, False),
+    ("Bájenme de la lista", "opt_out", False, False),
+    ("Sispann voye mesaj ban mwen", "opt_out", False, False),
 ]
 
 
