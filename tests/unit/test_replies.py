@@ -391,7 +391,9 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("Please stop the automated messages. I'm his wife and I can't handle him at home anymore, "
      "he's getting aggressive", "urgent", True, False),
     ("STOP. also the pills you gave me make my throat swell up", "urgent", True, False),
-    ("Truly the highlight of my day. Please make it stop", "urgent", True, False),
+    ("Truly the highlight of my day. Please make it stop", "urgent", False, False),
+    ("This cough is keeping me up all night, what can I take to make it stop", "urgent", False,
+     False),
     ("Mi apá ya no quiere que le manden mensajes ni que le llamen", "opt_out", False, False),
     ("Este es el número de Lupe. Por favor bórrenlo de su lista.", "opt_out", False, False),
     # ... and what is not
@@ -429,6 +431,39 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("Mwen pa vle mesaj ankò, manman m mouri", "urgent", True, False),
     ("Bájenme de la lista", "opt_out", False, False),
     ("Sispann voye mesaj ban mwen", "opt_out", False, False),
+    # thirteenth probe: what people notice, in their words
+    ("No he podido orinar desde ayer", "urgent", False, False),
+    ("No tenemos comida en la casa y mi mamá es diabética", "urgent", False, False),
+    ("She's sleeping all the time, I can barely get her up to eat", "urgent", False, False),
+    ("Ya no puedo más con mi esposo, no duermo, estoy agotado", "urgent", False, False),
+    ("she can't find the bathroom in her own house since she got back", "urgent", False, False),
+    ("she keeps picking at the air and talking to people who aren't there", "urgent", False,
+     False),
+    ("I throw up every time I take the new pill, haven't kept it down in 2 days", "urgent",
+     False, False),
+    ("BAJA. Me falta el aire y tengo los pies muy hinchados", "urgent", True, False),
+    ("No autorizo que me contacten a este número", "opt_out", False, False),
+    ("Soy la hija, mi papá no quiere recibir estos mensajes. Favor de quitar el número",
+     "opt_out", False, False),
+    ("This number belongs to a business. Remove it from your list", "opt_out", False, False),
+    ("Por favor no me llamen ni me escriban más", "opt_out", False, False),
+    # a revocation phrase with an object that is not the messages is about that object (a
+    # person reads it; the texts go on)
+    ("Is it ok to remove my compression stockings at night?", "unclassified", False, False),
+    ("still getting these headaches every afternoon since I got home, is that normal",
+     "unclassified", False, False),
+    ("please take me off the waiting list for the sleep study", "unclassified", False, False),
+    ("I no longer need the 2pm ride on Monday, my son will drive me", "unclassified", False,
+     False),
+    ("Por favor no escriban a mi celular viejo, ahora uso este", "unclassified", False, False),
+    ("I dont need these crutches anymore, can I drop them off?", "unclassified", False, False),
+    ("Please remove my old address from the chart", "unclassified", False, False),
+    ("Saquenme los puntos el lunes porfa", "unclassified", False, False),
+    ("Basta con una pastilla o tomo dos?", "unclassified", False, False),
+    ("I tried to unsubscribe from the hospital newsletter emails", "unclassified", False,
+     False),
+    ("please take me off your list, I never signed up", "opt_out", False, False),
+    ("remove my wife's number from this", "opt_out", False, False),
 ]
 
 

@@ -70,6 +70,7 @@ _PLAIN = W.well | W.plain | W.polite
 _URGENT_OR_NO_WHAT = W.urgent_words | _NO_WHAT
 _NEGATION_WALK = W.negation_bridge | W.urgent_words
 _OBJECT_FIRST = W.symptoms | W.urgent_words | W.other_objects
+_AFTER_PHRASE = W.after_phrase | W.message_words | W.skip | W.polite
 _STOP_SUBJECTS = W.symptoms | W.urgent_words | _ACHES
 _NAMES_NOTHING = W.question_openers | W.pronouns | W.polite | W.skip | OPT_OUT_WORDS | \
     W.keep_bridge | W.reported | _FILLERS
@@ -203,7 +204,8 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
                 continue
             for phrase in _REVOKE_PHRASES.get(clause[i], ()):
                 if tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i) \
-                        and not _object_after(clause, i + len(phrase) - 1, things_only=True):
+                        and not _object_after(clause, i + len(phrase) - 1, things_only=True) \
+                        and not _other_words_after(clause, i + len(phrase)):
                     return f"phrase '{' '.join(phrase)}'"
             if clause[i] in W.revoke_anywhere and not _kept(clause, i) \
                     and not _about_something_else(clause, i):
@@ -299,6 +301,18 @@ def _object_after(clause: list[str], index: int, things_only: bool = False) -> b
     # a few words on, only a thing ("cancel my thursday appointment"), never a symptom or a
     # preposition: "STOP I fell" and "Stop I'm at work" revoke
     return any(w in _THINGS for w in after[1:3])
+
+
+def _other_words_after(clause: list[str], start: int) -> bool:
+    """After a revocation phrase: one of the next four words is neither the messages nor a
+    word that may follow a revocation (``after_phrase``), so the phrase is about that:
+    "remove my compression stockings", "still getting these headaches"."""
+    for word in clause[start:start + 4]:
+        if word in W.message_nouns:
+            return False  # "remove me from your texting list"
+        if word not in _AFTER_PHRASE and not word.isdigit():
+            return True
+    return False
 
 
 def _names_something_else(clause: list[str], index: int) -> bool:
