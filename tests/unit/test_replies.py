@@ -455,7 +455,6 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("please take me off the waiting list for the sleep study", "unclassified", False, False),
     ("I no longer need the 2pm ride on Monday, my son will drive me", "unclassified", False,
      False),
-    ("Por favor no escriban a mi celular viejo, ahora uso este", "unclassified", False, False),
     ("I dont need these crutches anymore, can I drop them off?", "unclassified", False, False),
     ("Please remove my old address from the chart", "unclassified", False, False),
     ("Saquenme los puntos el lunes porfa", "unclassified", False, False),
@@ -464,6 +463,19 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
      False),
     ("please take me off your list, I never signed up", "opt_out", False, False),
     ("remove my wife's number from this", "opt_out", False, False),
+    # ... and an angry stop is still a stop: an insult or an unknown word after the phrase is
+    # no object
+    ("leave me alone you idiots", "opt_out", False, False),
+    ("take me off this damn list", "opt_out", False, False),
+    ("remove me asap bro", "opt_out", False, False),
+    ("wrong number buddy", "opt_out", False, False),
+    ("no need for this crap", "opt_out", False, False),
+    ("dejenme en paz carajo", "opt_out", False, False),
+    ("take me off your texting list", "opt_out", False, False),
+    ("why wont you leave me alone", "opt_out", False, False),
+    ("The pain wont leave me alone at night", "urgent", False, False),
+    ("Por favor bajenme la insulina, me dio el azúcar baja dos veces", "unclassified", False,
+     False),
 ]
 
 

@@ -70,7 +70,9 @@ _PLAIN = W.well | W.plain | W.polite
 _URGENT_OR_NO_WHAT = W.urgent_words | _NO_WHAT
 _NEGATION_WALK = W.negation_bridge | W.urgent_words
 _OBJECT_FIRST = W.symptoms | W.urgent_words | W.other_objects
-_AFTER_PHRASE = W.after_phrase | W.message_words | W.skip | W.polite
+# after a phrase, a plan is a thing too: "I no longer need the 2pm ride"
+_THINGS_OR_SIGNS = _THINGS | W.symptoms | W.urgent_words | _ACHES | {
+    "ride", "class", "plan", "plans", "trip", "job"}
 _STOP_SUBJECTS = W.symptoms | W.urgent_words | _ACHES
 _NAMES_NOTHING = W.question_openers | W.pronouns | W.polite | W.skip | OPT_OUT_WORDS | \
     W.keep_bridge | W.reported | _FILLERS
@@ -203,9 +205,10 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
             if i in in_danger:
                 continue
             for phrase in _REVOKE_PHRASES.get(clause[i], ()):
+                # "the pain won't leave me alone": what cannot be made to, not the messages
                 if tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i) \
-                        and not _object_after(clause, i + len(phrase) - 1, things_only=True) \
-                        and not _other_words_after(clause, i + len(phrase)):
+                        and not (i and clause[i - 1] in W.unable) \
+                        and not _object_after(clause, i + len(phrase) - 1, things_only=True):
                     return f"phrase '{' '.join(phrase)}'"
             if clause[i] in W.revoke_anywhere and not _kept(clause, i) \
                     and not _about_something_else(clause, i):
@@ -288,31 +291,24 @@ def _about_something_else(clause: list[str], index: int) -> bool:
 def _object_after(clause: list[str], index: int, things_only: bool = False) -> bool:
     """The word (or phrase, ending at ``index``) takes an object that is not the messages:
     "cancel my appointment", "take me off the waitlist", "stop the bleeding"."""
+    after = [w for w in clause[index + 1:] if w not in W.skip]
+    if things_only:  # after a phrase: "take me off the waiting list", "still getting these
+        for word in after[:3]:  # headaches"; not "signed up for this", "off your texting list"
+            if word in _MESSAGE:
+                return False
+            if word in _THINGS_OR_SIGNS:
+                return True
+        return False
     if any(w in W.message_nouns for w in clause[index + 1:]):
         return False
-    after = [w for w in clause[index + 1:] if w not in W.skip]
     if after and after[0] in W.message_words:
         return False
-    if things_only:  # after a phrase: "take me off the waitlist"; not "signed up for this"
-        return any(w in _THINGS for w in after[:3])
     if after and after[0] not in _NOT_OBJECTS and \
             after[0] in _OBJECT_FIRST:
         return True  # "stop the bleeding", "cancel my appointment", "stop by"
     # a few words on, only a thing ("cancel my thursday appointment"), never a symptom or a
     # preposition: "STOP I fell" and "Stop I'm at work" revoke
     return any(w in _THINGS for w in after[1:3])
-
-
-def _other_words_after(clause: list[str], start: int) -> bool:
-    """After a revocation phrase: one of the next four words is neither the messages nor a
-    word that may follow a revocation (``after_phrase``), so the phrase is about that:
-    "remove my compression stockings", "still getting these headaches"."""
-    for word in clause[start:start + 4]:
-        if word in W.message_nouns:
-            return False  # "remove me from your texting list"
-        if word not in _AFTER_PHRASE and not word.isdigit():
-            return True
-    return False
 
 
 def _names_something_else(clause: list[str], index: int) -> bool:
