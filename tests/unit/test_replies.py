@@ -476,6 +476,29 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("The pain wont leave me alone at night", "urgent", False, False),
     ("Por favor bajenme la insulina, me dio el azúcar baja dos veces", "unclassified", False,
      False),
+    # fourteenth probe, stops only: legal, formal, elderly, a family writing for the patient
+    ("Any further messages after this will be a violation of the TCPA and I will be contacting "
+     "my attorney.", "opt_out", False, False),
+    ("Dear Sir or Madam, I would kindly ask that you no longer send messages to this telephone.",
+     "opt_out", False, False),
+    ("I'll be reporting this number as spam if it doesn't stop", "opt_out", False, False),
+    ("Les pido de la manera más atenta que cesen toda comunicación a este número.", "opt_out",
+     False, False),
+    ("Mi mamá se mudó a México y tiene otro doctor. Favor de borrar este número.", "opt_out",
+     False, False),
+    ("Mi papá está en hospicio, ya no necesitamos estos mensajes", "opt_out", False, False),
+    ("Muy amable pero ya no deseo recibir mensajes. Gracias.", "opt_out", False, False),
+    ("New phone number, not the person you're looking for. Please remove.", "opt_out", False,
+     False),
+    ("No more robocalls please", "opt_out", False, False),
+    ("Señorita, le ruego que ya no me envíe mensajes. Soy una persona mayor.", "opt_out", False,
+     False),
+    ("Soy el hijo del paciente. Mi papá no sabe leer mensajes, por favor ya no le escriban aquí.",
+     "opt_out", False, False),
+    ("no kiero mas mensajes", "opt_out", False, False),
+    ("STOP. I'm the neighbor, this is my landline. But Mr. Jones hasn't answered his door in 2 "
+     "days", "urgent", True, False),
+    ("Please remove the stitches on Monday?", "unclassified", False, False),
 ]
 
 
