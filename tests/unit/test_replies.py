@@ -499,6 +499,18 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("STOP. I'm the neighbor, this is my landline. But Mr. Jones hasn't answered his door in 2 "
      "days", "urgent", True, False),
     ("Please remove the stitches on Monday?", "unclassified", False, False),
+    # fifteenth probe: care made impossible by no ride, no power, no home, no money
+    ("Been having diarrhea 8-10 times a day since starting the antibiotics", "urgent", False,
+     False),
+    ("I have no ride to the follow up, my car got repossessed. So I guess I'm not coming",
+     "urgent", False, False),
+    ("I'm living in my car since discharge. Can't keep the insulin cold", "urgent", False,
+     False),
+    ("Lost my job, can't pay for the meds or the copay. what do i do", "urgent", False, False),
+    ("My power got shut off and Dad's oxygen runs on electricity", "urgent", False, False),
+    ("No tengo carro ni quien me lleve a la cita, no voy a poder ir", "urgent", False, False),
+    ("se me abrieron los puntos", "urgent", False, False),
+    ("Me muero de ganas de comer tacos jaja ya estoy bien", "unclassified", False, False),
 ]
 
 
