@@ -511,6 +511,28 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("No tengo carro ni quien me lleve a la cita, no voy a poder ir", "urgent", False, False),
     ("se me abrieron los puntos", "urgent", False, False),
     ("Me muero de ganas de comer tacos jaja ya estoy bien", "unclassified", False, False),
+    # sixteenth probe, by the reason for the stay; a reading keeps its decimals (it was cut at
+    # the point: 100.6 read as 100, and 99.1 left a lone "1", the menu's "talk to a nurse")
+    ("Temp 100.6 and I had chemo 8 days ago", "urgent", False, False),
+    ("temp 100.3", "unclassified", False, False),
+    ("my temp was 99.1", "unclassified", False, False),
+    ("fiebre de 38,2", "urgent", False, False),
+    ("no está respirando", "urgent", False, False),
+    ("La pierna ya no está hinchada, me siento bien", "unclassified", False, False),
+    ("No ha tenido más convulsiones", "unclassified", False, False),
+    ("He's comfortable and pain free, family is with him", "unclassified", False, False),
+    ("Hip popped and now my leg looks shorter and turned out", "urgent", False, False),
+    ("Incision split open and I can see something pink underneath", "urgent", False, False),
+    ("No puede tragar sus pastillas y está muy agitado", "urgent", False, False),
+    ("Peak flow is 40% of my best, albuterol didn't help", "urgent", False, False),
+    ("Se le torció la boca a mi esposo y no puede levantar el brazo", "urgent", False, False),
+    ("She's talking nonsense and can't find her words, started an hour ago", "urgent", False,
+     False),
+    ("Tiene temblores y ve cosas que no están, dejó de tomar hace 3 días", "urgent", False,
+     False),
+    ("Cancelen estos mensajes. Tengo la pierna muy hinchada y morada", "urgent", True, False),
+    ("Quiten mi número de la lista", "opt_out", False, False),
+    ("Tired after chemo but eating ok and no fever", "unclassified", False, False),
 ]
 
 

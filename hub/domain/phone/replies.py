@@ -28,7 +28,10 @@ from hub.domain.phone.reply_words import WORDS as W
 
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _QUOTED = re.compile(r"[\"\u201c\u201d]|'\w+'")  # sure, I'm 'fine'
-_NUMBER = re.compile(r"^(\d{1,3})(?:s|f|c)?$")  # "80s", "103f"
+_NUMBER = re.compile(r"^(\d{1,3})(?:d(\d{1,2}))?(?:s|f|c)?$")  # "80s", "103f", "100d6"
+# a decimal point or comma inside a number is kept in the word ("100.6" -> "100d6"), so it
+# neither ends a clause nor leaves its fraction behind as a lone "6" (or a "1", the menu's 1)
+_DECIMAL = re.compile(r"(?<=\d)[.,](?=\d{1,2}(?!\d))")
 _ONE = frozenset({"1", "one", "uno"})
 _SUBJECT_BRIDGE = frozenset({"finally", "has", "have", "just", "already", "kind", "of", "mostly",
                              "will", "is", "going", "to", "gonna", "wants", "all", "may"})
@@ -92,7 +95,7 @@ def normalize(text: str) -> list[list[str]]:
     folded = unicodedata.normalize("NFKD", _emoji_words(text)).encode(
         "ascii", "ignore").decode().lower()
     folded = re.sub(r"['\u2019`]", "", folded)
-    clauses = re.split(r"[.,;:!?\n]+", folded)
+    clauses = re.split(r"[.,;:!?\n]+", _DECIMAL.sub("d", folded))
     return [[_unstretched(w) for w in words] for c in clauses
             if (words := re.sub(r"[^a-z0-9]+", " ", c).split())]
 
@@ -465,7 +468,7 @@ def _reading(clauses: list[list[str]]) -> str | None:
     for clause in clauses:
         if _READING_WORDS.isdisjoint(clause):
             continue
-        found = [(k, int(m.group(1))) for k, w in enumerate(clause) if (m := _NUMBER.match(w))]
+        found = [(k, _value(m)) for k, w in enumerate(clause) if (m := _NUMBER.match(w))]
         positions, values = [k for k, _ in found], [v for _, v in found]  # "84", "the 80s"
         for i, word in enumerate(clause):
             if word not in _READING_WORDS or (word in _TERSE and not _read_as_number(clause, i)):
@@ -501,6 +504,12 @@ def _reading(clauses: list[list[str]]) -> str | None:
             if word in r.potassium and first is not None and r.potassium_high <= first <= 12:
                 return f"reading '{word}'"
     return None
+
+
+def _value(number: re.Match[str]) -> float:
+    """A number as written: "100d6" is 100.6."""
+    whole, fraction = number.group(1), number.group(2)
+    return int(whole) + (int(fraction) / 10 ** len(fraction) if fraction else 0)
 
 
 def _read_as_number(clause: list[str], i: int) -> bool:

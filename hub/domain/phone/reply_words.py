@@ -24,8 +24,8 @@ class Readings:
     sugar_high: int
     meter: frozenset[str]
     temperature: frozenset[str]
-    fever_f: int
-    fever_c: int
+    fever_f: float
+    fever_c: float
     oxygen: frozenset[str]
     oxygen_low: int
     pulse: frozenset[str]
@@ -157,14 +157,16 @@ def _readings(urgent: dict[str, Any]) -> Readings:
     table = urgent.get("readings")
     if not isinstance(table, dict):
         raise ConfigError("reply_words.toml: urgent.readings must be a table")
-    numbers = {}
+    numbers: dict[str, Any] = {}
     for name in ("sugar_low", "sugar_high", "systolic_high", "diastolic_high", "systolic_low",
                  "fever_f", "fever_c", "oxygen_low", "pulse_high", "pulse_low", "inr_high",
                  "potassium_high", "weight_change"):
         value = table.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        decimal = name in ("fever_f", "fever_c")  # 100.4 F, 38.0 C
+        if not isinstance(value, (int, float) if decimal else int) or isinstance(value, bool) \
+                or value <= 0:
             raise ConfigError(f"reply_words.toml: urgent.readings.{name} must be a positive "
-                              "whole number")
+                              + ("number" if decimal else "whole number"))
         numbers[name] = value
     return Readings(sugar=_words(table, "sugar"), pressure=_words(table, "pressure"),
                     meter=_words(table, "meter"), temperature=_words(table, "temperature"),
