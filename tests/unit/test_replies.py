@@ -533,6 +533,29 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("Cancelen estos mensajes. Tengo la pierna muy hinchada y morada", "urgent", True, False),
     ("Quiten mi número de la lista", "opt_out", False, False),
     ("Tired after chemo but eating ok and no fever", "unclassified", False, False),
+    # seventeenth probe: Caribbean and Central American Spanish, phonetic spelling
+    ("klk, mi pai ta respirando mu rapido y tiene los labio morao", "urgent", False, False),
+    ("tengo las eses negras como carbon desde ayer", "urgent", False, False),
+    ("tiene kalentura de 103 y tiembla mucho", "urgent", False, False),
+    ("no quiero mas textos, pero mi papa tiene la cara torcida desde hace una hora", "urgent",
+     True, False),
+    # a stop word whose object is a test, a drug, a time or a leave (a second look-alike set)
+    ("The cardiologist wanted to halt the diuretic for a few days", "unclassified", False,
+     False),
+    ("Please tell Dr. Patel I had to cancel the MRI, I'm claustrophobic", "unclassified", False,
+     False),
+    ("I need a note for work saying when I can end my medical leave", "unclassified", False,
+     False),
+    ("They said the study would terminate early", "unclassified", False, False),
+    ("I'd like to cancel the 9am and take the 2pm if that's still open", "unclassified", False,
+     False),
+    ("Dad wants to opt out of the flu shot this year, is that ok after his pneumonia?",
+     "unclassified", False, False),
+    ("¿Con media pastilla basta o tengo que tomar la entera?", "unclassified", False, False),
+    ("dice que con los parches le basta", "unclassified", False, False),
+    ("¿Hay que detener el potasio si salió alto en los análisis?", "unclassified", False, False),
+    ("Mi hermano pregunta por qué el oncólogo pidió que paren la quimio por dos semanas",
+     "unclassified", False, False),
 ]
 
 

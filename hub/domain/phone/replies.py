@@ -34,7 +34,8 @@ _NUMBER = re.compile(r"^(\d{1,3})(?:d(\d{1,2}))?(?:s|f|c)?$")  # "80s", "103f", 
 _DECIMAL = re.compile(r"(?<=\d)[.,](?=\d{1,2}(?!\d))")
 _ONE = frozenset({"1", "one", "uno"})
 _SUBJECT_BRIDGE = frozenset({"finally", "has", "have", "just", "already", "kind", "of", "mostly",
-                             "will", "is", "going", "to", "gonna", "wants", "all", "may"})
+                             "will", "would", "le", "les", "me", "is", "going", "to", "gonna",
+                             "wants", "all", "may"})
 _ACHES = frozenset({"headache", "ache", "aches", "cough", "nausea", "itch", "itching"})
 _NO_WHAT = frozenset({"problems", "problem", "issues", "issue", "complaints", "concerns",
                       "quejas", "problemas"})
@@ -44,6 +45,7 @@ _PREPOSITIONS = frozenset({"by", "at", "in", "on", "over", "up", "of", "for", "t
 # appointment"); places and plans do not ("STOP I'm at work")
 _THINGS = W.other_objects - _PREPOSITIONS - {"work", "home", "job", "class", "plan", "plans",
                                              "trip", "sign", "ride"}
+_CLOCK = re.compile(r"^\d{1,2}(?:am|pm|h)$")  # "cancel the 9am": an appointment's time
 _NOT_OBJECTS = frozenset({"asap", "sos", "hlp", "emoji", "sarcasm", "1"})
 _FILLERS = frozenset({"right", "now", "lol", "twice", "again", "already", "yet", "dammit",
                       "damn", "forever", "anymore", "seriously", "asap"})
@@ -306,8 +308,8 @@ def _object_after(clause: list[str], index: int, things_only: bool = False) -> b
         return False
     if after and after[0] in W.message_words:
         return False
-    if after and after[0] not in _NOT_OBJECTS and \
-            after[0] in _OBJECT_FIRST:
+    if after and after[0] not in _NOT_OBJECTS and (
+            after[0] in _OBJECT_FIRST or _CLOCK.match(after[0])):
         return True  # "stop the bleeding", "cancel my appointment", "stop by"
     # a few words on, only a thing ("cancel my thursday appointment"), never a symptom or a
     # preposition: "STOP I fell" and "Stop I'm at work" revoke
