@@ -556,6 +556,18 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("¿Hay que detener el potasio si salió alto en los análisis?", "unclassified", False, False),
     ("Mi hermano pregunta por qué el oncólogo pidió que paren la quimio por dos semanas",
      "unclassified", False, False),
+    # eighteenth and nineteenth probes: replies to the visit reminder; long letters with one
+    # thing inside
+    ("Cancel the Thursday one and put me on a Monday slot if there is one", "unclassified",
+     False, False),
+    ("No dejen de mandarme recordatorios, se me olvida todo.", "unclassified", False, False),
+    ("I've had a fever of 101 tonight and chills, they told me something about calling with a "
+     "fever but I don't want to be dramatic", "urgent", False, False),
+    ("Hoy tengo los labios morados y me cuesta mucho respirar, no puedo terminar una frase sin "
+     "parar. No quiero regresar al hospital", "urgent", False, False),
+    ("hoy volvió a vomitar todo, no ha hecho pipí desde la mañana, tiene la boquita seca, llora "
+     "sin lágrimas y está muy decaído", "urgent", False, False),
+    ("I don't want to get any more of these messages from Riverside.", "opt_out", False, False),
 ]
 
 

@@ -45,6 +45,7 @@ _PREPOSITIONS = frozenset({"by", "at", "in", "on", "over", "up", "of", "for", "t
 # appointment"); places and plans do not ("STOP I'm at work")
 _THINGS = W.other_objects - _PREPOSITIONS - {"work", "home", "job", "class", "plan", "plans",
                                              "trip", "sign", "ride"}
+_WANT_REACH = 8  # words between "don't want" and the messages it refuses
 _CLOCK = re.compile(r"^\d{1,2}(?:am|pm|h)$")  # "cancel the 9am": an appointment's time
 _NOT_OBJECTS = frozenset({"asap", "sos", "hlp", "emoji", "sarcasm", "1"})
 _FILLERS = frozenset({"right", "now", "lol", "twice", "again", "already", "yet", "dammit",
@@ -349,11 +350,13 @@ def _unable_to_stop(clauses: list[list[str]]) -> str | None:
 
 def _wants_no_messages(clause: list[str]) -> bool:
     """"I do not want any more messages", "no quiero recibir llamadas", "dejen de mandarme
-    mensajes"."""
-    if not any(w in W.message_nouns for w in clause):
-        return False
-    return any((w in W.revoke_wants and _negated(clause, i)) or w in W.revoke_with_message
-               for i, w in enumerate(clause))
+    mensajes"; not "no dejen de mandarme recordatorios" (do not stop sending them)."""
+    return any(((w in W.revoke_wants and _negated(clause, i)) or (
+        w in W.revoke_with_message and clause[i - 1:i] not in (["no"], ["nunca"])))
+        # the messages named after it: not "about calling with a fever, but I don't want to
+        # be dramatic"
+        and any(m in W.message_nouns for m in clause[i + 1:i + 1 + _WANT_REACH])
+        for i, w in enumerate(clause))
 
 
 def _urgent(clauses: list[list[str]]) -> str | None:
