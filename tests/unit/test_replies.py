@@ -568,6 +568,21 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("hoy volvió a vomitar todo, no ha hecho pipí desde la mañana, tiene la boquita seca, llora "
      "sin lágrimas y está muy decaído", "urgent", False, False),
     ("I don't want to get any more of these messages from Riverside.", "opt_out", False, False),
+    # twentieth probe: folk words and comparisons
+    ("can't catch my wind walking to the bathroom, have to sit on the toilet lid and pant",
+     "urgent", False, False),
+    ("dad keeps falling asleep with his face in his plate and his sugar reading says LO",
+     "urgent", False, False),
+    ("feeling like a truck is parked on me and I'm sweating buckets", "urgent", False, False),
+    ("la orina me sale como Coca-Cola y muy poquita", "urgent", False, False),
+    ("took my friend's Xanax with my oxy to sleep and now I feel super weird and slow", "urgent",
+     False, False),
+    ("I want out of these reminders", "opt_out", False, False),
+    ("I'm going to block this number if you don't stop sending these", "opt_out", False, False),
+    ("cut it out with the texts", "opt_out", False, False),
+    ("ya no quiero participar en esto", "opt_out", False, False),
+    ("doing good, I'm not short of breath anymore", "unclassified", False, False),
+    ("he stopped breathing", "urgent", False, False),
 ]
 
 
