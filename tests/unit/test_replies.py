@@ -583,6 +583,32 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("ya no quiero participar en esto", "opt_out", False, False),
     ("doing good, I'm not short of breath anymore", "unclassified", False, False),
     ("he stopped breathing", "urgent", False, False),
+    # twenty-first probe, readings in every format: run into their word, with units, the top or
+    # bottom number alone, misspelt, kilos, a stated gain judged by its number
+    ("SYS 181 DIA 92 PUL 77", "urgent", False, False),
+    ("bp183/97", "urgent", False, False),
+    ("bg 320mg/dl", "urgent", False, False),
+    ("bottom number 124", "urgent", False, False),
+    ("la de abajo 125", "urgent", False, False),
+    ("la de arriba 85", "urgent", False, False),
+    ("top number 85", "urgent", False, False),
+    ("sys 130 dia 122", "urgent", False, False),
+    ("alto 182 bajo 95", "urgent", False, False),
+    ("asucar 325", "urgent", False, False),
+    ("sugr 55", "urgent", False, False),
+    ("gluc 58 luego 120 con jugo", "urgent", False, False),
+    ("oxijeno 86", "urgent", False, False),
+    ("tmep 100.6", "urgent", False, False),
+    ("presure 184/100", "urgent", False, False),
+    ("el aparato dice LO", "urgent", False, False),
+    ("glucometer reads HI again, second time today", "urgent", False, False),
+    ("pesé 80 kilos hoy y 78 el sábado", "urgent", False, False),
+    ("up 4 lbs since Monday", "urgent", False, False),
+    ("subí 2 kilos en dos días", "urgent", False, False),
+    ("up 2 lbs this week", "unclassified", False, False),
+    ("weight up 1.5 lbs", "unclassified", False, False),
+    ("STOP azúcar 40", "urgent", True, False),
+    ("dia 80", "unclassified", False, False),
 ]
 
 

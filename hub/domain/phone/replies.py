@@ -28,7 +28,10 @@ from hub.domain.phone.reply_words import WORDS as W
 
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _QUOTED = re.compile(r"[\"\u201c\u201d]|'\w+'")  # sure, I'm 'fine'
-_NUMBER = re.compile(r"^(\d{1,3})(?:d(\d{1,2}))?(?:s|f|c)?$")  # "80s", "103f", "100d6"
+_NUMBER = re.compile(r"^(\d{1,3})(?:d(\d{1,2}))?(?:s|f|c|mg|bpm|kg|lbs?)?$")  # "80s", "103f",
+# "100d6", "320mg"
+# a reading word run into its number: "bp183/97", "hr128"
+_RUN_IN = re.compile(r"\b(bp|bs|bg|hr|sat|sats|temp|inr|sys|dia|pul|pulse|sugar|glucose|o2)(?=\d)")
 # a decimal point or comma inside a number is kept in the word ("100.6" -> "100d6"), so it
 # neither ends a clause nor leaves its fraction behind as a lone "6" (or a "1", the menu's 1)
 _DECIMAL = re.compile(r"(?<=\d)[.,](?=\d{1,2}(?!\d))")
@@ -45,6 +48,10 @@ _PREPOSITIONS = frozenset({"by", "at", "in", "on", "over", "up", "of", "for", "t
 # appointment"); places and plans do not ("STOP I'm at work")
 _THINGS = W.other_objects - _PREPOSITIONS - {"work", "home", "job", "class", "plan", "plans",
                                              "trip", "sign", "ride"}
+_GAIN = frozenset({"up", "gained", "gain", "put", "subi", "aumente", "gane", "aumento"})
+_POUNDS = frozenset({"lbs", "lb", "pounds", "pound", "libras", "libra"})
+_KILOS = frozenset({"kilos", "kilo", "kg", "kgs"})
+_LB_PER_KG = 2.2
 _WANT_REACH = 8  # words between "don't want" and the messages it refuses
 _CLOCK = re.compile(r"^\d{1,2}(?:am|pm|h)$")  # "cancel the 9am": an appointment's time
 _NOT_OBJECTS = frozenset({"asap", "sos", "hlp", "emoji", "sarcasm", "1"})
@@ -98,7 +105,7 @@ def normalize(text: str) -> list[list[str]]:
     folded = unicodedata.normalize("NFKD", _emoji_words(text)).encode(
         "ascii", "ignore").decode().lower()
     folded = re.sub(r"['\u2019`]", "", folded)
-    clauses = re.split(r"[.,;:!?\n]+", _DECIMAL.sub("d", folded))
+    clauses = re.split(r"[.,;:!?\n]+", _RUN_IN.sub(r"\1 ", _DECIMAL.sub("d", folded)))
     return [[_unstretched(w) for w in words] for c in clauses
             if (words := re.sub(r"[^a-z0-9]+", " ", c).split())]
 
@@ -236,7 +243,7 @@ def _index(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, .
 Index = dict[str, tuple[tuple[str, ...], ...]]
 _URGENT_PHRASES, _ALSO_REVOKING = _index(W.urgent_phrases), _index(W.also_revoking)
 _REVOKE_PHRASES, _ASKS_BACK = _index(W.revoke_phrases), _index(W.opt_in_phrases)
-_READING_WORDS = frozenset().union(W.readings.sugar, W.readings.pressure,
+_READING_WORDS = frozenset().union(W.readings.sugar, W.readings.pressure, W.readings.diastolic,
                                    W.readings.temperature, W.readings.oxygen, W.readings.pulse,
                                    W.readings.inr, W.readings.potassium)
 
@@ -360,6 +367,11 @@ def _wants_no_messages(clause: list[str]) -> bool:
 
 
 def _urgent(clauses: list[list[str]]) -> str | None:
+    gain = _stated_gain(clauses)
+    if gain is not None:
+        if gain[0] >= W.readings.weight_change:
+            return "reading 'weight gain'"
+        clauses = gain[1]  # a smaller gain, said with its number, is no sign by its words
     phrase = _phrase(clauses, _URGENT_PHRASES) or _phrase(clauses, _ALSO_REVOKING) or \
         _together(clauses)
     if phrase:
@@ -460,9 +472,29 @@ def _weight_change(clauses: list[list[str]]) -> str | None:
     words = [w for clause in clauses for w in clause]
     if W.readings.weight.isdisjoint(words):
         return None
-    weights = [v for w in words if (m := _NUMBER.match(w)) and 70 <= (v := int(m.group(1))) <= 600]
-    if len(weights) == 2 and W.readings.weight_change <= abs(weights[0] - weights[1]) <= 40:
+    kilos = not _KILOS.isdisjoint(words)  # "pesé 80 kilos hoy y 78 el sábado"
+    low, high, limit = (30, 280, W.readings.weight_change / _LB_PER_KG) if kilos else (
+        70, 600, W.readings.weight_change)
+    weights = [v for w in words if (m := _NUMBER.match(w)) and low <= (v := _value(m)) <= high]
+    if len(weights) == 2 and limit <= abs(weights[0] - weights[1]) <= 40:
         return "reading 'weight'"
+    return None
+
+
+def _stated_gain(clauses: list[list[str]]) -> tuple[float, list[list[str]]] | None:
+    """A gain said with its number ("up 2 lbs", "gained 1.5 pounds", "subí 2 kilos"): the
+    pounds, and the clauses without those words (so that "weight up", "up lbs" and the like
+    are judged by the number, not by the words)."""
+    for n, clause in enumerate(clauses):
+        for i, word in enumerate(clause[1:-1], start=1):
+            m = _NUMBER.match(word)
+            unit = clause[i + 1]
+            if m and (unit in _POUNDS or unit in _KILOS) and \
+                    not _GAIN.isdisjoint(clause[max(0, i - 3):i]):
+                pounds = _value(m) * (_LB_PER_KG if unit in _KILOS else 1)
+                rest = [w for k, w in enumerate(clause) if k not in (i - 1, i, i + 1)
+                        and w not in _GAIN]
+                return pounds, [*clauses[:n], rest, *clauses[n + 1:]]
     return None
 
 
@@ -490,6 +522,10 @@ def _reading(clauses: list[list[str]]) -> str | None:
                     first is not None and first >= 10 and
                     not r.sugar_low <= first <= r.sugar_high)):
                 return f"reading '{word}'"
+            if word in r.diastolic and first is not None and 40 <= first <= 250:
+                if first >= r.diastolic_high:
+                    return f"reading '{word}'"  # "bottom number 124", "dia 122"
+                continue
             if word in r.pressure and first is not None and first >= 40:
                 bottom = numbers[1] if len(numbers) > 1 else 0
                 if first >= r.systolic_high or bottom >= r.diastolic_high or \

@@ -36,6 +36,7 @@ class Readings:
     potassium: frozenset[str]
     potassium_high: int
     pressure: frozenset[str]
+    diastolic: frozenset[str]
     systolic_high: int
     diastolic_high: int
     systolic_low: int
@@ -169,6 +170,7 @@ def _readings(urgent: dict[str, Any]) -> Readings:
                               + ("number" if decimal else "whole number"))
         numbers[name] = value
     return Readings(sugar=_words(table, "sugar"), pressure=_words(table, "pressure"),
+                    diastolic=_words(table, "diastolic"),
                     meter=_words(table, "meter"), temperature=_words(table, "temperature"),
                     oxygen=_words(table, "oxygen"), pulse=_words(table, "pulse"),
                     inr=_words(table, "inr"), potassium=_words(table, "potassium"),
