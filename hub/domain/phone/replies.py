@@ -218,9 +218,12 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
             if i in in_danger:
                 continue
             for phrase in _REVOKE_PHRASES.get(clause[i], ()):
-                # "the pain won't leave me alone": what cannot be made to, not the messages
+                # "the pain won't leave me alone": what cannot be made to, not the messages;
+                # "no dejen de mandarme": do not stop sending
                 if tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i) \
                         and not (i and clause[i - 1] in W.unable) \
+                        and not (phrase[0] in W.revoke_with_message
+                                 and clause[i - 1:i] in (["no"], ["nunca"])) \
                         and not _object_after(clause, i + len(phrase) - 1, things_only=True):
                     return f"phrase '{' '.join(phrase)}'"
             if clause[i] in W.revoke_anywhere and not _kept(clause, i) \
@@ -289,6 +292,8 @@ def _about_something_else(clause: list[str], index: int) -> bool:
         return False
     if after and after[0].endswith("ing"):
         return True  # "stop wearing the brace"
+    if clause[index] == "basta" and after[:1] == ["con"]:
+        return True  # "basta con una pastilla": one pill is enough
     subject = [w for w in clause[max(0, index - 3):index] if w not in _SUBJECT_BRIDGE]
     if subject and (subject[-1] in _THINGS or (  # "my insurance will terminate"
             clause[index] == "quit" and not after and subject[-1] in _STOP_SUBJECTS)):
