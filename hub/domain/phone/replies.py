@@ -287,13 +287,17 @@ def _about_something_else(clause: list[str], index: int) -> bool:
     """The word stops something that is not the hub's messages: a message word after it says
     it is about them; a symptom, another object, a noun use or "can't/won't" says it is not."""
     after = [w for w in clause[index + 1:] if w not in W.skip]
+    if clause[index] == "end" and clause[max(0, index - 2):index] in (
+            ["on", "this"], ["on", "our"], ["at", "this"], ["on", "my"], ["at", "my"]):
+        return True  # "all good on this end": a side, not an ending
+    if clause[index] == "basta" and after[:1] == ["con"] and \
+            not any(w in W.message_nouns for w in after):
+        return True  # "basta con una pastilla": one pill is enough; not "basta con los mensajes"
     if any(w in W.message_nouns for w in clause[index + 1:]) or \
             (after and after[0] in W.message_words):
         return False
     if after and after[0].endswith("ing"):
         return True  # "stop wearing the brace"
-    if clause[index] == "basta" and after[:1] == ["con"]:
-        return True  # "basta con una pastilla": one pill is enough
     subject = [w for w in clause[max(0, index - 3):index] if w not in _SUBJECT_BRIDGE]
     if subject and (subject[-1] in _THINGS or (  # "my insurance will terminate"
             clause[index] == "quit" and not after and subject[-1] in _STOP_SUBJECTS)):
