@@ -609,6 +609,7 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("weight up 1.5 lbs", "unclassified", False, False),
     ("STOP azúcar 40", "urgent", True, False),
     ("dia 80", "unclassified", False, False),
+    ("PUL 130 at rest", "urgent", False, False),
     # twenty-second probe: equipment and home care
     ("Aide didn't come this morning, my mother is still in bed and needs to be changed",
      "urgent", False, False),

@@ -35,6 +35,15 @@ def test_every_phrase_revokes_inside_a_longer_reply(phrase: str) -> None:
     assert classify_reply(f"Hello. {phrase} please").intent == "opt_out"
 
 
+@pytest.mark.parametrize("phrase", sorted(" ".join(p) for p in WORDS.other_sense))
+def test_each_phrase_of_another_sense_keeps_a_revocation_word_from_revoking(phrase: str) -> None:
+    """MSG-2: each listed phrase holds a revocation word (else it would keep nothing) and, in
+    a reply, keeps it from revoking; with the messages named after it, it revokes again."""
+    assert set(phrase.split()) & (WORDS.revoke_anywhere | WORDS.revoke_alone)
+    assert classify_reply(f"all is well {phrase} thanks").intent != "opt_out"
+    assert classify_reply(f"{phrase} these texts").intent == "opt_out"
+
+
 def test_the_lists_are_disjoint_where_they_would_contradict() -> None:
     """MSG-2 / §5: no word is both a revocation and a 'doing well' answer or an opt-in."""
     assert not (WORDS.revoke_anywhere | WORDS.revoke_alone) & (WORDS.well | WORDS.opt_in)

@@ -30,8 +30,6 @@ _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _QUOTED = re.compile(r"[\"\u201c\u201d]|'\w+'")  # sure, I'm 'fine'
 _NUMBER = re.compile(r"^(\d{1,3})(?:d(\d{1,2}))?(?:s|f|c|mg|bpm|kg|lbs?)?$")  # "80s", "103f",
 # "100d6", "320mg"
-# a reading word run into its number: "bp183/97", "hr128"
-_RUN_IN = re.compile(r"\b(bp|bs|bg|hr|sat|sats|temp|inr|sys|dia|pul|pulse|sugar|glucose|o2)(?=\d)")
 # a decimal point or comma inside a number is kept in the word ("100.6" -> "100d6"), so it
 # neither ends a clause nor leaves its fraction behind as a lone "6" (or a "1", the menu's 1)
 _DECIMAL = re.compile(r"(?<=\d)[.,](?=\d{1,2}(?!\d))")
@@ -46,8 +44,8 @@ _PREPOSITIONS = frozenset({"by", "at", "in", "on", "over", "up", "of", "for", "t
                            "when", "until", "soon"})
 # a few words after a stop word, only these say it stops something else ("cancel my thursday
 # appointment"); places and plans do not ("STOP I'm at work")
-_THINGS = W.other_objects - _PREPOSITIONS - {"work", "home", "job", "class", "plan", "plans",
-                                             "trip", "sign", "ride"}
+_PLANS = frozenset({"job", "class", "plan", "plans", "trip", "ride"})
+_THINGS = W.other_objects - _PREPOSITIONS - _PLANS - {"work", "home", "sign"}
 _GAIN = frozenset({"up", "gained", "gain", "put", "subi", "aumente", "gane", "aumento"})
 _POUNDS = frozenset({"lbs", "lb", "pounds", "pound", "libras", "libra"})
 _KILOS = frozenset({"kilos", "kilo", "kg", "kgs"})
@@ -84,8 +82,7 @@ _URGENT_OR_NO_WHAT = W.urgent_words | _NO_WHAT
 _NEGATION_WALK = W.negation_bridge | W.urgent_words
 _OBJECT_FIRST = W.symptoms | W.urgent_words | W.other_objects
 # after a phrase, a plan is a thing too: "I no longer need the 2pm ride"
-_THINGS_OR_SIGNS = _THINGS | W.symptoms | W.urgent_words | _ACHES | {
-    "ride", "class", "plan", "plans", "trip", "job"}
+_THINGS_OR_SIGNS = _THINGS | _PLANS | W.symptoms | W.urgent_words | _ACHES
 _STOP_SUBJECTS = W.symptoms | W.urgent_words | _ACHES
 _NAMES_NOTHING = W.question_openers | W.pronouns | W.polite | W.skip | OPT_OUT_WORDS | \
     W.keep_bridge | W.reported | _FILLERS
@@ -213,18 +210,13 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
     if len(clauses) > 1 and len(first) == 1 and first[0] in W.revoke_alone_first:
         return f"keyword {first[0]}"  # "Para, me duele el pecho"
     for clause in clauses:
-        in_danger = _covered(clause, _URGENT_PHRASES)  # "end it all" is no revocation
+        # "end it all" is no revocation, nor "all good on this end"
+        in_danger = _covered(clause, _URGENT_PHRASES) | _other_sense(clause)
         for i in range(len(clause)):
             if i in in_danger:
                 continue
             for phrase in _REVOKE_PHRASES.get(clause[i], ()):
-                # "the pain won't leave me alone": what cannot be made to, not the messages;
-                # "no dejen de mandarme": do not stop sending
-                if tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i) \
-                        and not (i and clause[i - 1] in W.unable) \
-                        and not (phrase[0] in W.revoke_with_message
-                                 and clause[i - 1:i] in (["no"], ["nunca"])) \
-                        and not _object_after(clause, i + len(phrase) - 1, things_only=True):
+                if _phrase_revokes(clause, i, phrase):
                     return f"phrase '{' '.join(phrase)}'"
             if clause[i] in W.revoke_anywhere and not _kept(clause, i) \
                     and not _about_something_else(clause, i):
@@ -232,6 +224,35 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
         if _wants_no_messages(clause):
             return "words against the messages"
     return None
+
+
+def _phrase_revokes(clause: list[str], i: int, phrase: tuple[str, ...]) -> bool:
+    """A revocation phrase found at ``i`` revokes unless negated ("don't leave me alone"), said
+    of what cannot be made to ("the pain won't leave me alone"), a Spanish "no" before a "stop
+    doing" ("no dejen de mandarme": do not stop sending), or followed by a thing or a sign
+    ("take me off the waiting list")."""
+    return tuple(clause[i:i + len(phrase)]) == phrase and not _kept(clause, i) \
+        and not (i and clause[i - 1] in W.unable) \
+        and not (phrase[0] in W.revoke_with_message and _no_before(clause, i)) \
+        and not _object_after(clause, i + len(phrase) - 1, things_only=True)
+
+
+def _no_before(clause: list[str], i: int) -> bool:
+    """A Spanish "no" / "nunca" right before the word: "no dejen de mandarme"."""
+    return clause[i - 1:i] in (["no"], ["nunca"])
+
+
+def _other_sense(clause: list[str]) -> set[int]:
+    """The positions inside a phrase in which a revocation word means something else ("all
+    good on this end", "basta con una pastilla"), unless the messages are named after it
+    ("basta con los mensajes")."""
+    covered: set[int] = set()
+    for i in range(len(clause)):
+        for phrase in _OTHER_SENSE.get(clause[i], ()):
+            end = i + len(phrase)
+            if tuple(clause[i:end]) == phrase and W.message_nouns.isdisjoint(clause[end:]):
+                covered.update(range(i, end))
+    return covered
 
 
 def _index(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -246,9 +267,13 @@ def _index(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, .
 Index = dict[str, tuple[tuple[str, ...], ...]]
 _URGENT_PHRASES, _ALSO_REVOKING = _index(W.urgent_phrases), _index(W.also_revoking)
 _REVOKE_PHRASES, _ASKS_BACK = _index(W.revoke_phrases), _index(W.opt_in_phrases)
+_OTHER_SENSE = _index(W.other_sense)
 _READING_WORDS = frozenset().union(W.readings.sugar, W.readings.pressure, W.readings.diastolic,
                                    W.readings.temperature, W.readings.oxygen, W.readings.pulse,
                                    W.readings.inr, W.readings.potassium)
+# a reading word run into its number: "bp183/97", "hr128" (longest first: "sats" before "sat")
+_RUN_IN = re.compile(r"\b(" + "|".join(sorted(_READING_WORDS, key=len, reverse=True))
+                     + r")(?=\d)")
 
 
 def _covered(clause: list[str], phrases: Index) -> set[int]:
@@ -287,12 +312,6 @@ def _about_something_else(clause: list[str], index: int) -> bool:
     """The word stops something that is not the hub's messages: a message word after it says
     it is about them; a symptom, another object, a noun use or "can't/won't" says it is not."""
     after = [w for w in clause[index + 1:] if w not in W.skip]
-    if clause[index] == "end" and clause[max(0, index - 2):index] in (
-            ["on", "this"], ["on", "our"], ["at", "this"], ["on", "my"], ["at", "my"]):
-        return True  # "all good on this end": a side, not an ending
-    if clause[index] == "basta" and after[:1] == ["con"] and \
-            not any(w in W.message_nouns for w in after):
-        return True  # "basta con una pastilla": one pill is enough; not "basta con los mensajes"
     if any(w in W.message_nouns for w in clause[index + 1:]) or \
             (after and after[0] in W.message_words):
         return False
@@ -368,7 +387,7 @@ def _wants_no_messages(clause: list[str]) -> bool:
     """"I do not want any more messages", "no quiero recibir llamadas", "dejen de mandarme
     mensajes"; not "no dejen de mandarme recordatorios" (do not stop sending them)."""
     return any(((w in W.revoke_wants and _negated(clause, i)) or (
-        w in W.revoke_with_message and clause[i - 1:i] not in (["no"], ["nunca"])))
+        w in W.revoke_with_message and not _no_before(clause, i)))
         # the messages named after it: not "about calling with a fever, but I don't want to
         # be dramatic"
         and any(m in W.message_nouns for m in clause[i + 1:i + 1 + _WANT_REACH])

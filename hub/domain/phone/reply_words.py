@@ -57,6 +57,7 @@ class ReplyWords:
     message_nouns: frozenset[str]
     keep_negations: frozenset[str]
     keep_bridge: frozenset[str]
+    other_sense: tuple[tuple[str, ...], ...]
     keep_questions: frozenset[str]
     unable: frozenset[str]
     other_objects: frozenset[str]
@@ -110,6 +111,7 @@ def load(text: str | None = None) -> ReplyWords:
         message_words=_words(revoke["messages"], "words"),
         message_nouns=_words(revoke["messages"], "nouns"),
         keep_negations=_words(keep, "negations"), keep_bridge=_words(keep, "bridge"),
+        other_sense=_phrases(keep, "other_sense"),
         keep_questions=_words(keep, "questions"), unable=_words(keep, "unable"),
         other_objects=_words(keep, "objects"), noun_before=_words(keep, "noun_before"),
         question_openers=_words(keep, "question_openers"), pronouns=_words(keep, "pronouns"),
