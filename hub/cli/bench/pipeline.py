@@ -41,7 +41,7 @@ from typing import TextIO
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from hub.adapters.embedded_broker import EmbeddedBroker, free_port, stop_process, wait_for_port
+from hub.adapters.embedded_broker import EmbeddedBroker, NotStarted, free_port, stop_process
 from hub.adapters.kafka_topics import partitions_of
 from hub.adapters.mllp_client import MllpClient
 from hub.adapters.topic_reader import until
@@ -61,7 +61,7 @@ from hub.cli.bench.phases import (
     process_cpu,
 )
 from hub.cli.bench.report import report
-from hub.cli.demo.run import start_worker
+from hub.cli.demo.run import start_worker, worker_listening
 from hub.cli.feed import Person, adt
 from hub.clock import OffsetClock
 from hub.config import TwilioSettings
@@ -140,11 +140,10 @@ async def _bench(bootstrap: str, embedded: bool, where: str, workdir: Path, disc
             HUB_SENDER="twilio", TWILIO_API_URL=standin.url, TWILIO_ACCOUNT_SID=ACCOUNT,
             TWILIO_FROM_NUMBER=FROM_NUMBER, TWILIO_MAX_REQUESTS_PER_SECOND=str(RATE_LIMIT)))
         try:
-            await asyncio.to_thread(wait_for_port, port, workers[-1], 120, "the hub worker")
+            await asyncio.to_thread(worker_listening, port, workers[-1], home)
             return port
-        except OSError as exc:  # NotStarted, TimeoutError
-            lines = (home / "worker.log").read_text(errors="replace").strip().splitlines()
-            print(f"hub: bench: {exc}: {lines[-1] if lines else 'no output'}", file=sys.stderr)
+        except NotStarted as exc:
+            print(f"hub: bench: {exc}", file=sys.stderr)
             return None
 
     try:

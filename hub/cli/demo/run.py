@@ -72,12 +72,10 @@ def run_demo(*, keep: bool = False, serve: bool = False, out: Any = None) -> int
             HUB_DEMO_WEBHOOK_SECRET=care_team.SECRET, HUB_SESSION_SECRET=session_secret,
             HUB_ONE_TIME_SIGN_IN="true" if serve else "false")
         try:
-            wait_for_port(mllp_port, worker, 120, "the hub worker")
-        except OSError as exc:  # one line (hub.cli.main) naming the log, which is kept
-            keep = True
-            lines = (workdir / "worker.log").read_text(errors="replace").strip().splitlines()
-            said = f" ({lines[-1].removeprefix('hub: ')})" if lines else ""
-            raise NotStarted(f"{exc}{said}; its log: {workdir / 'worker.log'}") from exc
+            worker_listening(mllp_port, worker, workdir)
+        except NotStarted:
+            keep = True  # a failed start leaves its log for a person
+            raise
         now = datetime.now(UTC)
         scenario = build_scenario(now, ZoneInfo(ZONE))
         ok, acks, replies, records, inbox = asyncio.run(_drive(
@@ -162,6 +160,19 @@ def start_worker(bootstrap: str, mllp_port: int, web_port: int, workdir: Path,
         return subprocess.Popen([sys.executable, "-m", "hub", "worker", "--loglevel", "warn"],
                                 env=env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+
+
+def worker_listening(port: int, process: subprocess.Popen[bytes], workdir: Path) -> None:
+    """Wait until a worker ``start_worker`` started listens on ``port``; one that exits or
+    does not listen in time is ``NotStarted`` with its own last line and its log's path (one
+    line from ``hub``)."""
+    try:
+        wait_for_port(port, process, 120, "the hub worker")
+    except OSError as exc:  # NotStarted, TimeoutError
+        log = workdir / "worker.log"
+        lines = log.read_text(errors="replace").strip().splitlines()
+        said = f" ({lines[-1].removeprefix('hub: ')})" if lines else ""
+        raise NotStarted(f"{exc}{said}; its log: {log}") from exc
 
 
 async def _drive(scenario: Scenario, bootstrap: str, mllp_port: int, web_port: int,
