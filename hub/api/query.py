@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from hub.api.refusals import ApiRefusal
+from hub.clock import OFFSET_EXAMPLE
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 
@@ -35,7 +36,7 @@ def choices(query: Mapping[str, str], name: str, allowed: frozenset[str],
     return chosen
 
 
-WITH_OFFSET = "e.g. 2026-11-25T17:00:00-05:00; in a URL write + as %2B"
+WITH_OFFSET = f"e.g. {OFFSET_EXAMPLE}; in a URL write + as %2B"
 
 
 def moment(query: Mapping[str, str], name: str) -> date | datetime | None:
