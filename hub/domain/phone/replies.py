@@ -197,8 +197,8 @@ def _keyword(words: list[str]) -> str | None:
 def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
     """MSG-2: the revocation word or phrase found, or None."""
     rest = {w for w in words if w not in _POLITE_MESSAGE}
-    danger = any(_covered(clause, _URGENT_PHRASES) for clause in clauses)  # "end it all"
-    if len(rest) == 1 and not danger and (word := next(iter(rest))) in OPT_OUT_WORDS and (
+    in_danger = [_covered(clause, _URGENT_PHRASES) for clause in clauses]  # "end it all"
+    if len(rest) == 1 and not any(in_danger) and (word := next(iter(rest))) in OPT_OUT_WORDS and (
             word not in W.revoke_alone
             or not {w for w in words if w not in _POLITE_NOUNS} - {word}):
         return f"keyword {word}"  # "stop", "STOP ALL", "ALTO por favor"; not "gracias para todo"
@@ -209,11 +209,10 @@ def _opt_out(clauses: list[list[str]], words: list[str]) -> str | None:
     first = [w for w in clauses[0] if w not in W.polite]
     if len(clauses) > 1 and len(first) == 1 and first[0] in W.revoke_alone_first:
         return f"keyword {first[0]}"  # "Para, me duele el pecho"
-    for clause in clauses:
-        # "end it all" is no revocation, nor "all good on this end"
-        in_danger = _covered(clause, _URGENT_PHRASES) | _other_sense(clause)
+    for clause, danger in zip(clauses, in_danger, strict=True):
+        skipped = danger | _other_sense(clause)  # "end it all", "all good on this end"
         for i in range(len(clause)):
-            if i in in_danger:
+            if i in skipped:
                 continue
             for phrase in _REVOKE_PHRASES.get(clause[i], ()):
                 if _phrase_revokes(clause, i, phrase):
