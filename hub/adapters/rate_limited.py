@@ -13,15 +13,17 @@ from datetime import datetime
 
 from hub.adapters.outbound import CallScript, Outbound, Receipt
 
+LATENESS = 0.02  # seconds a request may leave after its turn and still fit the provider's second
+
 
 class Pacer:
-    """Hands out start times at least ``1/rate`` apart (``rate`` a second, evenly spaced);
-    ``wait`` sleeps until the caller's turn."""
+    """Hands out start times ``(1 + LATENESS)/rate`` apart (at most ``rate`` a second, evenly
+    spaced, with room for late starts); ``wait`` sleeps until the caller's turn."""
 
     def __init__(self, rate: float):
         if rate <= 0:
             raise ValueError("a pacer needs a positive rate")
-        self._interval = 1.0 / rate
+        self._interval = (1.0 + LATENESS) / rate
         self._next = float("-inf")
 
     def turn(self, now: float) -> float:
