@@ -5,8 +5,9 @@ provider -> ``outreach.events`` (re-keyed to the patient)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import faust
@@ -16,6 +17,7 @@ from agents.batches import Batch, Changelogged, acting_for, batches_of
 from agents.deadletter import dead_letter
 from agents.due import DueIndex
 from agents.inbound import emit_result, handle_inbound
+from agents.lanes import Lanes, Release
 from agents.topics import OUTREACH_COMMANDS, OUTREACH_INBOUND, OUTREACH_TICKS, Topics
 from hub.adapters.metrics import FIRST_REQUEST, REQUEST_DELAY
 from hub.adapters.outbound import Outbound, RecordingOutbound
@@ -31,12 +33,13 @@ from hub.logs import get_logger
 from hub.services.delivery import Sender
 
 log = get_logger("agents.outreach")
+DRAIN_SECONDS = 12.0  # a lane's tail may take a provider call's timeout (10 s) and two writes
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
              outbound: Outbound | None) -> None:
     phones = Changelogged(app.Table("phones", key_type=str, partitions=settings.partitions))
-    gate = asyncio.Semaphore(settings.outreach_concurrency)  # phones handled at once
+    running = Lanes(settings.outreach_concurrency)  # phones handled at once
     source = app.topic(OUTREACH_COMMANDS, OUTREACH_TICKS, OUTREACH_INBOUND, key_type=str,
                        value_serializer="json", partitions=settings.partitions, internal=True)
     policy = ContactPolicy(ledger_retention_days=settings.retention_days,
@@ -65,10 +68,20 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
         an unclosed session at exit, as an error)."""
 
         async def on_stop(self) -> None:
+            await running.drain(DRAIN_SECONDS)  # sends under way finish before the session goes
             if "outbound" in port:
                 await port.pop("outbound").close()
 
     app.service(ProviderSession)
+    revoke = app._on_partitions_revoked
+
+    async def tails_first(revoked: set[Any]) -> None:
+        """A rebalance: the sends under way finish while their phones' stores are still
+        open here, before Faust closes them and another worker may take the phones."""
+        await running.drain(DRAIN_SECONDS)
+        await revoke(revoked)
+
+    app._on_partitions_revoked = tails_first  # type: ignore[method-assign]
 
     def sender() -> Sender:
         return Sender(provider(), policy,
@@ -79,29 +92,38 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
     async def outreach_stage(stream: faust.StreamT[Any]) -> None:
         async for events in batches_of(stream):
             # One lane per phone, in arrival order; lanes run side by side (per-key order,
-            # concurrency across phones), each committing its own outputs before its state.
+            # concurrency across phones). The batch is acknowledged once each lane has made
+            # its records safe: the rest of a lane goes on behind it (agents.lanes).
             lanes: dict[str, list[Any]] = {}
             for event in events:
                 lanes.setdefault(event.key, []).append(event)
-            await asyncio.gather(*(_lane(key, lane) for key, lane in lanes.items()))
+            await asyncio.gather(*(running.start(key, partial(_lane, key, lane))
+                                   for key, lane in lanes.items()))
 
-    async def _lane(key: str, events: list[Any]) -> None:
-        async with gate:
-            batch = Batch()
-            queued = batch.topics(topics)
-            for event in events:
-                with acting_for(event):
-                    await _one(batch, queued, key, event.value, event.message.topic)
+    async def _lane(key: str, events: list[Any], release: Release) -> None:
+        batch = Batch()
+        queued = batch.topics(topics)
+
+        async def flush_and_release() -> None:
+            # the last record's "sending" entry, and all before it, are on Kafka: from here
+            # the ledger answers for the send (a crash leaves it in flight, looked up later)
             await batch.commit()
+            release()
+
+        for n, event in enumerate(events, start=1):
+            flush = flush_and_release if n == len(events) else batch.commit
+            with acting_for(event):
+                await _one(batch, queued, key, event.value, event.message.topic, flush)
+        await batch.commit()
 
     async def _one(batch: Batch, queued: Topics, key: str, value: dict[str, Any],
-                   topic: str) -> None:
+                   topic: str, flush: Callable[[], Awaitable[None]]) -> None:
         try:
             if topic == OUTREACH_INBOUND:
                 await handle_inbound(batch.view(phones), queued, key, value, clock.now(),
-                                     sender(), practice, batch.commit)
+                                     sender(), practice, flush)
             else:
-                await _command(batch, queued, key, value, topic)
+                await _command(batch, queued, key, value, topic, flush)
         except Exception as exc:  # the stream must never die on one record
             log.exception("outreach.internal_error", topic=topic)
             await dead_letter(queued, "outreach", value, code="internal_error",
@@ -109,7 +131,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
                               source=topic, key=key)
 
     async def _command(batch: Batch, queued: Topics, key: str, value: dict[str, Any],
-                       topic: str) -> None:
+                       topic: str, flush: Callable[[], Awaitable[None]]) -> None:
         view = batch.view(phones)
         stored = view.get(key)
         state = PhoneState.from_dict(stored) if stored is not None else None
@@ -126,7 +148,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
 
         async def save(new_state: PhoneState) -> None:
             view[key] = new_state.to_dict()
-            await batch.commit()  # the "sending" entry (and what came before) is on Kafka
+            await flush()  # the "sending" entry (and what came before) is on Kafka
             if first:  # the request goes now; a deferred or resent one waited on purpose
                 waited = max(0.0, (clock.now() - command.not_before).total_seconds())
                 REQUEST_DELAY.observe(waited)

@@ -6,13 +6,15 @@ Nothing leaves the machine: it listens on loopback and sends nothing.
 
 Its clock is the caller's "world" clock, the one the workers' clocks are started from, so the
 creation times it reports compare with the times the worker wrote in its ledger. ``on_create``
-is told of each message or call as it is taken (the bench times its arrival there)."""
+is told of each message or call as it is taken (the bench times its arrival there); ``hold``,
+when set, is awaited after a message or call is taken and before it is answered (a test makes
+Twilio hang)."""
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -42,6 +44,7 @@ class TwilioStandIn:
     _runner: web.AppRunner | None = None
     url: str = ""
     on_create: Callable[[Created], None] | None = None
+    hold: Callable[[Created], Awaitable[None]] | None = None
 
     def texts_to(self) -> Counter[str]:
         return Counter(m.to for m in self.messages)
@@ -72,12 +75,16 @@ class TwilioStandIn:
         return created
 
     async def _create_sms(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        return web.json_response(_message(self._new("SM", form, self.messages)), status=201)
+        created = self._new("SM", await request.post(), self.messages)
+        if self.hold is not None:
+            await self.hold(created)
+        return web.json_response(_message(created), status=201)
 
     async def _create_call(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        return web.json_response(_call(self._new("CA", form, self.calls)), status=201)
+        created = self._new("CA", await request.post(), self.calls)
+        if self.hold is not None:
+            await self.hold(created)
+        return web.json_response(_call(created), status=201)
 
     async def _list_sms(self, request: web.Request) -> web.Response:
         to = request.query.get("To")

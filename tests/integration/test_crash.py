@@ -178,6 +178,52 @@ async def test_a_worker_killed_again_and_again_on_rocksdb_loses_and_repeats_noth
     assert "Unclosed client session" not in run.worker.log.read_text(errors="replace")
 
 
+async def test_a_twilio_request_that_hangs_holds_up_no_other_phone(
+        kafka: servers.Kafka, prism: servers.Prism, twilio: TwilioStandIn,
+        tmp_path: Path) -> None:
+    """Twilio takes the first patient's text and then does not answer: the patients discharged
+    after it are texted meanwhile (the outreach stage acknowledged the hung command's batch once
+    its "sending" entry was on Kafka, agents.lanes), and the hung text, answered in the end,
+    is sent once. Before, every command behind it waited for the call's 10 s timeout."""
+    world = World(datetime(2026, 11, 23, 10, 0, tzinfo=NY))
+    twilio.now = world.now
+    people = patients(25)
+    hung, others = e164(people[0]), {e164(p) for p in people[1:]}
+    taken, let_go = asyncio.Event(), asyncio.Event()
+
+    async def hold(created: Any) -> None:
+        if created.to == hung:
+            taken.set()
+            await let_go.wait()
+
+    twilio.hold = hold
+    worker = start(kafka, prism, tmp_path / "worker", world, "tcm-hub-hang",
+                   worker_env(twilio, "rocksdb://"))
+    try:
+        feed, listeners = Feed(), Listeners([worker.mllp_port])
+        messages = discharges(people, DISCHARGED)
+        await feed.send_all(listeners, messages[:1], 0)
+        assert await until(taken.is_set, timeout=60), worker.log_tail()
+        await feed.send_all(listeners, messages[1:], 0)
+        # less than the Twilio client's 10 s timeout: the hung call must not be what frees them
+        texted_meanwhile = await until(lambda: others <= set(twilio.texts_to()), timeout=8)
+        let_go.set()
+        assert texted_meanwhile, (f"{len(others - set(twilio.texts_to()))} of {len(others)} "
+                                  f"waited for a hung call\n{worker.log_tail()}")
+        reader = TopicReader(kafka.bootstrap, ["outreach.events"])
+        await reader.start()
+        try:
+            await reader.wait_until(lambda r: {e["patient_key"] for e in r["outreach.events"]
+                                               if e.get("status") == "sent"}
+                                    >= {key(p) for p in people}, timeout=60)
+        finally:
+            await reader.stop()
+    finally:
+        let_go.set()
+        worker.stop()
+    assert set(twilio.texts_to().values()) == {1} and len(twilio.texts_to()) == len(people)
+
+
 def test_local_tables_survive_a_clean_stop_and_not_a_kill(
         kafka: servers.Kafka, prism: servers.Prism, tmp_path: Path) -> None:
     """After SIGTERM the worker's RocksDB tables are kept for the next start; after SIGKILL
