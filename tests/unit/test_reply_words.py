@@ -66,3 +66,20 @@ def test_a_broken_file_is_a_config_error() -> None:
     """MSG-2: a syntax error in the file is a ConfigError, not a traceback."""
     with pytest.raises(ConfigError, match=r"reply_words\.toml"):
         load("[revoke\n")
+
+
+@pytest.mark.parametrize("word, meaning", sorted(WORDS.scripts.items()))
+def test_a_word_of_another_script_reads_as_what_it_means(word: str, meaning: str) -> None:
+    """MSG-2 / §5: "退订" (how a Chinese-speaking patient unsubscribes) revokes as
+    "unsubscribe" does; a sign or a call asked for in Chinese is as urgent as in English."""
+    assert classify_reply(word) == classify_reply(meaning)
+    assert classify_reply(f"{word}!").intent == classify_reply(f"{meaning}!").intent
+
+
+def test_a_script_entry_written_in_ascii_is_refused() -> None:
+    """MSG-2: the scripts table maps words ASCII folding would drop; anything else there is a
+    mistake, named."""
+    edit = '"退订" = "unsubscribe"'
+    assert edit in DATA
+    with pytest.raises(ConfigError, match=r"scripts\.words"):
+        load(DATA.replace(edit, '"tuiding" = "unsubscribe"', 1))

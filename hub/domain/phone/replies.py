@@ -61,8 +61,10 @@ _REACH = 6  # words a negation reaches back over (the bridge words between)
 _TROUBLE = frozenset({"trouble", "problems", "problem"})
 _EMOJI_WORDS = {"\U0001F691": "emojiambulance", "\U0001F198": "emojisos",
                 "\U0001F92E": "emojivomit", "\U0001FA78": "emojiblood",
-                "\U0001F912": "emojifever", "\U0001F635": "emojidizzy", "\U0001F644": "sarcasm"}
-_EMOJI_URGENT = frozenset(_EMOJI_WORDS.values()) - {"sarcasm"}  # urgent, never an object
+                "\U0001F912": "emojifever", "\U0001F635": "emojidizzy", "\U0001F644": "sarcasm",
+                "\U0001F6D1": "stop"}
+_EMOJI_URGENT = frozenset(  # urgent, never an object ("stop" is a word of its own)
+    w for w in _EMOJI_WORDS.values() if w.startswith("emoji"))
 _FRIENDLY = frozenset("\U0001F44D\U0001F44C\U0001F642\U0001F60A\U0001F600\U0001F601"
                       "\U0001F603\U0001F604\u2764\u2665\U0001F64F\U0001F4AF\u2705"
                       "\U0001F970\U0001F60D\u263A\U0001F917")
@@ -99,12 +101,30 @@ def normalize(text: str) -> list[list[str]]:
     """Clauses of lowercase ASCII words: accents folded, apostrophes dropped ("don't" ->
     "dont"), punctuation splitting clauses so "no, I fell" is not a negated fall, a letter
     typed three times or more read as the word it stretches ("dizzzy", "stoooop")."""
-    folded = unicodedata.normalize("NFKD", _emoji_words(text)).encode(
+    folded = unicodedata.normalize("NFKD", _emoji_words(_other_scripts(text))).encode(
         "ascii", "ignore").decode().lower()
     folded = re.sub(r"['\u2019`]", "", folded)
     clauses = re.split(r"[.,;:!?\n]+", _RUN_IN.sub(r"\1 ", _DECIMAL.sub("d", folded)))
     return [[_unstretched(w) for w in words] for c in clauses
             if (words := re.sub(r"[^a-z0-9]+", " ", c).split())]
+
+
+# letters that are no accented Latin letter, so folding to ASCII would drop them: "Đừng" is
+# "dung" (Vietnamese), not "ung"
+_LETTERS = str.maketrans({"\u0111": "d", "\u0110": "D", "\u0142": "l", "\u0141": "L",
+                          "\u00f8": "o", "\u00d8": "O", "\u00df": "ss"})
+
+
+def _other_scripts(text: str) -> str:
+    """Words of scripts that fold to nothing (Chinese) read as the English words they mean
+    ("退订", the usual reply to unsubscribe there, is "unsubscribe"), and letters folding would
+    drop written as the letters they are."""
+    if text.isascii():
+        return text
+    for word, meaning in W.scripts.items():
+        if word in text:
+            text = text.replace(word, f" {meaning} ")
+    return text.translate(_LETTERS)
 
 
 def _emoji_words(text: str) -> str:
@@ -175,7 +195,7 @@ def _classify(text: str, opted_out: bool) -> ReplyIntent:
     if opting_out:
         asks = _asks_for_help(clauses)  # "STOP. HELP": a person calls
         if urgent or asks:
-            return ReplyIntent("urgent", urgent or f"word '{asks}'", also_opt_out=True)
+            return ReplyIntent("urgent", urgent or asks or "", also_opt_out=True)
         return ReplyIntent("opt_out", opting_out)
     if keyword in W.opt_in:
         return ReplyIntent("opt_in", f"keyword {keyword}")
@@ -436,8 +456,9 @@ def _resolved(clause: list[str], index: int) -> bool:
     for word in clause[index + 1:]:
         if word in W.resolved:
             return True
-        if word in W.urgent_words or word in W.negations or word in W.unable:
-            return False  # "the pain won't go away" is not over
+        if word in W.urgent_words or word in W.negations or word in W.unable \
+                or word in W.doubting:
+            return False  # "the pain won't go away", "numb, idk if that's normal": not over
     return False
 
 

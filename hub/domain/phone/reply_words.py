@@ -73,6 +73,7 @@ class ReplyWords:
     urgent_when_negated: frozenset[str]
     negated_by: frozenset[str]
     resolved: frozenset[str]
+    doubting: frozenset[str]
     urgent_together: tuple[tuple[str, ...], ...]
     fillers: frozenset[str]
     unless_followed_by: dict[str, frozenset[str]]
@@ -89,6 +90,7 @@ class ReplyWords:
     negations: frozenset[str]
     negation_bridge: frozenset[str]
     questions: frozenset[str]
+    scripts: dict[str, str]  # words of scripts that fold to nothing, as the words they mean
 
 
 def load(text: str | None = None) -> ReplyWords:
@@ -121,6 +123,7 @@ def load(text: str | None = None) -> ReplyWords:
         also_revoking=_phrases(urgent, "also_revoking"),
         urgent_when_negated=_words(urgent, "when_negated"),
         negated_by=_words(urgent, "negated_by"), resolved=_words(urgent, "resolved"),
+        doubting=_words(urgent, "doubting"),
         urgent_together=_phrases(urgent, "together"), fillers=_words(urgent, "fillers"),
         unless_followed_by=_word_map(urgent, "unless_followed_by"),
         unless_after=_word_map(urgent, "unless_after"), readings=_readings(urgent),
@@ -130,7 +133,7 @@ def load(text: str | None = None) -> ReplyWords:
         opt_in_phrases=_phrases(keywords, "opt_in_phrases"),
         polite=_words(reading, "polite"), negations=_words(reading, "negations"),
         negation_bridge=_words(reading, "negation_bridge"),
-        questions=_words(reading, "questions"))
+        questions=_words(reading, "questions"), scripts=_scripts(data))
 
 
 def _entries(table: dict[str, Any], name: str) -> list[str]:
@@ -147,6 +150,16 @@ def _words(table: dict[str, Any], name: str) -> frozenset[str]:
         raise ConfigError(f"reply_words.toml: {name} has entries that are not one folded word: "
                           f"{bad}")
     return frozenset(values)
+
+
+def _scripts(data: dict[str, Any]) -> dict[str, str]:
+    table = data.get("scripts", {}).get("words")
+    if not isinstance(table, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and not k.isascii() and v.isascii()
+            for k, v in table.items()):
+        raise ConfigError("reply_words.toml: scripts.words must map words of other scripts "
+                          "to English words")
+    return dict(sorted(table.items(), key=lambda kv: -len(kv[0])))  # the longest first
 
 
 def _word_map(table: dict[str, Any], name: str) -> dict[str, frozenset[str]]:
