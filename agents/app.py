@@ -81,6 +81,7 @@ def create_app(settings: Settings, *, outbound: Outbound | None = None,
         # statistics and graph pages are for debugging. /router stays: workers use it.
         web_tables_enabled=False, web_stats_enabled=False, web_graph_enabled=False,
         autodiscover=False,
+        table_standby_replicas=settings.standby_replicas,
         **extra,
     )
     topics = Topics.declare(app, settings.partitions)

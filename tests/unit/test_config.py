@@ -45,6 +45,8 @@ def test_facility_zones_map_each_sending_facility() -> None:
     ({"HUB_SENDER": ""}, "HUB_SENDER"),  # an unset ${HUB_SENDER} must not mean real texts
     ({"MLLP_MAX_FRAME_BYTES": str(8 << 20)}, "MLLP_MAX_FRAME_BYTES"),  # could not be kept
     ({"HUB_OUTREACH_CONCURRENCY": "0"}, "HUB_OUTREACH_CONCURRENCY"),  # nothing would be sent
+    ({"HUB_STANDBY_REPLICAS": "-1"}, "HUB_STANDBY_REPLICAS"),
+    ({"HUB_STANDBY_REPLICAS": "warm"}, "HUB_STANDBY_REPLICAS"),
     ({"TWILIO_MAX_REQUESTS_PER_SECOND": "-5"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),
     ({"TWILIO_MAX_REQUESTS_PER_SECOND": "fast"}, "TWILIO_MAX_REQUESTS_PER_SECOND"),
     ({"TWILIO_IN_DOUBT_SECONDS": "0"}, "TWILIO_IN_DOUBT_SECONDS"),

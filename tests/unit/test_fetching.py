@@ -29,3 +29,12 @@ def test_the_group_notices_a_dead_worker_after_its_session_timeout_of_seconds(
     assert app.conf.broker_session_timeout == 10.0
     assert app.conf.broker_rebalance_timeout == 5.0
     assert app.conf.broker_heartbeat_interval == 1.0
+
+
+def test_warm_table_copies_are_a_setting_one_by_default(tmp_path: Path) -> None:
+    """A group keeps one warm copy of each table partition on another worker unless told
+    otherwise (HUB_STANDBY_REPLICAS: fast failover against CPU a text)."""
+    base = {"HUB_STORE": "memory://", "HUB_DATA_DIR": str(tmp_path)}
+    assert create_app(Settings.from_env(base)).conf.table_standby_replicas == 1
+    none = create_app(Settings.from_env({**base, "HUB_STANDBY_REPLICAS": "0"}))
+    assert none.conf.table_standby_replicas == 0
