@@ -18,6 +18,12 @@ class Script:
         loop = asyncio.get_running_loop()
         self.may_release, self.may_finish = loop.create_future(), loop.create_future()
 
+    def let_through(self) -> None:
+        """Release and finish, whenever the lane gets there."""
+        for step in (self.may_release, self.may_finish):
+            if not step.done():
+                step.set_result(None)
+
     async def __call__(self, release: Release) -> None:
         self.seen.append(f"{self.name} start")
         await self.may_release
@@ -69,8 +75,7 @@ async def test_a_phones_next_lane_waits_for_its_previous_tail() -> None:
     first.may_finish.set_result(None)
     await settle()
     assert seen == ["first start", "first end", "second start"]
-    second.may_release.set_result(None)
-    second.may_finish.set_result(None)
+    second.let_through()
     await lanes.drain(timeout=5)
 
 
@@ -80,8 +85,7 @@ async def test_other_phones_go_on_beside_a_tail() -> None:
     slow, other = Script("slow", seen), Script("other", seen)
     slow.may_release.set_result(None)
     await lanes.start("+16175550101", slow)
-    other.may_release.set_result(None)
-    other.may_finish.set_result(None)
+    other.let_through()
     await lanes.start("+16175550102", other)
     await settle()
     assert seen == ["slow start", "other start", "other end"]
@@ -97,13 +101,11 @@ async def test_no_more_lanes_run_at_once_than_allowed() -> None:
         lanes.start(f"+1617555010{n}", work)
     await settle()
     assert seen == ["w0 start", "w1 start"]
-    works[0].may_release.set_result(None)
-    works[0].may_finish.set_result(None)
+    works[0].let_through()
     await settle()
     assert seen[-1] == "w2 start"
     for work in works[1:]:
-        work.may_release.set_result(None)
-        work.may_finish.set_result(None)
+        work.let_through()
     await lanes.drain(timeout=5)
 
 
@@ -116,8 +118,7 @@ async def test_a_lane_that_fails_releases_and_does_not_block_its_phone() -> None
 
     await lanes.start("+16175550101", broken)  # released, not left hanging
     after = Script("after", seen)
-    after.may_release.set_result(None)
-    after.may_finish.set_result(None)
+    after.let_through()
     await lanes.start("+16175550101", after)
     await lanes.drain(timeout=5)
     assert seen == ["after start", "after end"]
