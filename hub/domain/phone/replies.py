@@ -33,7 +33,7 @@ _NUMBER = re.compile(r"^(\d{1,3})(?:d(\d{1,2}))?(?:s|f|c|mg|bpm|kg|lbs?)?$")  # 
 # a decimal point or comma inside a number is kept in the word ("100.6" -> "100d6"), so it
 # neither ends a clause nor leaves its fraction behind as a lone "6" (or a "1", the menu's 1)
 _DECIMAL = re.compile(r"(?<=\d)[.,](?=\d{1,2}(?!\d))")
-_ONE = frozenset({"1", "one", "uno"})
+_ONE = frozenset({"1", "one", "uno", "11", "111"})  # "11": the menu's 1, typed twice
 _SUBJECT_BRIDGE = frozenset({"finally", "has", "have", "just", "already", "kind", "of", "mostly",
                              "will", "would", "le", "les", "me", "is", "going", "to", "gonna",
                              "wants", "all", "may"})
@@ -99,12 +99,13 @@ class ReplyIntent:
 
 def normalize(text: str) -> list[list[str]]:
     """Clauses of lowercase ASCII words: accents folded, apostrophes dropped ("don't" ->
-    "dont"), punctuation splitting clauses so "no, I fell" is not a negated fall, a letter
+    "dont"), punctuation splitting clauses so "no, I fell" is not a negated fall (a bracket too:
+    "1 (I'm her son)"), a letter
     typed three times or more read as the word it stretches ("dizzzy", "stoooop")."""
     folded = unicodedata.normalize("NFKD", _emoji_words(_other_scripts(text))).encode(
         "ascii", "ignore").decode().lower()
     folded = re.sub(r"['\u2019`]", "", folded)
-    clauses = re.split(r"[.,;:!?\n]+", _RUN_IN.sub(r"\1 ", _DECIMAL.sub("d", folded)))
+    clauses = re.split(r"[.,;:!?()\n]+", _RUN_IN.sub(r"\1 ", _DECIMAL.sub("d", folded)))
     return [[_unstretched(w) for w in words] for c in clauses
             if (words := re.sub(r"[^a-z0-9]+", " ", c).split())]
 
