@@ -224,6 +224,49 @@ async def test_a_twilio_request_that_hangs_holds_up_no_other_phone(
     assert set(twilio.texts_to().values()) == {1} and len(twilio.texts_to()) == len(people)
 
 
+async def test_a_worker_killed_while_twilio_holds_a_request_sends_it_once(
+        kafka: servers.Kafka, prism: servers.Prism, twilio: TwilioStandIn,
+        tmp_path: Path) -> None:
+    """The window agents.lanes opened: the command's batch is acknowledged (its "sending"
+    entry is on Kafka) while Twilio still holds the request, and the worker is SIGKILLed then.
+    The command is not read again; the restarted worker finds the send in flight in its
+    ledger, looks it up at Twilio and records it as sent: one text, one "sent" result."""
+    world = World(datetime(2026, 11, 23, 10, 0, tzinfo=NY))
+    twilio.now = world.now
+    person = patients(1)[0]
+    taken, let_go = asyncio.Event(), asyncio.Event()
+
+    async def hold(created: Any) -> None:
+        taken.set()
+        await let_go.wait()
+
+    twilio.hold = hold
+    app_id = "tcm-hub-held"
+    run = Restarted(lambda: start(kafka, prism, tmp_path / "worker", world, app_id,
+                                  worker_env(twilio, "rocksdb://")))
+    try:
+        await Feed().send_all(run.listeners, discharges([person], DISCHARGED), 0)
+        assert await until(taken.is_set, timeout=60), run.worker.log_tail()
+        # every stage input committed to its end while the call is still held (before
+        # agents.lanes the outreach batch waited for the call: never settled meanwhile)
+        assert await settled(kafka.bootstrap, app_id, timeout=60), run.worker.log_tail()
+        world.jump(timedelta(minutes=3))  # the send in flight is old enough to look up
+        await run.kill_and_restart()
+        let_go.set()
+        reader = TopicReader(kafka.bootstrap, ["outreach.events"])
+        await reader.start()
+        try:
+            await reader.wait_until(lambda r: any(
+                e.get("status") == "sent" and e["patient_key"] == key(person)
+                for e in r["outreach.events"]), timeout=90)
+        finally:
+            await reader.stop()
+    finally:
+        let_go.set()
+        run.worker.stop()
+    assert twilio.texts_to() == Counter({e164(person): 1})
+
+
 def test_local_tables_survive_a_clean_stop_and_not_a_kill(
         kafka: servers.Kafka, prism: servers.Prism, tmp_path: Path) -> None:
     """After SIGTERM the worker's RocksDB tables are kept for the next start; after SIGKILL
