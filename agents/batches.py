@@ -174,7 +174,8 @@ async def delivered(topic: faust.TopicT, key: str, value: Any, *, timeout: float
 class Batch:
     """What one batch of records emits and writes, kept until ``commit``."""
 
-    def __init__(self) -> None:
+    def __init__(self, fenced: Callable[[], bool] = lambda: False) -> None:
+        self._fenced = fenced  # True once the state must not be written (agents.lanes)
         self._outputs: list[tuple[faust.TopicT, str, Any]] = []
         # (table, key) -> (table, key, event it belongs to, value or _DELETED)
         self._writes: dict[tuple[int, str], tuple[Changelogged, str, EventT, Any]] = {}
@@ -217,7 +218,10 @@ class Batch:
         if outputs:
             await durably("outputs", lambda: _send_all(outputs))
         writes, self._writes = self._writes, {}
-        if writes:
+        if writes and self._fenced():
+            # the worker gave the partition up meanwhile: another may own the key now
+            log.warning("batch.state_fenced", writes=len(writes))
+        elif writes:
             await durably("state", lambda: _write_all(writes.values()))
 
 

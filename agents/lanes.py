@@ -16,9 +16,13 @@ acknowledged once every lane has released it; the rest of a lane (the call, its 
 entry as sent) goes on in the background as the lane's **tail**.
 
 Order per phone holds across batches: a phone's next lane starts only when its previous tail has
-finished. Tails are finished before the worker gives up partitions (``drain`` from the
-rebalance, before Faust closes their stores) and before it stops; a tail that cannot finish in
-time stays in the ledger as a send in flight, which the worker that owns the phone next looks up.
+finished. Before the worker gives up partitions (a rebalance) or stops, the stage takes no new
+batch and every lane is drained, before Faust closes the tables' stores; the drain is bounded
+(under the group's rebalance timeout, so the worker is not dropped from the group meanwhile). A
+lane still running then is **fenced**: it writes no more state, since another worker may own
+its phone by now and a stale copy of the phone's ledger must not overwrite what that worker
+wrote. Its send stays in flight in the ledger, and whoever owns the phone next looks it up. A
+lane that fails before it released its batch fails the batch (it is read again), as before.
 """
 
 from __future__ import annotations
@@ -29,7 +33,19 @@ from collections.abc import Awaitable, Callable
 from hub.logs import get_logger
 
 log = get_logger("agents.lanes")
-Release = Callable[[], None]
+
+
+class Lane:
+    """One phone's turn in a batch: ``release`` hands the batch back; ``fenced`` is set when the
+    worker gave up partitions while the lane still ran (its state is not written any more)."""
+
+    def __init__(self, released: asyncio.Future[None]):
+        self._released = released
+        self.fenced = False
+
+    def release(self) -> None:
+        if not self._released.done():
+            self._released.set_result(None)
 
 
 class Lanes:
@@ -38,45 +54,53 @@ class Lanes:
     def __init__(self, concurrency: int):
         self._gate = asyncio.Semaphore(concurrency)
         self._tails: dict[str, asyncio.Future[None]] = {}
+        self._open: set[Lane] = set()
 
-    def start(self, key: str, work: Callable[[Release], Awaitable[None]]) -> asyncio.Future[None]:
-        """Run ``work(release)`` after ``key``'s previous lane; the future is done once the lane
-        has called ``release`` or finished, whichever comes first."""
+    def start(self, key: str, work: Callable[[Lane], Awaitable[None]]) -> asyncio.Future[None]:
+        """Run ``work(lane)`` after ``key``'s previous lane; the future is done once the lane
+        has called ``release`` or finished, whichever comes first, and fails if the lane fails
+        before it released."""
         released: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def release() -> None:
-            if not released.done():
-                released.set_result(None)
-
+        lane = Lane(released)
         previous = self._tails.get(key)
 
         async def run() -> None:
+            self._open.add(lane)
             try:
                 if previous is not None:
                     await previous  # never raises: a lane's errors end here
                 async with self._gate:
-                    await work(release)
-            except Exception:  # the handler dead-letters a record's errors; this is a bug
-                log.exception("lanes.error")
+                    await work(lane)
+            except Exception as exc:  # the handler dead-letters a record's errors; this is a bug
+                log.exception("lanes.error", released=released.done())
+                if not released.done():
+                    released.set_exception(exc)  # the batch is not acknowledged: read again
             finally:
-                release()
-                if self._tails.get(key) is lane:
+                lane.release()
+                self._open.discard(lane)
+                if self._tails.get(key) is task:
                     del self._tails[key]
 
-        lane = asyncio.ensure_future(run())
-        self._tails[key] = lane
+        task = asyncio.ensure_future(run())
+        self._tails[key] = task
         return released
 
     @property
     def running(self) -> int:
         return len(self._tails)
 
-    async def drain(self, timeout: float) -> None:
-        """Wait until every lane started so far has finished, at most ``timeout`` seconds (a
-        lane left over is a send in flight in the ledger)."""
-        tails = list(self._tails.values())
-        if not tails:
-            return
-        _, pending = await asyncio.wait(tails, timeout=timeout)
-        if pending:
-            log.warning("lanes.not_drained", lanes=len(pending), waited_s=timeout)
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no lane runs, also the ones started meanwhile, for at most ``timeout``
+        seconds; whether they all finished."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tails and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(list(self._tails.values()), timeout=left)
+        if self._tails:
+            log.warning("lanes.not_drained", lanes=len(self._tails), waited_s=timeout)
+        return not self._tails
+
+    def fence(self) -> None:
+        """Every lane running now writes no more state (see the module's docstring)."""
+        for lane in self._open:
+            lane.fenced = True

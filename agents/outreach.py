@@ -17,7 +17,7 @@ from agents.batches import Batch, Changelogged, acting_for, batches_of
 from agents.deadletter import dead_letter
 from agents.due import DueIndex
 from agents.inbound import emit_result, handle_inbound
-from agents.lanes import Lanes, Release
+from agents.lanes import Lane, Lanes
 from agents.topics import OUTREACH_COMMANDS, OUTREACH_INBOUND, OUTREACH_TICKS, Topics
 from hub.adapters.metrics import FIRST_REQUEST, REQUEST_DELAY
 from hub.adapters.outbound import Outbound, RecordingOutbound
@@ -68,20 +68,41 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
         an unclosed session at exit, as an error)."""
 
         async def on_stop(self) -> None:
-            await running.drain(DRAIN_SECONDS)  # sends under way finish before the session goes
+            running.fence()  # Faust has closed the tables by now (a lane left is in flight)
             if "outbound" in port:
                 await port.pop("outbound").close()
 
     app.service(ProviderSession)
-    revoke = app._on_partitions_revoked
+    # in a rebalance, half the group's rebalance timeout: longer, the worker is dropped from it
+    rebalance_drain = (DRAIN_SECONDS if settings.rebalance_timeout is None
+                       else min(DRAIN_SECONDS, settings.rebalance_timeout / 2))
+    revoke, stop = app._on_partitions_revoked, app.on_stop
+
+    def assigned() -> bool:
+        try:
+            return bool(app.consumer.assignment())
+        except Exception:  # a consumer that never started has nothing to give up
+            return False
+
+    async def lanes_finished(seconds: float) -> None:
+        """No new batch; the sends under way finish while their phones' stores are still open
+        here; a lane that cannot finish in time is fenced (agents.lanes)."""
+        if running.running and assigned():
+            app.consumer.stop_flow()  # Faust resumes the flow once partitions are assigned
+            app.flow_control.suspend()
+            if not await running.drain(seconds):
+                running.fence()
 
     async def tails_first(revoked: set[Any]) -> None:
-        """A rebalance: the sends under way finish while their phones' stores are still
-        open here, before Faust closes them and another worker may take the phones."""
-        await running.drain(DRAIN_SECONDS)
+        await lanes_finished(rebalance_drain)
         await revoke(revoked)
 
+    async def tails_before_stop() -> None:
+        await lanes_finished(DRAIN_SECONDS)
+        await stop()
+
     app._on_partitions_revoked = tails_first  # type: ignore[method-assign]
+    app.on_stop = tails_before_stop  # type: ignore[method-assign]
 
     def sender() -> Sender:
         return Sender(provider(), policy,
@@ -97,18 +118,18 @@ def register(app: faust.App, topics: Topics, settings: Settings, clock: Clock,
             lanes: dict[str, list[Any]] = {}
             for event in events:
                 lanes.setdefault(event.key, []).append(event)
-            await asyncio.gather(*(running.start(key, partial(_lane, key, lane))
-                                   for key, lane in lanes.items()))
+            await asyncio.gather(*(running.start(key, partial(_lane, key, records))
+                                   for key, records in lanes.items()))
 
-    async def _lane(key: str, events: list[Any], release: Release) -> None:
-        batch = Batch()
+    async def _lane(key: str, events: list[Any], lane: Lane) -> None:
+        batch = Batch(fenced=lambda: lane.fenced)
         queued = batch.topics(topics)
 
         async def flush_and_release() -> None:
             # the last record's "sending" entry, and all before it, are on Kafka: from here
             # the ledger answers for the send (a crash leaves it in flight, looked up later)
             await batch.commit()
-            release()
+            lane.release()
 
         for n, event in enumerate(events, start=1):
             flush = flush_and_release if n == len(events) else batch.commit

@@ -265,6 +265,9 @@ async def test_a_worker_killed_while_twilio_holds_a_request_sends_it_once(
         let_go.set()
         run.worker.stop()
     assert twilio.texts_to() == Counter({e164(person): 1})
+    sent = {e.get("provider_sid") for e in reader.records["outreach.events"]
+            if e.get("status") == "sent" and e["patient_key"] == key(person)}
+    assert sent == {twilio.messages[0].sid}  # recorded as the one message Twilio has
 
 
 def test_local_tables_survive_a_clean_stop_and_not_a_kill(

@@ -51,11 +51,11 @@ async def settle() -> None:
         await asyncio.sleep(0)  # let the commit task run up to its next wait
 
 
-def one_output_one_write() -> tuple[BrokerTopic, ChangelogTable, Batch]:
+def one_output_one_write(fenced: bool = False) -> tuple[BrokerTopic, ChangelogTable, Batch]:
     """A batch that emitted a command and recorded the event it came from as applied."""
     topic, table = BrokerTopic(), ChangelogTable()
     state = Changelogged(table)  # type: ignore[arg-type]
-    batch = Batch()
+    batch = Batch(fenced=lambda: fenced)
     with acting_for(FakeEvent()):  # type: ignore[arg-type]
         batch.emit(topic, "GEN|1", {"command": "welcome"})  # type: ignore[arg-type]
         batch.put(state, "GEN|1", {"applied": ["ctl-1"]})
@@ -74,6 +74,18 @@ async def test_state_is_written_only_after_every_output_is_acknowledged() -> Non
     table.changelog[0].set_result(None)  # ... and the state's changelog record
     await settle()
     assert commit.done() and commit.exception() is None
+
+
+async def test_a_fenced_batch_sends_its_outputs_and_writes_no_state() -> None:
+    """agents.lanes: a lane still running when its worker gave the partition up must not
+    overwrite what the key's next owner wrote; its outputs still go (consumers absorb them)."""
+    topic, table, batch = one_output_one_write(fenced=True)
+    commit = asyncio.ensure_future(batch.commit())
+    await settle()
+    topic.sent[0][2].set_result(None)
+    await settle()
+    assert commit.done() and commit.exception() is None
+    assert table == {} and table.changelog == []
 
 
 async def test_an_output_the_broker_refuses_is_sent_again_and_nothing_is_written_meanwhile(

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 
-from agents.lanes import Lanes, Release
+import pytest
+
+from agents.lanes import Lane, Lanes
 
 
 class Script:
@@ -24,12 +26,13 @@ class Script:
             if not step.done():
                 step.set_result(None)
 
-    async def __call__(self, release: Release) -> None:
+    async def __call__(self, lane: Lane) -> None:
+        self.lane = lane
         self.seen.append(f"{self.name} start")
         await self.may_release
-        release()
+        lane.release()
         await self.may_finish
-        self.seen.append(f"{self.name} end")
+        self.seen.append(f"{self.name} end{' (fenced)' if lane.fenced else ''}")
 
 
 async def settle() -> None:
@@ -56,7 +59,7 @@ async def test_a_lane_that_never_releases_releases_when_it_finishes() -> None:
     seen: list[str] = []
     lanes = Lanes(4)
 
-    async def no_send(release: Release) -> None:  # a cancel, a deferral: nothing in flight
+    async def no_send(lane: Lane) -> None:  # a cancel, a deferral: nothing in flight
         seen.append("done")
 
     await lanes.start("+16175550101", no_send)
@@ -109,19 +112,33 @@ async def test_no_more_lanes_run_at_once_than_allowed() -> None:
     await lanes.drain(timeout=5)
 
 
-async def test_a_lane_that_fails_releases_and_does_not_block_its_phone() -> None:
+async def test_a_lane_that_fails_before_it_released_fails_its_batch_not_its_phone() -> None:
+    """A bug, not a record's error (those are dead-lettered): the batch is not acknowledged
+    (Faust reads it again), and the phone's next lane still runs."""
     seen: list[str] = []
     lanes = Lanes(4)
 
-    async def broken(release: Release) -> None:
+    async def broken(lane: Lane) -> None:
         raise RuntimeError("a bug")
 
-    await lanes.start("+16175550101", broken)  # released, not left hanging
+    with pytest.raises(RuntimeError):
+        await lanes.start("+16175550101", broken)
     after = Script("after", seen)
     after.let_through()
     await lanes.start("+16175550101", after)
     await lanes.drain(timeout=5)
     assert seen == ["after start", "after end"]
+
+
+async def test_a_lane_that_fails_after_it_released_leaves_its_batch_acknowledged() -> None:
+    lanes = Lanes(4)
+
+    async def breaks_late(lane: Lane) -> None:
+        lane.release()  # the "sending" entry is on Kafka: the ledger answers from here
+        raise RuntimeError("a bug in the tail")
+
+    await lanes.start("+16175550101", breaks_late)  # released, no error for the batch
+    assert await lanes.drain(timeout=5)
 
 
 async def test_drain_waits_for_every_tail_and_gives_up_after_its_time() -> None:
@@ -135,3 +152,38 @@ async def test_drain_waits_for_every_tail_and_gives_up_after_its_time() -> None:
     stuck.may_finish.set_result(None)
     await lanes.drain(timeout=5)
     assert lanes.running == 0 and seen == ["stuck start", "stuck end"]
+
+
+async def test_a_drain_waits_for_lanes_started_while_it_waits() -> None:
+    seen: list[str] = []
+    lanes = Lanes(4)
+    first, late = Script("first", seen), Script("late", seen)
+    first.may_release.set_result(None)
+    await lanes.start("+16175550101", first)
+    draining = asyncio.ensure_future(lanes.drain(timeout=5))
+    await settle()
+    lanes.start("+16175550102", late)  # a batch taken before the flow stopped
+    first.let_through()
+    await settle()
+    assert not draining.done()  # the late lane still runs
+    late.let_through()
+    assert await draining
+    assert seen == ["first start", "late start", "first end", "late end"]
+
+
+async def test_a_lane_left_running_after_a_drain_is_fenced() -> None:
+    """The worker gave its partitions up with the lane still running: the lane writes no more
+    state (agents.batches checks ``fenced`` before it writes); one started later is not."""
+    seen: list[str] = []
+    lanes = Lanes(4)
+    stuck = Script("stuck", seen)
+    stuck.may_release.set_result(None)
+    await lanes.start("+16175550101", stuck)
+    assert not await lanes.drain(timeout=0.05)
+    lanes.fence()
+    stuck.let_through()
+    assert await lanes.drain(timeout=5)
+    after = Script("after", seen)
+    after.let_through()
+    await lanes.start("+16175550101", after)
+    assert seen == ["stuck start", "stuck end (fenced)", "after start", "after end"]
