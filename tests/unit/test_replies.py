@@ -827,6 +827,58 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("took my last pill of antibiotics, all done", "unclassified", False, False),
     ("The hospital food was to die for, tell the cook I said hey", "unclassified", False, False),
     ("Dying laughing at how good I feel, finally ate a real meal", "unclassified", False, False),
+    # thirtieth and thirty-first probes: replies from people who are not the patient, very
+    # short replies
+    ("This is Walgreens pharmacy on Main, we never received the new insulin script for this "
+     "patient and she is currently without insulin",
+     "urgent", False, False),
+    ("Hospice nurse here, pt declining rapidly, family requesting a call from PCP today",
+     "urgent", False, False),
+    ("This is the ED at St. Mary's, your patient presented to us tonight, please fax the "
+     "discharge summary",
+     "urgent", False, False),
+    ("Can a nurse call his wife? she doesn't text. 555-390-2288", "urgent", False, False),
+    ("My aunt keeps nodding off mid sentence since she started the new pain pills",
+     "urgent", False, False),
+    ("We are at the urgent care with my dad now, they want to send him back to the hospital",
+     "urgent", False, False),
+    ("I'm her neighbor and I can hear her calling for help through the wall but she wont "
+     "open the door",
+     "urgent", False, False),
+    ("Soy su vecina, la señora no tiene sus medicinas, nadie se las ha ido a comprar",
+     "urgent", False, False),
+    ("This is Brookdale front desk, resident was transferred to Mercy General this AM",
+     "urgent", False, False),
+    ("his daughter. we can't figure out which pills to stop, the list from the hospital is "
+     "different than his bottles. need someone to call",
+     "urgent", False, False),
+    ("Mom seems fine but her speech got slurred for like 10 min last night and then went "
+     "back to normal",
+     "urgent", False, False),
+    ("This is the nursing home business line, please remove it. Resident Harold B went back "
+     "to the hospital today",
+     "urgent", True, False),
+    ("I'm just the neighbor, please stop sending these to me. But honestly someone should "
+     "check on him, he looked really yellow yesterday",
+     "urgent", True, False),
+    ("I'm not Mr. Hale, I bought this phone used. Remove pls", "opt_out", False, False),
+    ("Soy la nieta, mi abuelita no quiere más mensajes, gracias", "opt_out", False, False),
+    ("Mom's fine, I'm the one bleeding money on her copays lol", "unclassified", False, False),
+    ("Sop", "opt_out", False, False),
+    ("stoo", "opt_out", False, False),
+    ("ya no", "opt_out", False, False),
+    ("wrong #", "opt_out", False, False),
+    ("st op", "opt_out", False, False),
+    ("cancle", "opt_out", False, False),
+    ("call", "urgent", False, False),
+    ("call pls", "urgent", False, False),
+    ("yea", "urgent", False, False),
+    ("hurry", "urgent", False, False),
+    ("yup call", "urgent", False, False),
+    ("pls call", "urgent", False, False),
+    ("talk to nurse", "urgent", False, False),
+    ("call the pharmacy for me", "unclassified", False, False),
+    ("Mom's fine, I'm the one bleeding money on her copays lol", "unclassified", False, False),
 ]
 
 

@@ -83,3 +83,12 @@ def test_a_script_entry_written_in_ascii_is_refused() -> None:
     assert edit in DATA
     with pytest.raises(ConfigError, match=r"scripts\.words"):
         load(DATA.replace(edit, '"tuiding" = "unsubscribe"', 1))
+
+
+@pytest.mark.parametrize("word", sorted(WORDS.urgent_alone))
+def test_a_word_urgent_alone_is_urgent_alone_and_never_an_opt_in(word: str) -> None:
+    """§5: "call", "hurry", "yup" as the whole reply ask for a person; MSG-6: from an opted-out
+    phone none of them opts back in (Twilio lifts its block for its own keywords only)."""
+    assert classify_reply(word).intent == "urgent"
+    assert classify_reply(f"{word} pls!").intent == "urgent"
+    assert classify_reply(word, opted_out=True).intent != "opt_in"

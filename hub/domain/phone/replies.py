@@ -104,7 +104,7 @@ def normalize(text: str) -> list[list[str]]:
     typed three times or more read as the word it stretches ("dizzzy", "stoooop")."""
     folded = unicodedata.normalize("NFKD", _emoji_words(_other_scripts(text))).encode(
         "ascii", "ignore").decode().lower()
-    folded = re.sub(r"['\u2019`]", "", folded)
+    folded = re.sub(r"#(?!\d)", " number ", re.sub(r"['\u2019`]", "", folded))  # "wrong #"
     clauses = re.split(r"[.,;:!?()\n]+", _RUN_IN.sub(r"\1 ", _DECIMAL.sub("d", folded)))
     return [[_unstretched(w) for w in words] for c in clauses
             if (words := re.sub(r"[^a-z0-9]+", " ", c).split())]
@@ -187,7 +187,7 @@ def _classify(text: str, opted_out: bool) -> ReplyIntent:
     keyword = _keyword(words)
     if opted_out and keyword in W.opt_in | W.yes:
         return ReplyIntent("opt_in", f"keyword {keyword}")
-    urgent = _urgent(clauses)
+    urgent = _urgent(clauses) or (f"keyword {keyword}" if keyword in W.urgent_alone else None)
     opting_out = _opt_out(clauses, words)
     if opted_out and not urgent and not opting_out and _phrase(clauses, _ASKS_BACK):
         # "start again please": a person answers and asks for START (the one word that lifts
@@ -453,7 +453,10 @@ def _urgent(clauses: list[list[str]]) -> str | None:
 
 def _resolved(clause: list[str], index: int) -> bool:
     """"the pain is much better", "the bleeding stopped": over, by the words after it (before
-    any other urgent word)."""
+    any other urgent word); never a sign that is urgent although it passed (a stroke's
+    slurred speech that "went back to normal" is a warning: W.never_resolved)."""
+    if clause[index] in W.never_resolved:
+        return False
     for word in clause[index + 1:]:
         if word in W.resolved:
             return True

@@ -68,12 +68,14 @@ class ReplyWords:
     skip: frozenset[str]
     symptoms: frozenset[str]
     urgent_words: frozenset[str]
+    urgent_alone: frozenset[str]
     urgent_phrases: tuple[tuple[str, ...], ...]
     also_revoking: tuple[tuple[str, ...], ...]
     urgent_when_negated: frozenset[str]
     negated_by: frozenset[str]
     resolved: frozenset[str]
     doubting: frozenset[str]
+    never_resolved: frozenset[str]
     urgent_together: tuple[tuple[str, ...], ...]
     fillers: frozenset[str]
     unless_followed_by: dict[str, frozenset[str]]
@@ -119,11 +121,12 @@ def load(text: str | None = None) -> ReplyWords:
         question_openers=_words(keep, "question_openers"), pronouns=_words(keep, "pronouns"),
         reported=_words(keep, "reported"),
         skip=_words(keep, "skip"), symptoms=_words(keep, "symptoms"),
-        urgent_words=_words(urgent, "words"), urgent_phrases=_phrases(urgent, "phrases"),
+        urgent_words=_words(urgent, "words"), urgent_alone=_words(urgent, "alone"),
+        urgent_phrases=_phrases(urgent, "phrases"),
         also_revoking=_phrases(urgent, "also_revoking"),
         urgent_when_negated=_words(urgent, "when_negated"),
         negated_by=_words(urgent, "negated_by"), resolved=_words(urgent, "resolved"),
-        doubting=_words(urgent, "doubting"),
+        doubting=_words(urgent, "doubting"), never_resolved=_words(urgent, "never_resolved"),
         urgent_together=_phrases(urgent, "together"), fillers=_words(urgent, "fillers"),
         unless_followed_by=_word_map(urgent, "unless_followed_by"),
         unless_after=_word_map(urgent, "unless_after"), readings=_readings(urgent),
