@@ -35,6 +35,12 @@ class Script:
         self.seen.append(f"{self.name} end{' (fenced)' if lane.fenced else ''}")
 
 
+async def in_its_tail(lanes: Lanes, key: str, work: Script) -> None:
+    """Start ``work`` on ``key`` and let it release its batch: it now runs behind it."""
+    work.may_release.set_result(None)
+    await lanes.start(key, work)
+
+
 async def settle() -> None:
     """Let every task that can run, run (a handful of loop turns, no wall time)."""
     for _ in range(20):
@@ -70,8 +76,7 @@ async def test_a_phones_next_lane_waits_for_its_previous_tail() -> None:
     seen: list[str] = []
     lanes = Lanes(4)
     first, second = Script("first", seen), Script("second", seen)
-    first.may_release.set_result(None)
-    await lanes.start("+16175550101", first)  # released; its tail still runs
+    await in_its_tail(lanes, "+16175550101", first)  # released; its tail still runs
     lanes.start("+16175550101", second)
     await settle()
     assert seen == ["first start"]  # the same phone: not before the tail has finished
@@ -86,8 +91,7 @@ async def test_other_phones_go_on_beside_a_tail() -> None:
     seen: list[str] = []
     lanes = Lanes(4)
     slow, other = Script("slow", seen), Script("other", seen)
-    slow.may_release.set_result(None)
-    await lanes.start("+16175550101", slow)
+    await in_its_tail(lanes, "+16175550101", slow)
     other.let_through()
     await lanes.start("+16175550102", other)
     await settle()
@@ -145,8 +149,7 @@ async def test_drain_waits_for_every_tail_and_gives_up_after_its_time() -> None:
     seen: list[str] = []
     lanes = Lanes(4)
     stuck = Script("stuck", seen)
-    stuck.may_release.set_result(None)
-    await lanes.start("+16175550101", stuck)
+    await in_its_tail(lanes, "+16175550101", stuck)
     await lanes.drain(timeout=0.05)  # a tail that cannot finish: the ledger holds it in flight
     assert lanes.running == 1 and seen == ["stuck start"]
     stuck.may_finish.set_result(None)
@@ -158,8 +161,7 @@ async def test_a_drain_waits_for_lanes_started_while_it_waits() -> None:
     seen: list[str] = []
     lanes = Lanes(4)
     first, late = Script("first", seen), Script("late", seen)
-    first.may_release.set_result(None)
-    await lanes.start("+16175550101", first)
+    await in_its_tail(lanes, "+16175550101", first)
     draining = asyncio.ensure_future(lanes.drain(timeout=5))
     await settle()
     lanes.start("+16175550102", late)  # a batch taken before the flow stopped
@@ -177,8 +179,7 @@ async def test_a_lane_left_running_after_a_drain_is_fenced() -> None:
     seen: list[str] = []
     lanes = Lanes(4)
     stuck = Script("stuck", seen)
-    stuck.may_release.set_result(None)
-    await lanes.start("+16175550101", stuck)
+    await in_its_tail(lanes, "+16175550101", stuck)
     assert not await lanes.drain(timeout=0.05)
     lanes.fence()
     stuck.let_through()
