@@ -187,7 +187,7 @@ def _classify(text: str, opted_out: bool) -> ReplyIntent:
     keyword = _keyword(words)
     if opted_out and keyword in W.opt_in | W.yes:
         return ReplyIntent("opt_in", f"keyword {keyword}")
-    urgent = _urgent(clauses) or (f"keyword {keyword}" if keyword in W.urgent_alone else None)
+    urgent = _urgent(clauses) or _asks_in_words_alone(words)
     opting_out = _opt_out(clauses, words)
     if opted_out and not urgent and not opting_out and _phrase(clauses, _ASKS_BACK):
         # "start again please": a person answers and asks for START (the one word that lifts
@@ -305,6 +305,15 @@ def _covered(clause: list[str], phrases: Index) -> set[int]:
                     w in _MESSAGE for w in clause[i + len(phrase):i + len(phrase) + 1]):
                 covered.update(range(i, i + len(phrase)))  # not "make it stop sending"
     return covered
+
+
+def _asks_in_words_alone(words: list[str]) -> str | None:
+    """"call", "hurry", "yes. call. now.": a reply of nothing but words that ask for a person
+    (give or take politeness) is the menu's 1 in words; "yes" alone is read with the keywords."""
+    rest = {w for w in words if w not in W.polite}
+    if rest & W.urgent_alone and rest <= W.urgent_alone | W.yes | _ONE:
+        return f"keyword {sorted(rest & W.urgent_alone)[0]}"
+    return None
 
 
 def _asks_for_help(clauses: list[list[str]]) -> str | None:
