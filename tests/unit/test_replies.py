@@ -940,6 +940,11 @@ READ_AS_MEANT: list[tuple[str, str, bool, bool]] = [
     ("No quiero más mensajes, pero necesito que alguien me llame sobre mis medicinas",
      "urgent", True, False),
     ("I havent kept anything down", "urgent", False, False),
+    # a sign that is the negation itself, whatever the auxiliary ("no ha podido orinar" was read
+    # as a negated sign, "no he podido orinar" as one)
+    ("no ha podido orinar desde anoche", "urgent", False, False),
+    ("mi papá no ha podido comer nada", "urgent", False, False),
+    ("he hasn't gone since tuesday", "urgent", False, False),
 ]
 
 
