@@ -8,11 +8,14 @@ offset and the group's commit)."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 import time
 from pathlib import Path
+from typing import Any
 
+from hub.adapters.topic_reader import TopicReader, until
 from hub.adapters.twilio_standin import TwilioStandIn
 from tests.integration import servers
 from tests.integration.crash_harness import (
@@ -20,6 +23,8 @@ from tests.integration.crash_harness import (
     Listeners,
     World,
     discharges,
+    e164,
+    key,
     patients,
 )
 from tests.integration.test_crash import (
@@ -89,3 +94,54 @@ async def test_three_workers_one_dies_and_the_others_carry_its_partitions(
                         if "offsets.unstuck" in line)
     assert pause <= MAX_PAUSE, (
         f"texts stood still {pause:.1f} s after the kill; {context}\n{rereads}")
+
+
+async def test_a_worker_that_gives_up_partitions_while_twilio_holds_a_call_fences_the_lane(
+        kafka: servers.Kafka, prism: servers.Prism, twilio: TwilioStandIn,
+        tmp_path: Path) -> None:
+    """agents.lanes at a rebalance: Twilio holds the one welcome text's request, a second worker
+    joins the group, and the first gives its partitions up while the call is still held. It
+    takes no new batch, waits half the rebalance timeout, fences the lane (its state is no
+    longer written: another worker may own the phone) and lets the revocation go on. The text
+    goes once; once answered, its result is recorded under the one message Twilio has, by the
+    fenced lane and by whoever owns the phone and looks the send up."""
+    world = World(DISCHARGED.replace(hour=10, minute=0))
+    twilio.now = world.now
+    person = patients(1)[0]
+    taken, let_go = asyncio.Event(), asyncio.Event()
+
+    async def hold(created: Any) -> None:
+        taken.set()
+        await let_go.wait()
+
+    twilio.hold = hold
+    app_id, env = "tcm-hub-fence", worker_env(twilio, "rocksdb://")
+    first = start(kafka, prism, tmp_path / "first", world, app_id, env)
+    workers = [first]
+    try:
+        await Feed().send_all(Listeners([first.mllp_port]), discharges([person], DISCHARGED), 0)
+        assert await until(taken.is_set, timeout=60), first.log_tail()
+        workers.append(await asyncio.to_thread(
+            start, kafka, prism, tmp_path / "second", world, app_id, env))
+        fenced = await until(lambda: "lanes.not_drained" in first.log.read_text(errors="replace"),
+                             timeout=60)
+        let_go.set()
+        assert fenced, first.log_tail()
+        assert await until(lambda: "batch.state_fenced" in first.log.read_text(errors="replace"),
+                           timeout=60), first.log_tail()
+        reader = TopicReader(kafka.bootstrap, ["outreach.events"])
+        await reader.start()
+        try:
+            await reader.wait_until(lambda r: any(
+                e.get("status") == "sent" and e["patient_key"] == key(person)
+                for e in r["outreach.events"]), timeout=90)
+        finally:
+            await reader.stop()
+    finally:
+        let_go.set()
+        for running in workers:
+            running.stop()
+    assert twilio.texts_to() == {e164(person): 1}
+    sent = {e.get("provider_sid") for e in reader.records["outreach.events"]
+            if e.get("status") == "sent" and e["patient_key"] == key(person)}
+    assert sent == {twilio.messages[0].sid}
