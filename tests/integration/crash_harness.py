@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer
 
 from hub.adapters.kafka_topics import partitions_of
 from hub.adapters.mllp_client import MllpClient
+from hub.adapters.topic_reader import TopicReader
 from hub.cli.feed import Person, adt
 from hub.hl7.ack import ack_summary
 from hub.topic_names import STAGE_INPUTS  # settled when the group committed each to its end
@@ -227,3 +228,32 @@ async def episodes_listed(web_port: int) -> list[dict[str, Any]]:
         assert response.status == 200, await response.text()
         return list((await response.json())["episodes"])
 
+
+async def sent_results(bootstrap: str, person: Person, timeout: float) -> set[str | None]:
+    """The provider SIDs of the "sent" results recorded for ``person``, once there is one."""
+    def sent(records: dict[str, list[dict[str, Any]]]) -> set[str | None]:
+        return {e.get("provider_sid") for e in records["outreach.events"]
+                if e.get("status") == "sent" and e["patient_key"] == key(person)}
+
+    reader = TopicReader(bootstrap, ["outreach.events"])
+    await reader.start()
+    try:
+        await reader.wait_until(lambda r: bool(sent(r)), timeout=timeout)
+    finally:
+        await reader.stop()
+    return sent(reader.records)
+
+
+@dataclass
+class HeldCalls:
+    """Makes the Twilio stand-in take a message to ``phone`` (any phone if None) and then not
+    answer until the test lets it go: a call held, or a provider that hangs."""
+
+    phone: str | None = None
+    taken: asyncio.Event = field(default_factory=asyncio.Event)
+    let_go: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __call__(self, created: Any) -> None:
+        if self.phone is None or created.to == self.phone:
+            self.taken.set()
+            await self.let_go.wait()

@@ -26,6 +26,7 @@ from tests.integration import servers
 from tests.integration.crash_harness import (
     NY,
     Feed,
+    HeldCalls,
     Listeners,
     Restarted,
     World,
@@ -34,6 +35,7 @@ from tests.integration.crash_harness import (
     episodes_listed,
     key,
     patients,
+    sent_results,
     settled,
     where_stopped,
 )
@@ -189,14 +191,8 @@ async def test_a_twilio_request_that_hangs_holds_up_no_other_phone(
     twilio.now = world.now
     people = patients(25)
     hung, others = e164(people[0]), {e164(p) for p in people[1:]}
-    taken, let_go = asyncio.Event(), asyncio.Event()
-
-    async def hold(created: Any) -> None:
-        if created.to == hung:
-            taken.set()
-            await let_go.wait()
-
-    twilio.hold = hold
+    held = twilio.hold = HeldCalls(hung)
+    taken, let_go = held.taken, held.let_go
     worker = start(kafka, prism, tmp_path / "worker", world, "tcm-hub-hang",
                    worker_env(twilio, "rocksdb://"))
     try:
@@ -234,13 +230,8 @@ async def test_a_worker_killed_while_twilio_holds_a_request_sends_it_once(
     world = World(datetime(2026, 11, 23, 10, 0, tzinfo=NY))
     twilio.now = world.now
     person = patients(1)[0]
-    taken, let_go = asyncio.Event(), asyncio.Event()
-
-    async def hold(created: Any) -> None:
-        taken.set()
-        await let_go.wait()
-
-    twilio.hold = hold
+    held = twilio.hold = HeldCalls()
+    taken, let_go = held.taken, held.let_go
     app_id = "tcm-hub-held"
     run = Restarted(lambda: start(kafka, prism, tmp_path / "worker", world, app_id,
                                   worker_env(twilio, "rocksdb://")))
@@ -253,20 +244,11 @@ async def test_a_worker_killed_while_twilio_holds_a_request_sends_it_once(
         world.jump(timedelta(minutes=3))  # the send in flight is old enough to look up
         await run.kill_and_restart()
         let_go.set()
-        reader = TopicReader(kafka.bootstrap, ["outreach.events"])
-        await reader.start()
-        try:
-            await reader.wait_until(lambda r: any(
-                e.get("status") == "sent" and e["patient_key"] == key(person)
-                for e in r["outreach.events"]), timeout=90)
-        finally:
-            await reader.stop()
+        sent = await sent_results(kafka.bootstrap, person, timeout=90)
     finally:
         let_go.set()
         run.worker.stop()
     assert twilio.texts_to() == Counter({e164(person): 1})
-    sent = {e.get("provider_sid") for e in reader.records["outreach.events"]
-            if e.get("status") == "sent" and e["patient_key"] == key(person)}
     assert sent == {twilio.messages[0].sid}  # recorded as the one message Twilio has
 
 

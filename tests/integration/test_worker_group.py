@@ -13,19 +13,19 @@ import itertools
 import random
 import time
 from pathlib import Path
-from typing import Any
 
-from hub.adapters.topic_reader import TopicReader, until
+from hub.adapters.topic_reader import until
 from hub.adapters.twilio_standin import TwilioStandIn
 from tests.integration import servers
 from tests.integration.crash_harness import (
     Feed,
+    HeldCalls,
     Listeners,
     World,
     discharges,
     e164,
-    key,
     patients,
+    sent_results,
 )
 from tests.integration.test_crash import (
     DISCHARGED,
@@ -108,13 +108,8 @@ async def test_a_worker_that_gives_up_partitions_while_twilio_holds_a_call_fence
     world = World(DISCHARGED.replace(hour=10, minute=0))
     twilio.now = world.now
     person = patients(1)[0]
-    taken, let_go = asyncio.Event(), asyncio.Event()
-
-    async def hold(created: Any) -> None:
-        taken.set()
-        await let_go.wait()
-
-    twilio.hold = hold
+    held = twilio.hold = HeldCalls()
+    taken, let_go = held.taken, held.let_go
     app_id, env = "tcm-hub-fence", worker_env(twilio, "rocksdb://")
     first = start(kafka, prism, tmp_path / "first", world, app_id, env)
     workers = [first]
@@ -129,19 +124,10 @@ async def test_a_worker_that_gives_up_partitions_while_twilio_holds_a_call_fence
         assert fenced, first.log_tail()
         assert await until(lambda: "batch.state_fenced" in first.log.read_text(errors="replace"),
                            timeout=60), first.log_tail()
-        reader = TopicReader(kafka.bootstrap, ["outreach.events"])
-        await reader.start()
-        try:
-            await reader.wait_until(lambda r: any(
-                e.get("status") == "sent" and e["patient_key"] == key(person)
-                for e in r["outreach.events"]), timeout=90)
-        finally:
-            await reader.stop()
+        sent = await sent_results(kafka.bootstrap, person, timeout=90)
     finally:
         let_go.set()
         for running in workers:
             running.stop()
     assert twilio.texts_to() == {e164(person): 1}
-    sent = {e.get("provider_sid") for e in reader.records["outreach.events"]
-            if e.get("status") == "sent" and e["patient_key"] == key(person)}
     assert sent == {twilio.messages[0].sid}
