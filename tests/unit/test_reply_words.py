@@ -76,13 +76,17 @@ def test_a_word_of_another_script_reads_as_what_it_means(word: str, meaning: str
     assert classify_reply(f"{word}!").intent == classify_reply(f"{meaning}!").intent
 
 
-def test_a_script_entry_written_in_ascii_is_refused() -> None:
-    """MSG-2: the scripts table maps words ASCII folding would drop; anything else there is a
-    mistake, named."""
-    edit = '"退订" = "unsubscribe"'
+@pytest.mark.parametrize("edit, broken", [
+    ('"退订" = "unsubscribe"', '"tuiding" = "unsubscribe"'),  # folds to itself: a mistake
+    ('"退订" = "unsubscribe"', '"退订" = 3'),
+])
+def test_a_scripts_table_that_is_not_words_of_other_scripts_is_refused(edit: str,
+                                                                      broken: str) -> None:
+    """MSG-2: the scripts table maps words ASCII folding would drop to English words; anything
+    else there is a mistake, named, never a traceback."""
     assert edit in DATA
     with pytest.raises(ConfigError, match=r"scripts\.words"):
-        load(DATA.replace(edit, '"tuiding" = "unsubscribe"', 1))
+        load(DATA.replace(edit, broken, 1))
 
 
 @pytest.mark.parametrize("word", sorted(WORDS.urgent_alone))
@@ -92,3 +96,10 @@ def test_a_word_urgent_alone_is_urgent_alone_and_never_an_opt_in(word: str) -> N
     assert classify_reply(word).intent == "urgent"
     assert classify_reply(f"{word} pls!").intent == "urgent"
     assert classify_reply(word, opted_out=True).intent != "opt_in"
+
+
+def test_a_scripts_entry_that_is_no_table_is_refused() -> None:
+    """MSG-2: ``scripts = "..."`` instead of the table: named, never a traceback."""
+    without = DATA[:DATA.index("[scripts]")]
+    with pytest.raises(ConfigError, match=r"scripts\.words"):
+        load('scripts = "words"\n' + without)

@@ -156,7 +156,8 @@ def _words(table: dict[str, Any], name: str) -> frozenset[str]:
 
 
 def _scripts(data: dict[str, Any]) -> dict[str, str]:
-    table = data.get("scripts", {}).get("words")
+    scripts = data.get("scripts")
+    table = scripts.get("words") if isinstance(scripts, dict) else None
     if not isinstance(table, dict) or not all(
             isinstance(k, str) and isinstance(v, str) and not k.isascii() and v.isascii()
             for k, v in table.items()):
