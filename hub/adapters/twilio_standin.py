@@ -75,16 +75,17 @@ class TwilioStandIn:
         return created
 
     async def _create_sms(self, request: web.Request) -> web.Response:
-        created = self._new("SM", await request.post(), self.messages)
-        if self.hold is not None:
-            await self.hold(created)
-        return web.json_response(_message(created), status=201)
+        return await self._taken(request, "SM", self.messages, _message)
 
     async def _create_call(self, request: web.Request) -> web.Response:
-        created = self._new("CA", await request.post(), self.calls)
+        return await self._taken(request, "CA", self.calls, _call)
+
+    async def _taken(self, request: web.Request, prefix: str, into: list[Created],
+                     shown: Callable[[Created], dict[str, Any]]) -> web.Response:
+        created = self._new(prefix, await request.post(), into)
         if self.hold is not None:
             await self.hold(created)
-        return web.json_response(_call(created), status=201)
+        return web.json_response(shown(created), status=201)
 
     async def _list_sms(self, request: web.Request) -> web.Response:
         to = request.query.get("To")

@@ -100,8 +100,8 @@ class ReplyIntent:
 def normalize(text: str) -> list[list[str]]:
     """Clauses of lowercase ASCII words: accents folded, apostrophes dropped ("don't" ->
     "dont"), punctuation splitting clauses so "no, I fell" is not a negated fall (a bracket too:
-    "1 (I'm her son)"), a letter
-    typed three times or more read as the word it stretches ("dizzzy", "stoooop")."""
+    "1 (I'm her son)"), a letter typed three times or more read as the word it stretches
+    ("dizzzy", "stoooop")."""
     folded = unicodedata.normalize("NFKD", _emoji_words(_other_scripts(text))).encode(
         "ascii", "ignore").decode().lower()
     folded = re.sub(r"#(?!\d)", " number ", re.sub(r"['\u2019`]", "", folded))  # "wrong #"
